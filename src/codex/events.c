@@ -1,0 +1,273 @@
+#include "codex/events.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "text.h"
+
+static const struct {
+	const char *name;
+	enum codex_event_type type;
+} event_types[] = {
+    {"thread.started", CODEX_EVENT_THREAD_STARTED}, {"turn.started", CODEX_EVENT_TURN_STARTED},
+    {"turn.completed", CODEX_EVENT_TURN_COMPLETED}, {"turn.failed", CODEX_EVENT_TURN_FAILED},
+    {"item.started", CODEX_EVENT_ITEM_STARTED},	    {"item.updated", CODEX_EVENT_ITEM_UPDATED},
+    {"item.completed", CODEX_EVENT_ITEM_COMPLETED}, {"error", CODEX_EVENT_ERROR},
+};
+
+static const struct {
+	const char *name;
+	enum codex_item_type type;
+} item_types[] = {
+    {"agent_message", CODEX_ITEM_AGENT_MESSAGE}, {"reasoning", CODEX_ITEM_REASONING},
+    {"command_execution", CODEX_ITEM_COMMAND},	 {"file_change", CODEX_ITEM_FILE_CHANGE},
+    {"mcp_tool_call", CODEX_ITEM_MCP_TOOL_CALL}, {"web_search", CODEX_ITEM_WEB_SEARCH},
+    {"todo_list", CODEX_ITEM_TODO_LIST},	 {"error", CODEX_ITEM_ERROR},
+};
+
+static const char *string_at(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+static void parse_item(struct codex_event *ev, json_t *item)
+{
+	const char *type = string_at(item, "type");
+	json_t *code;
+
+	ev->item_type = CODEX_ITEM_OTHER;
+	for (size_t i = 0; type && i < sizeof item_types / sizeof item_types[0]; i++)
+		if (strcmp(type, item_types[i].name) == 0)
+			ev->item_type = item_types[i].type;
+
+	switch (ev->item_type) {
+	case CODEX_ITEM_AGENT_MESSAGE:
+	case CODEX_ITEM_REASONING:
+		ev->text = string_at(item, "text");
+		break;
+	case CODEX_ITEM_ERROR:
+		ev->text = string_at(item, "message");
+		break;
+	case CODEX_ITEM_COMMAND:
+		ev->command = string_at(item, "command");
+		code = json_object_get(item, "exit_code");
+		if (json_is_integer(code)) {
+			ev->has_exit_code = true;
+			ev->exit_code = (int)json_integer_value(code);
+		}
+		break;
+	case CODEX_ITEM_FILE_CHANGE:
+		ev->changes = json_object_get(item, "changes");
+		if (!json_is_array(ev->changes))
+			ev->changes = NULL;
+		break;
+	default:
+		break;
+	}
+}
+
+int codex_event_parse(const char *line, size_t len, struct codex_event *ev)
+{
+	json_t *json = json_loadb(line, len, 0, NULL);
+	const char *type = string_at(json, "type");
+
+	memset(ev, 0, sizeof *ev);
+	if (!type) {
+		json_decref(json);
+		return -1;
+	}
+	ev->json = json;
+	for (size_t i = 0; i < sizeof event_types / sizeof event_types[0]; i++)
+		if (strcmp(type, event_types[i].name) == 0)
+			ev->type = event_types[i].type;
+
+	switch (ev->type) {
+	case CODEX_EVENT_THREAD_STARTED:
+		ev->thread_id = string_at(json, "thread_id");
+		break;
+	case CODEX_EVENT_ITEM_STARTED:
+	case CODEX_EVENT_ITEM_UPDATED:
+	case CODEX_EVENT_ITEM_COMPLETED:
+		parse_item(ev, json_object_get(json, "item"));
+		break;
+	case CODEX_EVENT_TURN_FAILED:
+		ev->text = string_at(json_object_get(json, "error"), "message");
+		break;
+	case CODEX_EVENT_ERROR:
+		ev->text = string_at(json, "message");
+		break;
+	case CODEX_EVENT_TURN_COMPLETED: {
+		static const char *const keys[4] = {"input_tokens", "cached_input_tokens",
+						    "output_tokens", "reasoning_output_tokens"};
+		json_t *usage = json_object_get(json, "usage");
+		for (int i = 0; i < 4; i++)
+			ev->usage[i] = json_integer_value(json_object_get(usage, keys[i]));
+		break;
+	}
+	default:
+		break;
+	}
+	return 0;
+}
+
+void codex_event_clear(struct codex_event *ev)
+{
+	json_decref(ev->json);
+	memset(ev, 0, sizeof *ev);
+}
+
+/* Copies at most size-1 bytes of s into buf, never splitting a character. */
+static void copy_text(char *buf, size_t size, const char *s)
+{
+	size_t n = text_utf8_prefix(s, strlen(s), size - 1);
+
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+}
+
+void codex_command_display(const char *command, char *buf, size_t size)
+{
+	static const char *const shells[] = {"/bin/bash -lc ", "bash -lc ", "/bin/sh -c ",
+					     "sh -c ", "/bin/zsh -lc ", "zsh -lc "};
+	const char *s = command;
+	size_t n;
+
+	for (size_t i = 0; i < sizeof shells / sizeof shells[0]; i++) {
+		size_t k = strlen(shells[i]);
+		if (strncmp(s, shells[i], k) == 0) {
+			s += k;
+			break;
+		}
+	}
+	n = strlen(s);
+	if (s != command && n >= 2 && s[0] == '\'' && s[n - 1] == '\'') {
+		/* Undo the shell's single quoting: 'it'\''s' -> it's */
+		char tmp[512];
+		size_t o = 0;
+		for (size_t i = 1; i + 1 < n && o + 1 < sizeof tmp; i++) {
+			if (strncmp(s + i, "'\\''", 4) == 0) {
+				tmp[o++] = '\'';
+				i += 3;
+			} else {
+				tmp[o++] = s[i];
+			}
+		}
+		tmp[o] = '\0';
+		copy_text(buf, size, tmp);
+		return;
+	}
+	copy_text(buf, size, s);
+}
+
+static const char *relative_to(const char *path, const char *cwd)
+{
+	size_t n = cwd ? strlen(cwd) : 0;
+
+	if (n > 0 && strncmp(path, cwd, n) == 0 && path[n] == '/' && path[n + 1])
+		return path + n + 1;
+	return path;
+}
+
+static bool describe_changes(const struct codex_event *ev, const char *cwd, char *buf, size_t size)
+{
+	size_t count = json_array_size(ev->changes);
+	json_t *first = json_array_get(ev->changes, 0);
+	const char *path = string_at(first, "path");
+	const char *kind = string_at(first, "kind");
+	const char *verb = "edited";
+
+	if (!path)
+		return false;
+	if (kind && strcmp(kind, "add") == 0)
+		verb = "created";
+	else if (kind && strcmp(kind, "delete") == 0)
+		verb = "deleted";
+	if (count > 1)
+		snprintf(buf, size, "%s %s and %zu more", verb, relative_to(path, cwd), count - 1);
+	else
+		snprintf(buf, size, "%s %s", verb, relative_to(path, cwd));
+	return true;
+}
+
+static bool describe(const struct codex_event *ev, const char *cwd, char *buf, size_t size)
+{
+	char shown[256];
+
+	switch (ev->type) {
+	case CODEX_EVENT_THREAD_STARTED:
+		snprintf(buf, size, "started thread %s", ev->thread_id ? ev->thread_id : "");
+		return true;
+	case CODEX_EVENT_TURN_STARTED:
+		snprintf(buf, size, "turn started");
+		return true;
+	case CODEX_EVENT_TURN_COMPLETED:
+		snprintf(buf, size, "turn completed");
+		return true;
+	case CODEX_EVENT_TURN_FAILED:
+	case CODEX_EVENT_ERROR:
+		copy_text(shown, sizeof shown, ev->text ? ev->text : "unknown error");
+		snprintf(buf, size, "error: %s", shown);
+		return true;
+	case CODEX_EVENT_ITEM_STARTED:
+	case CODEX_EVENT_ITEM_COMPLETED:
+		break;
+	default:
+		return false;
+	}
+
+	bool started = ev->type == CODEX_EVENT_ITEM_STARTED;
+	switch (ev->item_type) {
+	case CODEX_ITEM_REASONING:
+		snprintf(buf, size, "thinking");
+		return true;
+	case CODEX_ITEM_COMMAND:
+		codex_command_display(ev->command ? ev->command : "", shown, sizeof shown);
+		if (started)
+			snprintf(buf, size, "running: %s", shown);
+		else if (ev->has_exit_code)
+			snprintf(buf, size, "ran: %s (exit %d)", shown, ev->exit_code);
+		else
+			snprintf(buf, size, "ran: %s", shown);
+		return true;
+	case CODEX_ITEM_FILE_CHANGE:
+		return !started && describe_changes(ev, cwd, buf, size);
+	case CODEX_ITEM_AGENT_MESSAGE:
+		if (started)
+			return false;
+		copy_text(shown, 120, ev->text ? ev->text : "");
+		snprintf(buf, size, "message: %s", shown);
+		return true;
+	case CODEX_ITEM_MCP_TOOL_CALL: {
+		json_t *item = json_object_get(ev->json, "item");
+		const char *server = string_at(item, "server");
+		const char *tool = string_at(item, "tool");
+		snprintf(buf, size, "%s tool %s.%s", started ? "calling" : "called",
+			 server ? server : "?", tool ? tool : "?");
+		return true;
+	}
+	case CODEX_ITEM_WEB_SEARCH: {
+		const char *query = string_at(json_object_get(ev->json, "item"), "query");
+		copy_text(shown, sizeof shown, query ? query : "");
+		snprintf(buf, size, "searching the web: %s", shown);
+		return true;
+	}
+	case CODEX_ITEM_TODO_LIST:
+		snprintf(buf, size, "updated the plan");
+		return true;
+	case CODEX_ITEM_ERROR:
+		copy_text(shown, sizeof shown, ev->text ? ev->text : "");
+		snprintf(buf, size, "warning: %s", shown);
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool codex_event_describe(const struct codex_event *ev, const char *cwd, char *buf, size_t size)
+{
+	if (!describe(ev, cwd, buf, size))
+		return false;
+	/* snprintf may have cut a character in half. */
+	text_sanitize_inplace(buf);
+	return true;
+}

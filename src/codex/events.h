@@ -1,0 +1,64 @@
+/* Codex's JSONL events (`codex exec --json`), parsed into what the server uses. */
+#ifndef CODEX_MCP_EVENTS_H
+#define CODEX_MCP_EVENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+enum codex_event_type {
+	CODEX_EVENT_OTHER,
+	CODEX_EVENT_THREAD_STARTED,
+	CODEX_EVENT_TURN_STARTED,
+	CODEX_EVENT_TURN_COMPLETED,
+	CODEX_EVENT_TURN_FAILED,
+	CODEX_EVENT_ITEM_STARTED,
+	CODEX_EVENT_ITEM_UPDATED,
+	CODEX_EVENT_ITEM_COMPLETED,
+	CODEX_EVENT_ERROR,
+};
+
+enum codex_item_type {
+	CODEX_ITEM_NONE,
+	CODEX_ITEM_OTHER,
+	CODEX_ITEM_AGENT_MESSAGE,
+	CODEX_ITEM_REASONING,
+	CODEX_ITEM_COMMAND,
+	CODEX_ITEM_FILE_CHANGE,
+	CODEX_ITEM_MCP_TOOL_CALL,
+	CODEX_ITEM_WEB_SEARCH,
+	CODEX_ITEM_TODO_LIST,
+	CODEX_ITEM_ERROR,
+};
+
+/* Strings and objects are borrowed from json, which the event owns. */
+struct codex_event {
+	json_t *json;
+	enum codex_event_type type;
+	enum codex_item_type item_type;
+	const char *thread_id; /* thread.started */
+	const char *text;      /* agent message, reasoning, or an error's message */
+	const char *command;   /* command_execution */
+	bool has_exit_code;
+	int exit_code;
+	json_t *changes; /* file_change: [{path, kind}] */
+	int64_t usage[4]; /* turn.completed: input, cached input, output, reasoning output */
+};
+
+/* Returns 0, or -1 when the line is not a JSON object with a string "type". */
+int codex_event_parse(const char *line, size_t len, struct codex_event *ev);
+void codex_event_clear(struct codex_event *ev);
+
+/*
+ * A short line a person can follow ("running: npm test", "edited src/app.c",
+ * "thinking"), written into buf; returns false when the event says nothing
+ * worth reporting. cwd, when given, shortens the paths under it.
+ */
+bool codex_event_describe(const struct codex_event *ev, const char *cwd, char *buf, size_t size);
+
+/* "/bin/bash -lc 'npm test'" -> "npm test", into buf. */
+void codex_command_display(const char *command, char *buf, size_t size);
+
+#endif

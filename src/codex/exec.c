@@ -1,0 +1,351 @@
+/* The `codex exec --json` backend: one Codex process per turn. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codex/argv.h"
+#include "codex/backend.h"
+#include "codex/locate.h"
+#include "log.h"
+#include "proc/child.h"
+#include "text.h"
+
+extern char **environ;
+
+enum { STDERR_TAIL = 2048 };
+
+struct exec_backend {
+	uv_loop_t *loop;
+	char *wanted_path; /* --codex-bin, or NULL */
+	char *codex_path;  /* found on first use, so Codex may be installed after we start */
+	char **extra_env;
+	char **env; /* NULL: Codex inherits the server's environment */
+	size_t max_event_line;
+};
+
+struct codex_turn {
+	struct exec_backend *backend;
+	struct child *child;
+	struct codex_turn_hooks hooks;
+	char *thread_id;
+	char *final_message;
+	char *turn_error;  /* from turn.failed */
+	char *other_error; /* from a top-level error event */
+	bool completed;
+	bool cancelled;
+	struct codex_usage usage;
+	char tail[STDERR_TAIL + 1]; /* the last lines of Codex's stderr */
+	size_t tail_len;
+	unsigned dropped_lines;
+};
+
+static void replace(char **slot, const char *value)
+{
+	free(*slot);
+	*slot = value ? strdup(value) : NULL;
+}
+
+static void on_stdout_line(void *data, char *line, size_t len)
+{
+	struct codex_turn *t = data;
+	struct codex_event ev;
+
+	if (codex_event_parse(line, len, &ev) != 0) {
+		log_debug("codex printed a line that is not an event (%zu bytes)", len);
+		return;
+	}
+	switch (ev.type) {
+	case CODEX_EVENT_THREAD_STARTED:
+		replace(&t->thread_id, ev.thread_id);
+		break;
+	case CODEX_EVENT_ITEM_COMPLETED:
+		if (ev.item_type == CODEX_ITEM_AGENT_MESSAGE && ev.text)
+			replace(&t->final_message, ev.text);
+		break;
+	case CODEX_EVENT_TURN_COMPLETED:
+		t->completed = true;
+		t->usage = (struct codex_usage){ev.usage[0], ev.usage[1], ev.usage[2], ev.usage[3]};
+		break;
+	case CODEX_EVENT_TURN_FAILED:
+		replace(&t->turn_error, ev.text ? ev.text : "the turn failed");
+		break;
+	case CODEX_EVENT_ERROR:
+		replace(&t->other_error, ev.text ? ev.text : "unknown error");
+		break;
+	default:
+		break;
+	}
+	if (t->hooks.event)
+		t->hooks.event(t->hooks.data, &ev);
+	codex_event_clear(&ev);
+}
+
+static void on_stdout_overflow(void *data, size_t max_line)
+{
+	struct codex_turn *t = data;
+
+	t->dropped_lines++;
+	log_warn("codex printed a line longer than %zu bytes; it was skipped", max_line);
+}
+
+static void on_stderr_line(void *data, char *line, size_t len)
+{
+	struct codex_turn *t = data;
+
+	log_debug("codex stderr: %.*s", (int)(len > 500 ? 500 : len), line);
+	if (len > STDERR_TAIL / 2)
+		len = STDERR_TAIL / 2;
+	/* Keep whole recent lines: drop the oldest until this one fits. */
+	while (t->tail_len + len + 1 > STDERR_TAIL) {
+		char *nl = memchr(t->tail, '\n', t->tail_len);
+		size_t drop = nl ? (size_t)(nl - t->tail) + 1 : t->tail_len;
+		memmove(t->tail, t->tail + drop, t->tail_len - drop);
+		t->tail_len -= drop;
+	}
+	memcpy(t->tail + t->tail_len, line, len);
+	t->tail_len += len;
+	t->tail[t->tail_len++] = '\n';
+	t->tail[t->tail_len] = '\0';
+}
+
+static char *describe_failure(struct codex_turn *t, int64_t exit_status, int term_signal)
+{
+	char *tail = text_sanitize(t->tail, t->tail_len);
+	size_t n = tail ? strlen(tail) : 0;
+	char head[128];
+	char *msg;
+
+	while (n > 0 && tail[n - 1] == '\n')
+		tail[--n] = '\0';
+	if (term_signal)
+		snprintf(head, sizeof head, "codex was killed by signal %d", term_signal);
+	else if (exit_status != 0)
+		snprintf(head, sizeof head, "codex exited with status %lld", (long long)exit_status);
+	else
+		snprintf(head, sizeof head, "codex exited without finishing the turn");
+	msg = malloc(strlen(head) + n + 3);
+	if (msg)
+		sprintf(msg, "%s%s%s", head, n ? ": " : "", n ? tail : "");
+	free(tail);
+	return msg;
+}
+
+static void on_exited(void *data, int64_t exit_status, int term_signal)
+{
+	struct codex_turn *t = data;
+	struct codex_outcome out = {
+	    .thread_id = t->thread_id,
+	    .final_message = t->final_message ? t->final_message : "",
+	    .exit_status = exit_status,
+	    .term_signal = term_signal,
+	    .usage = t->usage,
+	};
+	char *failure = NULL;
+
+	if (t->cancelled) {
+		out.status = CODEX_TURN_CANCELLED;
+		out.error = "the run was cancelled";
+	} else if (t->completed && !t->turn_error) {
+		out.status = CODEX_TURN_COMPLETED;
+	} else {
+		out.status = CODEX_TURN_FAILED;
+		if (t->turn_error)
+			out.error = t->turn_error;
+		else if (t->other_error)
+			out.error = t->other_error;
+		else
+			out.error = failure = describe_failure(t, exit_status, term_signal);
+		if (!out.error)
+			out.error = "codex failed";
+	}
+	t->hooks.done(t->hooks.data, &out);
+	free(failure);
+	free(t->thread_id);
+	free(t->final_message);
+	free(t->turn_error);
+	free(t->other_error);
+	free(t);
+}
+
+static char **build_env(char **extra);
+
+static int find_codex(struct exec_backend *b, char *err, size_t err_size)
+{
+	bool via_npm;
+	char *path = codex_locate(b->wanted_path, &via_npm, err, err_size);
+	size_t n = 0;
+	char **extra;
+
+	if (!path)
+		return -1;
+	for (char **p = b->extra_env; p && *p; p++)
+		n++;
+	extra = calloc(n + 2, sizeof *extra);
+	if (!extra) {
+		free(path);
+		snprintf(err, err_size, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		extra[i] = b->extra_env[i];
+	/* What npm's wrapper would have told Codex about how it was installed. */
+	if (via_npm)
+		extra[n++] = "CODEX_MANAGED_BY_NPM=1";
+	b->env = n > 0 ? build_env(extra) : NULL;
+	free(extra);
+	b->codex_path = path;
+	log_info("running Codex from %s%s", path, via_npm ? " (found through npm's wrapper)" : "");
+	return 0;
+}
+
+static int exec_start(void *impl, const struct codex_turn_request *req,
+		      const struct codex_turn_hooks *hooks, struct codex_turn **out, char **error)
+{
+	struct exec_backend *b = impl;
+	char message[1024];
+	char **argv;
+	struct codex_turn *t;
+	int rc;
+
+	*error = NULL;
+	if (!b->codex_path && find_codex(b, message, sizeof message) != 0) {
+		*error = strdup(message);
+		return -1;
+	}
+	if (access(b->codex_path, X_OK) != 0) {
+		snprintf(message, sizeof message, "cannot run Codex at %s: %s", b->codex_path,
+			 strerror(errno));
+		*error = strdup(message);
+		return -1;
+	}
+	argv = codex_exec_argv(req, message, sizeof message);
+	if (!argv) {
+		*error = strdup(message);
+		return -1;
+	}
+	t = calloc(1, sizeof *t);
+	if (!t) {
+		codex_argv_free(argv);
+		*error = strdup("out of memory");
+		return -1;
+	}
+	t->backend = b;
+	t->hooks = *hooks;
+	if (req->thread_id)
+		t->thread_id = strdup(req->thread_id);
+
+	struct child_spec spec = {
+	    .file = b->codex_path,
+	    .argv = argv,
+	    .env = b->env,
+	    .stdin_data = req->prompt,
+	    .stdin_len = req->prompt_len,
+	    .max_line = b->max_event_line,
+	};
+	struct child_hooks child_hooks = {
+	    .stdout_line = on_stdout_line,
+	    .stdout_overflow = on_stdout_overflow,
+	    .stderr_line = on_stderr_line,
+	    .exited = on_exited,
+	    .data = t,
+	};
+	rc = child_spawn(b->loop, &spec, &child_hooks, &t->child);
+	codex_argv_free(argv);
+	if (rc != 0) {
+		snprintf(message, sizeof message, "cannot start Codex: %s", uv_strerror(rc));
+		*error = strdup(message);
+		free(t->thread_id);
+		free(t);
+		return -1;
+	}
+	*out = t;
+	return 0;
+}
+
+static void exec_cancel(struct codex_turn *t, unsigned grace_ms)
+{
+	t->cancelled = true;
+	child_terminate(t->child, grace_ms);
+}
+
+static pid_t exec_pid(const struct codex_turn *t)
+{
+	return child_pid(t->child);
+}
+
+static void free_env(char **env)
+{
+	if (!env)
+		return;
+	for (char **p = env; *p; p++)
+		free(*p);
+	free(env);
+}
+
+static void exec_free(void *impl)
+{
+	struct exec_backend *b = impl;
+
+	free(b->wanted_path);
+	free(b->codex_path);
+	free_env(b->extra_env);
+	free_env(b->env);
+	free(b);
+}
+
+static const struct codex_backend_ops exec_ops = {
+    .start = exec_start,
+    .cancel = exec_cancel,
+    .pid = exec_pid,
+    .free = exec_free,
+};
+
+/* The server's environment plus extras; an extra replaces a variable of the same name. */
+static char **build_env(char **extra)
+{
+	size_t n = 0, m = 0, k = 0;
+	char **env;
+
+	for (char **p = environ; *p; p++)
+		n++;
+	for (char **p = extra; p && *p; p++)
+		m++;
+	env = calloc(n + m + 1, sizeof *env);
+	if (!env)
+		return NULL;
+	for (char **p = environ; *p; p++) {
+		size_t key = strcspn(*p, "=");
+		bool replaced = false;
+		for (char **q = extra; q && *q && !replaced; q++)
+			replaced = strncmp(*q, *p, key + 1) == 0;
+		if (!replaced)
+			env[k++] = strdup(*p);
+	}
+	for (char **q = extra; q && *q; q++)
+		env[k++] = strdup(*q);
+	return env;
+}
+
+int codex_exec_backend_new(const struct codex_exec_config *cfg, struct codex_backend *out)
+{
+	struct exec_backend *b = calloc(1, sizeof *b);
+
+	if (!b)
+		return -1;
+	b->loop = cfg->loop;
+	b->wanted_path = cfg->codex_path ? strdup(cfg->codex_path) : NULL;
+	b->max_event_line = cfg->max_event_line;
+	if (cfg->extra_env) {
+		size_t n = 0;
+		while (cfg->extra_env[n])
+			n++;
+		b->extra_env = calloc(n + 1, sizeof *b->extra_env);
+		for (size_t i = 0; b->extra_env && i < n; i++)
+			b->extra_env[i] = strdup(cfg->extra_env[i]);
+	}
+	out->ops = &exec_ops;
+	out->impl = b;
+	return 0;
+}

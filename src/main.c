@@ -1,0 +1,31 @@
+#include <signal.h>
+#include <string.h>
+
+#include "options.h"
+#include "proc/child.h"
+#include "server.h"
+
+int main(int argc, char **argv)
+{
+	struct options opts;
+	int status;
+
+	if (argc > 1 && strcmp(argv[1], CHILD_EXEC_ARG) == 0)
+		return child_exec_main(argc, argv);
+
+	switch (options_parse(argc, argv, &opts)) {
+	case OPTIONS_EXIT_OK:
+		options_free(&opts);
+		return 0;
+	case OPTIONS_EXIT_USAGE:
+		options_free(&opts);
+		return 2;
+	case OPTIONS_RUN:
+		break;
+	}
+	/* A client that goes away must not kill us mid-write. */
+	signal(SIGPIPE, SIG_IGN);
+	status = server_run(&opts);
+	options_free(&opts);
+	return status;
+}

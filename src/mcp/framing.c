@@ -1,0 +1,118 @@
+#include "mcp/framing.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void line_reader_init(struct line_reader *lr, size_t max_line)
+{
+	memset(lr, 0, sizeof *lr);
+	lr->max_line = max_line;
+}
+
+void line_reader_free(struct line_reader *lr)
+{
+	free(lr->buf);
+	memset(lr, 0, sizeof *lr);
+}
+
+static void deliver(char *line, size_t len, const struct line_sink *sink)
+{
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	line[len] = '\0';
+	if (len > 0)
+		sink->line(sink->data, line, len);
+}
+
+static int reserve(struct line_reader *lr, size_t extra)
+{
+	size_t need = lr->len + extra + 1; /* room for the terminating NUL */
+	size_t cap = lr->cap ? lr->cap : 4096;
+	char *buf;
+
+	if (need <= lr->cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	buf = realloc(lr->buf, cap);
+	if (!buf)
+		return -1;
+	lr->buf = buf;
+	lr->cap = cap;
+	return 0;
+}
+
+static void start_discarding(struct line_reader *lr, const struct line_sink *sink)
+{
+	lr->discarding = true;
+	lr->len = 0;
+	lr->scanned = 0;
+	/* Give back the memory the oversized line took. */
+	free(lr->buf);
+	lr->buf = NULL;
+	lr->cap = 0;
+	sink->overflow(sink->data, lr->max_line);
+}
+
+int line_reader_feed(struct line_reader *lr, const char *bytes, size_t n,
+		     const struct line_sink *sink)
+{
+	while (n > 0) {
+		if (lr->discarding) {
+			const char *nl = memchr(bytes, '\n', n);
+			if (!nl)
+				return 0;
+			lr->discarding = false;
+			n -= (size_t)(nl + 1 - bytes);
+			bytes = nl + 1;
+			continue;
+		}
+
+		/* Take at most what can still complete a line under the cap. */
+		size_t room = lr->max_line + 2 - lr->len; /* + "\r\n" */
+		size_t take = n < room ? n : room;
+		if (reserve(lr, take) != 0) {
+			start_discarding(lr, sink);
+			return -1;
+		}
+		memcpy(lr->buf + lr->len, bytes, take);
+		lr->len += take;
+		bytes += take;
+		n -= take;
+
+		size_t start = 0;
+		char *nl;
+		while ((nl = memchr(lr->buf + lr->scanned, '\n', lr->len - lr->scanned))) {
+			size_t end = (size_t)(nl - lr->buf);
+			size_t linelen = end - start;
+			if (linelen > 0 && lr->buf[end - 1] == '\r')
+				linelen--;
+			if (linelen > lr->max_line) {
+				sink->overflow(sink->data, lr->max_line);
+			} else {
+				deliver(lr->buf + start, end - start, sink);
+			}
+			start = end + 1;
+			lr->scanned = start;
+		}
+		if (start > 0) {
+			/* The rest is a partial line begun after the last newline: at most
+			 * one chunk, so moving it keeps the whole pass linear. */
+			memmove(lr->buf, lr->buf + start, lr->len - start);
+			lr->len -= start;
+		}
+		lr->scanned = lr->len;
+		if (lr->len > lr->max_line + 1)
+			start_discarding(lr, sink);
+	}
+	return 0;
+}
+
+void line_reader_finish(struct line_reader *lr, const struct line_sink *sink)
+{
+	if (!lr->discarding && lr->len > 0)
+		deliver(lr->buf, lr->len, sink);
+	lr->len = 0;
+	lr->scanned = 0;
+	lr->discarding = false;
+}

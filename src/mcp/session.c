@@ -1,0 +1,381 @@
+#include "mcp/session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mcp/jsonrpc.h"
+
+/* Newest first: a client asking for something else gets the newest. */
+static const char *const protocol_versions[] = {
+    "2025-11-25",
+    "2025-06-18",
+    "2025-03-26",
+    "2024-11-05",
+};
+
+struct mcp_request {
+	struct mcp_session *session;
+	struct mcp_request *next;
+	json_t *id;
+	json_t *progress_token;
+	double progress;
+	bool cancelled;
+	void (*cancel_fn)(void *data);
+	void *cancel_data;
+};
+
+struct mcp_session {
+	struct mcp_server_info info;
+	struct mcp_tool_provider tools;
+	struct mcp_transport transport;
+	bool initialized;
+	bool logging_enabled; /* the client called logging/setLevel */
+	bool sending_log;     /* guards against logging about sending a log */
+	enum log_level log_level;
+	char protocol_version[16];
+	struct mcp_request *requests;
+	size_t request_count;
+};
+
+static void send_message(struct mcp_session *s, json_t *msg)
+{
+	char *text;
+
+	if (!msg)
+		return;
+	text = json_dumps(msg, JSON_COMPACT);
+	json_decref(msg);
+	if (!text)
+		return;
+	s->transport.send(s->transport.ctx, text, strlen(text));
+	free(text);
+}
+
+static void reply_error(struct mcp_session *s, json_t *id, int code, const char *message)
+{
+	send_message(s, rpc_make_error(id, code, message));
+}
+
+static void reply_result(struct mcp_session *s, json_t *id, json_t *result)
+{
+	send_message(s, rpc_make_result(id, result));
+}
+
+struct mcp_session *mcp_session_new(const struct mcp_server_info *info,
+				    const struct mcp_tool_provider *tools,
+				    const struct mcp_transport *transport)
+{
+	struct mcp_session *s = calloc(1, sizeof *s);
+
+	if (!s)
+		return NULL;
+	s->info = *info;
+	s->tools = *tools;
+	s->transport = *transport;
+	return s;
+}
+
+static void request_free(struct mcp_request *r)
+{
+	json_decref(r->id);
+	json_decref(r->progress_token);
+	free(r);
+}
+
+static void request_unlink(struct mcp_request *r)
+{
+	struct mcp_session *s = r->session;
+
+	for (struct mcp_request **p = &s->requests; *p; p = &(*p)->next) {
+		if (*p == r) {
+			*p = r->next;
+			s->request_count--;
+			return;
+		}
+	}
+}
+
+void mcp_session_free(struct mcp_session *s)
+{
+	if (!s)
+		return;
+	/* Requests still in flight belong to providers that must have finished. */
+	while (s->requests) {
+		struct mcp_request *r = s->requests;
+		s->requests = r->next;
+		request_free(r);
+	}
+	free(s);
+}
+
+static struct mcp_request *find_request(struct mcp_session *s, const json_t *id)
+{
+	for (struct mcp_request *r = s->requests; r; r = r->next)
+		if (json_equal(r->id, (json_t *)id))
+			return r;
+	return NULL;
+}
+
+/* ---- methods ---- */
+
+static json_t *capabilities(void)
+{
+	return json_pack("{s:{s:b}, s:{}}", "tools", "listChanged", 0, "logging");
+}
+
+static void handle_initialize(struct mcp_session *s, json_t *id, json_t *params)
+{
+	json_t *version = json_object_get(params, "protocolVersion");
+	const char *chosen = protocol_versions[0];
+	json_t *result;
+
+	if (s->initialized) {
+		reply_error(s, id, RPC_INVALID_REQUEST, "the session is already initialized");
+		return;
+	}
+	if (!json_is_string(version)) {
+		reply_error(s, id, RPC_INVALID_PARAMS, "initialize: \"protocolVersion\" must be a string");
+		return;
+	}
+	for (size_t i = 0; i < sizeof protocol_versions / sizeof protocol_versions[0]; i++)
+		if (strcmp(json_string_value(version), protocol_versions[i]) == 0)
+			chosen = protocol_versions[i];
+
+	s->initialized = true;
+	snprintf(s->protocol_version, sizeof s->protocol_version, "%s", chosen);
+	result = json_pack("{s:s, s:o, s:{s:s, s:s, s:s}}", "protocolVersion", chosen,
+			   "capabilities", capabilities(), "serverInfo", "name", s->info.name,
+			   "title", s->info.title, "version", s->info.version);
+	if (result && s->info.instructions)
+		json_object_set_new(result, "instructions", json_string(s->info.instructions));
+	reply_result(s, id, result);
+}
+
+static void handle_set_level(struct mcp_session *s, json_t *id, json_t *params)
+{
+	json_t *level = json_object_get(params, "level");
+	enum log_level parsed;
+
+	if (!json_is_string(level) || log_level_parse(json_string_value(level), &parsed) != 0) {
+		reply_error(s, id, RPC_INVALID_PARAMS,
+			    "logging/setLevel: \"level\" must be one of debug, info, notice, "
+			    "warning, error, critical, alert, emergency");
+		return;
+	}
+	s->log_level = parsed;
+	s->logging_enabled = true;
+	reply_result(s, id, json_object());
+}
+
+static json_t *progress_token(json_t *params)
+{
+	json_t *token = json_object_get(json_object_get(params, "_meta"), "progressToken");
+
+	if (json_is_string(token) || json_is_integer(token))
+		return json_incref(token);
+	return NULL;
+}
+
+static void handle_tools_call(struct mcp_session *s, json_t *id, json_t *params)
+{
+	json_t *name = json_object_get(params, "name");
+	json_t *arguments = json_object_get(params, "arguments");
+	struct mcp_request *r;
+
+	if (!json_is_string(name)) {
+		reply_error(s, id, RPC_INVALID_PARAMS, "tools/call: \"name\" must be a string");
+		return;
+	}
+	if (arguments && !json_is_object(arguments) && !json_is_null(arguments)) {
+		reply_error(s, id, RPC_INVALID_PARAMS,
+			    "tools/call: \"arguments\" must be an object");
+		return;
+	}
+	r = calloc(1, sizeof *r);
+	if (!r) {
+		reply_error(s, id, RPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	r->session = s;
+	r->id = json_incref(id);
+	r->progress_token = progress_token(params);
+	r->next = s->requests;
+	s->requests = r;
+	s->request_count++;
+
+	json_t *args = json_is_object(arguments) ? json_incref(arguments) : json_object();
+	if (s->tools.call(s->tools.ctx, r, json_string_value(name), args) != 0) {
+		char message[512];
+		snprintf(message, sizeof message, "tools/call: unknown tool \"%.400s\"",
+			 json_string_value(name));
+		mcp_request_fail(r, RPC_INVALID_PARAMS, message);
+	}
+	json_decref(args);
+}
+
+static void handle_request(struct mcp_session *s, const struct rpc_message *m)
+{
+	const char *method = m->method;
+	json_t *params = m->params;
+
+	if (params && !json_is_object(params)) {
+		reply_error(s, m->id, RPC_INVALID_PARAMS, "\"params\" must be an object");
+		return;
+	}
+	if (find_request(s, m->id)) {
+		reply_error(s, m->id, RPC_INVALID_REQUEST, "a request with this id is still in flight");
+		return;
+	}
+	if (strcmp(method, "initialize") == 0)
+		handle_initialize(s, m->id, params);
+	else if (strcmp(method, "ping") == 0)
+		reply_result(s, m->id, json_object());
+	else if (strcmp(method, "tools/list") == 0)
+		reply_result(s, m->id, json_pack("{s:O}", "tools", s->tools.list(s->tools.ctx)));
+	else if (strcmp(method, "tools/call") == 0)
+		handle_tools_call(s, m->id, params);
+	else if (strcmp(method, "logging/setLevel") == 0)
+		handle_set_level(s, m->id, params);
+	else {
+		char message[512];
+		snprintf(message, sizeof message, "method not found: %.400s", method);
+		reply_error(s, m->id, RPC_METHOD_NOT_FOUND, message);
+	}
+}
+
+static void cancel_request(struct mcp_request *r)
+{
+	void (*fn)(void *) = r->cancel_fn;
+
+	if (r->cancelled)
+		return;
+	r->cancelled = true;
+	r->cancel_fn = NULL;
+	if (fn)
+		fn(r->cancel_data);
+}
+
+static void handle_notification(struct mcp_session *s, const struct rpc_message *m)
+{
+	if (strcmp(m->method, "notifications/cancelled") == 0) {
+		json_t *id = json_object_get(m->params, "requestId");
+		struct mcp_request *r = id ? find_request(s, id) : NULL;
+		if (r) {
+			log_debug("request cancelled by the client");
+			cancel_request(r);
+		}
+	}
+	/* notifications/initialized and anything unknown need nothing. */
+}
+
+void mcp_session_receive(struct mcp_session *s, const char *data, size_t len)
+{
+	json_error_t error;
+	json_t *msg = json_loadb(data, len, JSON_DECODE_ANY, &error);
+	struct rpc_message m;
+
+	if (!msg) {
+		char message[256];
+		snprintf(message, sizeof message, "parse error: %s", error.text);
+		reply_error(s, NULL, RPC_PARSE_ERROR, message);
+		return;
+	}
+	rpc_classify(msg, &m);
+	switch (m.kind) {
+	case RPC_INVALID: {
+		char message[256];
+		snprintf(message, sizeof message, "invalid request: %s", m.why);
+		reply_error(s, m.id, RPC_INVALID_REQUEST, message);
+		break;
+	}
+	case RPC_REQUEST:
+		handle_request(s, &m);
+		break;
+	case RPC_NOTIFICATION:
+		handle_notification(s, &m);
+		break;
+	case RPC_RESPONSE:
+		/* We send no requests yet, so every response is to an id we never used. */
+		break;
+	}
+	json_decref(msg);
+}
+
+void mcp_session_receive_overflow(struct mcp_session *s, size_t max_len)
+{
+	char message[128];
+
+	snprintf(message, sizeof message, "parse error: message longer than %zu bytes", max_len);
+	reply_error(s, NULL, RPC_PARSE_ERROR, message);
+}
+
+void mcp_session_notify(struct mcp_session *s, const char *method, json_t *params)
+{
+	send_message(s, rpc_make_notification(method, params));
+}
+
+size_t mcp_session_requests_in_flight(const struct mcp_session *s)
+{
+	return s->request_count;
+}
+
+void mcp_session_log(struct mcp_session *s, enum log_level level, const char *message)
+{
+	if (!s->logging_enabled || level < s->log_level || s->sending_log)
+		return;
+	s->sending_log = true;
+	mcp_session_notify(s, "notifications/message",
+			   json_pack("{s:s, s:s, s:s}", "level", log_level_name(level), "logger",
+				     "codex-mcp", "data", message));
+	s->sending_log = false;
+}
+
+json_t *mcp_request_id(const struct mcp_request *r)
+{
+	return r->id;
+}
+
+struct mcp_session *mcp_request_session(const struct mcp_request *r)
+{
+	return r->session;
+}
+
+bool mcp_request_cancelled(const struct mcp_request *r)
+{
+	return r->cancelled;
+}
+
+void mcp_request_progress(struct mcp_request *r, const char *message)
+{
+	if (!r->progress_token || r->cancelled)
+		return;
+	r->progress += 1;
+	mcp_session_notify(r->session, "notifications/progress",
+			   json_pack("{s:O, s:f, s:s}", "progressToken", r->progress_token,
+				     "progress", r->progress, "message", message));
+}
+
+void mcp_request_on_cancel(struct mcp_request *r, void (*fn)(void *data), void *data)
+{
+	r->cancel_fn = fn;
+	r->cancel_data = data;
+}
+
+void mcp_request_reply(struct mcp_request *r, json_t *result)
+{
+	request_unlink(r);
+	if (!r->cancelled)
+		reply_result(r->session, r->id, result);
+	else
+		json_decref(result);
+	request_free(r);
+}
+
+void mcp_request_fail(struct mcp_request *r, int code, const char *message)
+{
+	request_unlink(r);
+	if (!r->cancelled)
+		reply_error(r->session, r->id, code, message);
+	request_free(r);
+}

@@ -1,0 +1,73 @@
+/*
+ * One MCP session: the initialize handshake, method dispatch, requests in
+ * flight, cancellation, progress and logging. It speaks to a transport and
+ * to a tool provider, and knows nothing about what the tools do.
+ */
+#ifndef CODEX_MCP_SESSION_H
+#define CODEX_MCP_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "log.h"
+
+struct mcp_session;
+struct mcp_request;
+
+struct mcp_transport {
+	/* Sends one serialized message; the transport adds the framing. */
+	void (*send)(void *ctx, const char *data, size_t len);
+	void *ctx;
+};
+
+struct mcp_tool_provider {
+	/* The "tools" array for tools/list (borrowed). */
+	json_t *(*list)(void *ctx);
+	/*
+	 * Starts a call. Returns -1 when no tool has that name; otherwise the
+	 * provider answers req exactly once, now or later, with
+	 * mcp_request_reply() or mcp_request_fail().
+	 */
+	int (*call)(void *ctx, struct mcp_request *req, const char *name, json_t *arguments);
+	void *ctx;
+};
+
+struct mcp_server_info {
+	const char *name;
+	const char *title;
+	const char *version;
+	const char *instructions; /* may be NULL */
+};
+
+struct mcp_session *mcp_session_new(const struct mcp_server_info *info,
+				    const struct mcp_tool_provider *tools,
+				    const struct mcp_transport *transport);
+void mcp_session_free(struct mcp_session *s);
+
+/* Input from the transport: one framed message, or an over-long one that was dropped. */
+void mcp_session_receive(struct mcp_session *s, const char *data, size_t len);
+void mcp_session_receive_overflow(struct mcp_session *s, size_t max_len);
+
+/* Sends a notification; steals params (may be NULL). */
+void mcp_session_notify(struct mcp_session *s, const char *method, json_t *params);
+
+size_t mcp_session_requests_in_flight(const struct mcp_session *s);
+
+/* Forwards a log line as notifications/message when the client asked for that level. */
+void mcp_session_log(struct mcp_session *s, enum log_level level, const char *message);
+
+/* Requests in flight. */
+json_t *mcp_request_id(const struct mcp_request *r);
+struct mcp_session *mcp_request_session(const struct mcp_request *r);
+bool mcp_request_cancelled(const struct mcp_request *r);
+/* Sends notifications/progress when the call carried a progress token. */
+void mcp_request_progress(struct mcp_request *r, const char *message);
+/* Called once if the client cancels the request; the provider still replies. */
+void mcp_request_on_cancel(struct mcp_request *r, void (*fn)(void *data), void *data);
+/* Answer the request and free it; a cancelled request's answer is not sent. */
+void mcp_request_reply(struct mcp_request *r, json_t *result); /* steals result */
+void mcp_request_fail(struct mcp_request *r, int code, const char *message);
+
+#endif

@@ -1,0 +1,287 @@
+#include "proc/child.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "mcp/framing.h"
+
+enum { STREAM_GRACE_MS = 1000 };
+
+struct child {
+	uv_process_t process;
+	uv_pipe_t in, out, err;
+	uv_timer_t timer; /* SIGKILL after the grace period, then the stream deadline */
+	uv_write_t write;
+	struct line_reader out_lines, err_lines;
+	struct child_hooks hooks;
+	char *stdin_data;
+	pid_t pid;
+	int open_handles;
+	int open_streams; /* stdout and stderr until each reaches EOF */
+	bool exited;
+	bool reported;
+	int64_t exit_status;
+	int term_signal;
+};
+
+static void out_line(void *data, char *line, size_t len)
+{
+	struct child *c = data;
+	c->hooks.stdout_line(c->hooks.data, line, len);
+}
+
+static void out_overflow(void *data, size_t max_line)
+{
+	struct child *c = data;
+	if (c->hooks.stdout_overflow)
+		c->hooks.stdout_overflow(c->hooks.data, max_line);
+}
+
+static void err_line(void *data, char *line, size_t len)
+{
+	struct child *c = data;
+	if (c->hooks.stderr_line)
+		c->hooks.stderr_line(c->hooks.data, line, len);
+}
+
+static void err_overflow(void *data, size_t max_line)
+{
+	(void)data;
+	(void)max_line; /* an endless stderr line is dropped quietly */
+}
+
+static void handle_closed(uv_handle_t *h)
+{
+	struct child *c = h->data;
+
+	if (--c->open_handles > 0)
+		return;
+	line_reader_free(&c->out_lines);
+	line_reader_free(&c->err_lines);
+	free(c->stdin_data);
+	free(c);
+}
+
+static void close_handle(uv_handle_t *h)
+{
+	if (!uv_is_closing(h))
+		uv_close(h, handle_closed);
+}
+
+static void maybe_report(struct child *c)
+{
+	if (c->reported || !c->exited || c->open_streams > 0)
+		return;
+	c->reported = true;
+	uv_timer_stop(&c->timer);
+	c->hooks.exited(c->hooks.data, c->exit_status, c->term_signal);
+	close_handle((uv_handle_t *)&c->process);
+	close_handle((uv_handle_t *)&c->in);
+	close_handle((uv_handle_t *)&c->out);
+	close_handle((uv_handle_t *)&c->err);
+	close_handle((uv_handle_t *)&c->timer);
+}
+
+static void stream_done(struct child *c, uv_stream_t *s)
+{
+	if (uv_is_closing((uv_handle_t *)s) || !uv_is_readable(s))
+		return;
+	uv_read_stop(s);
+	if (s == (uv_stream_t *)&c->out)
+		line_reader_finish(&c->out_lines, &(struct line_sink){out_line, out_overflow, c});
+	else
+		line_reader_finish(&c->err_lines, &(struct line_sink){err_line, err_overflow, c});
+	close_handle((uv_handle_t *)s);
+	c->open_streams--;
+	maybe_report(c);
+}
+
+static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	(void)h;
+	(void)suggested;
+	static char chunk[64 * 1024];
+	/* One chunk serves all reads: the line readers copy what they keep. */
+	buf->base = chunk;
+	buf->len = sizeof chunk;
+}
+
+static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct child *c = s->data;
+
+	if (n > 0) {
+		if (s == (uv_stream_t *)&c->out)
+			line_reader_feed(&c->out_lines, buf->base, (size_t)n,
+					 &(struct line_sink){out_line, out_overflow, c});
+		else
+			line_reader_feed(&c->err_lines, buf->base, (size_t)n,
+					 &(struct line_sink){err_line, err_overflow, c});
+	} else if (n < 0) {
+		stream_done(c, s);
+	}
+}
+
+static void stream_deadline_cb(uv_timer_t *t)
+{
+	struct child *c = t->data;
+
+	/* Something outside the group still holds the pipes open: stop waiting. */
+	stream_done(c, (uv_stream_t *)&c->out);
+	stream_done(c, (uv_stream_t *)&c->err);
+}
+
+static void exit_cb(uv_process_t *p, int64_t exit_status, int term_signal)
+{
+	struct child *c = p->data;
+
+	c->exited = true;
+	c->exit_status = exit_status;
+	c->term_signal = term_signal;
+	/* Whatever the program left behind in its group goes with it. */
+	kill(-c->pid, SIGKILL);
+	uv_timer_stop(&c->timer);
+	uv_timer_start(&c->timer, stream_deadline_cb, STREAM_GRACE_MS, 0);
+	maybe_report(c);
+}
+
+static void stdin_written(uv_write_t *w, int status)
+{
+	struct child *c = w->data;
+
+	(void)status; /* a child that exits without reading its stdin is not an error here */
+	close_handle((uv_handle_t *)&c->in);
+}
+
+int child_spawn(uv_loop_t *loop, const struct child_spec *spec, const struct child_hooks *hooks,
+		struct child **out)
+{
+	struct child *c = calloc(1, sizeof *c);
+	char ppid[24];
+	size_t argc = 0;
+	char **argv;
+	int rc;
+
+	if (!c)
+		return UV_ENOMEM;
+	while (spec->argv[argc])
+		argc++;
+	argv = calloc(argc + 4, sizeof *argv);
+	if (!argv) {
+		free(c);
+		return UV_ENOMEM;
+	}
+	snprintf(ppid, sizeof ppid, "%ld", (long)getpid());
+	argv[0] = spec->argv[0];
+	argv[1] = CHILD_EXEC_ARG;
+	argv[2] = ppid;
+	argv[3] = (char *)spec->file;
+	for (size_t i = 1; i < argc; i++)
+		argv[3 + i] = spec->argv[i];
+
+	c->hooks = *hooks;
+	line_reader_init(&c->out_lines, spec->max_line);
+	line_reader_init(&c->err_lines, 64 * 1024);
+	uv_pipe_init(loop, &c->in, 0);
+	uv_pipe_init(loop, &c->out, 0);
+	uv_pipe_init(loop, &c->err, 0);
+	uv_timer_init(loop, &c->timer);
+	c->process.data = c->in.data = c->out.data = c->err.data = c->timer.data = c;
+	c->write.data = c;
+	c->open_handles = 5;
+
+	uv_stdio_container_t stdio[3] = {
+	    {.flags = UV_CREATE_PIPE | UV_READABLE_PIPE, .data.stream = (uv_stream_t *)&c->in},
+	    {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&c->out},
+	    {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&c->err},
+	};
+	uv_process_options_t options = {
+	    .exit_cb = exit_cb,
+	    .file = "/proc/self/exe",
+	    .args = argv,
+	    .env = (char **)spec->env,
+	    .cwd = spec->cwd,
+	    /* setsid(): the child leads a new process group, so the group can be killed whole. */
+	    .flags = UV_PROCESS_DETACHED,
+	    .stdio_count = 3,
+	    .stdio = stdio,
+	};
+	rc = uv_spawn(loop, &c->process, &options);
+	free(argv);
+	if (rc != 0) {
+		/* The process handle must be closed even after a failed spawn. */
+		c->reported = true;
+		close_handle((uv_handle_t *)&c->process);
+		close_handle((uv_handle_t *)&c->in);
+		close_handle((uv_handle_t *)&c->out);
+		close_handle((uv_handle_t *)&c->err);
+		close_handle((uv_handle_t *)&c->timer);
+		return rc;
+	}
+	c->pid = c->process.pid;
+	c->open_streams = 2;
+	uv_read_start((uv_stream_t *)&c->out, alloc_cb, read_cb);
+	uv_read_start((uv_stream_t *)&c->err, alloc_cb, read_cb);
+
+	c->stdin_data = malloc(spec->stdin_len + 1);
+	if (c->stdin_data && spec->stdin_len > 0) {
+		memcpy(c->stdin_data, spec->stdin_data, spec->stdin_len);
+		uv_buf_t buf = uv_buf_init(c->stdin_data, spec->stdin_len);
+		if (uv_write(&c->write, (uv_stream_t *)&c->in, &buf, 1, stdin_written) == 0) {
+			*out = c;
+			return 0;
+		}
+	}
+	close_handle((uv_handle_t *)&c->in);
+	*out = c;
+	return 0;
+}
+
+pid_t child_pid(const struct child *c)
+{
+	return c->pid;
+}
+
+static void grace_expired(uv_timer_t *t)
+{
+	struct child *c = t->data;
+
+	if (!c->exited)
+		kill(-c->pid, SIGKILL);
+}
+
+void child_terminate(struct child *c, unsigned grace_ms)
+{
+	if (c->exited)
+		return;
+	if (grace_ms == 0) {
+		kill(-c->pid, SIGKILL);
+		return;
+	}
+	kill(-c->pid, SIGTERM);
+	uv_timer_start(&c->timer, grace_expired, grace_ms, 0);
+}
+
+int child_exec_main(int argc, char **argv)
+{
+	pid_t parent;
+
+	if (argc < 5)
+		return 127;
+	parent = (pid_t)strtol(argv[2], NULL, 10);
+	/* SIGKILL rather than SIGTERM: nothing is left to clean up after the server. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+		return 127; /* the server died before the prctl took hold */
+	/* argv is: argv0 CHILD_EXEC_ARG ppid file args...; the program gets argv0 args... */
+	const char *file = argv[3];
+	argv[3] = argv[0];
+	execv(file, argv + 3);
+	fprintf(stderr, "codex-mcp: cannot execute %s: %s\n", file, strerror(errno));
+	return 127;
+}

@@ -1,0 +1,56 @@
+/*
+ * A child process on the event loop, in its own process group, that dies
+ * with the server. Its stdin is fed from memory and closed; its stdout and
+ * stderr arrive as lines.
+ */
+#ifndef CODEX_MCP_CHILD_H
+#define CODEX_MCP_CHILD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <uv.h>
+
+struct child;
+
+struct child_hooks {
+	void (*stdout_line)(void *data, char *line, size_t len);
+	void (*stdout_overflow)(void *data, size_t max_line);
+	void (*stderr_line)(void *data, char *line, size_t len);
+	/*
+	 * The process has exited and both streams are closed. The child frees
+	 * itself when this returns. term_signal is 0 for a normal exit.
+	 */
+	void (*exited)(void *data, int64_t exit_status, int term_signal);
+	void *data;
+};
+
+struct child_spec {
+	const char *file;     /* absolute path */
+	char *const *argv;    /* argv[0] included, NULL-terminated */
+	char *const *env;     /* NULL inherits the server's environment */
+	const char *cwd;      /* NULL inherits */
+	const char *stdin_data;
+	size_t stdin_len;
+	size_t max_line;      /* longest stdout line delivered */
+};
+
+/* Returns 0, or a negative libuv error code when the process could not start. */
+int child_spawn(uv_loop_t *loop, const struct child_spec *spec, const struct child_hooks *hooks,
+		struct child **out);
+
+pid_t child_pid(const struct child *c);
+
+/* SIGTERM to the whole group, then SIGKILL after grace_ms (0: SIGKILL now). */
+void child_terminate(struct child *c, unsigned grace_ms);
+
+/*
+ * The trampoline every child passes through: main() hands over when argv[1]
+ * is CHILD_EXEC_ARG. It asks the kernel to kill it when the server dies,
+ * then executes the real program. libuv offers no hook between fork and exec.
+ */
+#define CHILD_EXEC_ARG "--exec-child"
+int child_exec_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,76 @@
+/* Tool `codex-reply`: continue a thread with the options it was started with. */
+#include <stdio.h>
+#include <string.h>
+
+#include "server.h"
+#include "tools/args.h"
+#include "tools/tool.h"
+#include "tools/turn.h"
+
+static const char input_schema[] = "{"
+	"\"properties\": {"
+	"\"conversationId\": {\"description\": \"DEPRECATED: use threadId instead.\", "
+	"\"type\": \"string\"},"
+	"\"prompt\": {\"description\": \"The *next user prompt* to continue the Codex "
+	"conversation.\", \"type\": \"string\"},"
+	"\"threadId\": {\"description\": \"The thread id for this Codex session. This field is "
+	"required, but we keep it optional here for backward compatibility for clients that "
+	"still use conversationId.\", \"type\": \"string\"}"
+	"},"
+	"\"required\": [\"prompt\"],"
+	"\"type\": \"object\""
+	"}";
+
+static const char output_schema[] = "{\"type\": \"object\", \"properties\": {\"threadId\": "
+				    "{\"type\": \"string\"}, \"content\": {\"type\": "
+				    "\"string\"}}, \"required\": [\"threadId\", \"content\"]}";
+
+static void call_codex_reply(struct server *srv, struct mcp_request *req, json_t *args)
+{
+	const char *prompt, *thread_id, *alias;
+	struct arg_error e;
+	struct thread_record rec;
+	struct codex_options opts;
+	int found;
+
+	if (arg_string(args, "prompt", true, &prompt, &e) ||
+	    arg_string(args, "threadId", false, &thread_id, &e) ||
+	    arg_string(args, "conversationId", false, &alias, &e)) {
+		mcp_request_reply(req, tool_error_result(e.message));
+		return;
+	}
+	if (!thread_id)
+		thread_id = alias;
+	if (!thread_id || !*thread_id) {
+		mcp_request_reply(req, tool_error_result("threadId: is required"));
+		return;
+	}
+	found = store_get_thread(srv->store, thread_id, &rec);
+	if (found != 1) {
+		snprintf(e.message, sizeof e.message,
+			 found < 0 ? "cannot read thread %.200s from the database"
+				   : "no thread %.200s",
+			 thread_id);
+		mcp_request_reply(req, tool_error_result(e.message));
+		return;
+	}
+	/* One turn at a time: two readers of one thread would interleave its history. */
+	if (turn_thread_busy(srv, thread_id)) {
+		snprintf(e.message, sizeof e.message, "thread %.200s is busy", thread_id);
+		thread_record_clear(&rec);
+		mcp_request_reply(req, tool_error_result(e.message));
+		return;
+	}
+	codex_options_from_json(rec.options, &opts);
+	thread_record_clear(&rec);
+	turn_run(srv, req, &opts, prompt, strlen(prompt), thread_id);
+}
+
+const struct tool_entry tool_codex_reply = {
+    .name = "codex-reply",
+    .title = "Codex Reply",
+    .description = "Continue a Codex conversation by providing the thread id and prompt.",
+    .input_schema = input_schema,
+    .output_schema = output_schema,
+    .call = call_codex_reply,
+};
