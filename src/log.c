@@ -58,7 +58,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		gmtime_r(&ts.tv_sec, &tm);
 		strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
 		fprintf(stderr, "%s.%03ldZ codex-mcp %s: %s\n", stamp, ts.tv_nsec / 1000000,
-			level_names[level], message);
+		        level_names[level], message);
 	}
 	if (sink_fn)
 		sink_fn(sink_data, level, message);

@@ -63,7 +63,7 @@ static char *default_state_dir(void)
 }
 
 static int parse_size(const char *s, unsigned long long min, unsigned long long max,
-		      unsigned long long *out)
+                      unsigned long long *out)
 {
 	char *end;
 	unsigned long long v;
@@ -109,21 +109,22 @@ enum options_result options_parse(int argc, char **argv, struct options *o)
 		case OPT_LOG_LEVEL:
 			if (log_level_parse(optarg, &o->log_level) != 0) {
 				fprintf(stderr, "codex-mcp: --log-level: unknown level \"%s\"\n",
-					optarg);
+				        optarg);
 				return OPTIONS_EXIT_USAGE;
 			}
 			break;
 		case OPT_KILL_GRACE:
 			if (parse_size(optarg, 0, 600000, &n) != 0) {
-				fprintf(stderr, "codex-mcp: --kill-grace-ms: expected 0 to 600000\n");
+				fprintf(stderr,
+				        "codex-mcp: --kill-grace-ms: expected 0 to 600000\n");
 				return OPTIONS_EXIT_USAGE;
 			}
 			o->kill_grace_ms = (unsigned)n;
 			break;
 		case OPT_MAX_MESSAGE:
 			if (parse_size(optarg, 1024, 1ull << 32, &n) != 0) {
-				fprintf(stderr,
-					"codex-mcp: --max-message-bytes: expected 1024 to 4294967296\n");
+				fprintf(stderr, "codex-mcp: --max-message-bytes: expected 1024 to "
+				                "4294967296\n");
 				return OPTIONS_EXIT_USAGE;
 			}
 			o->max_message_bytes = (size_t)n;

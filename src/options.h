@@ -8,15 +8,15 @@
 #include "log.h"
 
 struct options {
-	char *codex_bin;     /* NULL: $CODEX_BIN, then PATH */
-	char *state_dir;     /* where the database lives */
-	bool codex_events;   /* forward every Codex event as codex/event */
-	bool allow_danger;   /* permit danger-full-access and approval bypasses */
+	char *codex_bin;   /* NULL: $CODEX_BIN, then PATH */
+	char *state_dir;   /* where the database lives */
+	bool codex_events; /* forward every Codex event as codex/event */
+	bool allow_danger; /* permit danger-full-access and approval bypasses */
 	enum log_level log_level;
-	unsigned kill_grace_ms;	     /* SIGTERM to SIGKILL when a run is cancelled */
-	size_t max_message_bytes;    /* longest JSON-RPC line read from the client */
-	size_t max_event_bytes;	     /* longest Codex event line kept */
-	unsigned heartbeat_ms;	     /* progress while a run is quiet */
+	unsigned kill_grace_ms;   /* SIGTERM to SIGKILL when a run is cancelled */
+	size_t max_message_bytes; /* longest JSON-RPC line read from the client */
+	size_t max_event_bytes;   /* longest Codex event line kept */
+	unsigned heartbeat_ms;    /* progress while a run is quiet */
 };
 
 enum options_result {

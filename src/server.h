@@ -21,7 +21,7 @@ struct server {
 	struct mcp_session *session;
 	struct stdio_transport *stdio;
 	struct turn_call *runs; /* turns in flight */
-	char *cwd;		/* the server's own, the default for runs */
+	char *cwd;              /* the server's own, the default for runs */
 	bool stopping;
 	uv_signal_t sigterm, sigint;
 };

@@ -58,9 +58,9 @@ struct codex_usage {
 /* Borrowed for the duration of the done callback. */
 struct codex_outcome {
 	enum codex_turn_status status;
-	const char *thread_id;	   /* NULL if Codex never said */
+	const char *thread_id;     /* NULL if Codex never said */
 	const char *final_message; /* the last agent message, or "" */
-	const char *error;	   /* why it failed; NULL on success */
+	const char *error;         /* why it failed; NULL on success */
 	int64_t exit_status;
 	int term_signal;
 	struct codex_usage usage;
@@ -78,7 +78,7 @@ struct codex_turn;
 
 struct codex_backend_ops {
 	int (*start)(void *backend, const struct codex_turn_request *req,
-		     const struct codex_turn_hooks *hooks, struct codex_turn **out, char **error);
+	             const struct codex_turn_hooks *hooks, struct codex_turn **out, char **error);
 	/* Stops the turn: SIGTERM-like first, forcefully after grace_ms. done still follows. */
 	void (*cancel)(struct codex_turn *turn, unsigned grace_ms);
 	pid_t (*pid)(const struct codex_turn *turn);
@@ -93,7 +93,7 @@ struct codex_backend {
 struct codex_exec_config {
 	uv_loop_t *loop;
 	const char *codex_path; /* --codex-bin; NULL looks at $CODEX_BIN, then PATH */
-	char **extra_env;	/* KEY=VALUE added to Codex's environment; may be NULL */
+	char **extra_env;       /* KEY=VALUE added to Codex's environment; may be NULL */
 	size_t max_event_line;
 };
 
@@ -101,14 +101,14 @@ struct codex_exec_config {
 int codex_exec_backend_new(const struct codex_exec_config *cfg, struct codex_backend *out);
 
 static inline int codex_turn_start(struct codex_backend *b, const struct codex_turn_request *req,
-				   const struct codex_turn_hooks *hooks, struct codex_turn **out,
-				   char **error)
+                                   const struct codex_turn_hooks *hooks, struct codex_turn **out,
+                                   char **error)
 {
 	return b->ops->start(b->impl, req, hooks, out, error);
 }
 
 static inline void codex_turn_cancel(struct codex_backend *b, struct codex_turn *t,
-				     unsigned grace_ms)
+                                     unsigned grace_ms)
 {
 	b->ops->cancel(t, grace_ms);
 }

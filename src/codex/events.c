@@ -11,7 +11,7 @@ static const struct {
 } event_types[] = {
     {"thread.started", CODEX_EVENT_THREAD_STARTED}, {"turn.started", CODEX_EVENT_TURN_STARTED},
     {"turn.completed", CODEX_EVENT_TURN_COMPLETED}, {"turn.failed", CODEX_EVENT_TURN_FAILED},
-    {"item.started", CODEX_EVENT_ITEM_STARTED},	    {"item.updated", CODEX_EVENT_ITEM_UPDATED},
+    {"item.started", CODEX_EVENT_ITEM_STARTED},     {"item.updated", CODEX_EVENT_ITEM_UPDATED},
     {"item.completed", CODEX_EVENT_ITEM_COMPLETED}, {"error", CODEX_EVENT_ERROR},
 };
 
@@ -20,9 +20,9 @@ static const struct {
 	enum codex_item_type type;
 } item_types[] = {
     {"agent_message", CODEX_ITEM_AGENT_MESSAGE}, {"reasoning", CODEX_ITEM_REASONING},
-    {"command_execution", CODEX_ITEM_COMMAND},	 {"file_change", CODEX_ITEM_FILE_CHANGE},
+    {"command_execution", CODEX_ITEM_COMMAND},   {"file_change", CODEX_ITEM_FILE_CHANGE},
     {"mcp_tool_call", CODEX_ITEM_MCP_TOOL_CALL}, {"web_search", CODEX_ITEM_WEB_SEARCH},
-    {"todo_list", CODEX_ITEM_TODO_LIST},	 {"error", CODEX_ITEM_ERROR},
+    {"todo_list", CODEX_ITEM_TODO_LIST},         {"error", CODEX_ITEM_ERROR},
 };
 
 static const char *string_at(const json_t *obj, const char *key)
@@ -98,7 +98,7 @@ int codex_event_parse(const char *line, size_t len, struct codex_event *ev)
 		break;
 	case CODEX_EVENT_TURN_COMPLETED: {
 		static const char *const keys[4] = {"input_tokens", "cached_input_tokens",
-						    "output_tokens", "reasoning_output_tokens"};
+		                                    "output_tokens", "reasoning_output_tokens"};
 		json_t *usage = json_object_get(json, "usage");
 		for (int i = 0; i < 4; i++)
 			ev->usage[i] = json_integer_value(json_object_get(usage, keys[i]));
@@ -127,8 +127,8 @@ static void copy_text(char *buf, size_t size, const char *s)
 
 void codex_command_display(const char *command, char *buf, size_t size)
 {
-	static const char *const shells[] = {"/bin/bash -lc ", "bash -lc ", "/bin/sh -c ",
-					     "sh -c ", "/bin/zsh -lc ", "zsh -lc "};
+	static const char *const shells[] = {"/bin/bash -lc ", "bash -lc ",     "/bin/sh -c ",
+	                                     "sh -c ",         "/bin/zsh -lc ", "zsh -lc "};
 	const char *s = command;
 	size_t n;
 
@@ -140,20 +140,24 @@ void codex_command_display(const char *command, char *buf, size_t size)
 		}
 	}
 	n = strlen(s);
-	if (s != command && n >= 2 && s[0] == '\'' && s[n - 1] == '\'') {
-		/* Undo the shell's single quoting: 'it'\''s' -> it's */
+	if (s != command && n >= 2 && (s[0] == '\'' || s[0] == '"') && s[n - 1] == s[0]) {
+		/* Undo the shell's quoting: 'it'\''s' -> it's, "say \"hi\"" -> say "hi" */
 		char tmp[512];
 		size_t o = 0;
 		for (size_t i = 1; i + 1 < n && o + 1 < sizeof tmp; i++) {
-			if (strncmp(s + i, "'\\''", 4) == 0) {
+			if (s[0] == '\'' && strncmp(s + i, "'\\''", 4) == 0) {
 				tmp[o++] = '\'';
 				i += 3;
+			} else if (s[0] == '"' && s[i] == '\\' && i + 2 < n &&
+			           strchr("\"\\$`", s[i + 1])) {
+				tmp[o++] = s[++i];
 			} else {
 				tmp[o++] = s[i];
 			}
 		}
 		tmp[o] = '\0';
 		copy_text(buf, size, tmp);
+		text_sanitize_inplace(buf); /* tmp may have cut a character */
 		return;
 	}
 	copy_text(buf, size, s);
@@ -242,7 +246,7 @@ static bool describe(const struct codex_event *ev, const char *cwd, char *buf, s
 		const char *server = string_at(item, "server");
 		const char *tool = string_at(item, "tool");
 		snprintf(buf, size, "%s tool %s.%s", started ? "calling" : "called",
-			 server ? server : "?", tool ? tool : "?");
+		         server ? server : "?", tool ? tool : "?");
 		return true;
 	}
 	case CODEX_ITEM_WEB_SEARCH: {

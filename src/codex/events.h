@@ -43,7 +43,7 @@ struct codex_event {
 	const char *command;   /* command_execution */
 	bool has_exit_code;
 	int exit_code;
-	json_t *changes; /* file_change: [{path, kind}] */
+	json_t *changes;  /* file_change: [{path, kind}] */
 	int64_t usage[4]; /* turn.completed: input, cached input, output, reasoning output */
 };
 

@@ -122,7 +122,8 @@ static char *describe_failure(struct codex_turn *t, int64_t exit_status, int ter
 	if (term_signal)
 		snprintf(head, sizeof head, "codex was killed by signal %d", term_signal);
 	else if (exit_status != 0)
-		snprintf(head, sizeof head, "codex exited with status %lld", (long long)exit_status);
+		snprintf(head, sizeof head, "codex exited with status %lld",
+		         (long long)exit_status);
 	else
 		snprintf(head, sizeof head, "codex exited without finishing the turn");
 	msg = malloc(strlen(head) + n + 3);
@@ -201,7 +202,7 @@ static int find_codex(struct exec_backend *b, char *err, size_t err_size)
 }
 
 static int exec_start(void *impl, const struct codex_turn_request *req,
-		      const struct codex_turn_hooks *hooks, struct codex_turn **out, char **error)
+                      const struct codex_turn_hooks *hooks, struct codex_turn **out, char **error)
 {
 	struct exec_backend *b = impl;
 	char message[1024];
@@ -216,7 +217,7 @@ static int exec_start(void *impl, const struct codex_turn_request *req,
 	}
 	if (access(b->codex_path, X_OK) != 0) {
 		snprintf(message, sizeof message, "cannot run Codex at %s: %s", b->codex_path,
-			 strerror(errno));
+		         strerror(errno));
 		*error = strdup(message);
 		return -1;
 	}

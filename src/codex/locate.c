@@ -27,8 +27,9 @@ static char *search_path(const char *name)
 	while (*path) {
 		const char *end = strchr(path, ':');
 		size_t n = end ? (size_t)(end - path) : strlen(path);
-		if (n > 0 && snprintf(candidate, sizeof candidate, "%.*s/%s", (int)n, path, name) <
-				 (int)sizeof candidate &&
+		if (n > 0 &&
+		    snprintf(candidate, sizeof candidate, "%.*s/%s", (int)n, path, name) <
+		        (int)sizeof candidate &&
 		    is_executable_file(candidate))
 			return strdup(candidate);
 		path += n + (end ? 1 : 0);
@@ -97,7 +98,7 @@ static char *native_beside_wrapper(const char *script)
 	}
 	/* Where npm puts the platform package: nested, hoisted, bundled, older releases. */
 	char *found = executable_at("%s/node_modules/@openai/%s/vendor/%s/bin/codex", root,
-				    platform_pkg, triple);
+	                            platform_pkg, triple);
 	if (!found)
 		found = executable_at("%s/../%s/vendor/%s/bin/codex", root, platform_pkg, triple);
 	if (!found)
@@ -122,8 +123,8 @@ char *codex_locate(const char *explicit_path, bool *via_npm, char *err, size_t e
 		found = search_path("codex");
 		if (!found) {
 			snprintf(err, err_size,
-				 "Codex was not found on PATH; install it (npm install -g "
-				 "@openai/codex) or pass --codex-bin PATH");
+			         "Codex was not found on PATH; install it (npm install -g "
+			         "@openai/codex) or pass --codex-bin PATH");
 			return NULL;
 		}
 	} else if (!strchr(wanted, '/')) {
@@ -142,7 +143,7 @@ char *codex_locate(const char *explicit_path, bool *via_npm, char *err, size_t e
 	real = realpath(found, NULL);
 	if (!real || !is_executable_file(real)) {
 		snprintf(err, err_size, "cannot run Codex at %s: %s", found,
-			 real ? "not an executable file" : strerror(errno));
+		         real ? "not an executable file" : strerror(errno));
 		free(found);
 		free(real);
 		return NULL;

@@ -187,7 +187,7 @@ static int flatten(struct flat *f, const char *prefix, const json_t *obj)
 
 		if (!valid_key(key)) {
 			snprintf(f->err, f->err_size,
-				 "config: key \"%.200s\" is not a valid config key", key);
+			         "config: key \"%.200s\" is not a valid config key", key);
 			return -1;
 		}
 		if (snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", key) >=

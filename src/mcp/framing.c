@@ -55,7 +55,7 @@ static void start_discarding(struct line_reader *lr, const struct line_sink *sin
 }
 
 int line_reader_feed(struct line_reader *lr, const char *bytes, size_t n,
-		     const struct line_sink *sink)
+                     const struct line_sink *sink)
 {
 	while (n > 0) {
 		if (lr->discarding) {
@@ -110,7 +110,14 @@ int line_reader_feed(struct line_reader *lr, const char *bytes, size_t n,
 
 void line_reader_finish(struct line_reader *lr, const struct line_sink *sink)
 {
-	if (!lr->discarding && lr->len > 0)
+	size_t len = lr->len;
+
+	if (len > 0 && lr->buf[len - 1] == '\r')
+		len--;
+	/* The feed kept one byte past the cap for a '\r' that did not come. */
+	if (!lr->discarding && len > lr->max_line)
+		sink->overflow(sink->data, lr->max_line);
+	else if (!lr->discarding && lr->len > 0)
 		deliver(lr->buf, lr->len, sink);
 	lr->len = 0;
 	lr->scanned = 0;

@@ -31,7 +31,7 @@ void line_reader_free(struct line_reader *lr);
 
 /* Returns 0, or -1 when out of memory (the pending line is then dropped). */
 int line_reader_feed(struct line_reader *lr, const char *bytes, size_t n,
-		     const struct line_sink *sink);
+                     const struct line_sink *sink);
 
 /* End of stream: a last line without a newline is still delivered. */
 void line_reader_finish(struct line_reader *lr, const struct line_sink *sink);

@@ -15,7 +15,7 @@ void rpc_classify(json_t *msg, struct rpc_message *out)
 	out->kind = RPC_INVALID;
 	if (!json_is_object(msg)) {
 		out->why = json_is_array(msg) ? "batch requests are not supported"
-					      : "a message must be a JSON object";
+		                              : "a message must be a JSON object";
 		return;
 	}
 	id = json_object_get(msg, "id");
@@ -25,6 +25,11 @@ void rpc_classify(json_t *msg, struct rpc_message *out)
 	version = json_object_get(msg, "jsonrpc");
 	if (!json_is_string(version) || strcmp(json_string_value(version), "2.0") != 0) {
 		out->why = "\"jsonrpc\" must be \"2.0\"";
+		return;
+	}
+	/* An error answering a message whose id could not be read carries "id": null. */
+	if (json_is_null(id) && !json_object_get(msg, "method") && json_object_get(msg, "error")) {
+		out->kind = RPC_RESPONSE;
 		return;
 	}
 	if (id && !id_is_valid(id)) {
@@ -60,19 +65,18 @@ json_t *rpc_make_result(json_t *id, json_t *result)
 	if (!result)
 		return rpc_make_error(id, RPC_INTERNAL_ERROR, "internal error: out of memory");
 	return json_pack("{s:s, s:O?, s:o}", "jsonrpc", "2.0", "id", id ? id : json_null(),
-			 "result", result);
+	                 "result", result);
 }
 
 json_t *rpc_make_error(json_t *id, int code, const char *message)
 {
-	return json_pack("{s:s, s:O, s:{s:i, s:s}}", "jsonrpc", "2.0", "id",
-			 id ? id : json_null(), "error", "code", code, "message", message);
+	return json_pack("{s:s, s:O, s:{s:i, s:s}}", "jsonrpc", "2.0", "id", id ? id : json_null(),
+	                 "error", "code", code, "message", message);
 }
 
 json_t *rpc_make_notification(const char *method, json_t *params)
 {
 	if (!params)
 		return json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method", method);
-	return json_pack("{s:s, s:s, s:o}", "jsonrpc", "2.0", "method", method, "params",
-			 params);
+	return json_pack("{s:s, s:s, s:o}", "jsonrpc", "2.0", "method", method, "params", params);
 }

@@ -22,9 +22,9 @@ enum rpc_kind {
 /* Borrowed views into the message it was classified from. */
 struct rpc_message {
 	enum rpc_kind kind;
-	json_t *id;	    /* request/response id; for RPC_INVALID, an id worth echoing or NULL */
+	json_t *id;         /* request/response id; for RPC_INVALID, an id worth echoing or NULL */
 	const char *method; /* requests and notifications */
-	json_t *params;	    /* NULL when absent */
+	json_t *params;     /* NULL when absent */
 	const char *why;    /* RPC_INVALID: what is wrong */
 };
 

@@ -63,8 +63,8 @@ static void reply_result(struct mcp_session *s, json_t *id, json_t *result)
 }
 
 struct mcp_session *mcp_session_new(const struct mcp_server_info *info,
-				    const struct mcp_tool_provider *tools,
-				    const struct mcp_transport *transport)
+                                    const struct mcp_tool_provider *tools,
+                                    const struct mcp_transport *transport)
 {
 	struct mcp_session *s = calloc(1, sizeof *s);
 
@@ -135,7 +135,8 @@ static void handle_initialize(struct mcp_session *s, json_t *id, json_t *params)
 		return;
 	}
 	if (!json_is_string(version)) {
-		reply_error(s, id, RPC_INVALID_PARAMS, "initialize: \"protocolVersion\" must be a string");
+		reply_error(s, id, RPC_INVALID_PARAMS,
+		            "initialize: \"protocolVersion\" must be a string");
 		return;
 	}
 	for (size_t i = 0; i < sizeof protocol_versions / sizeof protocol_versions[0]; i++)
@@ -145,8 +146,8 @@ static void handle_initialize(struct mcp_session *s, json_t *id, json_t *params)
 	s->initialized = true;
 	snprintf(s->protocol_version, sizeof s->protocol_version, "%s", chosen);
 	result = json_pack("{s:s, s:o, s:{s:s, s:s, s:s}}", "protocolVersion", chosen,
-			   "capabilities", capabilities(), "serverInfo", "name", s->info.name,
-			   "title", s->info.title, "version", s->info.version);
+	                   "capabilities", capabilities(), "serverInfo", "name", s->info.name,
+	                   "title", s->info.title, "version", s->info.version);
 	if (result && s->info.instructions)
 		json_object_set_new(result, "instructions", json_string(s->info.instructions));
 	reply_result(s, id, result);
@@ -159,8 +160,8 @@ static void handle_set_level(struct mcp_session *s, json_t *id, json_t *params)
 
 	if (!json_is_string(level) || log_level_parse(json_string_value(level), &parsed) != 0) {
 		reply_error(s, id, RPC_INVALID_PARAMS,
-			    "logging/setLevel: \"level\" must be one of debug, info, notice, "
-			    "warning, error, critical, alert, emergency");
+		            "logging/setLevel: \"level\" must be one of debug, info, notice, "
+		            "warning, error, critical, alert, emergency");
 		return;
 	}
 	s->log_level = parsed;
@@ -189,7 +190,7 @@ static void handle_tools_call(struct mcp_session *s, json_t *id, json_t *params)
 	}
 	if (arguments && !json_is_object(arguments) && !json_is_null(arguments)) {
 		reply_error(s, id, RPC_INVALID_PARAMS,
-			    "tools/call: \"arguments\" must be an object");
+		            "tools/call: \"arguments\" must be an object");
 		return;
 	}
 	r = calloc(1, sizeof *r);
@@ -208,7 +209,7 @@ static void handle_tools_call(struct mcp_session *s, json_t *id, json_t *params)
 	if (s->tools.call(s->tools.ctx, r, json_string_value(name), args) != 0) {
 		char message[512];
 		snprintf(message, sizeof message, "tools/call: unknown tool \"%.400s\"",
-			 json_string_value(name));
+		         json_string_value(name));
 		mcp_request_fail(r, RPC_INVALID_PARAMS, message);
 	}
 	json_decref(args);
@@ -224,7 +225,8 @@ static void handle_request(struct mcp_session *s, const struct rpc_message *m)
 		return;
 	}
 	if (find_request(s, m->id)) {
-		reply_error(s, m->id, RPC_INVALID_REQUEST, "a request with this id is still in flight");
+		reply_error(s, m->id, RPC_INVALID_REQUEST,
+		            "a request with this id is still in flight");
 		return;
 	}
 	if (strcmp(method, "initialize") == 0)
@@ -326,8 +328,8 @@ void mcp_session_log(struct mcp_session *s, enum log_level level, const char *me
 		return;
 	s->sending_log = true;
 	mcp_session_notify(s, "notifications/message",
-			   json_pack("{s:s, s:s, s:s}", "level", log_level_name(level), "logger",
-				     "codex-mcp", "data", message));
+	                   json_pack("{s:s, s:s, s:s}", "level", log_level_name(level), "logger",
+	                             "codex-mcp", "data", message));
 	s->sending_log = false;
 }
 
@@ -352,8 +354,8 @@ void mcp_request_progress(struct mcp_request *r, const char *message)
 		return;
 	r->progress += 1;
 	mcp_session_notify(r->session, "notifications/progress",
-			   json_pack("{s:O, s:f, s:s}", "progressToken", r->progress_token,
-				     "progress", r->progress, "message", message));
+	                   json_pack("{s:O, s:f, s:s}", "progressToken", r->progress_token,
+	                             "progress", r->progress, "message", message));
 }
 
 void mcp_request_on_cancel(struct mcp_request *r, void (*fn)(void *data), void *data)

@@ -42,8 +42,8 @@ struct mcp_server_info {
 };
 
 struct mcp_session *mcp_session_new(const struct mcp_server_info *info,
-				    const struct mcp_tool_provider *tools,
-				    const struct mcp_transport *transport);
+                                    const struct mcp_tool_provider *tools,
+                                    const struct mcp_transport *transport);
 void mcp_session_free(struct mcp_session *s);
 
 /* Input from the transport: one framed message, or an over-long one that was dropped. */

@@ -88,8 +88,8 @@ static void file_read_cb(uv_fs_t *req);
 static int read_file(struct stdio_transport *t)
 {
 	uv_buf_t buf = uv_buf_init(t->file_buf, READ_CHUNK);
-	int rc = uv_fs_read(t->loop, &t->file_read, STDIN_FILENO, &buf, 1, t->file_offset,
-			    file_read_cb);
+	int rc =
+	    uv_fs_read(t->loop, &t->file_read, STDIN_FILENO, &buf, 1, t->file_offset, file_read_cb);
 
 	if (rc == 0)
 		t->pending_closes++;
@@ -142,8 +142,8 @@ static int open_stream(uv_loop_t *loop, int fd, void *storage, bool readable, bo
 }
 
 struct stdio_transport *stdio_transport_new(uv_loop_t *loop, size_t max_line,
-					    const struct line_sink *sink,
-					    void (*on_eof)(void *data), void *data)
+                                            const struct line_sink *sink,
+                                            void (*on_eof)(void *data), void *data)
 {
 	struct stdio_transport *t = calloc(1, sizeof *t);
 

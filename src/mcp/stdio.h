@@ -11,8 +11,8 @@ struct stdio_transport;
 
 /* Lines go to the sink; on_eof runs once stdin ends or fails. */
 struct stdio_transport *stdio_transport_new(uv_loop_t *loop, size_t max_line,
-					    const struct line_sink *sink,
-					    void (*on_eof)(void *data), void *data);
+                                            const struct line_sink *sink,
+                                            void (*on_eof)(void *data), void *data);
 /* Starts reading stdin. */
 int stdio_transport_start(struct stdio_transport *t);
 /* The transport as the session sees it. */

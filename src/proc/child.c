@@ -119,10 +119,10 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	if (n > 0) {
 		if (s == (uv_stream_t *)&c->out)
 			line_reader_feed(&c->out_lines, buf->base, (size_t)n,
-					 &(struct line_sink){out_line, out_overflow, c});
+			                 &(struct line_sink){out_line, out_overflow, c});
 		else
 			line_reader_feed(&c->err_lines, buf->base, (size_t)n,
-					 &(struct line_sink){err_line, err_overflow, c});
+			                 &(struct line_sink){err_line, err_overflow, c});
 	} else if (n < 0) {
 		stream_done(c, s);
 	}
@@ -160,7 +160,7 @@ static void stdin_written(uv_write_t *w, int status)
 }
 
 int child_spawn(uv_loop_t *loop, const struct child_spec *spec, const struct child_hooks *hooks,
-		struct child **out)
+                struct child **out)
 {
 	struct child *c = calloc(1, sizeof *c);
 	char ppid[24];

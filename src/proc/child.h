@@ -27,18 +27,18 @@ struct child_hooks {
 };
 
 struct child_spec {
-	const char *file;     /* absolute path */
-	char *const *argv;    /* argv[0] included, NULL-terminated */
-	char *const *env;     /* NULL inherits the server's environment */
-	const char *cwd;      /* NULL inherits */
+	const char *file;  /* absolute path */
+	char *const *argv; /* argv[0] included, NULL-terminated */
+	char *const *env;  /* NULL inherits the server's environment */
+	const char *cwd;   /* NULL inherits */
 	const char *stdin_data;
 	size_t stdin_len;
-	size_t max_line;      /* longest stdout line delivered */
+	size_t max_line; /* longest stdout line delivered */
 };
 
 /* Returns 0, or a negative libuv error code when the process could not start. */
 int child_spawn(uv_loop_t *loop, const struct child_spec *spec, const struct child_hooks *hooks,
-		struct child **out);
+                struct child **out);
 
 pid_t child_pid(const struct child *c);
 

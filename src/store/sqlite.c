@@ -18,16 +18,15 @@ struct store {
 	sqlite3_stmt *get_thread;
 };
 
-static const char schema[] =
-    "CREATE TABLE IF NOT EXISTS threads ("
-    "  id TEXT PRIMARY KEY,"
-    "  cwd TEXT,"
-    "  options TEXT NOT NULL,"
-    "  status TEXT NOT NULL,"
-    "  created_at INTEGER NOT NULL,"
-    "  last_used_at INTEGER NOT NULL"
-    ");"
-    "PRAGMA user_version = 1;";
+static const char schema[] = "CREATE TABLE IF NOT EXISTS threads ("
+                             "  id TEXT PRIMARY KEY,"
+                             "  cwd TEXT,"
+                             "  options TEXT NOT NULL,"
+                             "  status TEXT NOT NULL,"
+                             "  created_at INTEGER NOT NULL,"
+                             "  last_used_at INTEGER NOT NULL"
+                             ");"
+                             "PRAGMA user_version = 1;";
 
 int64_t store_now_ms(void)
 {
@@ -81,7 +80,7 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 		*slash = '\0';
 		if (make_dirs(dir) != 0) {
 			snprintf(err, err_size, "cannot create the state directory %s: %s", dir,
-				 strerror(errno));
+			         strerror(errno));
 			free(s);
 			return -1;
 		}
@@ -92,25 +91,25 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 	/* WAL with NORMAL sync survives a crash of this process; each write is one transaction. */
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-				  NULL, NULL, NULL);
+		                  NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(s->db, schema, NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = prepare(s, &s->put_thread,
-			     "INSERT INTO threads (id, cwd, options, status, created_at, "
-			     "last_used_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) "
-			     "ON CONFLICT(id) DO UPDATE SET cwd = ?2, options = ?3, status = ?4, "
-			     "last_used_at = ?5");
+		             "INSERT INTO threads (id, cwd, options, status, created_at, "
+		             "last_used_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) "
+		             "ON CONFLICT(id) DO UPDATE SET cwd = ?2, options = ?3, status = ?4, "
+		             "last_used_at = ?5");
 	if (rc == SQLITE_OK)
 		rc = prepare(s, &s->set_thread_status,
-			     "UPDATE threads SET status = ?2, last_used_at = ?3 WHERE id = ?1");
+		             "UPDATE threads SET status = ?2, last_used_at = ?3 WHERE id = ?1");
 	if (rc == SQLITE_OK)
 		rc = prepare(s, &s->get_thread,
-			     "SELECT options, status, created_at, last_used_at FROM threads "
-			     "WHERE id = ?1");
+		             "SELECT options, status, created_at, last_used_at FROM threads "
+		             "WHERE id = ?1");
 	if (rc != SQLITE_OK) {
 		snprintf(err, err_size, "cannot open the database %s: %s", path,
-			 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		         s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 		store_close(s);
 		return -1;
 	}
@@ -143,7 +142,7 @@ static int step_done(struct store *s, sqlite3_stmt *stmt)
 }
 
 int store_put_thread(struct store *s, const char *id, const json_t *options, const char *status,
-		     int64_t now)
+                     int64_t now)
 {
 	char *text = json_dumps(options, JSON_COMPACT);
 	const char *cwd = json_string_value(json_object_get(options, "cwd"));
@@ -211,9 +210,9 @@ int store_recover(struct store *s, int64_t now)
 	int changed = -1;
 
 	if (sqlite3_prepare_v2(s->db,
-			       "UPDATE threads SET status = 'failed', last_used_at = ?1 "
-			       "WHERE status = 'running'",
-			       -1, &q, NULL) != SQLITE_OK)
+	                       "UPDATE threads SET status = 'failed', last_used_at = ?1 "
+	                       "WHERE status = 'running'",
+	                       -1, &q, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(q, 1, now);
 	if (sqlite3_step(q) == SQLITE_DONE)

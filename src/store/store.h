@@ -15,9 +15,9 @@ struct store;
 
 struct thread_record {
 	char *id;
-	json_t *options; /* codex_options_to_json() */
-	char *status;	 /* running, completed, failed, cancelled */
-	int64_t created_at;   /* ms since the epoch */
+	json_t *options;    /* codex_options_to_json() */
+	char *status;       /* running, completed, failed, cancelled */
+	int64_t created_at; /* ms since the epoch */
 	int64_t last_used_at;
 };
 
@@ -27,7 +27,7 @@ void store_close(struct store *s);
 
 /* Records a thread, or updates one already known (its creation time stays). */
 int store_put_thread(struct store *s, const char *id, const json_t *options, const char *status,
-		     int64_t now);
+                     int64_t now);
 int store_set_thread_status(struct store *s, const char *id, const char *status, int64_t now);
 /* Returns 1 and fills out when found, 0 when not, -1 on error. */
 int store_get_thread(struct store *s, const char *id, struct thread_record *out);

@@ -30,7 +30,7 @@ static const char *type_name(const json_t *v)
 }
 
 int arg_string(const json_t *args, const char *name, bool required, const char **out,
-	       struct arg_error *e)
+               struct arg_error *e)
 {
 	json_t *v = json_object_get(args, name);
 
@@ -43,7 +43,7 @@ int arg_string(const json_t *args, const char *name, bool required, const char *
 	}
 	if (!json_is_string(v)) {
 		snprintf(e->message, sizeof e->message, "%s: must be a string, not %s", name,
-			 type_name(v));
+		         type_name(v));
 		return -1;
 	}
 	if (required && json_string_length(v) == 0) {
@@ -52,7 +52,7 @@ int arg_string(const json_t *args, const char *name, bool required, const char *
 	}
 	if (strlen(json_string_value(v)) != json_string_length(v)) {
 		snprintf(e->message, sizeof e->message, "%s: must not contain NUL characters",
-			 name);
+		         name);
 		return -1;
 	}
 	*out = json_string_value(v);
@@ -60,7 +60,7 @@ int arg_string(const json_t *args, const char *name, bool required, const char *
 }
 
 int arg_enum(const json_t *args, const char *name, const char *const *allowed, const char **out,
-	     struct arg_error *e)
+             struct arg_error *e)
 {
 	char list[256] = "";
 
@@ -72,10 +72,10 @@ int arg_enum(const json_t *args, const char *name, const char *const *allowed, c
 		if (strcmp(*out, *a) == 0)
 			return 0;
 		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
-			 a == allowed ? "" : ", ", *a);
+		         a == allowed ? "" : ", ", *a);
 	}
 	snprintf(e->message, sizeof e->message, "%s: \"%.100s\" is not one of %s", name, *out,
-		 list);
+	         list);
 	*out = NULL;
 	return -1;
 }
@@ -89,7 +89,7 @@ int arg_bool(const json_t *args, const char *name, int *out, struct arg_error *e
 		return 0;
 	if (!json_is_boolean(v)) {
 		snprintf(e->message, sizeof e->message, "%s: must be a boolean, not %s", name,
-			 type_name(v));
+		         type_name(v));
 		return -1;
 	}
 	*out = json_is_true(v);
@@ -105,7 +105,7 @@ int arg_object(const json_t *args, const char *name, json_t **out, struct arg_er
 		return 0;
 	if (!json_is_object(v)) {
 		snprintf(e->message, sizeof e->message, "%s: must be an object, not %s", name,
-			 type_name(v));
+		         type_name(v));
 		return -1;
 	}
 	*out = v;
@@ -124,7 +124,7 @@ int args_only(const json_t *args, const char *const *known, struct arg_error *e)
 			k++;
 		if (!*k) {
 			snprintf(e->message, sizeof e->message, "%.100s: is not a known argument",
-				 key);
+			         key);
 			return -1;
 		}
 	}
@@ -137,22 +137,23 @@ char *arg_resolve_dir(const char *name, const char *path, const char *base, stru
 	struct stat st;
 	char *real;
 
-	if (path[0] == '/')
-		snprintf(joined, sizeof joined, "%s", path);
-	else if (snprintf(joined, sizeof joined, "%s/%s", base, path) >= (int)sizeof joined) {
+	int n = path[0] == '/' ? snprintf(joined, sizeof joined, "%s", path)
+	                       : snprintf(joined, sizeof joined, "%s/%s", base, path);
+
+	if (n < 0 || (size_t)n >= sizeof joined) {
 		snprintf(e->message, sizeof e->message, "%s: the path is too long", name);
 		return NULL;
 	}
 	real = realpath(joined, NULL);
 	if (!real || stat(real, &st) != 0) {
 		snprintf(e->message, sizeof e->message, "%s: %.300s: %s", name, joined,
-			 strerror(errno));
+		         strerror(errno));
 		free(real);
 		return NULL;
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		snprintf(e->message, sizeof e->message, "%s: %.300s is not a directory", name,
-			 joined);
+		         joined);
 		free(real);
 		return NULL;
 	}
@@ -164,7 +165,7 @@ json_t *tool_error_result(const char *message)
 	/* A message cut at a fixed size may end inside a character. */
 	char *text = text_sanitize(message, strlen(message));
 	json_t *result = json_pack("{s:[{s:s, s:s}], s:b}", "content", "type", "text", "text",
-				   text ? text : "error", "isError", 1);
+	                           text ? text : "error", "isError", 1);
 
 	free(text);
 	return result;

@@ -16,9 +16,9 @@ struct arg_error {
 
 /* Each returns 0, with *out NULL when an optional argument is absent, or -1. */
 int arg_string(const json_t *args, const char *name, bool required, const char **out,
-	       struct arg_error *e);
+               struct arg_error *e);
 int arg_enum(const json_t *args, const char *name, const char *const *allowed, const char **out,
-	     struct arg_error *e);
+             struct arg_error *e);
 int arg_bool(const json_t *args, const char *name, int *out, struct arg_error *e);
 int arg_object(const json_t *args, const char *name, json_t **out, struct arg_error *e);
 /* Fails on the first key not in known (NULL-terminated). */

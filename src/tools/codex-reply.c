@@ -7,23 +7,24 @@
 #include "tools/tool.h"
 #include "tools/turn.h"
 
-static const char input_schema[] = "{"
-	"\"properties\": {"
-	"\"conversationId\": {\"description\": \"DEPRECATED: use threadId instead.\", "
-	"\"type\": \"string\"},"
-	"\"prompt\": {\"description\": \"The *next user prompt* to continue the Codex "
-	"conversation.\", \"type\": \"string\"},"
-	"\"threadId\": {\"description\": \"The thread id for this Codex session. This field is "
-	"required, but we keep it optional here for backward compatibility for clients that "
-	"still use conversationId.\", \"type\": \"string\"}"
-	"},"
-	"\"required\": [\"prompt\"],"
-	"\"type\": \"object\""
-	"}";
+static const char input_schema[] =
+    "{"
+    "\"properties\": {"
+    "\"conversationId\": {\"description\": \"DEPRECATED: use threadId instead.\", "
+    "\"type\": \"string\"},"
+    "\"prompt\": {\"description\": \"The *next user prompt* to continue the Codex "
+    "conversation.\", \"type\": \"string\"},"
+    "\"threadId\": {\"description\": \"The thread id for this Codex session. This field is "
+    "required, but we keep it optional here for backward compatibility for clients that "
+    "still use conversationId.\", \"type\": \"string\"}"
+    "},"
+    "\"required\": [\"prompt\"],"
+    "\"type\": \"object\""
+    "}";
 
 static const char output_schema[] = "{\"type\": \"object\", \"properties\": {\"threadId\": "
-				    "{\"type\": \"string\"}, \"content\": {\"type\": "
-				    "\"string\"}}, \"required\": [\"threadId\", \"content\"]}";
+                                    "{\"type\": \"string\"}, \"content\": {\"type\": "
+                                    "\"string\"}}, \"required\": [\"threadId\", \"content\"]}";
 
 static void call_codex_reply(struct server *srv, struct mcp_request *req, json_t *args)
 {
@@ -48,9 +49,9 @@ static void call_codex_reply(struct server *srv, struct mcp_request *req, json_t
 	found = store_get_thread(srv->store, thread_id, &rec);
 	if (found != 1) {
 		snprintf(e.message, sizeof e.message,
-			 found < 0 ? "cannot read thread %.200s from the database"
-				   : "no thread %.200s",
-			 thread_id);
+		         found < 0 ? "cannot read thread %.200s from the database"
+		                   : "no thread %.200s",
+		         thread_id);
 		mcp_request_reply(req, tool_error_result(e.message));
 		return;
 	}

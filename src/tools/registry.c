@@ -33,7 +33,7 @@ int tools_init(void)
 		if (!input)
 			return -1;
 		entry = json_pack("{s:s, s:s, s:s, s:o}", "name", t->name, "title", t->title,
-				  "description", t->description, "inputSchema", input);
+		                  "description", t->description, "inputSchema", input);
 		if (t->output_schema) {
 			json_t *output = parse_schema(t, t->output_schema);
 			if (!output) {

@@ -50,8 +50,8 @@ static void remember_thread(struct turn_call *c, const char *status)
 	if (!c->thread_id)
 		return;
 	options = codex_options_to_json(&c->opts);
-	if (!options || store_put_thread(c->srv->store, c->thread_id, options, status,
-					 store_now_ms()) != 0)
+	if (!options ||
+	    store_put_thread(c->srv->store, c->thread_id, options, status, store_now_ms()) != 0)
 		log_error("could not record thread %s", c->thread_id);
 	json_decref(options);
 }
@@ -67,14 +67,14 @@ static void on_event(void *data, const struct codex_event *ev)
 	}
 	if (codex_event_describe(ev, c->opts.cwd, message, sizeof message)) {
 		snprintf(c->last_activity, sizeof c->last_activity, "%.*s",
-			 (int)sizeof c->last_activity - 1, message);
+		         (int)sizeof c->last_activity - 1, message);
 		mcp_request_progress(c->req, message);
 	}
 	if (c->srv->opts->codex_events) {
 		json_t *params = json_deep_copy(ev->json);
 		json_object_set_new(params, "_meta",
-				    json_pack("{s:O, s:s?}", "requestId", mcp_request_id(c->req),
-					      "threadId", c->thread_id));
+		                    json_pack("{s:O, s:s?}", "requestId", mcp_request_id(c->req),
+		                              "threadId", c->thread_id));
 		mcp_session_notify(c->srv->session, "codex/event", params);
 	}
 }
@@ -96,17 +96,17 @@ static json_t *outcome_result(const struct codex_outcome *out)
 	const char *thread = out->thread_id ? out->thread_id : "";
 
 	if (out->status == CODEX_TURN_COMPLETED)
-		return tool_text_result(out->final_message,
-					json_pack("{s:s, s:s}", "threadId", thread, "content",
-						  out->final_message));
+		return tool_text_result(
+		    out->final_message,
+		    json_pack("{s:s, s:s}", "threadId", thread, "content", out->final_message));
 	json_t *result = tool_error_result(out->error);
 	/* The thread may still be continued with codex-reply, so say which it was. */
 	if (result && out->thread_id)
-		json_object_set_new(result, "structuredContent",
-				    json_pack("{s:s, s:s}", "threadId", thread, "content",
-					      json_string_value(json_object_get(
-						  json_array_get(json_object_get(result, "content"), 0),
-						  "text"))));
+		json_object_set_new(
+		    result, "structuredContent",
+		    json_pack("{s:s, s:s}", "threadId", thread, "content",
+		              json_string_value(json_object_get(
+		                  json_array_get(json_object_get(result, "content"), 0), "text"))));
 	return result;
 }
 
@@ -115,7 +115,7 @@ static void on_done(void *data, const struct codex_outcome *out)
 	struct turn_call *c = data;
 
 	log_info("turn %s for thread %s", status_name(out->status),
-		 c->thread_id ? c->thread_id : "(none)");
+	         c->thread_id ? c->thread_id : "(none)");
 	if (!c->thread_id && out->thread_id)
 		c->thread_id = strdup(out->thread_id);
 	if (c->thread_id) {
@@ -123,7 +123,7 @@ static void on_done(void *data, const struct codex_outcome *out)
 			remember_thread(c, status_name(out->status));
 		else
 			store_set_thread_status(c->srv->store, c->thread_id,
-						status_name(out->status), store_now_ms());
+			                        status_name(out->status), store_now_ms());
 	}
 	c->turn = NULL;
 	mcp_request_reply(c->req, outcome_result(out));
@@ -156,7 +156,7 @@ static void on_heartbeat(uv_timer_t *t)
 
 	if (c->last_activity[0])
 		snprintf(message, sizeof message, "working (%llus), last: %s",
-			 (unsigned long long)secs, c->last_activity);
+		         (unsigned long long)secs, c->last_activity);
 	else
 		snprintf(message, sizeof message, "working (%llus)", (unsigned long long)secs);
 	text_sanitize_inplace(message); /* last_activity may end in a cut character */
@@ -164,7 +164,7 @@ static void on_heartbeat(uv_timer_t *t)
 }
 
 void turn_run(struct server *srv, struct mcp_request *req, struct codex_options *opts,
-	      const char *prompt, size_t prompt_len, const char *resume_thread)
+              const char *prompt, size_t prompt_len, const char *resume_thread)
 {
 	struct turn_call *c = calloc(1, sizeof *c);
 	char *error = NULL;
@@ -188,8 +188,7 @@ void turn_run(struct server *srv, struct mcp_request *req, struct codex_options 
 	    .thread_id = resume_thread,
 	};
 	struct codex_turn_hooks hooks = {on_event, on_done, c};
-	if (srv->stopping ||
-	    codex_turn_start(&srv->backend, &tr, &hooks, &c->turn, &error) != 0) {
+	if (srv->stopping || codex_turn_start(&srv->backend, &tr, &hooks, &c->turn, &error) != 0) {
 		mcp_request_reply(req, tool_error_result(error ? error : "the server is stopping"));
 		free(error);
 		codex_options_clear(&c->opts);
@@ -207,7 +206,7 @@ void turn_run(struct server *srv, struct mcp_request *req, struct codex_options 
 	c->heartbeat.data = c;
 	c->started_ms = uv_now(srv->loop);
 	uv_timer_start(&c->heartbeat, on_heartbeat, srv->opts->heartbeat_ms,
-		       srv->opts->heartbeat_ms);
+	               srv->opts->heartbeat_ms);
 }
 
 bool turn_thread_busy(struct server *srv, const char *thread_id)

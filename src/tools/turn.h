@@ -18,7 +18,7 @@ struct server;
  * resume_thread is NULL for a new thread.
  */
 void turn_run(struct server *srv, struct mcp_request *req, struct codex_options *opts,
-	      const char *prompt, size_t prompt_len, const char *resume_thread);
+              const char *prompt, size_t prompt_len, const char *resume_thread);
 
 /* Whether a turn of this thread is running now. */
 bool turn_thread_busy(struct server *srv, const char *thread_id);

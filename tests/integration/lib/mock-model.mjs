@@ -20,6 +20,7 @@
 // smartScript reads the last real user prompt (see userPrompts()):
 //   "WRITE <file> <text...>" -> exec_command `printf '%s' '<text>' > '<file>'`; once the
 //                               function_call_output comes back, the message "wrote <file>"
+//                               (or "failed to write <file>: <output>" if the command failed)
 //   "SLEEP <ms> ..."         -> waits <ms> (or until disconnected) and then behaves as for the rest
 //   "RUN <command...>"       -> exec_command <command>; then the message "ran: <output>" where
 //                               <output> is the command's output as Codex reports it
@@ -116,9 +117,10 @@ export function smartScript(body) {
       : [execCommand(words.slice(1).join(' '))];
   } else if (words[0] === 'WRITE' && words.length >= 2) {
     const file = words[1];
-    reply = answeringTool
-      ? [message(`wrote ${file}`)]
-      : [execCommand(`printf '%s' ${shq(words.slice(2).join(' '))} > ${shq(file)}`)];
+    const failed = answeringTool && !/exited with code 0\b/.test(JSON.stringify(last.output));
+    reply = !answeringTool ? [execCommand(`printf '%s' ${shq(words.slice(2).join(' '))} > ${shq(file)}`)]
+      : failed ? [message(`failed to write ${file}: ${commandOutput(last.output)}`)]
+      : [message(`wrote ${file}`)];
   } else {
     reply = [message(`echo: ${prompt} [user messages: ${userPrompts(body).length}]`)];
   }

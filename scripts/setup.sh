@@ -1,0 +1,23 @@
+#!/bin/sh
+# Installs what building and testing codex-mcp needs on Debian 12, only if missing.
+set -eu
+
+need=""
+for pkg in build-essential cmake pkg-config libuv1-dev libjansson-dev libsqlite3-dev \
+	libcmocka-dev; do
+	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
+		need="$need $pkg"
+done
+# Node runs the MCP client in the demo and the integration tests; any node >= 18 will do.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	need="$need nodejs npm"
+fi
+if [ -n "$need" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "setup: missing packages:$need (run as root, or install them)" >&2
+		exit 1
+	fi
+	echo "setup: installing$need"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need
+fi
