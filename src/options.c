@@ -18,6 +18,7 @@ static const char usage[] =
     "  --log-level LEVEL     stderr log level: debug, info, warning, error (default: info)\n"
     "  --kill-grace-ms N     wait between SIGTERM and SIGKILL when stopping a run (2000)\n"
     "  --max-message-bytes N longest message accepted from the client (67108864)\n"
+    "  --progress-interval-ms N  progress at least this often while a run is quiet (10000)\n"
     "  --version             print the version\n"
     "  --help                print this help\n";
 
@@ -29,6 +30,7 @@ enum {
 	OPT_LOG_LEVEL,
 	OPT_KILL_GRACE,
 	OPT_MAX_MESSAGE,
+	OPT_PROGRESS_INTERVAL,
 	OPT_VERSION,
 	OPT_HELP,
 };
@@ -41,6 +43,7 @@ static const struct option long_options[] = {
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
     {"kill-grace-ms", required_argument, NULL, OPT_KILL_GRACE},
     {"max-message-bytes", required_argument, NULL, OPT_MAX_MESSAGE},
+    {"progress-interval-ms", required_argument, NULL, OPT_PROGRESS_INTERVAL},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -128,6 +131,14 @@ enum options_result options_parse(int argc, char **argv, struct options *o)
 				return OPTIONS_EXIT_USAGE;
 			}
 			o->max_message_bytes = (size_t)n;
+			break;
+		case OPT_PROGRESS_INTERVAL:
+			if (parse_size(optarg, 100, 3600000, &n) != 0) {
+				fprintf(stderr,
+					"codex-mcp: --progress-interval-ms: expected 100 to 3600000\n");
+				return OPTIONS_EXIT_USAGE;
+			}
+			o->heartbeat_ms = (unsigned)n;
 			break;
 		case OPT_VERSION:
 			printf("codex-mcp %s\n", CODEX_MCP_VERSION);

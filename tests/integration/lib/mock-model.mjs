@@ -175,8 +175,13 @@ export async function startMockModel(script = smartScript) {
 
     const gone = new AbortController();
     active++;
-    res.on('close', () => { active--; gone.abort(); });
-    closing.signal.addEventListener('abort', () => gone.abort(), { once: true });
+    const onClosing = () => gone.abort();
+    closing.signal.addEventListener('abort', onClosing, { once: true });
+    res.on('close', () => {
+      active--;
+      gone.abort();
+      closing.signal.removeEventListener('abort', onClosing);
+    });
 
     let reply;
     try {
