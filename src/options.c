@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage[] =
     "usage: codex-mcp [options]\n"
@@ -19,6 +20,19 @@ static const char usage[] =
     "  --kill-grace-ms N     wait between SIGTERM and SIGKILL when stopping a run (2000)\n"
     "  --max-message-bytes N longest message accepted from the client (67108864)\n"
     "  --progress-interval-ms N  progress at least this often while a run is quiet (10000)\n"
+    "\n"
+    "Agents (the fleet tools; every run is a task):\n"
+    "  --tools SET           what tools/list shows: compat (codex, codex-reply), fleet,\n"
+    "                        all (default), or a comma list of tool names\n"
+    "  --max-agents N        runs at once; more wait in a queue (default: the cores)\n"
+    "  --timeout SECONDS     default run timeout, 0 for none (3600)\n"
+    "  --stall-seconds N     a run quiet this long is reported stalled (60)\n"
+    "  --kill-stalled-after N  kill a stalled run after N more seconds (0: never)\n"
+    "  --env KEY=VALUE       add to every run's environment; repeatable; values are masked\n"
+    "  --agent-cwd DIR       default cwd of runs (default: $CODEX_AGENT_CWD, else ours)\n"
+    "  --log-dir DIR         agent logs (default: $CODEX_AS_MCP_LOG_DIR, else STATE/logs)\n"
+    "  --log-max-bytes N     one agent log's size before it rotates (10485760)\n"
+    "\n"
     "  --version             print the version\n"
     "  --help                print this help\n";
 
@@ -31,6 +45,15 @@ enum {
 	OPT_KILL_GRACE,
 	OPT_MAX_MESSAGE,
 	OPT_PROGRESS_INTERVAL,
+	OPT_TOOLS,
+	OPT_MAX_AGENTS,
+	OPT_TIMEOUT,
+	OPT_STALL,
+	OPT_KILL_STALLED,
+	OPT_ENV,
+	OPT_AGENT_CWD,
+	OPT_LOG_DIR,
+	OPT_LOG_MAX,
 	OPT_VERSION,
 	OPT_HELP,
 };
@@ -44,6 +67,15 @@ static const struct option long_options[] = {
     {"kill-grace-ms", required_argument, NULL, OPT_KILL_GRACE},
     {"max-message-bytes", required_argument, NULL, OPT_MAX_MESSAGE},
     {"progress-interval-ms", required_argument, NULL, OPT_PROGRESS_INTERVAL},
+    {"tools", required_argument, NULL, OPT_TOOLS},
+    {"max-agents", required_argument, NULL, OPT_MAX_AGENTS},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"stall-seconds", required_argument, NULL, OPT_STALL},
+    {"kill-stalled-after", required_argument, NULL, OPT_KILL_STALLED},
+    {"env", required_argument, NULL, OPT_ENV},
+    {"agent-cwd", required_argument, NULL, OPT_AGENT_CWD},
+    {"log-dir", required_argument, NULL, OPT_LOG_DIR},
+    {"log-max-bytes", required_argument, NULL, OPT_LOG_MAX},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -65,6 +97,12 @@ static char *default_state_dir(void)
 	return dir;
 }
 
+static void set_string(char **slot, const char *value)
+{
+	free(*slot);
+	*slot = strdup(value);
+}
+
 static int parse_size(const char *s, unsigned long long min, unsigned long long max,
                       unsigned long long *out)
 {
@@ -80,6 +118,16 @@ static int parse_size(const char *s, unsigned long long min, unsigned long long 
 	return 0;
 }
 
+/* The value of a numeric flag when in range; otherwise says so and returns -1. */
+static int number(const char *flag, unsigned long long min, unsigned long long max,
+                  unsigned long long *out)
+{
+	if (parse_size(optarg, min, max, out) == 0)
+		return 0;
+	fprintf(stderr, "codex-mcp: --%s: expected a number from %llu to %llu\n", flag, min, max);
+	return -1;
+}
+
 enum options_result options_parse(int argc, char **argv, struct options *o)
 {
 	unsigned long long n;
@@ -91,17 +139,20 @@ enum options_result options_parse(int argc, char **argv, struct options *o)
 	o->max_message_bytes = 64u << 20;
 	o->max_event_bytes = 32u << 20;
 	o->heartbeat_ms = 10000;
+	o->log_max_bytes = 10u << 20;
+	o->timeout_s = 3600;
+	o->stall_s = 60;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	o->max_agents = cores > 0 ? (unsigned)cores : 1;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
 		switch (c) {
 		case OPT_CODEX_BIN:
-			free(o->codex_bin);
-			o->codex_bin = strdup(optarg);
+			set_string(&o->codex_bin, optarg);
 			break;
 		case OPT_STATE_DIR:
-			free(o->state_dir);
-			o->state_dir = strdup(optarg);
+			set_string(&o->state_dir, optarg);
 			break;
 		case OPT_CODEX_EVENTS:
 			o->codex_events = true;
@@ -117,28 +168,67 @@ enum options_result options_parse(int argc, char **argv, struct options *o)
 			}
 			break;
 		case OPT_KILL_GRACE:
-			if (parse_size(optarg, 0, 600000, &n) != 0) {
-				fprintf(stderr,
-				        "codex-mcp: --kill-grace-ms: expected 0 to 600000\n");
+			if (number("kill-grace-ms", 0, 600000, &n))
 				return OPTIONS_EXIT_USAGE;
-			}
 			o->kill_grace_ms = (unsigned)n;
 			break;
 		case OPT_MAX_MESSAGE:
-			if (parse_size(optarg, 1024, 1ull << 32, &n) != 0) {
-				fprintf(stderr, "codex-mcp: --max-message-bytes: expected 1024 to "
-				                "4294967296\n");
+			if (number("max-message-bytes", 1024, 1ull << 32, &n))
 				return OPTIONS_EXIT_USAGE;
-			}
 			o->max_message_bytes = (size_t)n;
 			break;
 		case OPT_PROGRESS_INTERVAL:
-			if (parse_size(optarg, 100, 3600000, &n) != 0) {
-				fprintf(stderr,
-					"codex-mcp: --progress-interval-ms: expected 100 to 3600000\n");
+			if (number("progress-interval-ms", 100, 3600000, &n))
+				return OPTIONS_EXIT_USAGE;
+			o->heartbeat_ms = (unsigned)n;
+			break;
+		case OPT_TOOLS:
+			set_string(&o->tools, optarg);
+			break;
+		case OPT_MAX_AGENTS:
+			if (number("max-agents", 1, 4096, &n))
+				return OPTIONS_EXIT_USAGE;
+			o->max_agents = (unsigned)n;
+			break;
+		case OPT_TIMEOUT:
+			if (number("timeout", 0, 7 * 86400, &n))
+				return OPTIONS_EXIT_USAGE;
+			o->timeout_s = (unsigned)n;
+			break;
+		case OPT_STALL:
+			if (number("stall-seconds", 1, 86400, &n))
+				return OPTIONS_EXIT_USAGE;
+			o->stall_s = (unsigned)n;
+			break;
+		case OPT_KILL_STALLED:
+			if (number("kill-stalled-after", 0, 86400, &n))
+				return OPTIONS_EXIT_USAGE;
+			o->kill_stalled_after_s = (unsigned)n;
+			break;
+		case OPT_ENV: {
+			char **grown;
+			if (!strchr(optarg, '=') || optarg[0] == '=') {
+				fprintf(stderr, "codex-mcp: --env: expected KEY=VALUE\n");
 				return OPTIONS_EXIT_USAGE;
 			}
-			o->heartbeat_ms = (unsigned)n;
+			grown = realloc(o->env, (o->n_env + 2) * sizeof *grown);
+			if (!grown)
+				return OPTIONS_EXIT_USAGE;
+			o->env = grown;
+			o->env[o->n_env++] = strdup(optarg);
+			o->env[o->n_env] = NULL;
+			break;
+		}
+		case OPT_AGENT_CWD:
+			set_string(&o->agent_cwd, optarg);
+			break;
+		case OPT_LOG_DIR:
+			set_string(&o->log_dir, optarg);
+			break;
+		case OPT_LOG_MAX:
+			if (number("log-max-bytes", 4096, 1ull << 40, &n))
+				return OPTIONS_EXIT_USAGE;
+			o->log_max_bytes = (size_t)n;
 			break;
 		case OPT_VERSION:
 			printf("codex-mcp %s\n", CODEX_MCP_VERSION);
@@ -157,11 +247,26 @@ enum options_result options_parse(int argc, char **argv, struct options *o)
 	}
 	if (!o->state_dir)
 		o->state_dir = default_state_dir();
+	/* The environment names codex-as-mcp used, so its setups keep working. */
+	if (!o->log_dir && getenv("CODEX_AS_MCP_LOG_DIR") && *getenv("CODEX_AS_MCP_LOG_DIR"))
+		o->log_dir = strdup(getenv("CODEX_AS_MCP_LOG_DIR"));
+	if (!o->log_dir && o->state_dir && asprintf(&o->log_dir, "%s/logs", o->state_dir) < 0)
+		o->log_dir = NULL;
+	if (!o->agent_cwd && getenv("CODEX_AGENT_CWD") && *getenv("CODEX_AGENT_CWD"))
+		o->agent_cwd = strdup(getenv("CODEX_AGENT_CWD"));
+	if (!o->tools)
+		o->tools = strdup("all");
 	return OPTIONS_RUN;
 }
 
 void options_free(struct options *o)
 {
+	for (size_t i = 0; i < o->n_env; i++)
+		free(o->env[i]);
+	free(o->env);
+	free(o->log_dir);
+	free(o->agent_cwd);
+	free(o->tools);
 	free(o->codex_bin);
 	free(o->state_dir);
 	memset(o, 0, sizeof *o);

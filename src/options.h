@@ -17,6 +17,17 @@ struct options {
 	size_t max_message_bytes; /* longest JSON-RPC line read from the client */
 	size_t max_event_bytes;   /* longest Codex event line kept */
 	unsigned heartbeat_ms;    /* progress while a run is quiet */
+
+	char *log_dir;                 /* agent logs; default <state_dir>/logs */
+	size_t log_max_bytes;          /* one agent log's cap before it rotates */
+	unsigned max_agents;           /* runs at once; default the number of cores */
+	unsigned timeout_s;            /* default per-run timeout; 0 none */
+	unsigned stall_s;              /* quiet this long: stalled */
+	unsigned kill_stalled_after_s; /* 0: stalled runs are only reported */
+	char *agent_cwd;               /* default cwd of runs */
+	char **env;                    /* KEY=VALUE added to Codex's environment */
+	size_t n_env;
+	char *tools; /* compat, fleet, all, or a comma list */
 };
 
 enum options_result {

@@ -1,13 +1,15 @@
 #include "server.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "mcp/stdio.h"
+#include "redact.h"
 #include "tools/tool.h"
-#include "tools/turn.h"
 
 static void on_line(void *data, char *line, size_t len)
 {
@@ -29,7 +31,7 @@ static void log_to_client(void *data, enum log_level level, const char *message)
 
 static void close_if_done(struct server *srv)
 {
-	if (!srv->stopping || srv->runs)
+	if (!srv->stopping || runner_live(srv->runner) > 0)
 		return;
 	/* Every run is reaped; closing the last handles ends uv_run. */
 	if (srv->stdio) {
@@ -47,15 +49,15 @@ static void stop(struct server *srv, const char *why)
 	if (srv->stopping)
 		return;
 	srv->stopping = true;
-	log_info("%s: stopping%s", why, srv->runs ? " every run" : "");
-	/* Each run reports back through server_run_finished() once reaped. */
-	turn_stop_all(srv);
+	log_info("%s: stopping%s", why, runner_live(srv->runner) ? " every run" : "");
+	/* The runner says when the last run is reaped: see on_idle(). */
+	runner_stop_all(srv->runner);
 	close_if_done(srv);
 }
 
-void server_run_finished(struct server *srv)
+static void on_idle(void *data)
 {
-	close_if_done(srv);
+	close_if_done(data);
 }
 
 static void on_eof(void *data)
@@ -72,6 +74,16 @@ static json_t *list_tools(void *ctx)
 {
 	(void)ctx;
 	return tools_list();
+}
+
+static void mask_secrets(const struct options *opts)
+{
+	static const char *const keys[] = {"OPENAI_API_KEY", "CODEX_API_KEY"};
+
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		redact_add(getenv(keys[i]));
+	for (size_t i = 0; i < opts->n_env; i++)
+		redact_add(strchr(opts->env[i], '=') + 1);
 }
 
 static int call_tool(void *ctx, struct mcp_request *req, const char *name, json_t *args)
@@ -103,23 +115,51 @@ int server_run(const struct options *opts)
 	}
 	int recovered = store_recover(srv.store, store_now_ms());
 	if (recovered > 0)
-		log_info("%d run(s) were cut off when the last server stopped", recovered);
-	if (tools_init() != 0) {
-		log_error("the tool table does not parse");
+		log_info("%d task(s) were cut off when the last server stopped", recovered);
+	if (tools_init(opts->tools, err, sizeof err) != 0) {
+		log_error("--tools: %s", err);
 		store_close(srv.store);
 		return 1;
 	}
+	if (opts->agent_cwd) {
+		srv.cwd = realpath(opts->agent_cwd, NULL);
+		if (!srv.cwd) {
+			log_error("--agent-cwd %s: %s", opts->agent_cwd, strerror(errno));
+			tools_free();
+			store_close(srv.store);
+			return 1;
+		}
+	} else {
+		srv.cwd = getcwd(NULL, 0);
+	}
+	mask_secrets(opts);
 
 	uv_loop_init(&loop);
 	srv.loop = &loop;
-	srv.cwd = getcwd(NULL, 0);
 
 	struct codex_exec_config exec_cfg = {
 	    .loop = &loop,
 	    .codex_path = opts->codex_bin,
+	    .extra_env = opts->env,
 	    .max_event_line = opts->max_event_bytes,
 	};
 	codex_exec_backend_new(&exec_cfg, &srv.backend);
+	struct runner_config runner_cfg = {
+	    .loop = &loop,
+	    .backend = &srv.backend,
+	    .store = srv.store,
+	    .log_dir = opts->log_dir,
+	    .log_max_bytes = opts->log_max_bytes,
+	    .max_running = opts->max_agents,
+	    .default_timeout_s = opts->timeout_s,
+	    .stall_s = opts->stall_s,
+	    .kill_stalled_after_s = opts->kill_stalled_after_s,
+	    .heartbeat_ms = opts->heartbeat_ms,
+	    .kill_grace_ms = opts->kill_grace_ms,
+	    .idle = on_idle,
+	    .idle_data = &srv,
+	};
+	srv.runner = runner_new(&runner_cfg);
 
 	struct line_sink sink = {on_line, on_overflow, &srv};
 	srv.stdio = stdio_transport_new(&loop, opts->max_message_bytes, &sink, on_eof, &srv);
@@ -153,10 +193,12 @@ int server_run(const struct options *opts)
 	log_set_sink(NULL, NULL);
 	mcp_session_free(srv.session);
 out:
+	runner_free(srv.runner);
 	srv.backend.ops->free(srv.backend.impl);
 	uv_loop_close(&loop);
 	tools_free();
 	store_close(srv.store);
 	free(srv.cwd);
+	redact_clear();
 	return status;
 }

@@ -1,4 +1,4 @@
-/* The server: one event loop, one MCP session, the store and the Codex backend. */
+/* The server: one event loop, one MCP session, the store, the runner and the Codex backend. */
 #ifndef CODEX_MCP_SERVER_H
 #define CODEX_MCP_SERVER_H
 
@@ -10,26 +10,22 @@
 #include "mcp/session.h"
 #include "options.h"
 #include "store/store.h"
-
-struct turn_call;
+#include "tasks/runner.h"
 
 struct server {
 	uv_loop_t *loop;
 	const struct options *opts;
 	struct store *store;
 	struct codex_backend backend;
+	struct runner *runner;
 	struct mcp_session *session;
 	struct stdio_transport *stdio;
-	struct turn_call *runs; /* turns in flight */
-	char *cwd;              /* the server's own, the default for runs */
+	char *cwd; /* the default cwd of runs: --agent-cwd, else the server's own */
 	bool stopping;
 	uv_signal_t sigterm, sigint;
 };
 
 /* Runs until stdin ends or a SIGTERM/SIGINT; returns the exit status. */
 int server_run(const struct options *opts);
-
-/* A run ended; during shutdown the last one lets the loop finish. */
-void server_run_finished(struct server *srv);
 
 #endif

@@ -69,6 +69,8 @@ struct codex_outcome {
 struct codex_turn_hooks {
 	/* Every event Codex reports, parsed. */
 	void (*event)(void *data, const struct codex_event *ev);
+	/* Each line Codex writes to stderr; may be NULL. */
+	void (*stderr_line)(void *data, const char *line, size_t len);
 	/* Exactly once; the turn object is gone after this returns. */
 	void (*done)(void *data, const struct codex_outcome *outcome);
 	void *data;
@@ -105,6 +107,11 @@ static inline int codex_turn_start(struct codex_backend *b, const struct codex_t
                                    char **error)
 {
 	return b->ops->start(b->impl, req, hooks, out, error);
+}
+
+static inline pid_t codex_turn_pid(struct codex_backend *b, const struct codex_turn *t)
+{
+	return b->ops->pid(t);
 }
 
 static inline void codex_turn_cancel(struct codex_backend *b, struct codex_turn *t,

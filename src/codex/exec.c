@@ -95,6 +95,8 @@ static void on_stderr_line(void *data, char *line, size_t len)
 	struct codex_turn *t = data;
 
 	log_debug("codex stderr: %.*s", (int)(len > 500 ? 500 : len), line);
+	if (t->hooks.stderr_line)
+		t->hooks.stderr_line(t->hooks.data, line, len);
 	if (len > STDERR_TAIL / 2)
 		len = STDERR_TAIL / 2;
 	/* Keep whole recent lines: drop the oldest until this one fits. */

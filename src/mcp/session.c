@@ -44,7 +44,7 @@ static void send_message(struct mcp_session *s, json_t *msg)
 
 	if (!msg)
 		return;
-	text = json_dumps(msg, JSON_COMPACT);
+	text = json_dumps(msg, JSON_COMPACT | JSON_REAL_PRECISION(10));
 	json_decref(msg);
 	if (!text)
 		return;

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "log.h"
+#include "paths.h"
 #include "store/store.h"
 
 struct store {
@@ -16,17 +17,42 @@ struct store {
 	sqlite3_stmt *put_thread;
 	sqlite3_stmt *set_thread_status;
 	sqlite3_stmt *get_thread;
+	sqlite3_stmt *put_task;
+	sqlite3_stmt *get_task;
 };
 
-static const char schema[] = "CREATE TABLE IF NOT EXISTS threads ("
-                             "  id TEXT PRIMARY KEY,"
-                             "  cwd TEXT,"
-                             "  options TEXT NOT NULL,"
-                             "  status TEXT NOT NULL,"
-                             "  created_at INTEGER NOT NULL,"
-                             "  last_used_at INTEGER NOT NULL"
-                             ");"
-                             "PRAGMA user_version = 1;";
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS threads ("
+    "  id TEXT PRIMARY KEY,"
+    "  cwd TEXT,"
+    "  options TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  last_used_at INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE IF NOT EXISTS tasks ("
+    "  id TEXT PRIMARY KEY,"
+    "  tool TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  thread_id TEXT,"
+    "  cwd TEXT,"
+    "  log_file TEXT,"
+    "  output TEXT,"
+    "  error TEXT,"
+    "  report TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  started_at INTEGER,"
+    "  completed_at INTEGER,"
+    "  last_activity INTEGER,"
+    "  pid INTEGER"
+    ");"
+    "CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (status, created_at);"
+    "CREATE INDEX IF NOT EXISTS tasks_by_creation ON tasks (created_at);"
+    "PRAGMA user_version = 2;";
+
+#define TASK_COLUMNS                                                                               \
+	"id, tool, status, thread_id, cwd, log_file, output, error, report, created_at, "          \
+	"started_at, completed_at, last_activity, pid"
 
 int64_t store_now_ms(void)
 {
@@ -34,28 +60,6 @@ int64_t store_now_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* mkdir -p, private to the user: the database holds prompts' working directories. */
-static int make_dirs(const char *dir)
-{
-	char path[PATH_MAX];
-	size_t n = strlen(dir);
-
-	if (n == 0 || n >= sizeof path)
-		return -1;
-	memcpy(path, dir, n + 1);
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0700) != 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	if (mkdir(path, 0700) != 0 && errno != EEXIST)
-		return -1;
-	return 0;
 }
 
 static int prepare(struct store *s, sqlite3_stmt **stmt, const char *sql)
@@ -78,7 +82,7 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';
-		if (make_dirs(dir) != 0) {
+		if (make_private_dirs(dir) != 0) {
 			snprintf(err, err_size, "cannot create the state directory %s: %s", dir,
 			         strerror(errno));
 			free(s);
@@ -107,6 +111,12 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 		rc = prepare(s, &s->get_thread,
 		             "SELECT options, status, created_at, last_used_at FROM threads "
 		             "WHERE id = ?1");
+	if (rc == SQLITE_OK)
+		rc = prepare(s, &s->put_task,
+		             "INSERT OR REPLACE INTO tasks (" TASK_COLUMNS ") VALUES "
+		             "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+	if (rc == SQLITE_OK)
+		rc = prepare(s, &s->get_task, "SELECT " TASK_COLUMNS " FROM tasks WHERE id = ?1");
 	if (rc != SQLITE_OK) {
 		snprintf(err, err_size, "cannot open the database %s: %s", path,
 		         s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
@@ -124,6 +134,8 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->put_thread);
 	sqlite3_finalize(s->set_thread_status);
 	sqlite3_finalize(s->get_thread);
+	sqlite3_finalize(s->put_task);
+	sqlite3_finalize(s->get_task);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -204,19 +216,171 @@ void thread_record_clear(struct thread_record *r)
 	memset(r, 0, sizeof *r);
 }
 
-int store_recover(struct store *s, int64_t now)
+static void bind_text_or_null(sqlite3_stmt *q, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+static void bind_time(sqlite3_stmt *q, int i, int64_t v)
+{
+	if (v)
+		sqlite3_bind_int64(q, i, v);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+int store_put_task(struct store *s, const struct task_record *t)
+{
+	sqlite3_stmt *q = s->put_task;
+	char *report = t->report ? json_dumps(t->report, JSON_COMPACT) : NULL;
+	int rc;
+
+	sqlite3_bind_text(q, 1, t->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, t->tool ? t->tool : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, t->status ? t->status : "", -1, SQLITE_STATIC);
+	bind_text_or_null(q, 4, t->thread_id);
+	bind_text_or_null(q, 5, t->cwd);
+	bind_text_or_null(q, 6, t->log_file);
+	bind_text_or_null(q, 7, t->output);
+	bind_text_or_null(q, 8, t->error);
+	bind_text_or_null(q, 9, report);
+	sqlite3_bind_int64(q, 10, t->created_at);
+	bind_time(q, 11, t->started_at);
+	bind_time(q, 12, t->completed_at);
+	bind_time(q, 13, t->last_activity);
+	bind_time(q, 14, t->pid);
+	rc = step_done(s, q);
+	free(report);
+	return rc;
+}
+
+static char *column_dup(sqlite3_stmt *q, int i)
+{
+	const unsigned char *v = sqlite3_column_text(q, i);
+	return v ? strdup((const char *)v) : NULL;
+}
+
+static void read_task(sqlite3_stmt *q, struct task_record *t)
+{
+	const unsigned char *id = sqlite3_column_text(q, 0);
+	char *report;
+
+	memset(t, 0, sizeof *t);
+	snprintf(t->id, sizeof t->id, "%s", id ? (const char *)id : "");
+	t->tool = column_dup(q, 1);
+	t->status = column_dup(q, 2);
+	t->thread_id = column_dup(q, 3);
+	t->cwd = column_dup(q, 4);
+	t->log_file = column_dup(q, 5);
+	t->output = column_dup(q, 6);
+	t->error = column_dup(q, 7);
+	report = column_dup(q, 8);
+	t->report = report ? json_loads(report, 0, NULL) : NULL;
+	free(report);
+	t->created_at = sqlite3_column_int64(q, 9);
+	t->started_at = sqlite3_column_int64(q, 10);
+	t->completed_at = sqlite3_column_int64(q, 11);
+	t->last_activity = sqlite3_column_int64(q, 12);
+	t->pid = sqlite3_column_int64(q, 13);
+}
+
+int store_get_task(struct store *s, const char *id, struct task_record *out)
+{
+	sqlite3_stmt *q = s->get_task;
+	int rc, found = 0;
+
+	memset(out, 0, sizeof *out);
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		read_task(q, out);
+		found = 1;
+	} else if (rc != SQLITE_DONE) {
+		log_error("database read failed: %s", sqlite3_errmsg(s->db));
+		found = -1;
+	}
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return found;
+}
+
+int store_each_task(struct store *s, const char *status, int limit,
+                    void (*fn)(void *data, const struct task_record *t), void *data)
 {
 	sqlite3_stmt *q;
-	int changed = -1;
+	int rc;
 
-	if (sqlite3_prepare_v2(s->db,
-	                       "UPDATE threads SET status = 'failed', last_used_at = ?1 "
-	                       "WHERE status = 'running'",
-	                       -1, &q, NULL) != SQLITE_OK)
+	rc = sqlite3_prepare_v2(s->db,
+	                        status ? "SELECT " TASK_COLUMNS " FROM tasks WHERE status = ?1 "
+	                                 "ORDER BY created_at DESC, rowid DESC LIMIT ?2"
+	                               : "SELECT " TASK_COLUMNS " FROM tasks "
+	                                 "ORDER BY created_at DESC, rowid DESC LIMIT ?2",
+	                        -1, &q, NULL);
+	if (rc != SQLITE_OK)
 		return -1;
-	sqlite3_bind_int64(q, 1, now);
-	if (sqlite3_step(q) == SQLITE_DONE)
-		changed = sqlite3_changes(s->db);
+	if (status)
+		sqlite3_bind_text(q, 1, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, limit);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct task_record t;
+		read_task(q, &t);
+		fn(data, &t);
+		task_record_clear(&t);
+	}
 	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+json_t *store_count_tasks(struct store *s)
+{
+	sqlite3_stmt *q;
+	json_t *counts = json_object();
+
+	if (sqlite3_prepare_v2(s->db, "SELECT status, COUNT(*) FROM tasks GROUP BY status", -1, &q,
+	                       NULL) != SQLITE_OK)
+		return counts;
+	while (sqlite3_step(q) == SQLITE_ROW)
+		json_object_set_new(counts, (const char *)sqlite3_column_text(q, 0),
+		                    json_integer(sqlite3_column_int64(q, 1)));
+	sqlite3_finalize(q);
+	return counts;
+}
+
+void task_record_clear(struct task_record *t)
+{
+	free(t->tool);
+	free(t->status);
+	free(t->thread_id);
+	free(t->cwd);
+	free(t->log_file);
+	free(t->output);
+	free(t->error);
+	json_decref(t->report);
+	memset(t, 0, sizeof *t);
+}
+
+int store_recover(struct store *s, int64_t now)
+{
+	static const char *const sql[] = {
+	    "UPDATE threads SET status = 'failed', last_used_at = ?1 WHERE status = 'running'",
+	    "UPDATE tasks SET status = 'failed', error = 'server stopped', completed_at = ?1, "
+	    "pid = NULL WHERE status IN ('queued', 'running')",
+	};
+	int changed = 0;
+
+	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+		sqlite3_stmt *q;
+		if (sqlite3_prepare_v2(s->db, sql[i], -1, &q, NULL) != SQLITE_OK)
+			return -1;
+		sqlite3_bind_int64(q, 1, now);
+		int rc = sqlite3_step(q);
+		sqlite3_finalize(q);
+		if (rc != SQLITE_DONE)
+			return -1;
+		changed += sqlite3_changes(s->db);
+	}
 	return changed;
 }

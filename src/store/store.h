@@ -33,7 +33,41 @@ int store_set_thread_status(struct store *s, const char *id, const char *status,
 int store_get_thread(struct store *s, const char *id, struct thread_record *out);
 void thread_record_clear(struct thread_record *r);
 
-/* A run the last server left "running" can only have been cut off. Returns rows changed. */
+/*
+ * Every Codex run is a task. The record is written when the run is
+ * submitted, so no run is ever lost, and again when it starts and ends.
+ */
+struct task_record {
+	char id[33]; /* 128 random bits, hex */
+	char *tool;  /* the tool that started it */
+	char *status;
+	char *thread_id;
+	char *cwd;
+	char *log_file;
+	char *output; /* the final agent message */
+	char *error;
+	json_t *report;     /* exit code, duration, usage, commands, files changed */
+	int64_t created_at; /* ms since the epoch; 0 when not yet */
+	int64_t started_at;
+	int64_t completed_at;
+	int64_t last_activity;
+	int64_t pid;
+};
+
+int store_put_task(struct store *s, const struct task_record *t);
+/* Returns 1 and fills out when found, 0 when not, -1 on error. */
+int store_get_task(struct store *s, const char *id, struct task_record *out);
+/* Newest first; status NULL for all; calls fn for each of at most limit records. */
+int store_each_task(struct store *s, const char *status, int limit,
+                    void (*fn)(void *data, const struct task_record *t), void *data);
+/* Number of tasks in each status, as {status: count}. */
+json_t *store_count_tasks(struct store *s);
+void task_record_clear(struct task_record *t);
+
+/*
+ * Runs the last server left queued or running can only have been cut off:
+ * tasks and threads become failed, "server stopped". Returns the rows changed.
+ */
 int store_recover(struct store *s, int64_t now);
 
 int64_t store_now_ms(void);

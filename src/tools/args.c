@@ -96,6 +96,25 @@ int arg_bool(const json_t *args, const char *name, int *out, struct arg_error *e
 	return 0;
 }
 
+int arg_integer(const json_t *args, const char *name, json_int_t min, json_int_t max,
+                json_int_t dflt, json_int_t *out, struct arg_error *e)
+{
+	json_t *v = json_object_get(args, name);
+
+	*out = dflt;
+	if (!v)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
+		snprintf(e->message, sizeof e->message,
+		         "%s: must be a whole number from %" JSON_INTEGER_FORMAT
+		         " to %" JSON_INTEGER_FORMAT,
+		         name, min, max);
+		return -1;
+	}
+	*out = json_integer_value(v);
+	return 0;
+}
+
 int arg_object(const json_t *args, const char *name, json_t **out, struct arg_error *e)
 {
 	json_t *v = json_object_get(args, name);

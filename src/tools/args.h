@@ -20,6 +20,9 @@ int arg_string(const json_t *args, const char *name, bool required, const char *
 int arg_enum(const json_t *args, const char *name, const char *const *allowed, const char **out,
              struct arg_error *e);
 int arg_bool(const json_t *args, const char *name, int *out, struct arg_error *e);
+/* A whole number in [min, max]; dflt when absent. */
+int arg_integer(const json_t *args, const char *name, json_int_t min, json_int_t max,
+                json_int_t dflt, json_int_t *out, struct arg_error *e);
 int arg_object(const json_t *args, const char *name, json_t **out, struct arg_error *e);
 /* Fails on the first key not in known (NULL-terminated). */
 int args_only(const json_t *args, const char *const *known, struct arg_error *e);

@@ -4,8 +4,8 @@
 
 #include "server.h"
 #include "tools/args.h"
+#include "tools/blocking.h"
 #include "tools/tool.h"
-#include "tools/turn.h"
 
 static const char input_schema[] =
     "{"
@@ -56,7 +56,7 @@ static void call_codex_reply(struct server *srv, struct mcp_request *req, json_t
 		return;
 	}
 	/* One turn at a time: two readers of one thread would interleave its history. */
-	if (turn_thread_busy(srv, thread_id)) {
+	if (runner_thread_busy(srv->runner, thread_id)) {
 		snprintf(e.message, sizeof e.message, "thread %.200s is busy", thread_id);
 		thread_record_clear(&rec);
 		mcp_request_reply(req, tool_error_result(e.message));
@@ -64,7 +64,12 @@ static void call_codex_reply(struct server *srv, struct mcp_request *req, json_t
 	}
 	codex_options_from_json(rec.options, &opts);
 	thread_record_clear(&rec);
-	turn_run(srv, req, &opts, prompt, strlen(prompt), thread_id);
+	struct task_spec spec = {.tool = "codex-reply",
+	                         .options = &opts,
+	                         .prompt = prompt,
+	                         .prompt_len = strlen(prompt),
+	                         .resume_thread = thread_id};
+	tool_run_blocking(srv, req, &spec, codex_task_result);
 }
 
 const struct tool_entry tool_codex_reply = {

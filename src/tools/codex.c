@@ -4,8 +4,8 @@
 
 #include "server.h"
 #include "tools/args.h"
+#include "tools/blocking.h"
 #include "tools/tool.h"
-#include "tools/turn.h"
 
 static const char input_schema[] =
     "{"
@@ -129,7 +129,9 @@ static void call_codex(struct server *srv, struct mcp_request *req, json_t *args
 	opts.compact_prompt = dup_or_null(compact);
 	opts.config = config ? json_deep_copy(config) : NULL;
 	/* include-plan-tool: current Codex always has its plan tool. */
-	turn_run(srv, req, &opts, prompt, strlen(prompt), NULL);
+	struct task_spec spec = {
+	    .tool = "codex", .options = &opts, .prompt = prompt, .prompt_len = strlen(prompt)};
+	tool_run_blocking(srv, req, &spec, codex_task_result);
 }
 
 const struct tool_entry tool_codex = {

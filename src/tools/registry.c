@@ -1,16 +1,32 @@
+#include <stdio.h>
 #include <string.h>
 
 #include "log.h"
 #include "tools/tool.h"
 
-static const struct tool_entry *const registry[] = {
-    &tool_codex,
-    &tool_codex_reply,
+enum { COMPAT = 1, FLEET = 2 };
+
+static const struct {
+	const struct tool_entry *tool;
+	int set;
+} registry[] = {
+    {&tool_codex, COMPAT},
+    {&tool_codex_reply, COMPAT},
+    {&tool_spawn_agent, FLEET},
+    {&tool_spawn_agent_async, FLEET},
+    {&tool_get_agent_status, FLEET},
+    {&tool_kill_agent, FLEET},
+    {&tool_list_running_agents, FLEET},
+    {&tool_list_agent_tasks, FLEET},
+    {&tool_spawn_agents_parallel, FLEET},
+    {&tool_list_agent_logs, FLEET},
+    {&tool_cleanup_old_logs, FLEET},
 };
 
 #define N_TOOLS (sizeof registry / sizeof registry[0])
 
 static json_t *listing;
+static bool served[N_TOOLS];
 
 static json_t *parse_schema(const struct tool_entry *t, const char *text)
 {
@@ -22,27 +38,79 @@ static json_t *parse_schema(const struct tool_entry *t, const char *text)
 	return schema;
 }
 
-int tools_init(void)
+/* Marks the tools one word of the selection names. */
+static int select_word(const char *word, size_t len)
 {
+	int set = 0;
+
+	if (len == 3 && strncmp(word, "all", 3) == 0)
+		set = COMPAT | FLEET;
+	else if (len == 6 && strncmp(word, "compat", 6) == 0)
+		set = COMPAT;
+	else if (len == 5 && strncmp(word, "fleet", 5) == 0)
+		set = FLEET;
+	for (size_t i = 0; i < N_TOOLS; i++) {
+		const char *name = registry[i].tool->name;
+		if ((registry[i].set & set) ||
+		    (strlen(name) == len && strncmp(name, word, len) == 0)) {
+			served[i] = true;
+			if (!set)
+				return 0;
+		}
+	}
+	return set ? 0 : -1;
+}
+
+int tools_init(const char *selection, char *err, size_t err_size)
+{
+	const char *p = selection;
+
+	memset(served, 0, sizeof served);
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		while (len > 0 && p[0] == ' ') {
+			p++;
+			len--;
+		}
+		while (len > 0 && p[len - 1] == ' ')
+			len--;
+		if (len > 0 && select_word(p, len) != 0) {
+			snprintf(err, err_size, "unknown tool or set \"%.*s\"", (int)len, p);
+			return -1;
+		}
+		p += strcspn(p, ",");
+		if (*p == ',')
+			p++;
+	}
+
 	listing = json_array();
 	for (size_t i = 0; i < N_TOOLS; i++) {
-		const struct tool_entry *t = registry[i];
-		json_t *input = parse_schema(t, t->input_schema);
-		json_t *entry;
+		const struct tool_entry *t = registry[i].tool;
+		json_t *input, *entry;
 
-		if (!input)
+		if (!served[i])
+			continue;
+		input = parse_schema(t, t->input_schema);
+		if (!input) {
+			snprintf(err, err_size, "the schema of %s does not parse", t->name);
 			return -1;
+		}
 		entry = json_pack("{s:s, s:s, s:s, s:o}", "name", t->name, "title", t->title,
 		                  "description", t->description, "inputSchema", input);
 		if (t->output_schema) {
 			json_t *output = parse_schema(t, t->output_schema);
 			if (!output) {
 				json_decref(entry);
+				snprintf(err, err_size, "the schema of %s does not parse", t->name);
 				return -1;
 			}
 			json_object_set_new(entry, "outputSchema", output);
 		}
 		json_array_append_new(listing, entry);
+	}
+	if (json_array_size(listing) == 0) {
+		snprintf(err, err_size, "no tools selected");
+		return -1;
 	}
 	return 0;
 }
@@ -61,7 +129,7 @@ json_t *tools_list(void)
 const struct tool_entry *tools_find(const char *name)
 {
 	for (size_t i = 0; i < N_TOOLS; i++)
-		if (strcmp(registry[i]->name, name) == 0)
-			return registry[i];
+		if (served[i] && strcmp(registry[i].tool->name, name) == 0)
+			return registry[i].tool;
 	return NULL;
 }

@@ -23,9 +23,22 @@ struct tool_entry {
 
 extern const struct tool_entry tool_codex;
 extern const struct tool_entry tool_codex_reply;
+extern const struct tool_entry tool_spawn_agent;
+extern const struct tool_entry tool_spawn_agent_async;
+extern const struct tool_entry tool_get_agent_status;
+extern const struct tool_entry tool_kill_agent;
+extern const struct tool_entry tool_list_running_agents;
+extern const struct tool_entry tool_list_agent_tasks;
+extern const struct tool_entry tool_spawn_agents_parallel;
+extern const struct tool_entry tool_list_agent_logs;
+extern const struct tool_entry tool_cleanup_old_logs;
 
-/* Parses the schemas once; returns -1 if one is not valid JSON. */
-int tools_init(void);
+/*
+ * Chooses the tools served: "compat" (codex, codex-reply), "fleet" (the
+ * agent tools), "all", or a comma list of those words and tool names.
+ * Parses their schemas once. Returns -1 with err on an unknown name.
+ */
+int tools_init(const char *selection, char *err, size_t err_size);
 void tools_free(void);
 /* The tools/list array (borrowed). */
 json_t *tools_list(void);

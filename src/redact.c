@@ -1,0 +1,69 @@
+#include "redact.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MASK "[redacted]"
+
+static char **secrets;
+static size_t n_secrets;
+
+void redact_add(const char *secret)
+{
+	char **grown;
+
+	if (!secret || strlen(secret) < 4)
+		return;
+	grown = realloc(secrets, (n_secrets + 1) * sizeof *secrets);
+	if (!grown)
+		return;
+	secrets = grown;
+	secrets[n_secrets] = strdup(secret);
+	if (secrets[n_secrets])
+		n_secrets++;
+}
+
+void redact_clear(void)
+{
+	for (size_t i = 0; i < n_secrets; i++)
+		free(secrets[i]);
+	free(secrets);
+	secrets = NULL;
+	n_secrets = 0;
+}
+
+static char *replace_all(char *text, const char *secret)
+{
+	size_t slen = strlen(secret), mlen = strlen(MASK), count = 0;
+	char *p, *out, *o;
+
+	for (p = strstr(text, secret); p; p = strstr(p + slen, secret))
+		count++;
+	if (count == 0)
+		return text;
+	out = malloc(strlen(text) + count * mlen + 1);
+	if (!out) {
+		/* Better to lose the text than to leak the secret. */
+		free(text);
+		return strdup(MASK);
+	}
+	o = out;
+	for (const char *s = text; (p = strstr(s, secret)); s = p + slen) {
+		memcpy(o, s, (size_t)(p - s));
+		o += p - s;
+		memcpy(o, MASK, mlen);
+		o += mlen;
+		strcpy(o, p + slen);
+	}
+	free(text);
+	return out;
+}
+
+char *redact(const char *text)
+{
+	char *out = strdup(text ? text : "");
+
+	for (size_t i = 0; out && i < n_secrets; i++)
+		out = replace_all(out, secrets[i]);
+	return out;
+}

@@ -1,0 +1,14 @@
+/* Secrets the operator handed us (--env values, API keys) never leave in text we write. */
+#ifndef CODEX_MCP_REDACT_H
+#define CODEX_MCP_REDACT_H
+
+#include <stddef.h>
+
+/* Values shorter than 4 bytes are ignored: masking them would garble ordinary text. */
+void redact_add(const char *secret);
+void redact_clear(void);
+
+/* A malloc'd copy of text with every secret replaced by "[redacted]". */
+char *redact(const char *text);
+
+#endif

@@ -1,0 +1,117 @@
+#include "tasks/agent-log.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "log.h"
+#include "paths.h"
+#include "redact.h"
+
+struct agent_log {
+	FILE *f;
+	size_t size;
+	size_t max_bytes;
+	int failed; /* a write failed (disk full?): said once, then quiet */
+	char path[PATH_MAX];
+};
+
+struct agent_log *agent_log_open(const char *dir, const char *task_id, size_t max_bytes, char *err,
+                                 size_t err_size)
+{
+	struct agent_log *log = calloc(1, sizeof *log);
+	time_t now = time(NULL);
+	struct tm tm;
+	char stamp[32];
+
+	if (!log) {
+		snprintf(err, err_size, "out of memory");
+		return NULL;
+	}
+	if (make_private_dirs(dir) != 0) {
+		snprintf(err, err_size, "cannot create the log directory %s: %s", dir,
+		         strerror(errno));
+		free(log);
+		return NULL;
+	}
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%d_%H%M%S", &tm);
+	snprintf(log->path, sizeof log->path, "%s/codex_agent_%s_%.8s.log", dir, stamp, task_id);
+	log->f = fopen(log->path, "wx");
+	if (!log->f) {
+		snprintf(err, err_size, "cannot create the agent log %s: %s", log->path,
+		         strerror(errno));
+		free(log);
+		return NULL;
+	}
+	log->max_bytes = max_bytes;
+	return log;
+}
+
+const char *agent_log_path(const struct agent_log *log)
+{
+	return log->path;
+}
+
+static void rotate(struct agent_log *log)
+{
+	char old[PATH_MAX + 2];
+
+	fclose(log->f);
+	snprintf(old, sizeof old, "%s.1", log->path);
+	rename(log->path, old);
+	log->f = fopen(log->path, "w");
+	log->size = 0;
+}
+
+void agent_log_printf(struct agent_log *log, const char *fmt, ...)
+{
+	char line[4096], stamp[40];
+	struct timespec ts;
+	struct tm tm;
+	va_list ap;
+	char *masked;
+	int n;
+
+	if (!log || !log->f)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	masked = redact(line);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (log->max_bytes && log->size + strlen(line) + 40 > log->max_bytes)
+		rotate(log);
+	if (!log->f) {
+		free(masked);
+		return;
+	}
+	n = fprintf(log->f, "%s.%03ldZ %s\n", stamp, ts.tv_nsec / 1000000,
+	            masked ? masked : "[unprintable]");
+	free(masked);
+	/* Each line reaches the file at once, so `tail -f` follows the agent. */
+	if (n < 0 || fflush(log->f) != 0) {
+		if (!log->failed)
+			log_warn("cannot write the agent log %s: %s", log->path, strerror(errno));
+		log->failed = 1;
+		clearerr(log->f);
+		return;
+	}
+	log->size += (size_t)n;
+}
+
+void agent_log_close(struct agent_log *log)
+{
+	if (!log)
+		return;
+	if (log->f)
+		fclose(log->f);
+	free(log);
+}

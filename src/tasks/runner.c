@@ -1,0 +1,626 @@
+#include "tasks/runner.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "log.h"
+#include "proc/procfs.h"
+#include "redact.h"
+#include "tasks/agent-log.h"
+#include "text.h"
+
+struct task {
+	struct task_record rec;
+	struct runner *runner;
+	struct task *next; /* in the queue, then in the running list */
+	struct task_group *group;
+	struct task_observer *observers;
+
+	struct codex_options options;
+	char *prompt;
+	size_t prompt_len;
+	bool new_thread;
+	unsigned timeout_s;
+
+	struct codex_turn *turn;
+	struct agent_log *log;
+	uv_timer_t tick; /* initialised at submission, so the task is always freed by its close */
+	bool in_running;
+	uint64_t started_mono;
+	uint64_t last_output_mono;
+	uint64_t last_progress_mono;
+	int64_t last_output_ms;
+
+	enum task_ending ending;
+	const char *signal_used;
+	json_t *stall;    /* set while stalled */
+	json_t *commands; /* [{command, exit_code}] */
+	json_t *files;    /* paths changed, in order, each once */
+	char *last_command;
+	char last_message[256];
+	bool finishing;
+};
+
+struct runner {
+	struct runner_config cfg;
+	char *log_dir;
+	struct task *queue; /* FIFO */
+	struct task *running;
+	unsigned n_running;
+	size_t n_live;
+	bool scheduling; /* schedule() may be re-entered through a task that fails to start */
+	bool reschedule;
+};
+
+static void schedule(struct runner *r);
+
+int task_new_id(char out[33])
+{
+	unsigned char bytes[16];
+	size_t got = 0;
+
+	while (got < sizeof bytes) {
+		ssize_t n = getrandom(bytes + got, sizeof bytes - got, 0);
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	for (size_t i = 0; i < sizeof bytes; i++)
+		snprintf(out + 2 * i, 3, "%02x", bytes[i]);
+	return 0;
+}
+
+struct runner *runner_new(const struct runner_config *cfg)
+{
+	struct runner *r = calloc(1, sizeof *r);
+
+	if (!r)
+		return NULL;
+	r->cfg = *cfg;
+	r->log_dir = strdup(cfg->log_dir);
+	if (r->cfg.max_running == 0)
+		r->cfg.max_running = 1;
+	return r;
+}
+
+void runner_free(struct runner *r)
+{
+	if (!r)
+		return;
+	free(r->log_dir);
+	free(r);
+}
+
+static void set_status(struct task *t, const char *status)
+{
+	free(t->rec.status);
+	t->rec.status = strdup(status);
+}
+
+static void save(struct task *t)
+{
+	if (store_put_task(t->runner->cfg.store, &t->rec) != 0)
+		log_error("could not record task %s", t->rec.id);
+}
+
+static void tell(struct task *t, const struct codex_event *ev, const char *message)
+{
+	char *masked = redact(message);
+
+	t->last_progress_mono = uv_now(t->runner->cfg.loop);
+	for (struct task_observer *o = t->observers; o; o = o->next)
+		if (o->progress)
+			o->progress(o->data, t, ev, masked ? masked : "");
+	free(masked);
+}
+
+static void list_remove(struct task **head, struct task *t)
+{
+	for (struct task **p = head; *p; p = &(*p)->next) {
+		if (*p == t) {
+			*p = t->next;
+			t->next = NULL;
+			return;
+		}
+	}
+}
+
+static void remember_thread(struct task *t, const char *status)
+{
+	json_t *options;
+
+	if (!t->rec.thread_id)
+		return;
+	if (!t->new_thread) {
+		store_set_thread_status(t->runner->cfg.store, t->rec.thread_id, status,
+		                        store_now_ms());
+		return;
+	}
+	options = codex_options_to_json(&t->options);
+	if (!options || store_put_thread(t->runner->cfg.store, t->rec.thread_id, options, status,
+	                                 store_now_ms()) != 0)
+		log_error("could not record thread %s", t->rec.thread_id);
+	json_decref(options);
+}
+
+static void task_freed(uv_handle_t *h)
+{
+	struct task *t = h->data;
+
+	task_record_clear(&t->rec);
+	codex_options_clear(&t->options);
+	free(t->prompt);
+	free(t->last_command);
+	json_decref(t->stall);
+	json_decref(t->commands);
+	json_decref(t->files);
+	free(t);
+}
+
+static const char *ending_status(enum task_ending e, enum codex_turn_status s)
+{
+	switch (e) {
+	case TASK_KILLED:
+		return "killed";
+	case TASK_TIMED_OUT:
+		return "timed_out";
+	case TASK_CANCELLED:
+		return "cancelled";
+	case TASK_STOPPED:
+		return "failed";
+	default:
+		return s == CODEX_TURN_COMPLETED ? "completed" : "failed";
+	}
+}
+
+static json_t *build_report(struct task *t, const struct codex_outcome *out)
+{
+	uint64_t ms = t->started_mono ? uv_now(t->runner->cfg.loop) - t->started_mono : 0;
+	json_t *report =
+	    json_pack("{s:s, s:f, s:{s:I, s:I, s:I, s:I}, s:O, s:O}", "status", t->rec.status,
+	              "duration_seconds", (double)ms / 1000.0, "usage", "input_tokens",
+	              (json_int_t)out->usage.input_tokens, "cached_input_tokens",
+	              (json_int_t)out->usage.cached_input_tokens, "output_tokens",
+	              (json_int_t)out->usage.output_tokens, "reasoning_output_tokens",
+	              (json_int_t)out->usage.reasoning_output_tokens, "commands", t->commands,
+	              "files_changed", t->files);
+
+	if (!report)
+		return NULL;
+	if (out->term_signal)
+		json_object_set_new(report, "signal", json_integer(out->term_signal));
+	else if (t->started_mono)
+		json_object_set_new(report, "exit_code", json_integer(out->exit_status));
+	return report;
+}
+
+/* The one way a task ends, whether it ran or not. */
+static void finish(struct task *t, const struct codex_outcome *out)
+{
+	struct runner *r = t->runner;
+	const char *reason = out->error;
+
+	t->finishing = true;
+	t->turn = NULL;
+	if (t->in_running) {
+		list_remove(&r->running, t);
+		r->n_running--;
+		if (t->group)
+			t->group->running--;
+	} else {
+		list_remove(&r->queue, t);
+	}
+	r->n_live--;
+	uv_timer_stop(&t->tick);
+
+	set_status(t, ending_status(t->ending, out->status));
+	if (t->ending == TASK_STOPPED)
+		reason = "server stopped";
+	else if (t->ending == TASK_TIMED_OUT)
+		reason = t->stall ? "killed after stalling" : "timed out";
+	else if (t->ending == TASK_KILLED)
+		reason = "killed by kill_agent";
+	if (!t->rec.thread_id && out->thread_id)
+		t->rec.thread_id = strdup(out->thread_id);
+	free(t->rec.output);
+	t->rec.output = redact(out->final_message);
+	free(t->rec.error);
+	t->rec.error = strcmp(t->rec.status, "completed") == 0 ? NULL : redact(reason);
+	json_decref(t->rec.report);
+	t->rec.report = build_report(t, out);
+	t->rec.completed_at = store_now_ms();
+	t->rec.last_activity = t->last_output_ms ? t->last_output_ms : t->rec.created_at;
+	save(t);
+	remember_thread(t, t->rec.status);
+
+	if (out->term_signal)
+		agent_log_printf(t->log, "ended: %s (killed by signal %d)", t->rec.status,
+		                 out->term_signal);
+	else
+		agent_log_printf(t->log, "ended: %s (exit status %lld)%s%s", t->rec.status,
+		                 (long long)out->exit_status, t->rec.error ? ": " : "",
+		                 t->rec.error ? t->rec.error : "");
+	agent_log_close(t->log);
+	t->log = NULL;
+	log_info("task %s %s", t->rec.id, t->rec.status);
+
+	/* An observer may unobserve itself (or others) as it is told. */
+	while (t->observers) {
+		struct task_observer *o = t->observers;
+		t->observers = o->next;
+		o->next = NULL;
+		if (o->finished)
+			o->finished(o->data, t);
+	}
+	uv_close((uv_handle_t *)&t->tick, task_freed);
+
+	schedule(r);
+	if (r->n_live == 0 && r->cfg.idle)
+		r->cfg.idle(r->cfg.idle_data);
+}
+
+static void record_event(struct task *t, const struct codex_event *ev)
+{
+	if (ev->type == CODEX_EVENT_THREAD_STARTED && ev->thread_id && !t->rec.thread_id) {
+		t->rec.thread_id = strdup(ev->thread_id);
+		remember_thread(t, "running");
+		save(t);
+	}
+	if (ev->item_type == CODEX_ITEM_COMMAND && ev->command) {
+		if (ev->type == CODEX_EVENT_ITEM_STARTED) {
+			free(t->last_command);
+			t->last_command = strdup(ev->command);
+		} else if (ev->type == CODEX_EVENT_ITEM_COMPLETED) {
+			json_t *entry = json_pack("{s:s}", "command", ev->command);
+			if (ev->has_exit_code)
+				json_object_set_new(entry, "exit_code",
+				                    json_integer(ev->exit_code));
+			json_array_append_new(t->commands, entry);
+		}
+	}
+	if (ev->item_type == CODEX_ITEM_FILE_CHANGE && ev->type == CODEX_EVENT_ITEM_COMPLETED) {
+		size_t i;
+		json_t *change;
+		json_array_foreach(ev->changes, i, change)
+		{
+			json_t *path = json_object_get(change, "path");
+			size_t k;
+			json_t *seen;
+			bool known = false;
+			json_array_foreach(t->files, k, seen) known =
+			    known || json_equal(seen, path);
+			if (json_is_string(path) && !known)
+				json_array_append(t->files, path);
+		}
+	}
+}
+
+static void on_event(void *data, const struct codex_event *ev)
+{
+	struct task *t = data;
+	char message[512];
+
+	t->last_output_mono = uv_now(t->runner->cfg.loop);
+	t->last_output_ms = store_now_ms();
+	if (t->stall) {
+		json_decref(t->stall);
+		t->stall = NULL;
+		agent_log_printf(t->log, "output again after a stall");
+	}
+	record_event(t, ev);
+	if (codex_event_describe(ev, t->options.cwd, message, sizeof message)) {
+		snprintf(t->last_message, sizeof t->last_message, "%.*s",
+		         (int)sizeof t->last_message - 1, message);
+		text_sanitize_inplace(t->last_message);
+		agent_log_printf(t->log, "%s", message);
+		tell(t, ev, message);
+	} else {
+		tell(t, ev, NULL);
+	}
+}
+
+static void on_stderr(void *data, const char *line, size_t len)
+{
+	struct task *t = data;
+
+	t->last_output_mono = uv_now(t->runner->cfg.loop);
+	t->last_output_ms = store_now_ms();
+	agent_log_printf(t->log, "stderr: %.*s", (int)(len > 2000 ? 2000 : len), line);
+}
+
+static void on_done(void *data, const struct codex_outcome *out)
+{
+	struct task *t = data;
+
+	if (t->signal_used && out->term_signal == SIGKILL)
+		t->signal_used = "SIGKILL"; /* SIGTERM was not enough */
+	finish(t, out);
+}
+
+static void stalled(struct task *t, uint64_t quiet_ms)
+{
+	pid_t pid = codex_turn_pid(t->runner->cfg.backend, t->turn);
+	json_t *procs = proc_tree_report(pid);
+	char message[600];
+
+	t->stall = json_pack("{s:b, s:I, s:o?, s:s?}", "stalled", 1, "quiet_seconds",
+	                     (json_int_t)(quiet_ms / 1000), "process", procs, "last_command",
+	                     t->last_command);
+	const char *state = json_string_value(json_object_get(procs, "state"));
+
+	snprintf(message, sizeof message, "stalled: no output for %llus; codex is %s%s%.300s",
+	         (unsigned long long)(quiet_ms / 1000), state ? state : "gone",
+	         t->last_command ? "; last command: " : "", t->last_command ? t->last_command : "");
+	agent_log_printf(t->log, "%s", message);
+	log_warn("task %s %s", t->rec.id, message);
+	tell(t, NULL, message);
+}
+
+static void on_tick(uv_timer_t *h)
+{
+	struct task *t = h->data;
+	struct runner *r = t->runner;
+	uint64_t now = uv_now(r->cfg.loop);
+	uint64_t quiet = now - t->last_output_mono;
+
+	if (!t->turn || t->ending != TASK_ENDED_NATURALLY)
+		return;
+	if (t->timeout_s && now - t->started_mono >= (uint64_t)t->timeout_s * 1000) {
+		agent_log_printf(t->log, "timed out after %us", t->timeout_s);
+		task_kill(t, TASK_TIMED_OUT, r->cfg.kill_grace_ms);
+		return;
+	}
+	if (!t->stall && r->cfg.stall_s && quiet >= (uint64_t)r->cfg.stall_s * 1000)
+		stalled(t, quiet);
+	if (t->stall && r->cfg.kill_stalled_after_s &&
+	    quiet >= (uint64_t)(r->cfg.stall_s + r->cfg.kill_stalled_after_s) * 1000) {
+		agent_log_printf(t->log, "killed: stalled for %llus",
+		                 (unsigned long long)(quiet / 1000));
+		task_kill(t, TASK_TIMED_OUT, r->cfg.kill_grace_ms);
+		return;
+	}
+	if (now - t->last_progress_mono >= r->cfg.heartbeat_ms) {
+		char message[400];
+		snprintf(message, sizeof message, "working (%llus)%s%s",
+		         (unsigned long long)((now - t->started_mono) / 1000),
+		         t->last_message[0] ? ", last: " : "", t->last_message);
+		text_sanitize_inplace(message);
+		tell(t, NULL, message);
+	}
+}
+
+static void start(struct task *t)
+{
+	struct runner *r = t->runner;
+	struct codex_turn_request req = {
+	    .options = &t->options,
+	    .prompt = t->prompt,
+	    .prompt_len = t->prompt_len,
+	    .thread_id = t->new_thread ? NULL : t->rec.thread_id,
+	};
+	struct codex_turn_hooks hooks = {on_event, on_stderr, on_done, t};
+	char *error = NULL;
+	char message[128];
+
+	list_remove(&r->queue, t);
+	t->next = r->running;
+	r->running = t;
+	t->in_running = true;
+	r->n_running++;
+	if (t->group)
+		t->group->running++;
+	t->started_mono = t->last_output_mono = t->last_progress_mono = uv_now(r->cfg.loop);
+	t->rec.started_at = t->last_output_ms = store_now_ms();
+
+	if (codex_turn_start(r->cfg.backend, &req, &hooks, &t->turn, &error) != 0) {
+		struct codex_outcome out = {.status = CODEX_TURN_FAILED,
+		                            .error = error ? error : "cannot start Codex",
+		                            .final_message = ""};
+		agent_log_printf(t->log, "cannot start: %s", out.error);
+		t->started_mono = 0; /* it never ran: no duration, no exit code */
+		finish(t, &out);
+		free(error);
+		return;
+	}
+	set_status(t, "running");
+	t->rec.pid = codex_turn_pid(r->cfg.backend, t->turn);
+	save(t);
+	if (t->new_thread)
+		remember_thread(t, "running");
+	snprintf(message, sizeof message, "started (pid %lld)", (long long)t->rec.pid);
+	agent_log_printf(t->log, "%s in %s", message, t->options.cwd ? t->options.cwd : ".");
+	tell(t, NULL, message);
+
+	unsigned every = r->cfg.heartbeat_ms < 1000 ? r->cfg.heartbeat_ms : 1000;
+	uv_timer_start(&t->tick, on_tick, every, every);
+}
+
+static void schedule(struct runner *r)
+{
+	if (r->scheduling) {
+		r->reschedule = true;
+		return;
+	}
+	r->scheduling = true;
+	do {
+		r->reschedule = false;
+		struct task *t = r->queue;
+		while (t && r->n_running < r->cfg.max_running) {
+			if (t->group && t->group->running >= t->group->max_running) {
+				t = t->next;
+				continue;
+			}
+			start(t);
+			t = r->queue; /* the queue changed under us */
+		}
+	} while (r->reschedule);
+	r->scheduling = false;
+}
+
+struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task_observer *obs,
+                           char *err, size_t err_size)
+{
+	struct task *t = calloc(1, sizeof *t);
+	char log_err[512];
+
+	if (!t || task_new_id(t->rec.id) != 0) {
+		snprintf(err, err_size, t ? "no randomness for a task id" : "out of memory");
+		free(t);
+		return NULL;
+	}
+	t->runner = r;
+	uv_timer_init(r->cfg.loop, &t->tick);
+	t->tick.data = t;
+	t->options = *spec->options;
+	memset(spec->options, 0, sizeof *spec->options);
+	t->prompt = malloc(spec->prompt_len + 1);
+	if (t->prompt) {
+		memcpy(t->prompt, spec->prompt, spec->prompt_len);
+		t->prompt[spec->prompt_len] = '\0';
+	}
+	t->prompt_len = spec->prompt_len;
+	t->new_thread = spec->resume_thread == NULL;
+	t->timeout_s = spec->timeout_s ? spec->timeout_s : r->cfg.default_timeout_s;
+	t->group = spec->group;
+	t->commands = json_array();
+	t->files = json_array();
+	t->rec.tool = strdup(spec->tool);
+	t->rec.status = strdup("queued");
+	t->rec.thread_id = spec->resume_thread ? strdup(spec->resume_thread) : NULL;
+	t->rec.cwd = t->options.cwd ? strdup(t->options.cwd) : NULL;
+	t->rec.created_at = t->rec.last_activity = store_now_ms();
+	t->log =
+	    agent_log_open(r->log_dir, t->rec.id, r->cfg.log_max_bytes, log_err, sizeof log_err);
+	if (t->log)
+		t->rec.log_file = strdup(agent_log_path(t->log));
+	else
+		log_warn("task %s runs without a log: %s", t->rec.id, log_err);
+	if (!t->prompt || !t->rec.tool || !t->rec.status || !t->commands || !t->files ||
+	    store_put_task(r->cfg.store, &t->rec) != 0) {
+		snprintf(err, err_size, "cannot record the task");
+		agent_log_close(t->log);
+		uv_close((uv_handle_t *)&t->tick, task_freed);
+		return NULL;
+	}
+	agent_log_printf(t->log, "task %s (%s) queued%s%s", t->rec.id, t->rec.tool,
+	                 t->rec.thread_id ? " for thread " : "",
+	                 t->rec.thread_id ? t->rec.thread_id : "");
+	if (obs)
+		task_observe(t, obs);
+
+	/* Append: the queue starts runs in the order they came. */
+	struct task **tail = &r->queue;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = t;
+	r->n_live++;
+	schedule(r);
+	/* Even a task that failed to start stays readable until the loop turns. */
+	if (!t->in_running && !t->finishing)
+		tell(t, NULL, "queued: the server is running as many agents as it may");
+	return t;
+}
+
+struct task *runner_find(struct runner *r, const char *id)
+{
+	for (struct task *t = r->running; t; t = t->next)
+		if (strcmp(t->rec.id, id) == 0)
+			return t;
+	for (struct task *t = r->queue; t; t = t->next)
+		if (strcmp(t->rec.id, id) == 0)
+			return t;
+	return NULL;
+}
+
+bool runner_thread_busy(struct runner *r, const char *thread_id)
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (struct task *t = pass ? r->queue : r->running; t; t = t->next)
+			if (t->rec.thread_id && strcmp(t->rec.thread_id, thread_id) == 0)
+				return true;
+	return false;
+}
+
+void runner_each(struct runner *r, void (*fn)(void *data, struct task *t), void *data)
+{
+	for (struct task *t = r->running; t; t = t->next)
+		fn(data, t);
+	for (struct task *t = r->queue; t; t = t->next)
+		fn(data, t);
+}
+
+size_t runner_live(const struct runner *r)
+{
+	return r->n_live;
+}
+
+void task_observe(struct task *t, struct task_observer *obs)
+{
+	obs->next = t->observers;
+	t->observers = obs;
+}
+
+void task_unobserve(struct task *t, struct task_observer *obs)
+{
+	for (struct task_observer **p = &t->observers; *p; p = &(*p)->next) {
+		if (*p == obs) {
+			*p = obs->next;
+			obs->next = NULL;
+			return;
+		}
+	}
+}
+
+void task_kill(struct task *t, enum task_ending why, unsigned grace_ms)
+{
+	if (t->finishing)
+		return;
+	if (t->ending == TASK_ENDED_NATURALLY || why == TASK_STOPPED)
+		t->ending = why;
+	if (!t->turn) {
+		/* Still queued: it ends without ever starting. */
+		struct codex_outcome out = {.status = CODEX_TURN_CANCELLED, .final_message = ""};
+		agent_log_printf(t->log, "removed from the queue");
+		finish(t, &out);
+		return;
+	}
+	t->signal_used = grace_ms == 0 ? "SIGKILL" : "SIGTERM";
+	agent_log_printf(t->log, "stopping with %s", t->signal_used);
+	codex_turn_cancel(t->runner->cfg.backend, t->turn, grace_ms);
+}
+
+void runner_stop_all(struct runner *r)
+{
+	/* Stopping must finish within two seconds, whatever the grace setting. */
+	unsigned grace = r->cfg.kill_grace_ms > 800 ? 800 : r->cfg.kill_grace_ms;
+
+	while (r->queue)
+		task_kill(r->queue, TASK_STOPPED, 0);
+	for (struct task *t = r->running; t; t = t->next)
+		task_kill(t, TASK_STOPPED, grace);
+	if (r->n_live == 0 && r->cfg.idle)
+		r->cfg.idle(r->cfg.idle_data);
+}
+
+const struct task_record *task_record(const struct task *t)
+{
+	return &t->rec;
+}
+
+const char *task_signal_used(const struct task *t)
+{
+	return t->signal_used;
+}
+
+int64_t task_last_output(const struct task *t)
+{
+	return t->last_output_ms;
+}
+
+json_t *task_stall_report(const struct task *t)
+{
+	return t->stall;
+}

@@ -1,0 +1,109 @@
+/*
+ * Every Codex run is a task, and every task goes through the runner: it is
+ * recorded when submitted, queued behind the server-wide cap (and its
+ * group's), started, watched for stalls and timeouts, killed on request,
+ * and recorded again when it ends. Tools watch tasks through observers.
+ */
+#ifndef CODEX_MCP_RUNNER_H
+#define CODEX_MCP_RUNNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+#include <uv.h>
+
+#include "codex/backend.h"
+#include "store/store.h"
+
+struct runner;
+struct task;
+
+struct runner_config {
+	uv_loop_t *loop;
+	struct codex_backend *backend;
+	struct store *store;
+	const char *log_dir;
+	size_t log_max_bytes;
+	unsigned max_running;          /* server-wide cap */
+	unsigned default_timeout_s;    /* 0: none */
+	unsigned stall_s;              /* quiet this long: stalled */
+	unsigned kill_stalled_after_s; /* 0: never */
+	unsigned heartbeat_ms;         /* observers hear at least this often */
+	unsigned kill_grace_ms;
+	void (*idle)(void *data); /* the last task ended */
+	void *idle_data;
+};
+
+/* Runs started by one spawn_agents_parallel call share a limit of their own. */
+struct task_group {
+	unsigned max_running;
+	unsigned running;
+};
+
+enum task_ending {
+	TASK_ENDED_NATURALLY,
+	TASK_KILLED,    /* kill_agent */
+	TASK_TIMED_OUT, /* its timeout, or a stall past the limit */
+	TASK_CANCELLED, /* the client cancelled the call */
+	TASK_STOPPED,   /* the server is stopping */
+};
+
+struct task_observer {
+	/*
+	 * Something a person can follow happened: ev is the Codex event, or
+	 * NULL for the runner's own news (queued, started, stalled, working).
+	 */
+	void (*progress)(void *data, struct task *t, const struct codex_event *ev,
+	                 const char *message);
+	/* The task ended; it is freed once every observer has returned. */
+	void (*finished)(void *data, struct task *t);
+	void *data;
+	struct task_observer *next; /* the runner's */
+};
+
+struct task_spec {
+	const char *tool;
+	struct codex_options *options; /* taken over, left zeroed */
+	const char *prompt;
+	size_t prompt_len;
+	const char *resume_thread; /* NULL: a new thread */
+	unsigned timeout_s;        /* 0: the server's default */
+	struct task_group *group;  /* NULL: only the server's cap */
+};
+
+struct runner *runner_new(const struct runner_config *cfg);
+void runner_free(struct runner *r);
+
+/*
+ * Records the task, then starts or queues it. obs, if given, is attached
+ * first so it hears everything. Returns NULL with err when not even the
+ * record could be made.
+ */
+struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task_observer *obs,
+                           char *err, size_t err_size);
+
+/* A task still queued or running, or NULL. */
+struct task *runner_find(struct runner *r, const char *id);
+bool runner_thread_busy(struct runner *r, const char *thread_id);
+void runner_each(struct runner *r, void (*fn)(void *data, struct task *t), void *data);
+size_t runner_live(const struct runner *r);
+
+void task_observe(struct task *t, struct task_observer *obs);
+void task_unobserve(struct task *t, struct task_observer *obs);
+
+/* Stops a task: SIGTERM to its group, SIGKILL after grace_ms (0: at once). */
+void task_kill(struct task *t, enum task_ending why, unsigned grace_ms);
+/* Stops everything, for shutdown; idle() follows once the last one is reaped. */
+void runner_stop_all(struct runner *r);
+
+/* The durable view, kept current while the task lives. */
+const struct task_record *task_record(const struct task *t);
+const char *task_signal_used(const struct task *t); /* NULL until killed */
+int64_t task_last_output(const struct task *t);     /* ms since the epoch */
+json_t *task_stall_report(const struct task *t);    /* borrowed; NULL when not stalled */
+
+/* A fresh id: 128 random bits in hex. Returns 0, or -1 when the kernel has no randomness. */
+int task_new_id(char out[33]);
+
+#endif

@@ -1,0 +1,93 @@
+#include "tools/blocking.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "server.h"
+#include "tools/args.h"
+
+struct blocking_call {
+	struct server *srv;
+	struct mcp_request *req;
+	struct task *task;
+	task_result_fn result;
+	struct task_observer observer;
+};
+
+static void on_progress(void *data, struct task *t, const struct codex_event *ev,
+                        const char *message)
+{
+	struct blocking_call *c = data;
+	const struct task_record *rec = task_record(t);
+
+	if (message)
+		mcp_request_progress(c->req, message);
+	if (ev && c->srv->opts->codex_events) {
+		json_t *params = json_deep_copy(ev->json);
+		json_object_set_new(params, "_meta",
+		                    json_pack("{s:O, s:s?}", "requestId", mcp_request_id(c->req),
+		                              "threadId", rec->thread_id));
+		mcp_session_notify(c->srv->session, "codex/event", params);
+	}
+}
+
+static void on_finished(void *data, struct task *t)
+{
+	struct blocking_call *c = data;
+
+	mcp_request_reply(c->req, c->result(t));
+	free(c);
+}
+
+static void on_cancel(void *data)
+{
+	struct blocking_call *c = data;
+
+	task_kill(c->task, TASK_CANCELLED, c->srv->opts->kill_grace_ms);
+}
+
+void tool_run_blocking(struct server *srv, struct mcp_request *req, struct task_spec *spec,
+                       task_result_fn result)
+{
+	struct blocking_call *c = calloc(1, sizeof *c);
+	char err[256];
+
+	if (!c) {
+		codex_options_clear(spec->options);
+		mcp_request_reply(req, tool_error_result("out of memory"));
+		return;
+	}
+	c->srv = srv;
+	c->req = req;
+	c->result = result;
+	c->observer =
+	    (struct task_observer){.progress = on_progress, .finished = on_finished, .data = c};
+	/* Set before submitting: a task that cannot start ends inside runner_submit. */
+	mcp_request_on_cancel(req, on_cancel, c);
+	c->task = runner_submit(srv->runner, spec, &c->observer, err, sizeof err);
+	if (!c->task) {
+		codex_options_clear(spec->options);
+		mcp_request_on_cancel(req, NULL, NULL);
+		mcp_request_reply(req, tool_error_result(err));
+		free(c);
+	}
+	/* c may be gone now: the task owns it until it ends. */
+}
+
+json_t *codex_task_result(const struct task *t)
+{
+	const struct task_record *rec = task_record(t);
+	const char *thread = rec->thread_id ? rec->thread_id : "";
+	const char *output = rec->output ? rec->output : "";
+
+	if (strcmp(rec->status, "completed") == 0)
+		return tool_text_result(
+		    output, json_pack("{s:s, s:s}", "threadId", thread, "content", output));
+	json_t *result = tool_error_result(rec->error ? rec->error : rec->status);
+	/* The thread may still be continued with codex-reply, so say which it was. */
+	if (result && rec->thread_id)
+		json_object_set_new(result, "structuredContent",
+		                    json_pack("{s:s, s:s}", "threadId", thread, "content",
+		                              rec->error ? rec->error : rec->status));
+	return result;
+}

@@ -1,0 +1,82 @@
+/* Tool `cleanup_old_logs`: delete agent logs older than some days, in the log dir only. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "server.h"
+#include "tools/agent-logs.h"
+#include "tools/fleet.h"
+#include "tools/tool.h"
+
+static const char input_schema[] =
+    "{\"type\": \"object\", \"properties\": {"
+    "\"days\": {\"type\": \"integer\", \"minimum\": 1, \"description\": \"Delete logs not "
+    "changed for this many days (default 7).\"},"
+    "\"dry_run\": {\"type\": \"boolean\", \"description\": \"Only say what would go (default "
+    "true).\"}"
+    "}, \"additionalProperties\": false}";
+
+static const char *const known[] = {"days", "dry_run", NULL};
+
+static void call_cleanup_old_logs(struct server *srv, struct mcp_request *req, json_t *args)
+{
+	json_int_t days;
+	int dry_run, dfd = -1;
+	struct arg_error e;
+	struct log_entry *entries;
+	int n;
+	int64_t freed = 0;
+	json_t *files = json_array();
+
+	if (args_only(args, known, &e) || arg_integer(args, "days", 1, 36500, 7, &days, &e) ||
+	    arg_bool(args, "dry_run", &dry_run, &e)) {
+		json_decref(files);
+		mcp_request_reply(req, tool_error_result(e.message));
+		return;
+	}
+	dry_run = dry_run != 0; /* absent (-1) means a dry run */
+	n = agent_logs_scan(srv->opts->log_dir, &entries, &dfd);
+	if (n < 0) {
+		json_decref(files);
+		snprintf(e.message, sizeof e.message, "cannot read the log directory %s: %s",
+		         srv->opts->log_dir, strerror(errno));
+		mcp_request_reply(req, tool_error_result(e.message));
+		return;
+	}
+	time_t cutoff = time(NULL) - (time_t)days * 86400;
+	for (int i = 0; i < n; i++) {
+		char path[PATH_MAX];
+		if (entries[i].modified >= cutoff)
+			continue;
+		/* Relative to the directory we scanned: nothing else can be reached. */
+		if (!dry_run && unlinkat(dfd, entries[i].name, 0) != 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", srv->opts->log_dir, entries[i].name);
+		json_array_append_new(files, json_string(path));
+		freed += entries[i].size;
+	}
+	if (dfd >= 0)
+		close(dfd);
+	free(entries);
+	char human[32];
+	human_size((double)freed, human, sizeof human);
+	mcp_request_reply(
+	    req, json_tool_result(json_pack("{s:I, s:I, s:s, s:o, s:b}", "deleted_count",
+	                                    (json_int_t)json_array_size(files), "freed_bytes",
+	                                    (json_int_t)freed, "freed_human", human, "files", files,
+	                                    "dry_run", dry_run)));
+}
+
+const struct tool_entry tool_cleanup_old_logs = {
+    .name = "cleanup_old_logs",
+    .title = "Clean up old logs",
+    .description = "Delete agent logs not changed for `days` days (at least 1). A dry run, the "
+                   "default, only lists them. Only the server's own log files in its log "
+                   "directory are touched; symlinks are never followed.",
+    .input_schema = input_schema,
+    .call = call_cleanup_old_logs,
+};

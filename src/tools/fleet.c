@@ -1,0 +1,159 @@
+#include "tools/fleet.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "server.h"
+#include "text.h"
+
+static const char *const efforts[] = {"minimal", "low", "medium", "high", "xhigh", NULL};
+static const char *const sandboxes[] = {"read-only", "workspace-write", "danger-full-access", NULL};
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+int agent_args_parse(struct server *srv, const json_t *args, bool full, struct agent_args *out,
+                     struct arg_error *e)
+{
+	static const char *const known_full[] = {
+	    "prompt", "model", "reasoning_effort", "cwd", "sandbox", "timeout_seconds", NULL};
+	static const char *const known_item[] = {"prompt", "model", "reasoning_effort", "cwd",
+	                                         NULL};
+	const char *model, *effort, *cwd, *sandbox = NULL;
+	json_int_t timeout = 0;
+
+	memset(out, 0, sizeof *out);
+	if (!json_is_object(args)) {
+		snprintf(e->message, sizeof e->message, "each agent must be an object");
+		return -1;
+	}
+	if (args_only(args, full ? known_full : known_item, e) ||
+	    arg_string(args, "prompt", true, &out->prompt, e) ||
+	    arg_string(args, "model", false, &model, e) ||
+	    arg_enum(args, "reasoning_effort", efforts, &effort, e) ||
+	    arg_string(args, "cwd", false, &cwd, e) ||
+	    (full && arg_enum(args, "sandbox", sandboxes, &sandbox, e)) ||
+	    (full && arg_integer(args, "timeout_seconds", 1, 7 * 86400, 0, &timeout, e)))
+		return -1;
+	out->timeout_s = (unsigned)timeout;
+	if (sandbox && strcmp(sandbox, "danger-full-access") == 0 && !srv->opts->allow_danger) {
+		snprintf(e->message, sizeof e->message,
+		         "sandbox: \"danger-full-access\" is refused: the server was not started "
+		         "with --allow-danger");
+		return -1;
+	}
+	out->options.cwd = arg_resolve_dir("cwd", cwd ? cwd : srv->cwd, srv->cwd, e);
+	if (!out->options.cwd)
+		return -1;
+	out->options.model = dup_or_null(model);
+	out->options.reasoning_effort = dup_or_null(effort);
+	/* An agent is there to change code: it may write in its cwd, and nowhere else. */
+	out->options.sandbox = strdup(sandbox ? sandbox : "workspace-write");
+	return 0;
+}
+
+json_t *json_tool_result(json_t *object)
+{
+	char *text = json_dumps(object, JSON_COMPACT | JSON_REAL_PRECISION(10));
+	json_t *result = tool_text_result(text ? text : "{}", object);
+
+	free(text);
+	return result;
+}
+
+json_t *iso_time(int64_t ms)
+{
+	char buf[40];
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms <= 0)
+		return json_null();
+	gmtime_r(&secs, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ".%03dZ", (int)(ms % 1000));
+	return json_string(buf);
+}
+
+void human_size(double bytes, char *buf, size_t size)
+{
+	static const char *const units[] = {"B", "KB", "MB", "GB", "TB"};
+	int u = 0;
+
+	while (bytes >= 1024 && u < 4) {
+		bytes /= 1024;
+		u++;
+	}
+	snprintf(buf, size, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
+}
+
+/* Byte offsets of character offset..offset+limit in a UTF-8 string. */
+static void utf8_slice(const char *s, size_t offset, size_t limit, size_t *from, size_t *to,
+                       size_t *chars)
+{
+	size_t i = 0, c = 0;
+
+	*from = *to = strlen(s);
+	for (; s[i]; c++) {
+		if (c == offset)
+			*from = i;
+		if (c == offset + limit)
+			*to = i;
+		i++;
+		while (s[i] && ((unsigned char)s[i] & 0xC0) == 0x80)
+			i++;
+	}
+	if (c <= offset)
+		*from = i;
+	if (c <= offset + limit)
+		*to = i;
+	*chars = c;
+}
+
+json_t *agent_status(const struct task_record *rec, const struct task *live, size_t offset,
+                     size_t limit)
+{
+	int64_t now = store_now_ms();
+	int64_t end = rec->completed_at ? rec->completed_at : now;
+	int64_t since = rec->started_at ? rec->started_at : rec->created_at;
+	int64_t activity =
+	    live && task_last_output(live) ? task_last_output(live) : rec->last_activity;
+	json_t *st = json_pack(
+	    "{s:s, s:s, s:s, s:o, s:o, s:f, s:o, s:s?, s:s?, s:s?}", "task_id", rec->id, "status",
+	    rec->status, "tool", rec->tool ? rec->tool : "", "created_at",
+	    iso_time(rec->created_at), "started_at", iso_time(rec->started_at), "elapsed_seconds",
+	    (double)(end - since) / 1000.0, "last_activity", iso_time(activity), "log_file",
+	    rec->log_file, "thread_id", rec->thread_id, "cwd", rec->cwd);
+
+	if (!st)
+		return NULL;
+	if (rec->completed_at)
+		json_object_set_new(st, "completed_at", iso_time(rec->completed_at));
+	if (live && strcmp(rec->status, "running") == 0 && rec->pid)
+		json_object_set_new(st, "pid", json_integer(rec->pid));
+	if (live && task_stall_report(live)) {
+		json_object_set_new(st, "stalled", json_true());
+		json_object_set(st, "stall", task_stall_report(live));
+	} else if (live) {
+		json_object_set_new(st, "stalled", json_false());
+	}
+	if (rec->output && *rec->output) {
+		size_t from, to, chars;
+		utf8_slice(rec->output, offset, limit, &from, &to, &chars);
+		json_object_set_new(st, "output", json_stringn(rec->output + from, to - from));
+		json_object_set_new(st, "output_chars", json_integer((json_int_t)chars));
+		json_object_set_new(st, "output_offset", json_integer((json_int_t)offset));
+		if (offset + limit < chars)
+			json_object_set_new(st, "next_offset",
+			                    json_integer((json_int_t)(offset + limit)));
+	}
+	if (rec->error)
+		json_object_set_new(st, "error", json_string(rec->error));
+	if (rec->report)
+		json_object_set(st, "report", rec->report);
+	return st;
+}

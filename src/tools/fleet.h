@@ -1,0 +1,65 @@
+/* What the agent tools (spawn_agent and its kin, after codex-as-mcp) share. */
+#ifndef CODEX_MCP_FLEET_H
+#define CODEX_MCP_FLEET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "codex/backend.h"
+#include "tasks/runner.h"
+#include "tools/args.h"
+
+struct server;
+
+/* The JSON Schema properties of one agent, for the tools' input schemas. */
+#define AGENT_PROPERTIES                                                                           \
+	"\"prompt\": {\"type\": \"string\", \"description\": \"What the agent should do.\"},"      \
+	"\"model\": {\"type\": \"string\", \"description\": \"Codex model to use, e.g. "           \
+	"gpt-5.2-codex.\"},"                                                                       \
+	"\"reasoning_effort\": {\"type\": \"string\", \"enum\": [\"minimal\", \"low\", "           \
+	"\"medium\", \"high\", \"xhigh\"], \"description\": \"How hard the model thinks.\"},"      \
+	"\"cwd\": {\"type\": \"string\", \"description\": \"Working directory; default: the "      \
+	"server's agent cwd.\"}"
+
+#define AGENT_RUN_PROPERTIES                                                                       \
+	AGENT_PROPERTIES                                                                           \
+	    ","                                                                                    \
+	    "\"sandbox\": {\"type\": \"string\", \"enum\": [\"read-only\", \"workspace-write\", "  \
+	    "\"danger-full-access\"], \"description\": \"Codex sandbox; default "                  \
+	    "workspace-write.\"},"                                                                 \
+	    "\"timeout_seconds\": {\"type\": \"integer\", \"minimum\": 1, \"description\": "       \
+	    "\"Kill "                                                                              \
+	    "the run after this long; default: the server's.\"}"
+
+/* One agent's arguments, checked. The options are filled; prompt is borrowed from args. */
+struct agent_args {
+	struct codex_options options;
+	const char *prompt;
+	unsigned timeout_s;
+};
+
+/* Reads prompt, model, reasoning_effort, cwd and, when full, sandbox and timeout_seconds. */
+int agent_args_parse(struct server *srv, const json_t *args, bool full, struct agent_args *out,
+                     struct arg_error *e);
+
+/* A result whose text is the object as JSON, and whose structuredContent is the object. */
+json_t *json_tool_result(json_t *object /* stolen */);
+
+/*
+ * A task as get_agent_status shows it: {task_id, status, started_at,
+ * elapsed_seconds, completed_at?, output?, error?, log_file, pid?,
+ * last_activity, stalled?, ...}. live is the running task, if any. The
+ * output is paged by offset and limit, counted in characters.
+ */
+json_t *agent_status(const struct task_record *rec, const struct task *live, size_t offset,
+                     size_t limit);
+
+/* ISO 8601 UTC for ms since the epoch; json null for 0. */
+json_t *iso_time(int64_t ms);
+
+/* "1.5 MB" */
+void human_size(double bytes, char *buf, size_t size);
+
+#endif

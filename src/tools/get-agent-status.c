@@ -1,0 +1,59 @@
+/* Tool `get_agent_status`: where a task is, and its output, paged. */
+#include <stdint.h>
+#include <stdio.h>
+
+#include "server.h"
+#include "tools/fleet.h"
+#include "tools/tool.h"
+
+static const char input_schema[] =
+    "{\"type\": \"object\", \"properties\": {"
+    "\"task_id\": {\"type\": \"string\"},"
+    "\"offset\": {\"type\": \"integer\", \"minimum\": 0, \"description\": \"First character of "
+    "the output to return (default 0).\"},"
+    "\"limit\": {\"type\": \"integer\", \"minimum\": 1, \"description\": \"Characters of output "
+    "to return (default 20000); next_offset says where the rest starts.\"}"
+    "}, \"required\": [\"task_id\"], \"additionalProperties\": false}";
+
+static const char *const known[] = {"task_id", "offset", "limit", NULL};
+
+static void call_get_agent_status(struct server *srv, struct mcp_request *req, json_t *args)
+{
+	const char *id;
+	json_int_t offset, limit;
+	struct arg_error e;
+	struct task_record rec;
+	struct task *live;
+	json_t *status;
+
+	if (args_only(args, known, &e) || arg_string(args, "task_id", true, &id, &e) ||
+	    arg_integer(args, "offset", 0, INT64_MAX / 2, 0, &offset, &e) ||
+	    arg_integer(args, "limit", 1, INT64_MAX / 2, 20000, &limit, &e)) {
+		mcp_request_reply(req, tool_error_result(e.message));
+		return;
+	}
+	live = runner_find(srv->runner, id);
+	if (live) {
+		status = agent_status(task_record(live), live, (size_t)offset, (size_t)limit);
+	} else {
+		int found = store_get_task(srv->store, id, &rec);
+		if (found != 1) {
+			snprintf(e.message, sizeof e.message, "task_id: no task %.200s", id);
+			mcp_request_reply(req, tool_error_result(e.message));
+			return;
+		}
+		status = agent_status(&rec, NULL, (size_t)offset, (size_t)limit);
+		task_record_clear(&rec);
+	}
+	mcp_request_reply(req, json_tool_result(status));
+}
+
+const struct tool_entry tool_get_agent_status = {
+    .name = "get_agent_status",
+    .title = "Agent status",
+    .description = "The status of an agent task (queued, running, completed, failed, killed, "
+                   "timed_out), with its output paged by offset and limit, its log file, and, "
+                   "while it runs, its pid, last activity and whether it has stalled.",
+    .input_schema = input_schema,
+    .call = call_get_agent_status,
+};

@@ -1,0 +1,106 @@
+/* Tool `kill_agent`: stop an agent's whole process group, and answer once it is gone. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server.h"
+#include "tools/fleet.h"
+#include "tools/tool.h"
+
+static const char input_schema[] =
+    "{\"type\": \"object\", \"properties\": {"
+    "\"task_id\": {\"type\": \"string\"},"
+    "\"force\": {\"type\": \"boolean\", \"description\": \"SIGKILL at once instead of SIGTERM "
+    "first (default false).\"},"
+    "\"timeout\": {\"type\": \"integer\", \"minimum\": 0, \"description\": \"Seconds between "
+    "SIGTERM and SIGKILL (default 5).\"}"
+    "}, \"required\": [\"task_id\"], \"additionalProperties\": false}";
+
+static const char *const known[] = {"task_id", "force", "timeout", NULL};
+
+struct kill_call {
+	struct mcp_request *req;
+	struct task *task;
+	struct task_observer observer;
+};
+
+static void on_finished(void *data, struct task *t)
+{
+	struct kill_call *k = data;
+	const struct task_record *rec = task_record(t);
+	const char *signal = task_signal_used(t);
+	char message[256];
+
+	snprintf(message, sizeof message, "agent %s stopped with %s; its process group is gone",
+	         rec->id, signal ? signal : "no signal (it was still queued)");
+	mcp_request_on_cancel(k->req, NULL, NULL);
+	mcp_request_reply(k->req,
+	                  json_tool_result(json_pack("{s:s, s:b, s:s?, s:s, s:s}", "task_id",
+	                                             rec->id, "killed", 1, "signal_used", signal,
+	                                             "status", rec->status, "message", message)));
+	free(k);
+}
+
+static void on_cancel(void *data)
+{
+	struct kill_call *k = data;
+
+	/* The kill goes on; only the wait for it is given up. */
+	task_unobserve(k->task, &k->observer);
+	mcp_request_reply(k->req, json_object());
+	free(k);
+}
+
+static void call_kill_agent(struct server *srv, struct mcp_request *req, json_t *args)
+{
+	const char *id;
+	int force;
+	json_int_t timeout;
+	struct arg_error e;
+	struct task *t;
+
+	if (args_only(args, known, &e) || arg_string(args, "task_id", true, &id, &e) ||
+	    arg_bool(args, "force", &force, &e) ||
+	    arg_integer(args, "timeout", 0, 3600, 5, &timeout, &e)) {
+		mcp_request_reply(req, tool_error_result(e.message));
+		return;
+	}
+	t = runner_find(srv->runner, id);
+	if (!t) {
+		struct task_record rec;
+		if (store_get_task(srv->store, id, &rec) != 1) {
+			snprintf(e.message, sizeof e.message, "task_id: no task %.200s", id);
+			mcp_request_reply(req, tool_error_result(e.message));
+			return;
+		}
+		snprintf(e.message, sizeof e.message, "agent %s had already ended: %s", rec.id,
+		         rec.status);
+		mcp_request_reply(
+		    req, json_tool_result(json_pack("{s:s, s:b, s:n, s:s, s:s}", "task_id", rec.id,
+		                                    "killed", 0, "signal_used", "status",
+		                                    rec.status, "message", e.message)));
+		task_record_clear(&rec);
+		return;
+	}
+	struct kill_call *k = calloc(1, sizeof *k);
+	if (!k) {
+		mcp_request_reply(req, tool_error_result("out of memory"));
+		return;
+	}
+	k->req = req;
+	k->task = t;
+	k->observer = (struct task_observer){.finished = on_finished, .data = k};
+	task_observe(t, &k->observer);
+	mcp_request_on_cancel(req, on_cancel, k);
+	task_kill(t, TASK_KILLED, force == 1 ? 0 : (unsigned)timeout * 1000);
+}
+
+const struct tool_entry tool_kill_agent = {
+    .name = "kill_agent",
+    .title = "Kill agent",
+    .description = "Stop an agent and everything it started (its whole process group): "
+                   "SIGTERM, then SIGKILL after `timeout` seconds, or SIGKILL at once with "
+                   "force. Answers once the processes are gone.",
+    .input_schema = input_schema,
+    .call = call_kill_agent,
+};

@@ -1,0 +1,64 @@
+/* Tool `list_agent_logs`: the newest agent logs. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server.h"
+#include "tools/agent-logs.h"
+#include "tools/fleet.h"
+#include "tools/tool.h"
+
+static const char input_schema[] =
+    "{\"type\": \"object\", \"properties\": {"
+    "\"max_count\": {\"type\": \"integer\", \"minimum\": 1, \"description\": \"At most this "
+    "many, newest first (default 20).\"}"
+    "}, \"additionalProperties\": false}";
+
+static const char *const known[] = {"max_count", NULL};
+
+static void call_list_agent_logs(struct server *srv, struct mcp_request *req, json_t *args)
+{
+	json_int_t max_count;
+	struct arg_error e;
+	struct log_entry *entries;
+	int n;
+
+	if (args_only(args, known, &e) ||
+	    arg_integer(args, "max_count", 1, 100000, 20, &max_count, &e)) {
+		mcp_request_reply(req, tool_error_result(e.message));
+		return;
+	}
+	n = agent_logs_scan(srv->opts->log_dir, &entries, NULL);
+	if (n < 0) {
+		snprintf(e.message, sizeof e.message, "cannot read the log directory %s: %s",
+		         srv->opts->log_dir, strerror(errno));
+		mcp_request_reply(req, tool_error_result(e.message));
+		return;
+	}
+	json_t *logs = json_array();
+	for (int i = 0; i < n && i < max_count; i++) {
+		char path[PATH_MAX], human[32];
+		snprintf(path, sizeof path, "%s/%s", srv->opts->log_dir, entries[i].name);
+		human_size((double)entries[i].size, human, sizeof human);
+		json_array_append_new(
+		    logs, json_pack("{s:s, s:I, s:s, s:o}", "path", path, "size_bytes",
+		                    (json_int_t)entries[i].size, "size_human", human, "modified",
+		                    iso_time((int64_t)entries[i].modified * 1000)));
+	}
+	free(entries);
+	mcp_request_reply(req,
+	                  json_tool_result(json_pack("{s:i, s:I, s:s, s:o}", "total", n, "showing",
+	                                             (json_int_t)json_array_size(logs), "log_dir",
+	                                             srv->opts->log_dir, "logs", logs)));
+}
+
+const struct tool_entry tool_list_agent_logs = {
+    .name = "list_agent_logs",
+    .title = "Agent logs",
+    .description = "The newest agent log files, with their size and time. Each agent writes one "
+                   "human-readable log; read it to follow what the agent does.",
+    .input_schema = input_schema,
+    .call = call_list_agent_logs,
+};

@@ -1,0 +1,50 @@
+/* Tool `spawn_agent_async`: start a Codex agent in the background. */
+#include <string.h>
+
+#include "server.h"
+#include "tools/fleet.h"
+#include "tools/tool.h"
+
+static const char input_schema[] =
+    "{\"type\": \"object\", \"properties\": {" AGENT_RUN_PROPERTIES
+    "}, \"required\": [\"prompt\"], \"additionalProperties\": false}";
+
+static void call_spawn_agent_async(struct server *srv, struct mcp_request *req, json_t *args)
+{
+	struct agent_args a;
+	struct arg_error e;
+	char err[256];
+	struct task *t;
+
+	if (agent_args_parse(srv, args, true, &a, &e) != 0) {
+		codex_options_clear(&a.options);
+		mcp_request_reply(req, tool_error_result(e.message));
+		return;
+	}
+	struct task_spec spec = {.tool = "spawn_agent_async",
+	                         .options = &a.options,
+	                         .prompt = a.prompt,
+	                         .prompt_len = strlen(a.prompt),
+	                         .timeout_s = a.timeout_s};
+	t = runner_submit(srv->runner, &spec, NULL, err, sizeof err);
+	if (!t) {
+		codex_options_clear(&a.options);
+		mcp_request_reply(req, tool_error_result(err));
+		return;
+	}
+	const struct task_record *rec = task_record(t);
+	mcp_request_reply(req, json_tool_result(json_pack(
+	                           "{s:s, s:s, s:s?, s:o}", "task_id", rec->id, "status",
+	                           rec->status, "log_file", rec->log_file, "started_at",
+	                           iso_time(rec->started_at ? rec->started_at : rec->created_at))));
+}
+
+const struct tool_entry tool_spawn_agent_async = {
+    .name = "spawn_agent_async",
+    .title = "Spawn agent in the background",
+    .description = "Start an autonomous Codex agent in the background and return at once with "
+                   "its task_id and log_file. Follow it with get_agent_status; stop it with "
+                   "kill_agent. Runs beyond the server's limit wait in a queue.",
+    .input_schema = input_schema,
+    .call = call_spawn_agent_async,
+};

@@ -1,0 +1,70 @@
+/* Tool `spawn_agent`: run one Codex agent and wait for it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server.h"
+#include "tools/blocking.h"
+#include "tools/fleet.h"
+#include "tools/tool.h"
+
+static const char input_schema[] =
+    "{\"type\": \"object\", \"properties\": {" AGENT_RUN_PROPERTIES
+    "}, \"required\": [\"prompt\"], \"additionalProperties\": false}";
+
+/* The final message, then where the log is; the full report in structuredContent. */
+static json_t *agent_result(const struct task *t)
+{
+	const struct task_record *rec = task_record(t);
+	json_t *report = agent_status(rec, NULL, 0, (size_t)-1 / 2);
+	bool ok = strcmp(rec->status, "completed") == 0;
+	const char *body = ok ? (rec->output ? rec->output : "") : (rec->error ? rec->error : "");
+	char *text = NULL;
+	json_t *result;
+
+	if (asprintf(&text, "%s%s%s\n\nTask: %s (%s)\nLog file: %s", ok ? "" : "Agent ",
+	             ok ? "" : rec->status, ok ? body : (body[0] ? ": " : ""), rec->id, rec->status,
+	             rec->log_file ? rec->log_file : "(none)") < 0)
+		text = NULL;
+	if (!ok && text && body[0]) {
+		/* "Agent failed: why" reads better than the bare error. */
+		free(text);
+		if (asprintf(&text, "Agent %s: %s\n\nTask: %s\nLog file: %s", rec->status, body,
+		             rec->id, rec->log_file ? rec->log_file : "(none)") < 0)
+			text = NULL;
+	}
+	result = tool_text_result(text ? text : body, report);
+	if (result && !ok)
+		json_object_set_new(result, "isError", json_true());
+	free(text);
+	return result;
+}
+
+static void call_spawn_agent(struct server *srv, struct mcp_request *req, json_t *args)
+{
+	struct agent_args a;
+	struct arg_error e;
+
+	if (agent_args_parse(srv, args, true, &a, &e) != 0) {
+		codex_options_clear(&a.options);
+		mcp_request_reply(req, tool_error_result(e.message));
+		return;
+	}
+	struct task_spec spec = {.tool = "spawn_agent",
+	                         .options = &a.options,
+	                         .prompt = a.prompt,
+	                         .prompt_len = strlen(a.prompt),
+	                         .timeout_s = a.timeout_s};
+	tool_run_blocking(srv, req, &spec, agent_result);
+}
+
+const struct tool_entry tool_spawn_agent = {
+    .name = "spawn_agent",
+    .title = "Spawn agent",
+    .description = "Run one autonomous Codex agent and wait until it finishes. Returns its final "
+                   "message, its task_id and log_file, and a report (status, exit code, duration, "
+                   "token usage, commands run, files changed). Clients that give up on long tool "
+                   "calls should use spawn_agent_async instead.",
+    .input_schema = input_schema,
+    .call = call_spawn_agent,
+};
