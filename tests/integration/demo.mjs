@@ -61,7 +61,7 @@ try {
 
   const { tools } = await client.listTools();
   console.log('tools/list:');
-  for (const t of tools) console.log(`  ${t.name.padEnd(12)} ${t.description}`);
+  for (const t of tools) console.log(`  ${t.name.padEnd(22)} ${t.description}`);
 
   console.log(`\ntools/call codex  {prompt: ${JSON.stringify(prompt)}, sandbox: "workspace-write", cwd: ${workspace}}`);
   const first = await client.callTool(

@@ -19,6 +19,7 @@
 //                      Preferably not inside a git checkout either (Codex looks for the repo root).
 //   CODEX_MCP_TEST_KEEP=1  keep the per-test dirs (server stderr is in <root>/server-*.log).
 
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -327,4 +328,35 @@ export async function createContext(t, { script } = {}) {
   };
   t.after(() => ctx.cleanup());
   return ctx;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fleet tools (spawn_agent and kin)
+
+/** Assert a tool result is not isError and return its structuredContent. */
+export function structured(srv, res, what = 'tool call') {
+  assert.ok(res && !res.isError, srv.diag(`${what}: unexpected isError: ${resultText(res)}`));
+  assert.ok(res.structuredContent && typeof res.structuredContent === 'object',
+    `${what}: no structuredContent: ${JSON.stringify(res)}`);
+  return res.structuredContent;
+}
+
+/** Poll get_agent_status until pred(status) holds; return that status. */
+export async function pollAgent(srv, taskId, pred, { timeoutMs = 30_000, what } = {}) {
+  let last;
+  try {
+    return await waitFor(async () => {
+      last = structured(srv, await srv.call('get_agent_status', { task_id: taskId }), 'get_agent_status');
+      return pred(last) ? last : null;
+    }, { timeoutMs, intervalMs: 100, what: what ?? `agent ${taskId}` });
+  } catch (e) {
+    e.message = srv.diag(`${e.message}; last status: ${JSON.stringify(last)}`);
+    throw e;
+  }
+}
+
+/** Poll until the task is no longer queued or running; return its status. */
+export function waitAgentEnded(srv, taskId, opts = {}) {
+  return pollAgent(srv, taskId, (s) => s.status !== 'queued' && s.status !== 'running',
+    { what: `agent ${taskId} to end`, ...opts });
 }
