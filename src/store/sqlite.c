@@ -180,24 +180,16 @@ int store_set_thread_status(struct store *s, const char *id, const char *status,
 	return step_done(s, s->set_thread_status);
 }
 
-int store_get_thread(struct store *s, const char *id, struct thread_record *out)
+/* A lookup by id: 1 and read() when found, 0 when not, -1 on error. */
+static int lookup(struct store *s, sqlite3_stmt *q, const char *id,
+                  void (*read)(sqlite3_stmt *q, const char *id, void *out), void *out)
 {
-	sqlite3_stmt *q = s->get_thread;
 	int rc, found = 0;
 
-	memset(out, 0, sizeof *out);
 	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
-		const char *options = (const char *)sqlite3_column_text(q, 0);
-		const char *status = (const char *)sqlite3_column_text(q, 1);
-		out->id = strdup(id);
-		out->options = options ? json_loads(options, 0, NULL) : NULL;
-		if (!out->options)
-			out->options = json_object();
-		out->status = strdup(status ? status : "");
-		out->created_at = sqlite3_column_int64(q, 2);
-		out->last_used_at = sqlite3_column_int64(q, 3);
+		read(q, id, out);
 		found = 1;
 	} else if (rc != SQLITE_DONE) {
 		log_error("database read failed: %s", sqlite3_errmsg(s->db));
@@ -206,6 +198,27 @@ int store_get_thread(struct store *s, const char *id, struct thread_record *out)
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
 	return found;
+}
+
+static void read_thread(sqlite3_stmt *q, const char *id, void *data)
+{
+	struct thread_record *out = data;
+	const char *options = (const char *)sqlite3_column_text(q, 0);
+	const char *status = (const char *)sqlite3_column_text(q, 1);
+
+	out->id = strdup(id);
+	out->options = options ? json_loads(options, 0, NULL) : NULL;
+	if (!out->options)
+		out->options = json_object();
+	out->status = strdup(status ? status : "");
+	out->created_at = sqlite3_column_int64(q, 2);
+	out->last_used_at = sqlite3_column_int64(q, 3);
+}
+
+int store_get_thread(struct store *s, const char *id, struct thread_record *out)
+{
+	memset(out, 0, sizeof *out);
+	return lookup(s, s->get_thread, id, read_thread, out);
 }
 
 void thread_record_clear(struct thread_record *r)
@@ -287,24 +300,16 @@ static void read_task(sqlite3_stmt *q, struct task_record *t)
 	t->pid = sqlite3_column_int64(q, 13);
 }
 
+static void read_task_by_id(sqlite3_stmt *q, const char *id, void *out)
+{
+	(void)id;
+	read_task(q, out);
+}
+
 int store_get_task(struct store *s, const char *id, struct task_record *out)
 {
-	sqlite3_stmt *q = s->get_task;
-	int rc, found = 0;
-
 	memset(out, 0, sizeof *out);
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		read_task(q, out);
-		found = 1;
-	} else if (rc != SQLITE_DONE) {
-		log_error("database read failed: %s", sqlite3_errmsg(s->db));
-		found = -1;
-	}
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
-	return found;
+	return lookup(s, s->get_task, id, read_task_by_id, out);
 }
 
 int store_each_task(struct store *s, const char *status, int limit,

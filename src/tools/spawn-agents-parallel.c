@@ -30,6 +30,7 @@ struct member {
 };
 
 struct parallel_call {
+	struct server *srv;
 	struct mcp_request *req;
 	struct task_group group;
 	size_t remaining;
@@ -92,7 +93,7 @@ static void on_cancel(void *data)
 
 	for (size_t i = 0; i < c->n; i++)
 		if (c->members[i].task)
-			task_kill(c->members[i].task, TASK_CANCELLED, 2000);
+			task_kill(c->members[i].task, TASK_CANCELLED, c->srv->opts->kill_grace_ms);
 }
 
 static void call_spawn_agents_parallel(struct server *srv, struct mcp_request *req, json_t *args)
@@ -139,6 +140,7 @@ static void call_spawn_agents_parallel(struct server *srv, struct mcp_request *r
 			return;
 		}
 	}
+	c->srv = srv;
 	c->req = req;
 	c->n = n;
 	c->remaining = n;

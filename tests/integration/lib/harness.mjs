@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { startMockModel } from './mock-model.mjs';
+import { startMockModel, smartScript, lastUserPrompt } from './mock-model.mjs';
 
 export const TESTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const REPO_ROOT = path.resolve(TESTS_DIR, '..', '..');
@@ -359,4 +359,31 @@ export async function pollAgent(srv, taskId, pred, { timeoutMs = 30_000, what } 
 export function waitAgentEnded(srv, taskId, opts = {}) {
   return pollAgent(srv, taskId, (s) => s.status !== 'queued' && s.status !== 'running',
     { what: `agent ${taskId} to end`, ...opts });
+}
+
+/**
+ * The smart script, but the first request of a turn whose prompt contains "GATE" is held until
+ * release() (or until Codex drops the connection). held() is how many are waiting now.
+ */
+export function gatedScript(base = smartScript) {
+  let release;
+  const gate = new Promise((r) => { release = r; });
+  let waiting = 0;
+  const script = async (body, index, ctx) => {
+    const input = body?.input || [];
+    const last = input[input.length - 1];
+    if (lastUserPrompt(body).includes('GATE') && last?.type !== 'function_call_output') {
+      waiting++;
+      try {
+        await Promise.race([gate, new Promise((r) => {
+          if (ctx.signal.aborted) r();
+          ctx.signal.addEventListener('abort', r, { once: true });
+        })]);
+      } finally {
+        waiting--;
+      }
+    }
+    return base(body, index, ctx);
+  };
+  return { script, release: () => release(), held: () => waiting };
 }
