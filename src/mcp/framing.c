@@ -20,7 +20,8 @@ static void deliver(char *line, size_t len, const struct line_sink *sink)
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
 	line[len] = '\0';
-	if (len > 0)
+	/* A line of nothing but spaces and tabs is as blank as an empty one. */
+	if (strspn(line, " \t") < len)
 		sink->line(sink->data, line, len);
 }
 

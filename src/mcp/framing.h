@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 struct line_sink {
-	/* line is NUL-terminated, without its "\n" or "\r\n"; never empty. */
+	/* line is NUL-terminated, without its "\n" or "\r\n"; never blank. */
 	void (*line)(void *data, char *line, size_t len);
 	/* A line went past the cap; its bytes are discarded. */
 	void (*overflow)(void *data, size_t max_line);

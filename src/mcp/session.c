@@ -173,7 +173,7 @@ static json_t *progress_token(json_t *params)
 {
 	json_t *token = json_object_get(json_object_get(params, "_meta"), "progressToken");
 
-	if (json_is_string(token) || json_is_integer(token))
+	if (json_is_string(token) || json_is_number(token))
 		return json_incref(token);
 	return NULL;
 }

@@ -61,6 +61,12 @@ test('SIGTERM mid-run: exit code 0, no Codex left', { timeout: TEST_TIMEOUT, ski
   srv.child.kill('SIGTERM');
   const exit = await srv.exited;
   assert.deepEqual([exit.code, exit.signal], [0, null], srv.diag(`server exit ${JSON.stringify(exit)}`));
+  // The pending call was answered (as an error, naming its thread) before the server went.
+  await srv.closed;
+  const answer = srv.messages.find((m) => m.id === 'held');
+  assert.ok(answer?.result, srv.diag(`the running call got no result before exit: ${JSON.stringify(answer)}`));
+  assert.equal(answer.result.isError, true, JSON.stringify(answer));
+  assert.equal(typeof answer.result.structuredContent?.threadId, 'string', `no threadId: ${JSON.stringify(answer)}`);
   // The server reaps its runs before exiting (stragglers in Codex's group get a SIGKILL).
   await ctx.assertNoCodexProcesses(2000, srv.diag('after SIGTERM:'));
   await waitFor(() => ctx.model.active === 0, { timeoutMs: 5000, what: 'the model connection to drop' });

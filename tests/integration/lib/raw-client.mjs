@@ -37,6 +37,8 @@ export function startRaw(t, ctx, opts = {}) {
     srv.exit = { code, signal, at: Date.now() };
     resolve(srv.exit);
   }));
+  // 'close' comes after 'exit' once stdout and stderr are drained: everything the server wrote is in.
+  srv.closed = new Promise((resolve) => child.on('close', resolve));
   child.on('error', (e) => {
     srv.stderr += `spawn error: ${e.message}\n`;
     srv.exit ??= { code: null, signal: null, error: e.message, at: Date.now() };
