@@ -32,6 +32,7 @@ static const char usage[] =
     "  --agent-cwd DIR       default cwd of runs (default: $CODEX_AGENT_CWD, else ours)\n"
     "  --log-dir DIR         agent logs (default: $CODEX_AS_MCP_LOG_DIR, else STATE/logs)\n"
     "  --log-max-bytes N     one agent log's size before it rotates (10485760)\n"
+    "  --task-ttl-max SECONDS  longest an MCP task is kept after it is created (604800)\n"
     "\n"
     "  --version             print the version\n"
     "  --help                print this help\n";
@@ -54,6 +55,7 @@ enum {
 	OPT_AGENT_CWD,
 	OPT_LOG_DIR,
 	OPT_LOG_MAX,
+	OPT_TASK_TTL,
 	OPT_VERSION,
 	OPT_HELP,
 };
@@ -76,6 +78,7 @@ static const struct option long_options[] = {
     {"agent-cwd", required_argument, NULL, OPT_AGENT_CWD},
     {"log-dir", required_argument, NULL, OPT_LOG_DIR},
     {"log-max-bytes", required_argument, NULL, OPT_LOG_MAX},
+    {"task-ttl-max", required_argument, NULL, OPT_TASK_TTL},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -142,6 +145,7 @@ enum options_result options_parse(int argc, char **argv, struct options *o)
 	o->log_max_bytes = 10u << 20;
 	o->timeout_s = 3600;
 	o->stall_s = 60;
+	o->task_ttl_max_s = 7 * 86400;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	o->max_agents = cores > 0 ? (unsigned)cores : 1;
 
@@ -229,6 +233,11 @@ enum options_result options_parse(int argc, char **argv, struct options *o)
 			if (number("log-max-bytes", 4096, 1ull << 40, &n))
 				return OPTIONS_EXIT_USAGE;
 			o->log_max_bytes = (size_t)n;
+			break;
+		case OPT_TASK_TTL:
+			if (number("task-ttl-max", 1, 366 * 86400, &n))
+				return OPTIONS_EXIT_USAGE;
+			o->task_ttl_max_s = (unsigned)n;
 			break;
 		case OPT_VERSION:
 			printf("codex-mcp %s\n", CODEX_MCP_VERSION);

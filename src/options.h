@@ -27,7 +27,8 @@ struct options {
 	char *agent_cwd;               /* default cwd of runs */
 	char **env;                    /* KEY=VALUE added to Codex's environment */
 	size_t n_env;
-	char *tools; /* compat, fleet, all, or a comma list */
+	char *tools;             /* compat, fleet, all, or a comma list */
+	unsigned task_ttl_max_s; /* longest ttl an MCP task may keep */
 };
 
 enum options_result {

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "mcp/stdio.h"
 #include "redact.h"
+#include "tools/mcp-tasks.h"
 #include "tools/tool.h"
 
 static void on_line(void *data, char *line, size_t len)
@@ -41,6 +42,7 @@ static void close_if_done(struct server *srv)
 	if (!uv_is_closing((uv_handle_t *)&srv->sigterm)) {
 		uv_close((uv_handle_t *)&srv->sigterm, NULL);
 		uv_close((uv_handle_t *)&srv->sigint, NULL);
+		mcp_tasks_close(srv->tasks);
 	}
 }
 
@@ -176,6 +178,9 @@ int server_run(const struct options *opts)
 	struct mcp_tool_provider provider = {list_tools, call_tool, &srv};
 	struct mcp_transport transport = stdio_transport_as_mcp(srv.stdio);
 	srv.session = mcp_session_new(&info, &provider, &transport);
+	srv.tasks = mcp_tasks_new(&srv);
+	struct mcp_task_provider task_provider = mcp_tasks_provider(srv.tasks);
+	mcp_session_set_task_provider(srv.session, &task_provider);
 	log_set_sink(log_to_client, &srv);
 
 	uv_signal_init(&loop, &srv.sigterm);

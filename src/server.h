@@ -18,6 +18,7 @@ struct server {
 	struct store *store;
 	struct codex_backend backend;
 	struct runner *runner;
+	struct mcp_tasks *tasks;
 	struct mcp_session *session;
 	struct stdio_transport *stdio;
 	char *cwd; /* the default cwd of runs: --agent-cwd, else the server's own */

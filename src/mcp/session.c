@@ -23,6 +23,8 @@ struct mcp_request {
 	bool cancelled;
 	void (*cancel_fn)(void *data);
 	void *cancel_data;
+	char *task_id; /* a task-augmented call: answers go to the task provider */
+	int64_t task_ttl;
 };
 
 struct mcp_session {
@@ -36,6 +38,9 @@ struct mcp_session {
 	char protocol_version[16];
 	struct mcp_request *requests;
 	size_t request_count;
+	struct mcp_task_provider tasks;
+	bool has_tasks;
+	struct mcp_request *task_calls; /* task-augmented calls still running */
 };
 
 static void send_message(struct mcp_session *s, json_t *msg)
@@ -78,6 +83,7 @@ struct mcp_session *mcp_session_new(const struct mcp_server_info *info,
 
 static void request_free(struct mcp_request *r)
 {
+	free(r->task_id);
 	json_decref(r->id);
 	json_decref(r->progress_token);
 	free(r);
@@ -87,6 +93,14 @@ static void request_unlink(struct mcp_request *r)
 {
 	struct mcp_session *s = r->session;
 
+	if (r->task_id) {
+		for (struct mcp_request **p = &s->task_calls; *p; p = &(*p)->next)
+			if (*p == r) {
+				*p = r->next;
+				return;
+			}
+		return;
+	}
 	for (struct mcp_request **p = &s->requests; *p; p = &(*p)->next) {
 		if (*p == r) {
 			*p = r->next;
@@ -106,6 +120,11 @@ void mcp_session_free(struct mcp_session *s)
 		s->requests = r->next;
 		request_free(r);
 	}
+	while (s->task_calls) {
+		struct mcp_request *r = s->task_calls;
+		s->task_calls = r->next;
+		request_free(r);
+	}
 	free(s);
 }
 
@@ -119,9 +138,15 @@ static struct mcp_request *find_request(struct mcp_session *s, const json_t *id)
 
 /* ---- methods ---- */
 
-static json_t *capabilities(void)
+static json_t *capabilities(const struct mcp_session *s)
 {
-	return json_pack("{s:{s:b}, s:{}}", "tools", "listChanged", 0, "logging");
+	json_t *caps = json_pack("{s:{s:b}, s:{}}", "tools", "listChanged", 0, "logging");
+
+	if (caps && s->has_tasks)
+		json_object_set_new(caps, "tasks",
+		                    json_pack("{s:{}, s:{}, s:{s:{s:{}}}}", "list", "cancel",
+		                              "requests", "tools", "call"));
+	return caps;
 }
 
 static void handle_initialize(struct mcp_session *s, json_t *id, json_t *params)
@@ -146,7 +171,7 @@ static void handle_initialize(struct mcp_session *s, json_t *id, json_t *params)
 	s->initialized = true;
 	snprintf(s->protocol_version, sizeof s->protocol_version, "%s", chosen);
 	result = json_pack("{s:s, s:o, s:{s:s, s:s, s:s}}", "protocolVersion", chosen,
-	                   "capabilities", capabilities(), "serverInfo", "name", s->info.name,
+	                   "capabilities", capabilities(s), "serverInfo", "name", s->info.name,
 	                   "title", s->info.title, "version", s->info.version);
 	if (result && s->info.instructions)
 		json_object_set_new(result, "instructions", json_string(s->info.instructions));
@@ -178,6 +203,69 @@ static json_t *progress_token(json_t *params)
 	return NULL;
 }
 
+static struct mcp_request *new_request(struct mcp_session *s, json_t *id)
+{
+	struct mcp_request *r = calloc(1, sizeof *r);
+
+	if (!r)
+		return NULL;
+	r->session = s;
+	r->id = json_incref(id);
+	r->next = s->requests;
+	s->requests = r;
+	s->request_count++;
+	return r;
+}
+
+/* A tools/call with "task": answer with the task at once, then run the call behind it. */
+static void start_task_call(struct mcp_session *s, json_t *id, json_t *params, const char *name,
+                            json_t *arguments, json_t *task)
+{
+	json_t *ttl = json_object_get(task, "ttl");
+	char task_id[64], message[512];
+	struct mcp_request *r;
+	json_t *created;
+	int support;
+
+	if (!json_is_object(task) || (ttl && !json_is_null(ttl) && !json_is_integer(ttl)) ||
+	    (json_is_integer(ttl) && json_integer_value(ttl) < 0)) {
+		reply_error(s, id, RPC_INVALID_PARAMS,
+		            "tools/call: \"task\" must be an object whose \"ttl\" is a number of "
+		            "milliseconds");
+		return;
+	}
+	support = s->has_tasks ? s->tasks.tool_support(s->tasks.ctx, name) : 0;
+	if (support < 0) {
+		snprintf(message, sizeof message, "tools/call: unknown tool \"%.400s\"", name);
+		reply_error(s, id, RPC_INVALID_PARAMS, message);
+		return;
+	}
+	if (support == 0) {
+		snprintf(message, sizeof message,
+		         "tools/call: tool \"%.400s\" does not support task-augmented calls", name);
+		reply_error(s, id, RPC_METHOD_NOT_FOUND, message);
+		return;
+	}
+	r = calloc(1, sizeof *r);
+	created = r ? s->tasks.create(s->tasks.ctx, name, ttl, task_id, sizeof task_id) : NULL;
+	if (!created) {
+		free(r);
+		reply_error(s, id, RPC_INTERNAL_ERROR, "cannot record the task");
+		return;
+	}
+	r->session = s;
+	r->task_id = strdup(task_id);
+	r->task_ttl = json_integer_value(json_object_get(created, "ttl"));
+	r->progress_token = progress_token(params);
+	r->next = s->task_calls;
+	s->task_calls = r;
+	reply_result(s, id, json_pack("{s:o}", "task", created));
+
+	json_t *args = json_is_object(arguments) ? json_incref(arguments) : json_object();
+	s->tools.call(s->tools.ctx, r, name, args);
+	json_decref(args);
+}
+
 static void handle_tools_call(struct mcp_session *s, json_t *id, json_t *params)
 {
 	json_t *name = json_object_get(params, "name");
@@ -193,17 +281,17 @@ static void handle_tools_call(struct mcp_session *s, json_t *id, json_t *params)
 		            "tools/call: \"arguments\" must be an object");
 		return;
 	}
-	r = calloc(1, sizeof *r);
+	json_t *task = json_object_get(params, "task");
+	if (task) {
+		start_task_call(s, id, params, json_string_value(name), arguments, task);
+		return;
+	}
+	r = new_request(s, id);
 	if (!r) {
 		reply_error(s, id, RPC_INTERNAL_ERROR, "out of memory");
 		return;
 	}
-	r->session = s;
-	r->id = json_incref(id);
 	r->progress_token = progress_token(params);
-	r->next = s->requests;
-	s->requests = r;
-	s->request_count++;
 
 	json_t *args = json_is_object(arguments) ? json_incref(arguments) : json_object();
 	if (s->tools.call(s->tools.ctx, r, json_string_value(name), args) != 0) {
@@ -213,6 +301,57 @@ static void handle_tools_call(struct mcp_session *s, json_t *id, json_t *params)
 		mcp_request_fail(r, RPC_INVALID_PARAMS, message);
 	}
 	json_decref(args);
+}
+
+static void handle_tasks(struct mcp_session *s, json_t *id, const char *what, json_t *params)
+{
+	const char *task_id = json_string_value(json_object_get(params, "taskId"));
+	char message[256];
+
+	if (strcmp(what, "list") == 0) {
+		json_t *cursor = json_object_get(params, "cursor");
+		json_t *page = NULL;
+		if (!cursor || json_is_string(cursor))
+			page = s->tasks.list(s->tasks.ctx, json_string_value(cursor));
+		if (!page)
+			reply_error(s, id, RPC_INVALID_PARAMS, "tasks/list: invalid cursor");
+		else
+			reply_result(s, id, page);
+		return;
+	}
+	if (strcmp(what, "get") != 0 && strcmp(what, "result") != 0 &&
+	    strcmp(what, "cancel") != 0) {
+		snprintf(message, sizeof message, "method not found: tasks/%.200s", what);
+		reply_error(s, id, RPC_METHOD_NOT_FOUND, message);
+		return;
+	}
+	if (!task_id) {
+		snprintf(message, sizeof message, "tasks/%s: \"taskId\" must be a string", what);
+		reply_error(s, id, RPC_INVALID_PARAMS, message);
+		return;
+	}
+	snprintf(message, sizeof message, "tasks/%s: no task %.100s", what, task_id);
+	if (strcmp(what, "get") == 0) {
+		json_t *task = s->tasks.get(s->tasks.ctx, task_id);
+		if (task)
+			reply_result(s, id, task);
+		else
+			reply_error(s, id, RPC_INVALID_PARAMS, message);
+		return;
+	}
+	/* result and cancel may answer later, so they become requests in flight. */
+	struct mcp_request *r = new_request(s, id);
+	if (!r) {
+		reply_error(s, id, RPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	int rc = strcmp(what, "result") == 0 ? s->tasks.result(s->tasks.ctx, task_id, r)
+	                                     : s->tasks.cancel(s->tasks.ctx, task_id, r);
+	if (rc == -2)
+		snprintf(message, sizeof message, "tasks/cancel: task %.100s has already ended",
+		         task_id);
+	if (rc < 0)
+		mcp_request_fail(r, RPC_INVALID_PARAMS, message);
 }
 
 static void handle_request(struct mcp_session *s, const struct rpc_message *m)
@@ -239,6 +378,8 @@ static void handle_request(struct mcp_session *s, const struct rpc_message *m)
 		handle_tools_call(s, m->id, params);
 	else if (strcmp(method, "logging/setLevel") == 0)
 		handle_set_level(s, m->id, params);
+	else if (s->has_tasks && strncmp(method, "tasks/", 6) == 0)
+		handle_tasks(s, m->id, method + 6, params);
 	else {
 		char message[512];
 		snprintf(message, sizeof message, "method not found: %.400s", method);
@@ -333,6 +474,32 @@ void mcp_session_log(struct mcp_session *s, enum log_level level, const char *me
 	s->sending_log = false;
 }
 
+void mcp_session_set_task_provider(struct mcp_session *s, const struct mcp_task_provider *p)
+{
+	s->tasks = *p;
+	s->has_tasks = true;
+}
+
+bool mcp_session_cancel_task_call(struct mcp_session *s, const char *task_id)
+{
+	for (struct mcp_request *r = s->task_calls; r; r = r->next)
+		if (strcmp(r->task_id, task_id) == 0 && !r->cancelled) {
+			cancel_request(r);
+			return true;
+		}
+	return false;
+}
+
+const char *mcp_request_task_id(const struct mcp_request *r)
+{
+	return r->task_id;
+}
+
+int64_t mcp_request_task_ttl(const struct mcp_request *r)
+{
+	return r->task_ttl;
+}
+
 json_t *mcp_request_id(const struct mcp_request *r)
 {
 	return r->id;
@@ -350,7 +517,8 @@ bool mcp_request_cancelled(const struct mcp_request *r)
 
 void mcp_request_progress(struct mcp_request *r, const char *message)
 {
-	if (!r->progress_token || r->cancelled)
+	/* A task's progress goes on until it ends, whatever became of the call. */
+	if (!r->progress_token || (r->cancelled && !r->task_id))
 		return;
 	r->progress += 1;
 	mcp_session_notify(r->session, "notifications/progress",
@@ -367,7 +535,10 @@ void mcp_request_on_cancel(struct mcp_request *r, void (*fn)(void *data), void *
 void mcp_request_reply(struct mcp_request *r, json_t *result)
 {
 	request_unlink(r);
-	if (!r->cancelled)
+	if (r->task_id) {
+		struct mcp_session *s = r->session;
+		s->tasks.answered(s->tasks.ctx, r->task_id, result, 0, NULL);
+	} else if (!r->cancelled)
 		reply_result(r->session, r->id, result);
 	else
 		json_decref(result);
@@ -377,7 +548,10 @@ void mcp_request_reply(struct mcp_request *r, json_t *result)
 void mcp_request_fail(struct mcp_request *r, int code, const char *message)
 {
 	request_unlink(r);
-	if (!r->cancelled)
+	if (r->task_id) {
+		struct mcp_session *s = r->session;
+		s->tasks.answered(s->tasks.ctx, r->task_id, NULL, code, message);
+	} else if (!r->cancelled)
 		reply_error(r->session, r->id, code, message);
 	request_free(r);
 }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -34,6 +35,29 @@ struct mcp_tool_provider {
 	void *ctx;
 };
 
+/*
+ * Task-augmented requests (spec 2025-11-25, basic/utilities/tasks). The
+ * session speaks the protocol; the provider keeps the tasks.
+ */
+struct mcp_task_provider {
+	/* 1 when the tool takes task-augmented calls, 0 when not, -1 when unknown. */
+	int (*tool_support)(void *ctx, const char *tool);
+	/* Records a task for a call about to start; fills id. Returns the Task object. */
+	json_t *(*create)(void *ctx, const char *tool, json_t *ttl, char *id, size_t id_size);
+	/* The call behind a task answered: result is a CallToolResult (stolen), or NULL with an
+	 * error. */
+	void (*answered)(void *ctx, const char *id, json_t *result, int code, const char *message);
+	/* tasks/get: the Task object, or NULL when there is no such task. */
+	json_t *(*get)(void *ctx, const char *id);
+	/* tasks/result: answers req now or once the task ends; -1 when there is no such task. */
+	int (*result)(void *ctx, const char *id, struct mcp_request *req);
+	/* tasks/list: {tasks, nextCursor?}, or NULL for a cursor that is not ours. */
+	json_t *(*list)(void *ctx, const char *cursor);
+	/* tasks/cancel: answers req once stopped; -1 no such task, -2 it has already ended. */
+	int (*cancel)(void *ctx, const char *id, struct mcp_request *req);
+	void *ctx;
+};
+
 struct mcp_server_info {
 	const char *name;
 	const char *title;
@@ -45,6 +69,10 @@ struct mcp_session *mcp_session_new(const struct mcp_server_info *info,
                                     const struct mcp_tool_provider *tools,
                                     const struct mcp_transport *transport);
 void mcp_session_free(struct mcp_session *s);
+/* Declares the tasks capability and serves the tasks methods. */
+void mcp_session_set_task_provider(struct mcp_session *s, const struct mcp_task_provider *p);
+/* Cancels the call behind a task, as tasks/cancel does. Returns false if none is running. */
+bool mcp_session_cancel_task_call(struct mcp_session *s, const char *task_id);
 
 /* Input from the transport: one framed message, or an over-long one that was dropped. */
 void mcp_session_receive(struct mcp_session *s, const char *data, size_t len);
@@ -62,6 +90,9 @@ void mcp_session_log(struct mcp_session *s, enum log_level level, const char *me
 json_t *mcp_request_id(const struct mcp_request *r);
 struct mcp_session *mcp_request_session(const struct mcp_request *r);
 bool mcp_request_cancelled(const struct mcp_request *r);
+/* For a task-augmented call: the task's id and the ttl asked for (NULL, 0 otherwise). */
+const char *mcp_request_task_id(const struct mcp_request *r);
+int64_t mcp_request_task_ttl(const struct mcp_request *r);
 /* Sends notifications/progress when the call carried a progress token. */
 void mcp_request_progress(struct mcp_request *r, const char *message);
 /* Called once if the client cancels the request; the provider still replies. */

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,15 +45,23 @@ static const char schema[] =
     "  started_at INTEGER,"
     "  completed_at INTEGER,"
     "  last_activity INTEGER,"
-    "  pid INTEGER"
+    "  pid INTEGER,"
+    "  result TEXT,"
+    "  ttl_ms INTEGER"
     ");"
     "CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (status, created_at);"
     "CREATE INDEX IF NOT EXISTS tasks_by_creation ON tasks (created_at);"
-    "PRAGMA user_version = 2;";
+    "PRAGMA user_version = 3;";
+
+/* Databases made by older versions gain the columns added since. */
+static const char *const migrations[] = {
+    "ALTER TABLE tasks ADD COLUMN result TEXT",
+    "ALTER TABLE tasks ADD COLUMN ttl_ms INTEGER",
+};
 
 #define TASK_COLUMNS                                                                               \
 	"id, tool, status, thread_id, cwd, log_file, output, error, report, created_at, "          \
-	"started_at, completed_at, last_activity, pid"
+	"started_at, completed_at, last_activity, pid, result, ttl_ms"
 
 int64_t store_now_ms(void)
 {
@@ -60,6 +69,35 @@ int64_t store_now_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int user_version(sqlite3 *db)
+{
+	sqlite3_stmt *q;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
+static int migrate(sqlite3 *db)
+{
+	int v = user_version(db);
+
+	if (v < 0)
+		return SQLITE_ERROR;
+	/* Version 2 had tasks without result and ttl_ms; 0 is a new database. */
+	if (v == 2)
+		for (size_t i = 0; i < sizeof migrations / sizeof migrations[0]; i++) {
+			int rc = sqlite3_exec(db, migrations[i], NULL, NULL, NULL);
+			if (rc != SQLITE_OK)
+				return rc;
+		}
+	return SQLITE_OK;
 }
 
 static int prepare(struct store *s, sqlite3_stmt **stmt, const char *sql)
@@ -97,6 +135,8 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 		rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
 		                  NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
+		rc = migrate(s->db);
+	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(s->db, schema, NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = prepare(s, &s->put_thread,
@@ -112,9 +152,10 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 		             "SELECT options, status, created_at, last_used_at FROM threads "
 		             "WHERE id = ?1");
 	if (rc == SQLITE_OK)
-		rc = prepare(s, &s->put_task,
-		             "INSERT OR REPLACE INTO tasks (" TASK_COLUMNS ") VALUES "
-		             "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+		rc = prepare(
+		    s, &s->put_task,
+		    "INSERT OR REPLACE INTO tasks (" TASK_COLUMNS ") VALUES "
+		    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
 	if (rc == SQLITE_OK)
 		rc = prepare(s, &s->get_task, "SELECT " TASK_COLUMNS " FROM tasks WHERE id = ?1");
 	if (rc != SQLITE_OK) {
@@ -249,6 +290,7 @@ int store_put_task(struct store *s, const struct task_record *t)
 {
 	sqlite3_stmt *q = s->put_task;
 	char *report = t->report ? json_dumps(t->report, JSON_COMPACT) : NULL;
+	char *result = t->result ? json_dumps(t->result, JSON_COMPACT) : NULL;
 	int rc;
 
 	sqlite3_bind_text(q, 1, t->id, -1, SQLITE_STATIC);
@@ -265,8 +307,11 @@ int store_put_task(struct store *s, const struct task_record *t)
 	bind_time(q, 12, t->completed_at);
 	bind_time(q, 13, t->last_activity);
 	bind_time(q, 14, t->pid);
+	bind_text_or_null(q, 15, result);
+	bind_time(q, 16, t->ttl_ms);
 	rc = step_done(s, q);
 	free(report);
+	free(result);
 	return rc;
 }
 
@@ -298,6 +343,10 @@ static void read_task(sqlite3_stmt *q, struct task_record *t)
 	t->completed_at = sqlite3_column_int64(q, 11);
 	t->last_activity = sqlite3_column_int64(q, 12);
 	t->pid = sqlite3_column_int64(q, 13);
+	report = column_dup(q, 14);
+	t->result = report ? json_loads(report, 0, NULL) : NULL;
+	free(report);
+	t->ttl_ms = sqlite3_column_int64(q, 15);
 }
 
 static void read_task_by_id(sqlite3_stmt *q, const char *id, void *out)
@@ -354,6 +403,63 @@ json_t *store_count_tasks(struct store *s)
 	return counts;
 }
 
+int store_page_tasks(struct store *s, const char *cursor, int limit,
+                     void (*fn)(void *data, const struct task_record *t), void *data, char **next)
+{
+	long long created = INT64_MAX, rowid = INT64_MAX, last_created = 0, last_rowid = 0;
+	sqlite3_stmt *q;
+	int rc, n = 0;
+
+	*next = NULL;
+	/* The cursor is where the last page ended: "<created_at>.<rowid>" in hex. */
+	if (cursor &&
+	    (sscanf(cursor, "%llx.%llx", &created, &rowid) != 2 || created < 0 || rowid < 0))
+		return -1;
+	rc = sqlite3_prepare_v2(s->db,
+	                        "SELECT " TASK_COLUMNS ", rowid FROM tasks "
+	                        "WHERE (created_at, rowid) < (?1, ?2) "
+	                        "ORDER BY created_at DESC, rowid DESC LIMIT ?3",
+	                        -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(q, 1, created);
+	sqlite3_bind_int64(q, 2, rowid);
+	sqlite3_bind_int(q, 3, limit + 1); /* one more says whether a next page exists */
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct task_record t;
+		if (n == limit) {
+			if (asprintf(next, "%llx.%llx", last_created, last_rowid) < 0)
+				*next = NULL;
+			break;
+		}
+		read_task(q, &t);
+		last_created = t.created_at;
+		last_rowid = sqlite3_column_int64(q, 16);
+		fn(data, &t);
+		task_record_clear(&t);
+		n++;
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
+int store_expire_tasks(struct store *s, int64_t now)
+{
+	sqlite3_stmt *q;
+	int deleted = -1;
+
+	if (sqlite3_prepare_v2(s->db,
+	                       "DELETE FROM tasks WHERE ttl_ms > 0 AND created_at + ttl_ms < ?1 "
+	                       "AND status NOT IN ('queued', 'running')",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(q, 1, now);
+	if (sqlite3_step(q) == SQLITE_DONE)
+		deleted = sqlite3_changes(s->db);
+	sqlite3_finalize(q);
+	return deleted;
+}
+
 void task_record_clear(struct task_record *t)
 {
 	free(t->tool);
@@ -364,6 +470,7 @@ void task_record_clear(struct task_record *t)
 	free(t->output);
 	free(t->error);
 	json_decref(t->report);
+	json_decref(t->result);
 	memset(t, 0, sizeof *t);
 }
 

@@ -47,6 +47,8 @@ struct task_record {
 	char *output; /* the final agent message */
 	char *error;
 	json_t *report;     /* exit code, duration, usage, commands, files changed */
+	json_t *result;     /* the CallToolResult the run answered with, once ended */
+	int64_t ttl_ms;     /* an MCP task's lifetime from creation; 0 keeps it */
 	int64_t created_at; /* ms since the epoch; 0 when not yet */
 	int64_t started_at;
 	int64_t completed_at;
@@ -62,6 +64,17 @@ int store_each_task(struct store *s, const char *status, int limit,
                     void (*fn)(void *data, const struct task_record *t), void *data);
 /* Number of tasks in each status, as {status: count}. */
 json_t *store_count_tasks(struct store *s);
+
+/*
+ * One page of tasks, newest first. cursor is NULL for the first page, else
+ * what the previous page set in *next (malloc'd, NULL after the last page).
+ * Returns 0, or -1 when the cursor is not one of ours.
+ */
+int store_page_tasks(struct store *s, const char *cursor, int limit,
+                     void (*fn)(void *data, const struct task_record *t), void *data, char **next);
+
+/* Deletes ended tasks whose ttl has passed. Returns how many. */
+int store_expire_tasks(struct store *s, int64_t now);
 void task_record_clear(struct task_record *t);
 
 /*

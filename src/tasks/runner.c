@@ -42,6 +42,7 @@ struct task {
 	char *last_command;
 	char last_message[256];
 	bool finishing;
+	task_result_fn result;
 };
 
 struct runner {
@@ -232,6 +233,8 @@ static void finish(struct task *t, const struct codex_outcome *out)
 	json_decref(t->rec.report);
 	t->rec.report = build_report(t, out);
 	t->rec.completed_at = store_now_ms();
+	if (t->result)
+		t->rec.result = t->result(t);
 	t->rec.last_activity = t->last_output_ms ? t->last_output_ms : t->rec.created_at;
 	save(t);
 	remember_thread(t, t->rec.status);
@@ -466,7 +469,9 @@ struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task
 	struct task *t = calloc(1, sizeof *t);
 	char log_err[512];
 
-	if (!t || task_new_id(t->rec.id) != 0) {
+	if (t && spec->id)
+		snprintf(t->rec.id, sizeof t->rec.id, "%s", spec->id);
+	if (!t || (!spec->id && task_new_id(t->rec.id) != 0)) {
 		snprintf(err, err_size, t ? "no randomness for a task id" : "out of memory");
 		free(t);
 		return NULL;
@@ -485,6 +490,8 @@ struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task
 	t->new_thread = spec->resume_thread == NULL;
 	t->timeout_s = spec->timeout_s ? spec->timeout_s : r->cfg.default_timeout_s;
 	t->group = spec->group;
+	t->result = spec->result;
+	t->rec.ttl_ms = spec->ttl_ms;
 	t->commands = json_array();
 	t->files = json_array();
 	t->rec.tool = strdup(spec->tool);

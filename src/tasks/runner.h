@@ -62,8 +62,14 @@ struct task_observer {
 	struct task_observer *next; /* the runner's */
 };
 
+/* The CallToolResult a task answers with once it has ended (new reference). */
+typedef json_t *(*task_result_fn)(const struct task *t);
+
 struct task_spec {
+	const char *id; /* NULL: a new random one */
 	const char *tool;
+	task_result_fn result;         /* kept in the record, for tasks/result; NULL: none */
+	int64_t ttl_ms;                /* an MCP task's lifetime; 0 keeps the record */
 	struct codex_options *options; /* taken over, left zeroed */
 	const char *prompt;
 	size_t prompt_len;

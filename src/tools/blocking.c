@@ -35,7 +35,10 @@ static void on_finished(void *data, struct task *t)
 {
 	struct blocking_call *c = data;
 
-	mcp_request_reply(c->req, c->result(t));
+	const struct task_record *rec = task_record(t);
+
+	/* The runner kept the answer in the record; it goes out as it was stored. */
+	mcp_request_reply(c->req, rec->result ? json_incref(rec->result) : c->result(t));
 	free(c);
 }
 
@@ -64,6 +67,9 @@ void tool_run_blocking(struct server *srv, struct mcp_request *req, struct task_
 	    (struct task_observer){.progress = on_progress, .finished = on_finished, .data = c};
 	/* Set before submitting: a task that cannot start ends inside runner_submit. */
 	mcp_request_on_cancel(req, on_cancel, c);
+	spec->result = result;
+	spec->id = mcp_request_task_id(req);
+	spec->ttl_ms = mcp_request_task_ttl(req);
 	c->task = runner_submit(srv->runner, spec, &c->observer, err, sizeof err);
 	if (!c->task) {
 		codex_options_clear(spec->options);

@@ -13,10 +13,7 @@
 
 struct server;
 
-/* The CallToolResult for a task that has ended (new reference). */
-typedef json_t *(*task_result_fn)(const struct task *t);
-
-/* Submits the task and answers req when it ends. */
+/* Submits the task and answers req, when it ends, with what result made of it. */
 void tool_run_blocking(struct server *srv, struct mcp_request *req, struct task_spec *spec,
                        task_result_fn result);
 

@@ -79,4 +79,5 @@ const struct tool_entry tool_codex_reply = {
     .input_schema = input_schema,
     .output_schema = output_schema,
     .call = call_codex_reply,
+    .task_support = 1,
 };

@@ -130,7 +130,7 @@ static void call_codex(struct server *srv, struct mcp_request *req, json_t *args
 	opts.config = config ? json_deep_copy(config) : NULL;
 	if (opts.config && json_is_string(json_object_get(opts.config, "approval_policy")) &&
 	    strcmp(json_string_value(json_object_get(opts.config, "approval_policy")),
-		   "untrusted") == 0)
+	           "untrusted") == 0)
 		json_object_set_new(opts.config, "approval_policy", json_string("on-request"));
 	/* include-plan-tool: current Codex always has its plan tool. */
 	struct task_spec spec = {
@@ -146,4 +146,5 @@ const struct tool_entry tool_codex = {
     .input_schema = input_schema,
     .output_schema = output_schema,
     .call = call_codex,
+    .task_support = 1,
 };

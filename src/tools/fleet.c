@@ -157,3 +157,31 @@ json_t *agent_status(const struct task_record *rec, const struct task *live, siz
 		json_object_set(st, "report", rec->report);
 	return st;
 }
+
+/* The final message, then where the log is; the full report in structuredContent. */
+json_t *agent_task_result(const struct task *t)
+{
+	const struct task_record *rec = task_record(t);
+	json_t *report = agent_status(rec, NULL, 0, (size_t)-1 / 2);
+	bool ok = strcmp(rec->status, "completed") == 0;
+	const char *body = ok ? (rec->output ? rec->output : "") : (rec->error ? rec->error : "");
+	char *text = NULL;
+	json_t *result;
+
+	if (asprintf(&text, "%s%s%s\n\nTask: %s (%s)\nLog file: %s", ok ? "" : "Agent ",
+	             ok ? "" : rec->status, ok ? body : (body[0] ? ": " : ""), rec->id, rec->status,
+	             rec->log_file ? rec->log_file : "(none)") < 0)
+		text = NULL;
+	if (!ok && text && body[0]) {
+		/* "Agent failed: why" reads better than the bare error. */
+		free(text);
+		if (asprintf(&text, "Agent %s: %s\n\nTask: %s\nLog file: %s", rec->status, body,
+		             rec->id, rec->log_file ? rec->log_file : "(none)") < 0)
+			text = NULL;
+	}
+	result = tool_text_result(text ? text : body, report);
+	if (result && !ok)
+		json_object_set_new(result, "isError", json_true());
+	free(text);
+	return result;
+}

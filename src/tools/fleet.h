@@ -25,13 +25,13 @@ struct server;
 
 #define AGENT_RUN_PROPERTIES                                                                       \
 	AGENT_PROPERTIES                                                                           \
-	    ","                                                                                    \
-	    "\"sandbox\": {\"type\": \"string\", \"enum\": [\"read-only\", \"workspace-write\", "  \
-	    "\"danger-full-access\"], \"description\": \"Codex sandbox; default "                  \
-	    "workspace-write.\"},"                                                                 \
-	    "\"timeout_seconds\": {\"type\": \"integer\", \"minimum\": 1, \"description\": "       \
-	    "\"Kill "                                                                              \
-	    "the run after this long; default: the server's.\"}"
+	","                                                                                        \
+	"\"sandbox\": {\"type\": \"string\", \"enum\": [\"read-only\", \"workspace-write\", "      \
+	"\"danger-full-access\"], \"description\": \"Codex sandbox; default "                      \
+	"workspace-write.\"},"                                                                     \
+	"\"timeout_seconds\": {\"type\": \"integer\", \"minimum\": 1, \"description\": "           \
+	"\"Kill "                                                                                  \
+	"the run after this long; default: the server's.\"}"
 
 /* One agent's arguments, checked. The options are filled; prompt is borrowed from args. */
 struct agent_args {
@@ -55,6 +55,10 @@ json_t *json_tool_result(json_t *object /* stolen */);
  */
 json_t *agent_status(const struct task_record *rec, const struct task *live, size_t offset,
                      size_t limit);
+
+/* What spawn_agent answers: the final message, the task and its log; the report as
+ * structuredContent. */
+json_t *agent_task_result(const struct task *t);
 
 /* ISO 8601 UTC for ms since the epoch; json null for 0. */
 json_t *iso_time(int64_t ms);

@@ -106,6 +106,9 @@ int tools_init(const char *selection, char *err, size_t err_size)
 			}
 			json_object_set_new(entry, "outputSchema", output);
 		}
+		if (t->task_support)
+			json_object_set_new(entry, "execution",
+			                    json_pack("{s:s}", "taskSupport", "optional"));
 		json_array_append_new(listing, entry);
 	}
 	if (json_array_size(listing) == 0) {

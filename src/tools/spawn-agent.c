@@ -12,34 +12,6 @@ static const char input_schema[] =
     "{\"type\": \"object\", \"properties\": {" AGENT_RUN_PROPERTIES
     "}, \"required\": [\"prompt\"], \"additionalProperties\": false}";
 
-/* The final message, then where the log is; the full report in structuredContent. */
-static json_t *agent_result(const struct task *t)
-{
-	const struct task_record *rec = task_record(t);
-	json_t *report = agent_status(rec, NULL, 0, (size_t)-1 / 2);
-	bool ok = strcmp(rec->status, "completed") == 0;
-	const char *body = ok ? (rec->output ? rec->output : "") : (rec->error ? rec->error : "");
-	char *text = NULL;
-	json_t *result;
-
-	if (asprintf(&text, "%s%s%s\n\nTask: %s (%s)\nLog file: %s", ok ? "" : "Agent ",
-	             ok ? "" : rec->status, ok ? body : (body[0] ? ": " : ""), rec->id, rec->status,
-	             rec->log_file ? rec->log_file : "(none)") < 0)
-		text = NULL;
-	if (!ok && text && body[0]) {
-		/* "Agent failed: why" reads better than the bare error. */
-		free(text);
-		if (asprintf(&text, "Agent %s: %s\n\nTask: %s\nLog file: %s", rec->status, body,
-		             rec->id, rec->log_file ? rec->log_file : "(none)") < 0)
-			text = NULL;
-	}
-	result = tool_text_result(text ? text : body, report);
-	if (result && !ok)
-		json_object_set_new(result, "isError", json_true());
-	free(text);
-	return result;
-}
-
 static void call_spawn_agent(struct server *srv, struct mcp_request *req, json_t *args)
 {
 	struct agent_args a;
@@ -55,7 +27,7 @@ static void call_spawn_agent(struct server *srv, struct mcp_request *req, json_t
 	                         .prompt = a.prompt,
 	                         .prompt_len = strlen(a.prompt),
 	                         .timeout_s = a.timeout_s};
-	tool_run_blocking(srv, req, &spec, agent_result);
+	tool_run_blocking(srv, req, &spec, agent_task_result);
 }
 
 const struct tool_entry tool_spawn_agent = {
@@ -67,4 +39,5 @@ const struct tool_entry tool_spawn_agent = {
                    "calls should use spawn_agent_async instead.",
     .input_schema = input_schema,
     .call = call_spawn_agent,
+    .task_support = 1,
 };

@@ -158,6 +158,7 @@ static void call_spawn_agents_parallel(struct server *srv, struct mcp_request *r
 		m->index = i;
 		m->observer = (struct task_observer){on_progress, on_finished, m, NULL};
 		struct task_spec spec = {.tool = "spawn_agents_parallel",
+		                         .result = agent_task_result,
 		                         .options = &parsed[i].options,
 		                         .prompt = parsed[i].prompt,
 		                         .prompt_len = strlen(parsed[i].prompt),
@@ -188,4 +189,5 @@ const struct tool_entry tool_spawn_agents_parallel = {
                    "status, log_file, and output or error.",
     .input_schema = input_schema,
     .call = call_spawn_agents_parallel,
+    .task_support = 1,
 };

@@ -1,0 +1,455 @@
+#include "tools/mcp-tasks.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "mcp/jsonrpc.h"
+#include "server.h"
+#include "tools/args.h"
+#include "tools/fleet.h"
+#include "tools/tool.h"
+
+enum {
+	POLL_INTERVAL_MS = 2000,
+	PAGE_SIZE = 50,
+	EXPIRY_SWEEP_MS = 60 * 1000,
+};
+
+#define RELATED_TASK "io.modelcontextprotocol/related-task"
+
+struct waiter {
+	struct mcp_tasks *owner;
+	struct mcp_request *req;
+	char id[64];
+	bool cancel;       /* answers tasks/cancel with the task; otherwise tasks/result */
+	struct task *task; /* when watching a run that no MCP call stands behind */
+	struct task_observer observer;
+	struct waiter *next;
+};
+
+/* Tasks whose tools/call is still running, and whether tasks/cancel was asked. */
+struct open_call {
+	char id[64];
+	bool cancel_asked;
+	struct open_call *next;
+};
+
+struct mcp_tasks {
+	struct server *srv;
+	struct waiter *waiters;
+	struct open_call *open;
+	uv_timer_t expiry;
+};
+
+static bool is_terminal(const char *status)
+{
+	return strcmp(status, "queued") != 0 && strcmp(status, "running") != 0;
+}
+
+static bool result_is_error(const json_t *result)
+{
+	return json_is_true(json_object_get(result, "isError")) ||
+	       json_object_get(result, "_rpcError") != NULL;
+}
+
+/* Our statuses, in the words of the spec. */
+static const char *mcp_status(const struct task_record *rec)
+{
+	if (!is_terminal(rec->status))
+		return "working";
+	if (strcmp(rec->status, "cancelled") == 0)
+		return "cancelled";
+	if (strcmp(rec->status, "completed") == 0 && !result_is_error(rec->result))
+		return "completed";
+	return "failed";
+}
+
+static json_t *task_json(const struct task_record *rec)
+{
+	int64_t updated = rec->completed_at ? rec->completed_at
+	                  : rec->started_at ? rec->started_at
+	                                    : rec->created_at;
+	json_t *task =
+	    json_pack("{s:s, s:s, s:o, s:o, s:i}", "taskId", rec->id, "status", mcp_status(rec),
+	              "createdAt", iso_time(rec->created_at), "lastUpdatedAt", iso_time(updated),
+	              "pollInterval", POLL_INTERVAL_MS);
+
+	if (!task)
+		return NULL;
+	json_object_set_new(task, "ttl", rec->ttl_ms ? json_integer(rec->ttl_ms) : json_null());
+	if (rec->error)
+		json_object_set_new(task, "statusMessage", json_string(rec->error));
+	return task;
+}
+
+static struct open_call *find_open(struct mcp_tasks *p, const char *id)
+{
+	for (struct open_call *o = p->open; o; o = o->next)
+		if (strcmp(o->id, id) == 0)
+			return o;
+	return NULL;
+}
+
+/* The record as it is now: from the live run when there is one, else from the store. */
+static int load(struct mcp_tasks *p, const char *id, struct task_record *out, struct task **live)
+{
+	struct task *t = runner_find(p->srv->runner, id);
+	int found;
+
+	*live = t;
+	found = store_get_task(p->srv->store, id, out);
+	if (found != 1)
+		return found;
+	if (t) {
+		/* The live record is fresher: copy what tasks care about. */
+		const struct task_record *now = task_record(t);
+		free(out->status);
+		out->status = strdup(now->status);
+		out->started_at = now->started_at;
+	}
+	/* Past its ttl a task is gone, even before the sweep deletes it. */
+	if (out->ttl_ms && is_terminal(out->status) &&
+	    out->created_at + out->ttl_ms < store_now_ms()) {
+		task_record_clear(out);
+		return 0;
+	}
+	return 1;
+}
+
+static void answer_result(struct mcp_request *req, const struct task_record *rec)
+{
+	json_t *error = json_object_get(rec->result, "_rpcError");
+	json_t *result;
+
+	if (error) {
+		mcp_request_fail(req, (int)json_integer_value(json_object_get(error, "code")),
+		                 json_string_value(json_object_get(error, "message")));
+		return;
+	}
+	if (rec->result) {
+		result = json_deep_copy(rec->result);
+	} else {
+		/* Ended without an answer of its own: the server stopped under it. */
+		char message[600];
+		snprintf(message, sizeof message, "the task %s: %.400s", mcp_status(rec),
+		         rec->error ? rec->error : rec->status);
+		result = tool_error_result(message);
+	}
+	json_t *meta = json_object_get(result, "_meta");
+	if (!json_is_object(meta)) {
+		meta = json_object();
+		json_object_set_new(result, "_meta", meta);
+	}
+	json_object_set_new(meta, RELATED_TASK, json_pack("{s:s}", "taskId", rec->id));
+	mcp_request_reply(req, result);
+}
+
+static void answer_waiter(struct mcp_tasks *p, struct waiter *w)
+{
+	struct task_record rec;
+	struct task *live;
+
+	mcp_request_on_cancel(w->req, NULL, NULL);
+	if (load(p, w->id, &rec, &live) != 1) {
+		mcp_request_fail(w->req, RPC_INVALID_PARAMS, "the task is gone");
+		return;
+	}
+	if (w->cancel)
+		mcp_request_reply(w->req, task_json(&rec));
+	else
+		answer_result(w->req, &rec);
+	task_record_clear(&rec);
+}
+
+static void unlink_waiter(struct mcp_tasks *p, struct waiter *w)
+{
+	for (struct waiter **q = &p->waiters; *q; q = &(*q)->next)
+		if (*q == w) {
+			*q = w->next;
+			return;
+		}
+}
+
+static void waiter_finished(void *data, struct task *t)
+{
+	struct waiter *w = data;
+
+	(void)t;
+	unlink_waiter(w->owner, w);
+	/* The run's record is saved before observers hear of its end. */
+	answer_waiter(w->owner, w);
+	free(w);
+}
+
+static void waiter_cancelled(void *data)
+{
+	struct waiter *w = data;
+
+	unlink_waiter(w->owner, w);
+	if (w->task)
+		task_unobserve(w->task, &w->observer);
+	mcp_request_reply(w->req, json_object());
+	free(w);
+}
+
+static void add_waiter(struct mcp_tasks *p, const char *id, struct mcp_request *req, bool cancel,
+                       struct task *live)
+{
+	struct waiter *w = calloc(1, sizeof *w);
+
+	if (!w) {
+		mcp_request_fail(req, RPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	w->owner = p;
+	w->req = req;
+	w->cancel = cancel;
+	snprintf(w->id, sizeof w->id, "%s", id);
+	w->next = p->waiters;
+	p->waiters = w;
+	mcp_request_on_cancel(req, waiter_cancelled, w);
+	/* A run no MCP call stands behind (spawn_agent_async) is watched directly. */
+	if (live && !find_open(p, id)) {
+		w->task = live;
+		w->observer = (struct task_observer){.finished = waiter_finished, .data = w};
+		task_observe(live, &w->observer);
+	}
+}
+
+static int tool_support(void *ctx, const char *name)
+{
+	const struct tool_entry *tool = tools_find(name);
+
+	(void)ctx;
+	return tool ? tool->task_support : -1;
+}
+
+static json_t *create(void *ctx, const char *tool, json_t *ttl, char *id, size_t id_size)
+{
+	struct mcp_tasks *p = ctx;
+	int64_t max = (int64_t)p->srv->opts->task_ttl_max_s * 1000;
+	int64_t want = json_is_integer(ttl) ? json_integer_value(ttl) : 24 * 3600 * 1000;
+	struct task_record rec = {0};
+	struct open_call *open = calloc(1, sizeof *open);
+	json_t *task;
+
+	if (!open || task_new_id(rec.id) != 0) {
+		free(open);
+		return NULL;
+	}
+	rec.tool = (char *)tool;
+	rec.status = "queued";
+	rec.created_at = store_now_ms();
+	rec.ttl_ms = want > max ? max : want;
+	if (rec.ttl_ms == 0)
+		rec.ttl_ms = 1; /* 0 would mean "keep"; the client asked for the shortest */
+	if (store_put_task(p->srv->store, &rec) != 0) {
+		free(open);
+		return NULL;
+	}
+	snprintf(id, id_size, "%s", rec.id);
+	snprintf(open->id, sizeof open->id, "%s", rec.id);
+	open->next = p->open;
+	p->open = open;
+	task = task_json(&rec);
+	return task;
+}
+
+static void notify_status(struct mcp_tasks *p, const struct task_record *rec)
+{
+	mcp_session_notify(p->srv->session, "notifications/tasks/status", task_json(rec));
+}
+
+static void answered(void *ctx, const char *id, json_t *result, int code, const char *message)
+{
+	struct mcp_tasks *p = ctx;
+	struct open_call *open = find_open(p, id);
+	bool cancel_asked = open && open->cancel_asked;
+	struct task_record rec;
+
+	for (struct open_call **q = &p->open; *q; q = &(*q)->next)
+		if (*q == open) {
+			*q = open->next;
+			free(open);
+			break;
+		}
+	if (store_get_task(p->srv->store, id, &rec) != 1) {
+		json_decref(result);
+		return;
+	}
+	/* A run records its own end; a call that ran none (a bad argument, a batch) is recorded
+	 * here. */
+	if (!is_terminal(rec.status)) {
+		json_decref(rec.result);
+		rec.result = result ? result
+		                    : json_pack("{s:{s:i, s:s}}", "_rpcError", "code", code,
+		                                "message", message ? message : "error");
+		result = NULL;
+		free(rec.status);
+		rec.status = strdup(cancel_asked                  ? "cancelled"
+		                    : result_is_error(rec.result) ? "failed"
+		                                                  : "completed");
+		if (result_is_error(rec.result) && !rec.error) {
+			json_t *text = json_object_get(
+			    json_array_get(json_object_get(rec.result, "content"), 0), "text");
+			rec.error = json_is_string(text) ? strdup(json_string_value(text)) : NULL;
+		}
+		rec.completed_at = store_now_ms();
+		store_put_task(p->srv->store, &rec);
+	}
+	json_decref(result);
+	notify_status(p, &rec);
+	task_record_clear(&rec);
+
+	/* Everyone waiting on it hears now. */
+	for (struct waiter **q = &p->waiters; *q;) {
+		struct waiter *w = *q;
+		if (strcmp(w->id, id) != 0 || w->task) {
+			q = &w->next;
+			continue;
+		}
+		*q = w->next;
+		answer_waiter(p, w);
+		free(w);
+	}
+}
+
+static json_t *get(void *ctx, const char *id)
+{
+	struct mcp_tasks *p = ctx;
+	struct task_record rec;
+	struct task *live;
+	json_t *task;
+
+	if (load(p, id, &rec, &live) != 1)
+		return NULL;
+	task = task_json(&rec);
+	task_record_clear(&rec);
+	return task;
+}
+
+static int result(void *ctx, const char *id, struct mcp_request *req)
+{
+	struct mcp_tasks *p = ctx;
+	struct task_record rec;
+	struct task *live;
+
+	if (load(p, id, &rec, &live) != 1)
+		return -1;
+	if (live || find_open(p, id))
+		add_waiter(p, id, req, false, live);
+	else
+		answer_result(req, &rec);
+	task_record_clear(&rec);
+	return 0;
+}
+
+static int cancel(void *ctx, const char *id, struct mcp_request *req)
+{
+	struct mcp_tasks *p = ctx;
+	struct open_call *open = find_open(p, id);
+	struct task_record rec;
+	struct task *live;
+
+	if (load(p, id, &rec, &live) != 1)
+		return -1;
+	task_record_clear(&rec);
+	if (!live && !open)
+		return -2;
+	add_waiter(p, id, req, true, live);
+	if (open) {
+		open->cancel_asked = true;
+		mcp_session_cancel_task_call(p->srv->session, id);
+	} else {
+		task_kill(live, TASK_CANCELLED, p->srv->opts->kill_grace_ms);
+	}
+	return 0;
+}
+
+struct page {
+	json_t *tasks;
+};
+
+static void add_to_page(void *data, const struct task_record *rec)
+{
+	struct page *pg = data;
+
+	if (rec->ttl_ms && is_terminal(rec->status) &&
+	    rec->created_at + rec->ttl_ms < store_now_ms())
+		return;
+	json_array_append_new(pg->tasks, task_json(rec));
+}
+
+static json_t *list(void *ctx, const char *cursor)
+{
+	struct mcp_tasks *p = ctx;
+	struct page pg = {json_array()};
+	char *next = NULL;
+
+	if (store_page_tasks(p->srv->store, cursor, PAGE_SIZE, add_to_page, &pg, &next) != 0) {
+		json_decref(pg.tasks);
+		return NULL;
+	}
+	json_t *page = json_pack("{s:o}", "tasks", pg.tasks);
+	if (next)
+		json_object_set_new(page, "nextCursor", json_string(next));
+	free(next);
+	return page;
+}
+
+static void sweep(uv_timer_t *h)
+{
+	struct mcp_tasks *p = h->data;
+	int n = store_expire_tasks(p->srv->store, store_now_ms());
+
+	if (n > 0)
+		log_info("%d expired task(s) removed", n);
+}
+
+struct mcp_tasks *mcp_tasks_new(struct server *srv)
+{
+	struct mcp_tasks *p = calloc(1, sizeof *p);
+
+	if (!p)
+		return NULL;
+	p->srv = srv;
+	uv_timer_init(srv->loop, &p->expiry);
+	p->expiry.data = p;
+	uv_timer_start(&p->expiry, sweep, 0, EXPIRY_SWEEP_MS);
+	/* The sweep must not keep the loop alive on its own. */
+	uv_unref((uv_handle_t *)&p->expiry);
+	return p;
+}
+
+static void closed(uv_handle_t *h)
+{
+	struct mcp_tasks *p = h->data;
+
+	while (p->open) {
+		struct open_call *o = p->open;
+		p->open = o->next;
+		free(o);
+	}
+	free(p);
+}
+
+void mcp_tasks_close(struct mcp_tasks *p)
+{
+	uv_close((uv_handle_t *)&p->expiry, closed);
+}
+
+struct mcp_task_provider mcp_tasks_provider(struct mcp_tasks *p)
+{
+	return (struct mcp_task_provider){
+	    .tool_support = tool_support,
+	    .create = create,
+	    .answered = answered,
+	    .get = get,
+	    .result = result,
+	    .list = list,
+	    .cancel = cancel,
+	    .ctx = p,
+	};
+}
