@@ -3,9 +3,12 @@
 
 BUILD ?= build
 BUILD_TYPE ?= RelWithDebInfo
+SAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 NODE_DEPS := tests/integration/node_modules/.installed
 
-.PHONY: all deps run test unit clean format
+.PHONY: all deps run test test-suite test-sanitizers test-valgrind fuzz unit clean format
 
 all: $(BUILD)/codex-mcp
 
@@ -28,9 +31,30 @@ run: deps $(NODE_DEPS)
 	$(MAKE) all
 	node tests/integration/demo.mjs $(BUILD)/codex-mcp
 
+# Every test: the suite, the suite again under ASan and UBSan, the unit tests under
+# valgrind, and each fuzz target for FUZZ_SECONDS.
 test: deps $(NODE_DEPS)
-	$(MAKE) all
+	$(MAKE) test-suite
+	$(MAKE) test-sanitizers
+	$(MAKE) test-valgrind
+	$(MAKE) fuzz
+
+test-suite: all
 	ctest --test-dir $(BUILD) --output-on-failure -j2
+
+test-sanitizers:
+	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCODEX_MCP_SANITIZE=ON
+	cmake --build $(SAN_BUILD) -j$$(nproc)
+	scripts/run-sanitized.sh $(SAN_BUILD)
+
+test-valgrind: all
+	scripts/valgrind-unit.sh $(BUILD)
+
+fuzz:
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DCODEX_MCP_FUZZ=ON -DCODEX_MCP_SANITIZE=ON -DBUILD_TESTING=OFF
+	cmake --build $(FUZZ_BUILD) -j$$(nproc)
+	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 unit: all
 	ctest --test-dir $(BUILD) --output-on-failure -R '^unit/'
@@ -39,4 +63,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)

@@ -1,7 +1,10 @@
 #include "log.h"
 
+#include "redact.h"
+
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -48,6 +51,12 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof message, fmt, ap);
 	va_end(ap);
+	/* Whatever a log line quotes (Codex's stderr, a command), secrets stay out of it. */
+	char *masked = redact(message);
+	if (masked) {
+		snprintf(message, sizeof message, "%s", masked);
+		free(masked);
+	}
 
 	if (level >= stderr_level) {
 		struct timespec ts;

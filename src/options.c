@@ -16,6 +16,7 @@ static const char usage[] =
     "                        (default: $XDG_STATE_HOME/codex-mcp, ~/.local/state/codex-mcp)\n"
     "  --codex-events        also send every Codex event as a codex/event notification\n"
     "  --allow-danger        permit sandbox danger-full-access and approval bypasses\n"
+    "  --allow-dir DIR       runs may only work inside DIR; repeatable\n"
     "  --log-level LEVEL     stderr log level: debug, info, warning, error (default: info)\n"
     "  --kill-grace-ms N     wait between SIGTERM and SIGKILL when stopping a run (2000)\n"
     "  --max-message-bytes N longest message accepted from the client (67108864)\n"
@@ -56,6 +57,7 @@ enum {
 	OPT_LOG_DIR,
 	OPT_LOG_MAX,
 	OPT_TASK_TTL,
+	OPT_ALLOW_DIR,
 	OPT_VERSION,
 	OPT_HELP,
 };
@@ -79,6 +81,7 @@ static const struct option long_options[] = {
     {"log-dir", required_argument, NULL, OPT_LOG_DIR},
     {"log-max-bytes", required_argument, NULL, OPT_LOG_MAX},
     {"task-ttl-max", required_argument, NULL, OPT_TASK_TTL},
+    {"allow-dir", required_argument, NULL, OPT_ALLOW_DIR},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -98,6 +101,19 @@ static char *default_state_dir(void)
 	if (asprintf(&dir, "%s/.local/state/codex-mcp", home && *home ? home : "/tmp") < 0)
 		return NULL;
 	return dir;
+}
+
+/* Appends to a NULL-terminated list of strings. */
+static int append(char ***list, size_t *n, const char *value)
+{
+	char **grown = realloc(*list, (*n + 2) * sizeof *grown);
+
+	if (!grown)
+		return -1;
+	*list = grown;
+	grown[(*n)++] = strdup(value);
+	grown[*n] = NULL;
+	return 0;
 }
 
 static void set_string(char **slot, const char *value)
@@ -210,17 +226,12 @@ enum options_result options_parse(int argc, char **argv, struct options *o)
 			o->kill_stalled_after_s = (unsigned)n;
 			break;
 		case OPT_ENV: {
-			char **grown;
 			if (!strchr(optarg, '=') || optarg[0] == '=') {
 				fprintf(stderr, "codex-mcp: --env: expected KEY=VALUE\n");
 				return OPTIONS_EXIT_USAGE;
 			}
-			grown = realloc(o->env, (o->n_env + 2) * sizeof *grown);
-			if (!grown)
+			if (append(&o->env, &o->n_env, optarg) != 0)
 				return OPTIONS_EXIT_USAGE;
-			o->env = grown;
-			o->env[o->n_env++] = strdup(optarg);
-			o->env[o->n_env] = NULL;
 			break;
 		}
 		case OPT_AGENT_CWD:
@@ -238,6 +249,10 @@ enum options_result options_parse(int argc, char **argv, struct options *o)
 			if (number("task-ttl-max", 1, 366 * 86400, &n))
 				return OPTIONS_EXIT_USAGE;
 			o->task_ttl_max_s = (unsigned)n;
+			break;
+		case OPT_ALLOW_DIR:
+			if (append(&o->allow_dirs, &o->n_allow_dirs, optarg) != 0)
+				return OPTIONS_EXIT_USAGE;
 			break;
 		case OPT_VERSION:
 			printf("codex-mcp %s\n", CODEX_MCP_VERSION);
@@ -273,6 +288,9 @@ void options_free(struct options *o)
 	for (size_t i = 0; i < o->n_env; i++)
 		free(o->env[i]);
 	free(o->env);
+	for (size_t i = 0; i < o->n_allow_dirs; i++)
+		free(o->allow_dirs[i]);
+	free(o->allow_dirs);
 	free(o->log_dir);
 	free(o->agent_cwd);
 	free(o->tools);

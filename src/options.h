@@ -29,6 +29,8 @@ struct options {
 	size_t n_env;
 	char *tools;             /* compat, fleet, all, or a comma list */
 	unsigned task_ttl_max_s; /* longest ttl an MCP task may keep */
+	char **allow_dirs;       /* --allow-dir: every cwd must be inside one */
+	size_t n_allow_dirs;
 };
 
 enum options_result {

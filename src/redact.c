@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #define MASK "[redacted]"
 
 static char **secrets;
@@ -66,4 +68,39 @@ char *redact(const char *text)
 	for (size_t i = 0; out && i < n_secrets; i++)
 		out = replace_all(out, secrets[i]);
 	return out;
+}
+
+json_t *redact_json(const json_t *value)
+{
+	json_t *copy;
+	const char *key;
+	json_t *item;
+	size_t i;
+
+	switch (json_typeof(value)) {
+	case JSON_STRING: {
+		if (n_secrets == 0)
+			return json_incref((json_t *)value);
+		char *masked = redact(json_string_value(value));
+		copy = masked ? json_string(masked) : json_string("[redacted]");
+		free(masked);
+		return copy;
+	}
+	case JSON_OBJECT:
+		copy = json_object();
+		json_object_foreach((json_t *)value, key, item)
+		{
+			json_object_set_new(copy, key, redact_json(item));
+		}
+		return copy;
+	case JSON_ARRAY:
+		copy = json_array();
+		json_array_foreach(value, i, item)
+		{
+			json_array_append_new(copy, redact_json(item));
+		}
+		return copy;
+	default:
+		return json_incref((json_t *)value);
+	}
 }

@@ -42,6 +42,7 @@ static void close_if_done(struct server *srv)
 	if (!uv_is_closing((uv_handle_t *)&srv->sigterm)) {
 		uv_close((uv_handle_t *)&srv->sigterm, NULL);
 		uv_close((uv_handle_t *)&srv->sigint, NULL);
+		uv_close((uv_handle_t *)&srv->tick, NULL);
 		mcp_tasks_close(srv->tasks);
 	}
 }
@@ -65,6 +66,12 @@ static void on_idle(void *data)
 static void on_eof(void *data)
 {
 	stop(data, "stdin closed");
+}
+
+static void on_tick(uv_timer_t *h)
+{
+	struct server *srv = h->data;
+	mcp_session_tick(srv->session);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -135,6 +142,16 @@ int server_run(const struct options *opts)
 		srv.cwd = getcwd(NULL, 0);
 	}
 	mask_secrets(opts);
+	srv.allow_dirs = calloc(opts->n_allow_dirs + 1, sizeof *srv.allow_dirs);
+	for (size_t i = 0; srv.allow_dirs && i < opts->n_allow_dirs; i++) {
+		/* Resolved once, so symlinks and ".." cannot lead a cwd around the rule. */
+		srv.allow_dirs[i] = realpath(opts->allow_dirs[i], NULL);
+		if (!srv.allow_dirs[i]) {
+			log_error("--allow-dir %s: %s", opts->allow_dirs[i], strerror(errno));
+			status = 1;
+			goto early_out;
+		}
+	}
 
 	uv_loop_init(&loop);
 	srv.loop = &loop;
@@ -188,6 +205,10 @@ int server_run(const struct options *opts)
 	srv.sigterm.data = srv.sigint.data = &srv;
 	uv_signal_start(&srv.sigterm, on_signal, SIGTERM);
 	uv_signal_start(&srv.sigint, on_signal, SIGINT);
+	uv_timer_init(&loop, &srv.tick);
+	srv.tick.data = &srv;
+	uv_timer_start(&srv.tick, on_tick, 1000, 1000);
+	uv_unref((uv_handle_t *)&srv.tick);
 
 	if (stdio_transport_start(srv.stdio) != 0) {
 		log_error("cannot read stdin");
@@ -201,6 +222,10 @@ out:
 	runner_free(srv.runner);
 	srv.backend.ops->free(srv.backend.impl);
 	uv_loop_close(&loop);
+early_out:
+	for (size_t i = 0; srv.allow_dirs && srv.allow_dirs[i]; i++)
+		free(srv.allow_dirs[i]);
+	free(srv.allow_dirs);
 	tools_free();
 	store_close(srv.store);
 	free(srv.cwd);

@@ -24,6 +24,8 @@ struct server {
 	char *cwd; /* the default cwd of runs: --agent-cwd, else the server's own */
 	bool stopping;
 	uv_signal_t sigterm, sigint;
+	uv_timer_t tick;   /* unanswered requests to the client time out */
+	char **allow_dirs; /* --allow-dir, resolved */
 };
 
 /* Runs until stdin ends or a SIGTERM/SIGINT; returns the exit status. */

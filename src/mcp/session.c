@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mcp/jsonrpc.h"
 
@@ -27,6 +28,22 @@ struct mcp_request {
 	int64_t task_ttl;
 };
 
+/* A request we sent the client, awaiting its response. */
+struct outgoing {
+	char id[32];
+	int64_t sent_ms;
+	void (*done)(struct mcp_session *s, json_t *result, json_t *error);
+	struct outgoing *next;
+};
+
+/* A message held back until the client's roots are known. */
+struct held {
+	json_t *msg;
+	struct held *next;
+};
+
+enum { CLIENT_ANSWER_MS = 5000 };
+
 struct mcp_session {
 	struct mcp_server_info info;
 	struct mcp_tool_provider tools;
@@ -41,6 +58,15 @@ struct mcp_session {
 	struct mcp_task_provider tasks;
 	bool has_tasks;
 	struct mcp_request *task_calls; /* task-augmented calls still running */
+
+	bool client_has_roots;
+	bool roots_pending;
+	bool roots_known;
+	char **roots;
+	size_t n_roots;
+	struct outgoing *outgoing;
+	unsigned next_outgoing;
+	struct held *held, **held_tail;
 };
 
 static void send_message(struct mcp_session *s, json_t *msg)
@@ -110,6 +136,15 @@ static void request_unlink(struct mcp_request *r)
 	}
 }
 
+static void free_roots(struct mcp_session *s)
+{
+	for (size_t i = 0; i < s->n_roots; i++)
+		free(s->roots[i]);
+	free(s->roots);
+	s->roots = NULL;
+	s->n_roots = 0;
+}
+
 void mcp_session_free(struct mcp_session *s)
 {
 	if (!s)
@@ -125,6 +160,18 @@ void mcp_session_free(struct mcp_session *s)
 		s->task_calls = r->next;
 		request_free(r);
 	}
+	while (s->outgoing) {
+		struct outgoing *o = s->outgoing;
+		s->outgoing = o->next;
+		free(o);
+	}
+	while (s->held) {
+		struct held *h = s->held;
+		s->held = h->next;
+		json_decref(h->msg);
+		free(h);
+	}
+	free_roots(s);
 	free(s);
 }
 
@@ -169,6 +216,8 @@ static void handle_initialize(struct mcp_session *s, json_t *id, json_t *params)
 			chosen = protocol_versions[i];
 
 	s->initialized = true;
+	s->client_has_roots =
+	    json_is_object(json_object_get(json_object_get(params, "capabilities"), "roots"));
 	snprintf(s->protocol_version, sizeof s->protocol_version, "%s", chosen);
 	result = json_pack("{s:s, s:o, s:{s:s, s:s, s:s}}", "protocolVersion", chosen,
 	                   "capabilities", capabilities(s), "serverInfo", "name", s->info.name,
@@ -399,8 +448,154 @@ static void cancel_request(struct mcp_request *r)
 		fn(r->cancel_data);
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void send_request(struct mcp_session *s, const char *method, json_t *params,
+                         void (*done)(struct mcp_session *s, json_t *result, json_t *error))
+{
+	struct outgoing *o = calloc(1, sizeof *o);
+
+	if (!o) {
+		json_decref(params);
+		done(s, NULL, NULL);
+		return;
+	}
+	/* Our ids cannot collide with the client's: the client never sees them as requests. */
+	snprintf(o->id, sizeof o->id, "codex-mcp-%u", ++s->next_outgoing);
+	o->sent_ms = now_ms();
+	o->done = done;
+	o->next = s->outgoing;
+	s->outgoing = o;
+	json_t *msg = rpc_make_notification(method, params);
+	json_object_set_new(msg, "id", json_string(o->id));
+	send_message(s, msg);
+}
+
+/* "file:///a%20b" -> "/a b"; NULL for anything but a local file URI. */
+static char *path_of_uri(const char *uri)
+{
+	const char *p;
+	char *out, *o;
+
+	if (strncmp(uri, "file://", 7) != 0)
+		return NULL;
+	p = uri + 7;
+	if (strncmp(p, "localhost/", 10) == 0)
+		p += 9;
+	if (*p != '/')
+		return NULL;
+	out = o = malloc(strlen(p) + 1);
+	if (!out)
+		return NULL;
+	for (; *p; p++) {
+		unsigned v;
+		if (*p == '%' && sscanf(p + 1, "%2x", &v) == 1 && v != 0) {
+			*o++ = (char)v;
+			p += 2;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	/* Compare like with like: the cwd we check is resolved too. */
+	char *real = realpath(out, NULL);
+	if (real) {
+		free(out);
+		return real;
+	}
+	return out;
+}
+
+static void release_held(struct mcp_session *s);
+
+static void roots_answered(struct mcp_session *s, json_t *result, json_t *error)
+{
+	json_t *roots = json_object_get(result, "roots");
+	size_t i;
+	json_t *root;
+
+	s->roots_pending = false;
+	free_roots(s);
+	s->roots_known = false;
+	if (!json_is_array(roots)) {
+		log_warn("the client did not list its roots (%s); only --allow-dir confines runs",
+		         error ? "it answered with an error" : "no answer");
+	} else {
+		s->roots = calloc(json_array_size(roots) + 1, sizeof *s->roots);
+		json_array_foreach(roots, i, root)
+		{
+			const char *uri = json_string_value(json_object_get(root, "uri"));
+			char *path = uri ? path_of_uri(uri) : NULL;
+			if (path && s->roots)
+				s->roots[s->n_roots++] = path;
+			else
+				free(path);
+		}
+		s->roots_known = s->n_roots > 0;
+		log_info("the client's roots confine runs to %zu director%s", s->n_roots,
+		         s->n_roots == 1 ? "y" : "ies");
+	}
+	release_held(s);
+}
+
+static void ask_roots(struct mcp_session *s)
+{
+	if (!s->client_has_roots)
+		return;
+	s->roots_pending = true;
+	send_request(s, "roots/list", NULL, roots_answered);
+}
+
+static void handle_response(struct mcp_session *s, json_t *msg, json_t *id)
+{
+	for (struct outgoing **p = &s->outgoing; *p; p = &(*p)->next) {
+		struct outgoing *o = *p;
+		if (json_is_string(id) && strcmp(json_string_value(id), o->id) == 0) {
+			*p = o->next;
+			o->done(s, json_object_get(msg, "result"), json_object_get(msg, "error"));
+			free(o);
+			return;
+		}
+	}
+	/* A response to an id we never sent is ignored. */
+}
+
+void mcp_session_tick(struct mcp_session *s)
+{
+	int64_t now = now_ms();
+
+	for (struct outgoing **p = &s->outgoing; *p;) {
+		struct outgoing *o = *p;
+		if (now - o->sent_ms < CLIENT_ANSWER_MS) {
+			p = &o->next;
+			continue;
+		}
+		*p = o->next;
+		o->done(s, NULL, NULL);
+		free(o);
+	}
+}
+
+bool mcp_session_roots(const struct mcp_session *s, char *const **paths, size_t *n)
+{
+	*paths = s->roots;
+	*n = s->n_roots;
+	return s->roots_known;
+}
+
 static void handle_notification(struct mcp_session *s, const struct rpc_message *m)
 {
+	if (strcmp(m->method, "notifications/initialized") == 0 ||
+	    strcmp(m->method, "notifications/roots/list_changed") == 0) {
+		ask_roots(s);
+		return;
+	}
 	if (strcmp(m->method, "notifications/cancelled") == 0) {
 		json_t *id = json_object_get(m->params, "requestId");
 		struct mcp_request *r = id ? find_request(s, id) : NULL;
@@ -410,6 +605,36 @@ static void handle_notification(struct mcp_session *s, const struct rpc_message 
 		}
 	}
 	/* notifications/initialized and anything unknown need nothing. */
+}
+
+static void hold(struct mcp_session *s, json_t *msg)
+{
+	struct held *h = calloc(1, sizeof *h);
+
+	if (!h) {
+		struct rpc_message m;
+		rpc_classify(msg, &m);
+		reply_error(s, m.id, RPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	h->msg = json_incref(msg);
+	if (!s->held)
+		s->held_tail = &s->held;
+	*s->held_tail = h;
+	s->held_tail = &h->next;
+}
+
+static void release_held(struct mcp_session *s)
+{
+	while (s->held && !s->roots_pending) {
+		struct held *h = s->held;
+		struct rpc_message m;
+		s->held = h->next;
+		rpc_classify(h->msg, &m);
+		handle_request(s, &m);
+		json_decref(h->msg);
+		free(h);
+	}
 }
 
 void mcp_session_receive(struct mcp_session *s, const char *data, size_t len)
@@ -433,13 +658,18 @@ void mcp_session_receive(struct mcp_session *s, const char *data, size_t len)
 		break;
 	}
 	case RPC_REQUEST:
+		/* Until the client's roots are known, no call may start outside them. */
+		if (s->roots_pending && strcmp(m.method, "tools/call") == 0) {
+			hold(s, msg);
+			break;
+		}
 		handle_request(s, &m);
 		break;
 	case RPC_NOTIFICATION:
 		handle_notification(s, &m);
 		break;
 	case RPC_RESPONSE:
-		/* We send no requests yet, so every response is to an id we never used. */
+		handle_response(s, msg, m.id ? m.id : json_object_get(msg, "id"));
 		break;
 	}
 	json_decref(msg);

@@ -83,6 +83,16 @@ void mcp_session_notify(struct mcp_session *s, const char *method, json_t *param
 
 size_t mcp_session_requests_in_flight(const struct mcp_session *s);
 
+/*
+ * The client's roots, as local paths, when it declared the roots capability
+ * and answered roots/list. Returns false when there are none to go by.
+ * While the answer is awaited, tools/call requests wait with it.
+ */
+bool mcp_session_roots(const struct mcp_session *s, char *const **paths, size_t *n);
+
+/* Call about once a second: requests the client has not answered in time fail. */
+void mcp_session_tick(struct mcp_session *s);
+
 /* Forwards a log line as notifications/message when the client asked for that level. */
 void mcp_session_log(struct mcp_session *s, enum log_level level, const char *message);
 

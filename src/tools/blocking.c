@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "redact.h"
 #include "server.h"
 #include "tools/args.h"
 
@@ -23,7 +24,7 @@ static void on_progress(void *data, struct task *t, const struct codex_event *ev
 	if (message)
 		mcp_request_progress(c->req, message);
 	if (ev && c->srv->opts->codex_events) {
-		json_t *params = json_deep_copy(ev->json);
+		json_t *params = redact_json(ev->json);
 		json_object_set_new(params, "_meta",
 		                    json_pack("{s:O, s:s?}", "requestId", mcp_request_id(c->req),
 		                              "threadId", rec->thread_id));

@@ -5,6 +5,7 @@
 #include "server.h"
 #include "tools/args.h"
 #include "tools/blocking.h"
+#include "tools/confine.h"
 #include "tools/tool.h"
 
 static const char input_schema[] =
@@ -64,6 +65,12 @@ static void call_codex_reply(struct server *srv, struct mcp_request *req, json_t
 	}
 	codex_options_from_json(rec.options, &opts);
 	thread_record_clear(&rec);
+	/* The rules may have changed since the thread began: its cwd must still pass. */
+	if (opts.cwd && confine_check(srv, "cwd", opts.cwd, &e) != 0) {
+		codex_options_clear(&opts);
+		mcp_request_reply(req, tool_error_result(e.message));
+		return;
+	}
 	struct task_spec spec = {.tool = "codex-reply",
 	                         .options = &opts,
 	                         .prompt = prompt,

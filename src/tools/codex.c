@@ -5,6 +5,7 @@
 #include "server.h"
 #include "tools/args.h"
 #include "tools/blocking.h"
+#include "tools/confine.h"
 #include "tools/tool.h"
 
 static const char input_schema[] =
@@ -66,29 +67,6 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-/* Refuses what would take the sandbox or the approvals away without the operator's leave. */
-static int check_danger(const struct server *srv, const char *sandbox, const json_t *config,
-                        struct arg_error *e)
-{
-	const char *mode = json_string_value(json_object_get(config, "sandbox_mode"));
-
-	if (srv->opts->allow_danger)
-		return 0;
-	if (sandbox && strcmp(sandbox, "danger-full-access") == 0) {
-		snprintf(e->message, sizeof e->message,
-		         "sandbox: \"danger-full-access\" is refused: the server was not started "
-		         "with --allow-danger");
-		return -1;
-	}
-	if (mode && strcmp(mode, "danger-full-access") == 0) {
-		snprintf(e->message, sizeof e->message,
-		         "config: sandbox_mode \"danger-full-access\" is refused: the server was "
-		         "not started with --allow-danger");
-		return -1;
-	}
-	return 0;
-}
-
 static void call_codex(struct server *srv, struct mcp_request *req, json_t *args)
 {
 	const char *prompt, *model, *cwd, *policy, *sandbox, *base, *developer, *compact, *profile;
@@ -108,12 +86,13 @@ static void call_codex(struct server *srv, struct mcp_request *req, json_t *args
 	    arg_string(args, "compact-prompt", false, &compact, &e) ||
 	    arg_string(args, "profile", false, &profile, &e) ||
 	    arg_bool(args, "include-plan-tool", &plan_tool, &e) ||
-	    check_danger(srv, sandbox, config, &e)) {
+	    danger_check(srv, sandbox, config, &e)) {
 		mcp_request_reply(req, tool_error_result(e.message));
 		return;
 	}
 	opts.cwd = arg_resolve_dir("cwd", cwd ? cwd : srv->cwd, srv->cwd, &e);
-	if (!opts.cwd) {
+	if (!opts.cwd || confine_check(srv, "cwd", opts.cwd, &e) != 0) {
+		codex_options_clear(&opts);
 		mcp_request_reply(req, tool_error_result(e.message));
 		return;
 	}

@@ -7,6 +7,7 @@
 
 #include "server.h"
 #include "text.h"
+#include "tools/confine.h"
 
 static const char *const efforts[] = {"minimal", "low", "medium", "high", "xhigh", NULL};
 static const char *const sandboxes[] = {"read-only", "workspace-write", "danger-full-access", NULL};
@@ -40,14 +41,10 @@ int agent_args_parse(struct server *srv, const json_t *args, bool full, struct a
 	    (full && arg_integer(args, "timeout_seconds", 1, 7 * 86400, 0, &timeout, e)))
 		return -1;
 	out->timeout_s = (unsigned)timeout;
-	if (sandbox && strcmp(sandbox, "danger-full-access") == 0 && !srv->opts->allow_danger) {
-		snprintf(e->message, sizeof e->message,
-		         "sandbox: \"danger-full-access\" is refused: the server was not started "
-		         "with --allow-danger");
+	if (danger_check(srv, sandbox, NULL, e) != 0)
 		return -1;
-	}
 	out->options.cwd = arg_resolve_dir("cwd", cwd ? cwd : srv->cwd, srv->cwd, e);
-	if (!out->options.cwd)
+	if (!out->options.cwd || confine_check(srv, "cwd", out->options.cwd, e) != 0)
 		return -1;
 	out->options.model = dup_or_null(model);
 	out->options.reasoning_effort = dup_or_null(effort);
