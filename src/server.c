@@ -58,6 +58,12 @@ static void stop(struct server *srv, const char *why)
 	close_if_done(srv);
 }
 
+static size_t client_backlog(void *data)
+{
+	struct server *srv = data;
+	return srv->session ? mcp_session_backlog(srv->session) : 0;
+}
+
 static void on_idle(void *data)
 {
 	close_if_done(data);
@@ -177,6 +183,8 @@ int server_run(const struct options *opts)
 	    .kill_grace_ms = opts->kill_grace_ms,
 	    .idle = on_idle,
 	    .idle_data = &srv,
+	    .backlog = client_backlog,
+	    .backlog_data = &srv,
 	};
 	srv.runner = runner_new(&runner_cfg);
 
@@ -220,6 +228,7 @@ int server_run(const struct options *opts)
 	mcp_session_free(srv.session);
 out:
 	runner_free(srv.runner);
+	uv_run(&loop, UV_RUN_DEFAULT); /* lets the last close callbacks run */
 	srv.backend.ops->free(srv.backend.impl);
 	uv_loop_close(&loop);
 early_out:

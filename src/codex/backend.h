@@ -84,6 +84,9 @@ struct codex_backend_ops {
 	/* Stops the turn: SIGTERM-like first, forcefully after grace_ms. done still follows. */
 	void (*cancel)(struct codex_turn *turn, unsigned grace_ms);
 	pid_t (*pid)(const struct codex_turn *turn);
+	/* Stop and restart reading the turn's output, so a slow client holds Codex back. */
+	void (*pause)(struct codex_turn *turn);
+	void (*resume)(struct codex_turn *turn);
 	void (*free)(void *backend);
 };
 
@@ -112,6 +115,16 @@ static inline int codex_turn_start(struct codex_backend *b, const struct codex_t
 static inline pid_t codex_turn_pid(struct codex_backend *b, const struct codex_turn *t)
 {
 	return b->ops->pid(t);
+}
+
+static inline void codex_turn_pause(struct codex_backend *b, struct codex_turn *t)
+{
+	b->ops->pause(t);
+}
+
+static inline void codex_turn_resume(struct codex_backend *b, struct codex_turn *t)
+{
+	b->ops->resume(t);
 }
 
 static inline void codex_turn_cancel(struct codex_backend *b, struct codex_turn *t,

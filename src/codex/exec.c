@@ -278,6 +278,16 @@ static pid_t exec_pid(const struct codex_turn *t)
 	return child_pid(t->child);
 }
 
+static void exec_pause(struct codex_turn *t)
+{
+	child_pause(t->child);
+}
+
+static void exec_resume(struct codex_turn *t)
+{
+	child_resume(t->child);
+}
+
 static void free_env(char **env)
 {
 	if (!env)
@@ -302,6 +312,8 @@ static const struct codex_backend_ops exec_ops = {
     .start = exec_start,
     .cancel = exec_cancel,
     .pid = exec_pid,
+    .pause = exec_pause,
+    .resume = exec_resume,
     .free = exec_free,
 };
 

@@ -688,6 +688,11 @@ void mcp_session_notify(struct mcp_session *s, const char *method, json_t *param
 	send_message(s, rpc_make_notification(method, params));
 }
 
+size_t mcp_session_backlog(const struct mcp_session *s)
+{
+	return s->transport.backlog ? s->transport.backlog(s->transport.ctx) : 0;
+}
+
 size_t mcp_session_requests_in_flight(const struct mcp_session *s)
 {
 	return s->request_count;

@@ -20,6 +20,8 @@ struct mcp_request;
 struct mcp_transport {
 	/* Sends one serialized message; the transport adds the framing. */
 	void (*send)(void *ctx, const char *data, size_t len);
+	/* Bytes accepted but not yet written; may be NULL. */
+	size_t (*backlog)(void *ctx);
 	void *ctx;
 };
 
@@ -82,6 +84,8 @@ void mcp_session_receive_overflow(struct mcp_session *s, size_t max_len);
 void mcp_session_notify(struct mcp_session *s, const char *method, json_t *params);
 
 size_t mcp_session_requests_in_flight(const struct mcp_session *s);
+/* Bytes the transport still holds for the client. */
+size_t mcp_session_backlog(const struct mcp_session *s);
 
 /*
  * The client's roots, as local paths, when it declared the roots capability

@@ -245,9 +245,17 @@ static void transport_send(void *ctx, const char *data, size_t len)
 		free(w);
 }
 
+static size_t transport_backlog(void *ctx)
+{
+	struct stdio_transport *t = ctx;
+
+	return t->out_open ? ((uv_stream_t *)&t->out)->write_queue_size : 0;
+}
+
 struct mcp_transport stdio_transport_as_mcp(struct stdio_transport *t)
 {
-	return (struct mcp_transport){.send = transport_send, .ctx = t};
+	return (struct mcp_transport){
+	    .send = transport_send, .backlog = transport_backlog, .ctx = t};
 }
 
 static void maybe_free(struct stdio_transport *t)

@@ -243,6 +243,19 @@ int child_spawn(uv_loop_t *loop, const struct child_spec *spec, const struct chi
 	return 0;
 }
 
+void child_pause(struct child *c)
+{
+	if (!c->exited && uv_is_readable((uv_stream_t *)&c->out) &&
+	    !uv_is_closing((uv_handle_t *)&c->out))
+		uv_read_stop((uv_stream_t *)&c->out);
+}
+
+void child_resume(struct child *c)
+{
+	if (uv_is_readable((uv_stream_t *)&c->out) && !uv_is_closing((uv_handle_t *)&c->out))
+		uv_read_start((uv_stream_t *)&c->out, alloc_cb, read_cb);
+}
+
 pid_t child_pid(const struct child *c)
 {
 	return c->pid;

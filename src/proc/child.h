@@ -42,6 +42,10 @@ int child_spawn(uv_loop_t *loop, const struct child_spec *spec, const struct chi
 
 pid_t child_pid(const struct child *c);
 
+/* Stops reading stdout (the pipe fills and the child waits), and starts again. */
+void child_pause(struct child *c);
+void child_resume(struct child *c);
+
 /* SIGTERM to the whole group, then SIGKILL after grace_ms (0: SIGKILL now). */
 void child_terminate(struct child *c, unsigned grace_ms);
 

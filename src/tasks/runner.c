@@ -43,6 +43,8 @@ struct task {
 	char last_message[256];
 	bool finishing;
 	task_result_fn result;
+	size_t n_commands;
+	bool paused;
 };
 
 struct runner {
@@ -54,9 +56,19 @@ struct runner {
 	size_t n_live;
 	bool scheduling; /* schedule() may be re-entered through a task that fails to start */
 	bool reschedule;
+	uv_timer_t drain; /* polls the client's backlog while runs are paused */
+	bool draining;
 };
 
 static void schedule(struct runner *r);
+
+enum {
+	REPORT_MAX_ITEMS = 500,
+	/* Past this much unsent output to the client, runs stop being read until it drains. */
+	BACKLOG_HIGH = 4 << 20,
+	BACKLOG_LOW = 1 << 20,
+	BACKLOG_POLL_MS = 20,
+};
 
 int task_new_id(char out[33])
 {
@@ -82,17 +94,26 @@ struct runner *runner_new(const struct runner_config *cfg)
 		return NULL;
 	r->cfg = *cfg;
 	r->log_dir = strdup(cfg->log_dir);
+	uv_timer_init(cfg->loop, &r->drain);
+	r->drain.data = r;
+	uv_unref((uv_handle_t *)&r->drain);
 	if (r->cfg.max_running == 0)
 		r->cfg.max_running = 1;
 	return r;
 }
 
-void runner_free(struct runner *r)
+static void runner_closed(uv_handle_t *h)
 {
-	if (!r)
-		return;
+	struct runner *r = h->data;
+
 	free(r->log_dir);
 	free(r);
+}
+
+void runner_free(struct runner *r)
+{
+	if (r)
+		uv_close((uv_handle_t *)&r->drain, runner_closed);
 }
 
 static void set_status(struct task *t, const char *status)
@@ -191,6 +212,9 @@ static json_t *build_report(struct task *t, const struct codex_outcome *out)
 
 	if (!report)
 		return NULL;
+	if (t->n_commands > json_array_size(t->commands))
+		json_object_set_new(report, "commands_total",
+		                    json_integer((json_int_t)t->n_commands));
 	if (out->term_signal)
 		json_object_set_new(report, "signal", json_integer(out->term_signal));
 	else if (t->started_mono)
@@ -281,7 +305,12 @@ static void record_event(struct task *t, const struct codex_event *ev)
 			if (ev->has_exit_code)
 				json_object_set_new(entry, "exit_code",
 				                    json_integer(ev->exit_code));
-			json_array_append_new(t->commands, entry);
+			/* A run may run a million commands; the report keeps the first ones. */
+			if (json_array_size(t->commands) < REPORT_MAX_ITEMS)
+				json_array_append_new(t->commands, entry);
+			else
+				json_decref(entry);
+			t->n_commands++;
 		}
 	}
 	if (ev->item_type == CODEX_ITEM_FILE_CHANGE && ev->type == CODEX_EVENT_ITEM_COMPLETED) {
@@ -295,9 +324,41 @@ static void record_event(struct task *t, const struct codex_event *ev)
 			bool known = false;
 			json_array_foreach(t->files, k, seen) known =
 			    known || json_equal(seen, path);
-			if (json_is_string(path) && !known)
+			if (json_is_string(path) && !known &&
+			    json_array_size(t->files) < REPORT_MAX_ITEMS)
 				json_array_append(t->files, path);
 		}
+	}
+}
+
+static void drain_poll(uv_timer_t *h)
+{
+	struct runner *r = h->data;
+
+	if (r->cfg.backlog(r->cfg.backlog_data) > BACKLOG_LOW)
+		return;
+	for (struct task *t = r->running; t; t = t->next)
+		if (t->paused && t->turn) {
+			t->paused = false;
+			codex_turn_resume(r->cfg.backend, t->turn);
+		}
+	uv_timer_stop(h);
+	r->draining = false;
+}
+
+/* A client slower than Codex must not make us buffer without bound: stop reading for a while. */
+static void throttle(struct task *t)
+{
+	struct runner *r = t->runner;
+
+	if (!r->cfg.backlog || t->paused || !t->turn ||
+	    r->cfg.backlog(r->cfg.backlog_data) < BACKLOG_HIGH)
+		return;
+	t->paused = true;
+	codex_turn_pause(r->cfg.backend, t->turn);
+	if (!r->draining) {
+		r->draining = true;
+		uv_timer_start(&r->drain, drain_poll, BACKLOG_POLL_MS, BACKLOG_POLL_MS);
 	}
 }
 
@@ -323,6 +384,7 @@ static void on_event(void *data, const struct codex_event *ev)
 	} else {
 		tell(t, ev, NULL);
 	}
+	throttle(t);
 }
 
 static void on_stderr(void *data, const char *line, size_t len)

@@ -33,6 +33,8 @@ struct runner_config {
 	unsigned kill_grace_ms;
 	void (*idle)(void *data); /* the last task ended */
 	void *idle_data;
+	size_t (*backlog)(void *data); /* bytes not yet sent to the client; may be NULL */
+	void *backlog_data;
 };
 
 /* Runs started by one spawn_agents_parallel call share a limit of their own. */
@@ -79,6 +81,7 @@ struct task_spec {
 };
 
 struct runner *runner_new(const struct runner_config *cfg);
+/* Closes the runner's handle; it is freed as the loop runs once more. */
 void runner_free(struct runner *r);
 
 /*
