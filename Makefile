@@ -7,8 +7,10 @@ SAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 NODE_DEPS := tests/integration/node_modules/.installed
+BENCH_DEPS := bench/node_modules/.installed bench/peers/codex-0.153.4/node_modules/.installed
+BENCH_RUNS ?= 7
 
-.PHONY: all deps run test test-suite test-sanitizers test-valgrind fuzz unit clean format
+.PHONY: all deps bench run test test-suite test-sanitizers test-valgrind fuzz unit clean format
 
 all: $(BUILD)/codex-mcp
 
@@ -26,6 +28,20 @@ deps:
 $(NODE_DEPS): tests/integration/package-lock.json
 	cd tests/integration && npm ci --no-audit --no-fund
 	touch $@
+
+bench/node_modules/.installed: bench/package-lock.json
+	cd bench && npm ci --no-audit --no-fund
+	touch $@
+
+bench/peers/codex-0.153.4/node_modules/.installed: bench/peers/codex-0.153.4/package-lock.json
+	cd bench/peers/codex-0.153.4 && npm ci --no-audit --no-fund
+	touch $@
+
+# Side by side with the peers, in one run; writes bench/results/.
+bench: $(NODE_DEPS) $(BENCH_DEPS)
+	scripts/setup.sh --bench
+	$(MAKE) all
+	node bench/run.mjs $(BUILD) $(BENCH_RUNS)
 
 run: deps $(NODE_DEPS)
 	$(MAKE) all

@@ -9,6 +9,11 @@ for pkg in build-essential cmake pkg-config libuv1-dev libjansson-dev libsqlite3
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
 		need="$need $pkg"
 done
+# The benchmarks draw their plot with gnuplot.
+if [ "${1:-}" = "--bench" ]; then
+	dpkg-query -W -f='${Status}' gnuplot-nox 2>/dev/null | grep -q "install ok installed" ||
+		need="$need gnuplot-nox"
+fi
 # Node runs the MCP client in the demo and the integration tests; any node >= 18 will do.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 	need="$need nodejs npm"

@@ -59,6 +59,10 @@ struct mcp_session {
 	bool has_tasks;
 	struct mcp_request *task_calls; /* task-augmented calls still running */
 
+	/* tools/list is asked often and never changes: its text is made once. */
+	char *tools_text;
+	const json_t *tools_text_of;
+
 	bool client_has_roots;
 	bool roots_pending;
 	bool roots_known;
@@ -172,6 +176,7 @@ void mcp_session_free(struct mcp_session *s)
 		free(h);
 	}
 	free_roots(s);
+	free(s->tools_text);
 	free(s);
 }
 
@@ -403,6 +408,29 @@ static void handle_tasks(struct mcp_session *s, json_t *id, const char *what, js
 		mcp_request_fail(r, RPC_INVALID_PARAMS, message);
 }
 
+static void reply_tools_list(struct mcp_session *s, json_t *id)
+{
+	json_t *tools = s->tools.list(s->tools.ctx);
+	char *id_text, *msg;
+
+	if (!s->tools_text || s->tools_text_of != tools) {
+		free(s->tools_text);
+		s->tools_text = json_dumps(tools, JSON_COMPACT);
+		s->tools_text_of = tools;
+	}
+	id_text = json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (!s->tools_text || !id_text ||
+	    asprintf(&msg, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{\"tools\":%s}}", id_text,
+		     s->tools_text) < 0) {
+		free(id_text);
+		reply_error(s, id, RPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	s->transport.send(s->transport.ctx, msg, strlen(msg));
+	free(msg);
+	free(id_text);
+}
+
 static void handle_request(struct mcp_session *s, const struct rpc_message *m)
 {
 	const char *method = m->method;
@@ -422,7 +450,7 @@ static void handle_request(struct mcp_session *s, const struct rpc_message *m)
 	else if (strcmp(method, "ping") == 0)
 		reply_result(s, m->id, json_object());
 	else if (strcmp(method, "tools/list") == 0)
-		reply_result(s, m->id, json_pack("{s:O}", "tools", s->tools.list(s->tools.ctx)));
+		reply_tools_list(s, m->id);
 	else if (strcmp(method, "tools/call") == 0)
 		handle_tools_call(s, m->id, params);
 	else if (strcmp(method, "logging/setLevel") == 0)

@@ -7,7 +7,10 @@
 
 #include "log.h"
 
-enum { READ_CHUNK = 64 * 1024 };
+enum {
+	READ_CHUNK = 64 * 1024,
+	FLUSH_AT = 256 * 1024, /* gathered output past this goes out at once */
+};
 
 struct stdio_transport {
 	uv_loop_t *loop;
@@ -33,6 +36,9 @@ struct stdio_transport {
 	} out;
 	bool out_is_stream;
 	bool out_open;
+	char *out_buf; /* output gathered during this turn of the loop */
+	size_t out_len, out_cap;
+	uv_check_t flusher;
 
 	uv_shutdown_t drain;
 	uv_timer_t drain_timer;
@@ -44,8 +50,7 @@ struct stdio_transport {
 
 struct pending_write {
 	uv_write_t req;
-	size_t len;
-	char data[];
+	char *data;
 };
 
 static void signal_eof(struct stdio_transport *t)
@@ -161,6 +166,8 @@ struct stdio_transport *stdio_transport_new(uv_loop_t *loop, size_t max_line,
 	t->out_open = t->out_is_stream;
 	if (t->out_is_stream)
 		((uv_handle_t *)&t->out)->data = t;
+	uv_check_init(loop, &t->flusher);
+	t->flusher.data = t;
 	return t;
 }
 
@@ -184,9 +191,12 @@ int stdio_transport_start(struct stdio_transport *t)
 
 static void write_cb(uv_write_t *req, int status)
 {
+	struct pending_write *w = (struct pending_write *)req;
+
 	if (status < 0 && status != UV_ECANCELED)
 		log_debug("writing stdout: %s", uv_strerror(status));
-	free(req);
+	free(w->data);
+	free(w);
 }
 
 static void write_all_blocking(const char *data, size_t len)
@@ -202,12 +212,59 @@ static void write_all_blocking(const char *data, size_t len)
 	}
 }
 
+/*
+ * Writes what has gathered. What the pipe will not take now is queued with
+ * libuv in the gathering buffer itself, and a new one starts: no copy.
+ */
+static void flush_out(struct stdio_transport *t)
+{
+	uv_stream_t *out = (uv_stream_t *)&t->out;
+	size_t len = t->out_len;
+	int n = 0;
+
+	uv_check_stop(&t->flusher);
+	t->out_len = 0;
+	if (len == 0 || !t->out_open)
+		return;
+	if (out->write_queue_size == 0) {
+		uv_buf_t buf = uv_buf_init(t->out_buf, len);
+		n = uv_try_write(out, &buf, 1);
+		if (n == UV_EAGAIN || n == UV_ENOSYS)
+			n = 0;
+		if (n < 0) {
+			log_debug("writing stdout: %s", uv_strerror(n));
+			return;
+		}
+	}
+	if ((size_t)n == len)
+		return;
+	struct pending_write *w = malloc(sizeof *w);
+	if (!w) {
+		log_error("out of memory queueing output to stdout");
+		return;
+	}
+	w->data = t->out_buf;
+	t->out_buf = NULL;
+	t->out_cap = 0;
+	uv_buf_t buf = uv_buf_init(w->data + n, len - (size_t)n);
+	if (uv_write(&w->req, out, &buf, 1, write_cb) != 0) {
+		free(w->data);
+		free(w);
+	}
+}
+
+static void flush_cb(uv_check_t *h)
+{
+	flush_out(h->data);
+}
+
+/*
+ * Messages gather during one turn of the loop and leave in one write: a burst
+ * of answers to pipelined requests costs one system call, not one each.
+ */
 static void transport_send(void *ctx, const char *data, size_t len)
 {
 	struct stdio_transport *t = ctx;
-	uv_buf_t bufs[2] = {uv_buf_init((char *)data, len), uv_buf_init("\n", 1)};
-	size_t total = len + 1;
-	int n;
 
 	if (!t->out_is_stream) {
 		write_all_blocking(data, len);
@@ -216,40 +273,32 @@ static void transport_send(void *ctx, const char *data, size_t len)
 	}
 	if (!t->out_open)
 		return;
-	/* Most messages go out at once; only the unsent tail is copied and queued. */
-	n = uv_try_write((uv_stream_t *)&t->out, bufs, 2);
-	if (n == UV_EAGAIN || n == UV_ENOSYS)
-		n = 0;
-	if (n < 0) {
-		log_debug("writing stdout: %s", uv_strerror(n));
-		return;
+	if (t->out_len + len + 1 > t->out_cap) {
+		size_t cap = t->out_cap ? t->out_cap : 64 * 1024;
+		while (cap < t->out_len + len + 1)
+			cap *= 2;
+		char *grown = realloc(t->out_buf, cap);
+		if (!grown) {
+			log_error("out of memory gathering output to stdout");
+			return;
+		}
+		t->out_buf = grown;
+		t->out_cap = cap;
 	}
-	if ((size_t)n == total)
-		return;
-
-	size_t rest = total - (size_t)n;
-	struct pending_write *w = malloc(sizeof *w + rest);
-	if (!w) {
-		log_error("out of memory queueing a message to stdout");
-		return;
-	}
-	w->len = rest;
-	if ((size_t)n < len) {
-		memcpy(w->data, data + n, len - (size_t)n);
-		w->data[rest - 1] = '\n';
-	} else {
-		w->data[0] = '\n';
-	}
-	uv_buf_t buf = uv_buf_init(w->data, rest);
-	if (uv_write(&w->req, (uv_stream_t *)&t->out, &buf, 1, write_cb) != 0)
-		free(w);
+	memcpy(t->out_buf + t->out_len, data, len);
+	t->out_buf[t->out_len + len] = '\n';
+	t->out_len += len + 1;
+	if (t->out_len >= FLUSH_AT)
+		flush_out(t);
+	else if (!uv_is_active((uv_handle_t *)&t->flusher))
+		uv_check_start(&t->flusher, flush_cb);
 }
 
 static size_t transport_backlog(void *ctx)
 {
 	struct stdio_transport *t = ctx;
 
-	return t->out_open ? ((uv_stream_t *)&t->out)->write_queue_size : 0;
+	return t->out_open ? t->out_len + ((uv_stream_t *)&t->out)->write_queue_size : 0;
 }
 
 struct mcp_transport stdio_transport_as_mcp(struct stdio_transport *t)
@@ -264,6 +313,7 @@ static void maybe_free(struct stdio_transport *t)
 		return;
 	line_reader_free(&t->reader);
 	free(t->file_buf);
+	free(t->out_buf);
 	free(t);
 }
 
@@ -303,6 +353,9 @@ void stdio_transport_close(struct stdio_transport *t)
 		t->pending_closes++;
 		uv_close((uv_handle_t *)&t->in, close_cb);
 	}
+	flush_out(t);
+	t->pending_closes++;
+	uv_close((uv_handle_t *)&t->flusher, close_cb);
 	if (t->out_open) {
 		uv_stream_t *out = (uv_stream_t *)&t->out;
 		t->out_open = false;

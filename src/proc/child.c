@@ -26,6 +26,7 @@ struct child {
 	int open_streams; /* stdout and stderr until each reaches EOF */
 	bool exited;
 	bool reported;
+	bool paused;
 	int64_t exit_status;
 	int term_signal;
 };
@@ -102,6 +103,8 @@ static void stream_done(struct child *c, uv_stream_t *s)
 	maybe_report(c);
 }
 
+static void stream_deadline_cb(uv_timer_t *t);
+
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	(void)h;
@@ -117,6 +120,9 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	struct child *c = s->data;
 
 	if (n > 0) {
+		/* After exit, the deadline is for a pipe gone quiet, not for one still draining. */
+		if (c->exited && !c->reported)
+			uv_timer_start(&c->timer, stream_deadline_cb, STREAM_GRACE_MS, 0);
 		if (s == (uv_stream_t *)&c->out)
 			line_reader_feed(&c->out_lines, buf->base, (size_t)n,
 			                 &(struct line_sink){out_line, out_overflow, c});
@@ -131,6 +137,12 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 static void stream_deadline_cb(uv_timer_t *t)
 {
 	struct child *c = t->data;
+
+	/* Not reading is our doing, not a stuck pipe: wait on. */
+	if (c->paused) {
+		uv_timer_start(&c->timer, stream_deadline_cb, STREAM_GRACE_MS, 0);
+		return;
+	}
 
 	/* Something outside the group still holds the pipes open: stop waiting. */
 	stream_done(c, (uv_stream_t *)&c->out);
@@ -245,13 +257,15 @@ int child_spawn(uv_loop_t *loop, const struct child_spec *spec, const struct chi
 
 void child_pause(struct child *c)
 {
-	if (!c->exited && uv_is_readable((uv_stream_t *)&c->out) &&
-	    !uv_is_closing((uv_handle_t *)&c->out))
+	if (uv_is_readable((uv_stream_t *)&c->out) && !uv_is_closing((uv_handle_t *)&c->out)) {
 		uv_read_stop((uv_stream_t *)&c->out);
+		c->paused = true;
+	}
 }
 
 void child_resume(struct child *c)
 {
+	c->paused = false;
 	if (uv_is_readable((uv_stream_t *)&c->out) && !uv_is_closing((uv_handle_t *)&c->out))
 		uv_read_start((uv_stream_t *)&c->out, alloc_cb, read_cb);
 }

@@ -18,6 +18,7 @@ struct agent_log {
 	size_t size;
 	size_t max_bytes;
 	int failed; /* a write failed (disk full?): said once, then quiet */
+	struct timespec flushed;
 	char path[PATH_MAX];
 };
 
@@ -69,6 +70,22 @@ static void rotate(struct agent_log *log)
 	log->size = 0;
 }
 
+/*
+ * Lines reach the file within a tenth of a second, so `tail -f` follows the
+ * agent, without a write for every one of a flood of events.
+ */
+static int flush_now(struct agent_log *log)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	if ((now.tv_sec - log->flushed.tv_sec) * 1000 + (now.tv_nsec - log->flushed.tv_nsec) / 1000000 <
+	    100)
+		return 0;
+	log->flushed = now;
+	return fflush(log->f);
+}
+
 void agent_log_printf(struct agent_log *log, const char *fmt, ...)
 {
 	char line[4096], stamp[40];
@@ -96,8 +113,7 @@ void agent_log_printf(struct agent_log *log, const char *fmt, ...)
 	n = fprintf(log->f, "%s.%03ldZ %s\n", stamp, ts.tv_nsec / 1000000,
 	            masked ? masked : "[unprintable]");
 	free(masked);
-	/* Each line reaches the file at once, so `tail -f` follows the agent. */
-	if (n < 0 || fflush(log->f) != 0) {
+	if (n < 0 || flush_now(log) != 0) {
 		if (!log->failed)
 			log_warn("cannot write the agent log %s: %s", log->path, strerror(errno));
 		log->failed = 1;
@@ -107,11 +123,20 @@ void agent_log_printf(struct agent_log *log, const char *fmt, ...)
 	log->size += (size_t)n;
 }
 
+void agent_log_flush(struct agent_log *log)
+{
+	if (log && log->f && fflush(log->f) != 0 && !log->failed) {
+		log_warn("cannot write the agent log %s: %s", log->path, strerror(errno));
+		log->failed = 1;
+		clearerr(log->f);
+	}
+}
+
 void agent_log_close(struct agent_log *log)
 {
 	if (!log)
 		return;
-	if (log->f)
-		fclose(log->f);
+	if (log->f && fclose(log->f) != 0 && !log->failed)
+		log_warn("cannot write the agent log %s: %s", log->path, strerror(errno));
 	free(log);
 }

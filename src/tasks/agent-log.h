@@ -16,6 +16,8 @@ struct agent_log *agent_log_open(const char *dir, const char *task_id, size_t ma
 const char *agent_log_path(const struct agent_log *log);
 void agent_log_printf(struct agent_log *log, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Writes out what is buffered; the runner calls it every second. */
+void agent_log_flush(struct agent_log *log);
 void agent_log_close(struct agent_log *log);
 
 #endif

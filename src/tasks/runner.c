@@ -63,7 +63,7 @@ struct runner {
 static void schedule(struct runner *r);
 
 enum {
-	REPORT_MAX_ITEMS = 500,
+	REPORT_MAX_ITEMS = 100,
 	/* Past this much unsent output to the client, runs stop being read until it drains. */
 	BACKLOG_HIGH = 4 << 20,
 	BACKLOG_LOW = 1 << 20,
@@ -301,15 +301,15 @@ static void record_event(struct task *t, const struct codex_event *ev)
 			free(t->last_command);
 			t->last_command = strdup(ev->command);
 		} else if (ev->type == CODEX_EVENT_ITEM_COMPLETED) {
-			json_t *entry = json_pack("{s:s}", "command", ev->command);
-			if (ev->has_exit_code)
-				json_object_set_new(entry, "exit_code",
-				                    json_integer(ev->exit_code));
 			/* A run may run a million commands; the report keeps the first ones. */
-			if (json_array_size(t->commands) < REPORT_MAX_ITEMS)
+			if (json_array_size(t->commands) < REPORT_MAX_ITEMS) {
+				size_t len = text_utf8_prefix(ev->command, strlen(ev->command), 500);
+				json_t *entry = json_pack("{s:s%}", "command", ev->command, len);
+				if (ev->has_exit_code)
+					json_object_set_new(entry, "exit_code",
+							    json_integer(ev->exit_code));
 				json_array_append_new(t->commands, entry);
-			else
-				json_decref(entry);
+			}
 			t->n_commands++;
 		}
 	}
@@ -431,6 +431,7 @@ static void on_tick(uv_timer_t *h)
 	uint64_t now = uv_now(r->cfg.loop);
 	uint64_t quiet = now - t->last_output_mono;
 
+	agent_log_flush(t->log);
 	if (!t->turn || t->ending != TASK_ENDED_NATURALLY)
 		return;
 	if (t->timeout_s && now - t->started_mono >= (uint64_t)t->timeout_s * 1000) {
