@@ -1,5 +1,6 @@
 #include "redact.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,11 @@ static char *replace_all(char *text, const char *secret)
 	}
 	free(text);
 	return out;
+}
+
+bool redact_active(void)
+{
+	return n_secrets > 0;
 }
 
 char *redact(const char *text)

@@ -2,6 +2,7 @@
 #ifndef CODEX_MCP_REDACT_H
 #define CODEX_MCP_REDACT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -9,6 +10,9 @@
 /* Values shorter than 4 bytes are ignored: masking them would garble ordinary text. */
 void redact_add(const char *secret);
 void redact_clear(void);
+
+/* Whether there is anything to mask: without secrets, text can pass as it is. */
+bool redact_active(void);
 
 /* A malloc'd copy of text with every secret replaced by "[redacted]". */
 char *redact(const char *text);

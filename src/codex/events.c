@@ -119,7 +119,9 @@ void codex_event_clear(struct codex_event *ev)
 /* Copies at most size-1 bytes of s into buf, never splitting a character. */
 static void copy_text(char *buf, size_t size, const char *s)
 {
-	size_t n = text_utf8_prefix(s, strlen(s), size - 1);
+	size_t len = strlen(s);
+	/* Only a cut needs care not to split a character. */
+	size_t n = len < size ? len : text_utf8_prefix(s, len, size - 1);
 
 	memcpy(buf, s, n);
 	buf[n] = '\0';
@@ -271,7 +273,8 @@ bool codex_event_describe(const struct codex_event *ev, const char *cwd, char *b
 {
 	if (!describe(ev, cwd, buf, size))
 		return false;
-	/* snprintf may have cut a character in half. */
-	text_sanitize_inplace(buf);
+	/* snprintf may have cut a character in half, but only when it filled the buffer. */
+	if (strlen(buf) + 1 >= size)
+		text_sanitize_inplace(buf);
 	return true;
 }

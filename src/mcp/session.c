@@ -421,7 +421,7 @@ static void reply_tools_list(struct mcp_session *s, json_t *id)
 	id_text = json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY);
 	if (!s->tools_text || !id_text ||
 	    asprintf(&msg, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{\"tools\":%s}}", id_text,
-		     s->tools_text) < 0) {
+	             s->tools_text) < 0) {
 		free(id_text);
 		reply_error(s, id, RPC_INTERNAL_ERROR, "out of memory");
 		return;

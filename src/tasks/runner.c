@@ -130,12 +130,14 @@ static void save(struct task *t)
 
 static void tell(struct task *t, const struct codex_event *ev, const char *message)
 {
-	char *masked = redact(message);
+	char *masked = message && redact_active() ? redact(message) : NULL;
 
+	if (masked)
+		message = masked;
 	t->last_progress_mono = uv_now(t->runner->cfg.loop);
 	for (struct task_observer *o = t->observers; o; o = o->next)
 		if (o->progress)
-			o->progress(o->data, t, ev, masked ? masked : "");
+			o->progress(o->data, t, ev, message);
 	free(masked);
 }
 
@@ -303,11 +305,12 @@ static void record_event(struct task *t, const struct codex_event *ev)
 		} else if (ev->type == CODEX_EVENT_ITEM_COMPLETED) {
 			/* A run may run a million commands; the report keeps the first ones. */
 			if (json_array_size(t->commands) < REPORT_MAX_ITEMS) {
-				size_t len = text_utf8_prefix(ev->command, strlen(ev->command), 500);
+				size_t len =
+				    text_utf8_prefix(ev->command, strlen(ev->command), 500);
 				json_t *entry = json_pack("{s:s%}", "command", ev->command, len);
 				if (ev->has_exit_code)
 					json_object_set_new(entry, "exit_code",
-							    json_integer(ev->exit_code));
+					                    json_integer(ev->exit_code));
 				json_array_append_new(t->commands, entry);
 			}
 			t->n_commands++;
@@ -376,10 +379,17 @@ static void on_event(void *data, const struct codex_event *ev)
 	}
 	record_event(t, ev);
 	if (codex_event_describe(ev, t->options.cwd, message, sizeof message)) {
-		snprintf(t->last_message, sizeof t->last_message, "%.*s",
-		         (int)sizeof t->last_message - 1, message);
-		text_sanitize_inplace(t->last_message);
-		agent_log_printf(t->log, "%s", message);
+		/* Only a cut needs care not to split a character. */
+		size_t len = strlen(message);
+		size_t keep = len < sizeof t->last_message
+		                  ? len
+		                  : text_utf8_prefix(message, len, sizeof t->last_message - 1);
+		memcpy(t->last_message, message, keep);
+		t->last_message[keep] = '\0';
+		/* One line per event, short enough that a flood does not become a flood of log. */
+		agent_log_printf(t->log, "%.*s",
+		                 (int)(len <= 240 ? len : text_utf8_prefix(message, len, 240)),
+		                 message);
 		tell(t, ev, message);
 	} else {
 		tell(t, ev, NULL);
