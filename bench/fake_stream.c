@@ -39,8 +39,9 @@ int main(void)
 	printf("{\"type\":\"item.completed\",\"item\":{\"id\":\"item_last\",\"type\":"
 	       "\"agent_message\",\"text\":\"streamed %lu events\"}}\n",
 	       count);
-	printf("{\"type\":\"turn.completed\",\"usage\":{\"input_tokens\":1,\"cached_input_tokens\":0,"
-	       "\"output_tokens\":1,\"reasoning_output_tokens\":0}}\n");
+	printf(
+	    "{\"type\":\"turn.completed\",\"usage\":{\"input_tokens\":1,\"cached_input_tokens\":0,"
+	    "\"output_tokens\":1,\"reasoning_output_tokens\":0}}\n");
 	free(pad);
 	return fflush(stdout) == 0 ? 0 : 1;
 }

@@ -28,7 +28,8 @@ int main(int argc, char **argv)
 		    .tool = "spawn_agent_async",
 		    .status = i % 10 ? "completed" : "failed",
 		    .cwd = "/work",
-		    .output = "All tests pass. I added the missing check in parse_args and a test for it.",
+		    .output = "All tests pass. I added the missing check in parse_args and a test "
+		              "for it.",
 		    .error = i % 10 ? NULL : "codex exited with status 1",
 		    .created_at = now - (n - i) * 1000,
 		    .started_at = now - (n - i) * 1000,
