@@ -40,6 +40,12 @@ function procStatus(pid, field) {
   const m = new RegExp(`${field}:\\s+(\\d+)`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN; // MiB
 }
+// Memory that is the process's own: what is not shared with other processes (MiB).
+function privateMiB(pid) {
+  const r = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (f) => Number(new RegExp(`${f}:\\s+(\\d+)`).exec(r)?.[1] ?? 0);
+  return (kb('Private_Clean') + kb('Private_Dirty')) / 1024;
+}
 function cpuSeconds(pid) {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -127,6 +133,7 @@ for (let round = 0; round < RUNS; round++) {
     s.send({ id: 2, method: 'tools/list' });
     await s.next((m) => m.id === 2);
     record('RSS after tools/list (MiB)', name, procStatus(proc.pid, 'VmRSS'));
+    record('private memory after tools/list (MiB)', name, privateMiB(proc.pid));
     const cpu0 = cpuSeconds(proc.pid);
     const N = 20000;
     let lines = '';
@@ -179,7 +186,7 @@ console.log('bench: 256 agents');
 {
   const AGENTS = 256, EVENTS = 2000;
   for (let round = 0; round < Math.min(RUNS, 5); round++) {
-    const { proc, s } = await start('codex-mcp', { cmd: ours, args: ['--codex-bin', fakeStream, '--state-dir', freshState(), '--log-level', 'error', '--max-agents', String(AGENTS), '--log-max-bytes', '65536'] });
+    const { proc, s } = await start('codex-mcp', { cmd: ours, args: ['--codex-bin', fakeStream, '--state-dir', freshState(), '--log-level', 'error', '--max-agents', String(AGENTS)] });
     const cpu0 = cpuSeconds(proc.pid);
     const agents = Array.from({ length: AGENTS }, () => ({ prompt: `stream ${EVENTS} 200`, cwd: work }));
     s.send({ id: 5, method: 'tools/call', params: { name: 'spawn_agents_parallel', arguments: { agents } } });
@@ -210,7 +217,7 @@ console.log('bench: 1 GiB of events');
 {
   const SIZE = 1024, COUNT = Math.floor((1 << 30) / SIZE);
   for (let round = 0; round < Math.min(RUNS, 5); round++) {
-    const { proc, s } = await start('codex-mcp', { cmd: ours, args: ['--codex-bin', fakeStream, '--state-dir', freshState(), '--log-level', 'error', '--log-max-bytes', '65536'] });
+    const { proc, s } = await start('codex-mcp', { cmd: ours, args: ['--codex-bin', fakeStream, '--state-dir', freshState(), '--log-level', 'error'] });
     const t0 = process.hrtime.bigint();
     s.send({ id: 6, method: 'tools/call', params: { name: 'spawn_agent', arguments: { prompt: `stream ${COUNT} ${SIZE}`, cwd: work } } });
     const r = await s.next((m) => m.id === 6);
@@ -251,6 +258,7 @@ fs.rmSync(scratch, { recursive: true, force: true });
 const targets = {
   'cold start to initialize (ms)': '≤ 2',
   'RSS after tools/list (MiB)': '≤ 3',
+  'private memory after tools/list (MiB)': '',
   'CPU for 20k requests (s)': '≤ 0.1',
   'added to the turn (ms)': '≤ 5',
   '256 agents: server peak RSS (MiB)': '≤ 16',
@@ -293,7 +301,7 @@ fs.writeFileSync(path.join(out, 'results.json'), JSON.stringify(summary, null, 2
 console.log(md);
 
 // The plot: the three measures every server has, side by side, on a log scale.
-const plotMeasures = ['cold start to initialize (ms)', 'RSS after tools/list (MiB)', 'CPU for 20k requests (s)'];
+const plotMeasures = ['cold start to initialize (ms)', 'RSS after tools/list (MiB)', 'private memory after tools/list (MiB)', 'CPU for 20k requests (s)'];
 const names = Object.keys(servers);
 const dat = plotMeasures.map((m) => [JSON.stringify(m), ...names.map((n) => summary[m]?.[n]?.median ?? 'NaN')].join(' ')).join('\n');
 fs.writeFileSync(path.join(out, 'results.dat'), `# measure ${names.map((n) => JSON.stringify(n)).join(' ')}\n${dat}\n`);
