@@ -420,8 +420,9 @@ int store_page_tasks(struct store *s, const char *cursor, int limit,
 
 	*next = NULL;
 	/* The cursor is where the last page ended: "<created_at>.<rowid>" in hex. */
-	if (cursor &&
-	    (sscanf(cursor, "%llx.%llx", &created, &rowid) != 2 || created < 0 || rowid < 0))
+	int used = 0;
+	if (cursor && (sscanf(cursor, "%llx.%llx%n", &created, &rowid, &used) != 2 ||
+	               cursor[used] != '\0' || created < 0 || rowid < 0))
 		return -1;
 	rc = sqlite3_prepare_v2(s->db,
 	                        "SELECT " TASK_COLUMNS ", rowid FROM tasks "

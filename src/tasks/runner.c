@@ -572,6 +572,13 @@ struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task
 	t->rec.thread_id = spec->resume_thread ? strdup(spec->resume_thread) : NULL;
 	t->rec.cwd = t->options.cwd ? strdup(t->options.cwd) : NULL;
 	t->rec.created_at = t->rec.last_activity = store_now_ms();
+	if (spec->id) {
+		/* The MCP task was recorded a moment ago: it keeps the time it was created. */
+		struct task_record before;
+		if (store_get_task(r->cfg.store, spec->id, &before) == 1)
+			t->rec.created_at = before.created_at;
+		task_record_clear(&before);
+	}
 	t->log =
 	    agent_log_open(r->log_dir, t->rec.id, r->cfg.log_max_bytes, log_err, sizeof log_err);
 	if (t->log)

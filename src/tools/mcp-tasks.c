@@ -130,6 +130,9 @@ static void answer_result(struct mcp_request *req, const struct task_record *rec
 	}
 	if (rec->result) {
 		result = json_deep_copy(rec->result);
+	} else if (strcmp(rec->status, "completed") == 0) {
+		/* A run recorded before results were kept: its output is the answer. */
+		result = tool_text_result(rec->output ? rec->output : "", NULL);
 	} else {
 		/* Ended without an answer of its own: the server stopped under it. */
 		char message[600];

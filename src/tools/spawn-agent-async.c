@@ -22,6 +22,7 @@ static void call_spawn_agent_async(struct server *srv, struct mcp_request *req, 
 		return;
 	}
 	struct task_spec spec = {.tool = "spawn_agent_async",
+	                         .result = agent_task_result,
 	                         .options = &a.options,
 	                         .prompt = a.prompt,
 	                         .prompt_len = strlen(a.prompt),
