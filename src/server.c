@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "mcp/stdio.h"
+#include "paths.h"
 #include "redact.h"
 #include "tools/mcp-tasks.h"
 #include "tools/tool.h"
@@ -148,6 +149,16 @@ int server_run(const struct options *opts)
 		srv.cwd = getcwd(NULL, 0);
 	}
 	mask_secrets(opts);
+	/*
+	 * The log directory is made and resolved once: the runner writes where the log
+	 * tools look, and those never follow a symlink from there.
+	 */
+	if (make_private_dirs(opts->log_dir) != 0 ||
+	    !(srv.log_dir = realpath(opts->log_dir, NULL))) {
+		log_error("--log-dir %s: %s", opts->log_dir, strerror(errno));
+		status = 1;
+		goto early_out;
+	}
 	srv.allow_dirs = calloc(opts->n_allow_dirs + 1, sizeof *srv.allow_dirs);
 	for (size_t i = 0; srv.allow_dirs && i < opts->n_allow_dirs; i++) {
 		/* Resolved once, so symlinks and ".." cannot lead a cwd around the rule. */
@@ -173,7 +184,7 @@ int server_run(const struct options *opts)
 	    .loop = &loop,
 	    .backend = &srv.backend,
 	    .store = srv.store,
-	    .log_dir = opts->log_dir,
+	    .log_dir = srv.log_dir,
 	    .log_max_bytes = opts->log_max_bytes,
 	    .max_running = opts->max_agents,
 	    .default_timeout_s = opts->timeout_s,
@@ -232,6 +243,7 @@ out:
 	srv.backend.ops->free(srv.backend.impl);
 	uv_loop_close(&loop);
 early_out:
+	free(srv.log_dir);
 	for (size_t i = 0; srv.allow_dirs && srv.allow_dirs[i]; i++)
 		free(srv.allow_dirs[i]);
 	free(srv.allow_dirs);

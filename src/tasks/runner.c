@@ -45,6 +45,7 @@ struct task {
 	task_result_fn result;
 	size_t n_commands;
 	bool paused;
+	bool stall_killed; /* ended by --kill-stalled-after, not by its timeout */
 };
 
 struct runner {
@@ -247,7 +248,7 @@ static void finish(struct task *t, const struct codex_outcome *out)
 	if (t->ending == TASK_STOPPED)
 		reason = "server stopped";
 	else if (t->ending == TASK_TIMED_OUT)
-		reason = t->stall ? "killed after stalling" : "timed out";
+		reason = t->stall_killed ? "killed after stalling" : "timed out";
 	else if (t->ending == TASK_KILLED)
 		reason = "killed by kill_agent";
 	if (!t->rec.thread_id && out->thread_id)
@@ -455,6 +456,7 @@ static void on_tick(uv_timer_t *h)
 	    quiet >= (uint64_t)(r->cfg.stall_s + r->cfg.kill_stalled_after_s) * 1000) {
 		agent_log_printf(t->log, "killed: stalled for %llus",
 		                 (unsigned long long)(quiet / 1000));
+		t->stall_killed = true;
 		task_kill(t, TASK_TIMED_OUT, r->cfg.kill_grace_ms);
 		return;
 	}

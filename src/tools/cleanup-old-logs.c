@@ -39,11 +39,11 @@ static void call_cleanup_old_logs(struct server *srv, struct mcp_request *req, j
 		return;
 	}
 	dry_run = dry_run != 0; /* absent (-1) means a dry run */
-	n = agent_logs_scan(srv->opts->log_dir, &entries, &dfd);
+	n = agent_logs_scan(srv->log_dir, &entries, &dfd);
 	if (n < 0) {
 		json_decref(files);
 		snprintf(e.message, sizeof e.message, "cannot read the log directory %s: %s",
-		         srv->opts->log_dir, strerror(errno));
+		         srv->log_dir, strerror(errno));
 		mcp_request_reply(req, tool_error_result(e.message));
 		return;
 	}
@@ -55,7 +55,7 @@ static void call_cleanup_old_logs(struct server *srv, struct mcp_request *req, j
 		/* Relative to the directory we scanned: nothing else can be reached. */
 		if (!dry_run && unlinkat(dfd, entries[i].name, 0) != 0)
 			continue;
-		snprintf(path, sizeof path, "%s/%s", srv->opts->log_dir, entries[i].name);
+		snprintf(path, sizeof path, "%s/%s", srv->log_dir, entries[i].name);
 		json_array_append_new(files, json_string(path));
 		freed += entries[i].size;
 	}

@@ -30,17 +30,17 @@ static void call_list_agent_logs(struct server *srv, struct mcp_request *req, js
 		mcp_request_reply(req, tool_error_result(e.message));
 		return;
 	}
-	n = agent_logs_scan(srv->opts->log_dir, &entries, NULL);
+	n = agent_logs_scan(srv->log_dir, &entries, NULL);
 	if (n < 0) {
 		snprintf(e.message, sizeof e.message, "cannot read the log directory %s: %s",
-		         srv->opts->log_dir, strerror(errno));
+		         srv->log_dir, strerror(errno));
 		mcp_request_reply(req, tool_error_result(e.message));
 		return;
 	}
 	json_t *logs = json_array();
 	for (int i = 0; i < n && i < max_count; i++) {
 		char path[PATH_MAX], human[32];
-		snprintf(path, sizeof path, "%s/%s", srv->opts->log_dir, entries[i].name);
+		snprintf(path, sizeof path, "%s/%s", srv->log_dir, entries[i].name);
 		human_size((double)entries[i].size, human, sizeof human);
 		json_array_append_new(
 		    logs, json_pack("{s:s, s:I, s:s, s:o}", "path", path, "size_bytes",
@@ -51,7 +51,7 @@ static void call_list_agent_logs(struct server *srv, struct mcp_request *req, js
 	mcp_request_reply(req,
 	                  json_tool_result(json_pack("{s:i, s:I, s:s, s:o}", "total", n, "showing",
 	                                             (json_int_t)json_array_size(logs), "log_dir",
-	                                             srv->opts->log_dir, "logs", logs)));
+	                                             srv->log_dir, "logs", logs)));
 }
 
 const struct tool_entry tool_list_agent_logs = {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createContext, structured, waitAgentEnded, gatedScript, waitFor } from './lib/harness.mjs';
+import { createContext, structured, waitAgentEnded, gatedScript, waitFor, resultText } from './lib/harness.mjs';
 import { smartScript } from './lib/mock-model.mjs';
 
 const TIMEOUT = 180_000;
@@ -123,4 +123,27 @@ test('--max-agents 1: a second spawn_agent_async waits queued until the first en
   assert.ok(Date.parse(end2.started_at) >= Date.parse(end1.completed_at),
     `second started ${end2.started_at} before the first completed ${end1.completed_at}`);
   await ctx.assertNoCodexProcesses(10_000);
+});
+
+test('spawn_agents_parallel: a failing agent reports its error in its slot; the others complete', { timeout: TIMEOUT }, async (t) => {
+  const ctx = await createContext(t);
+  const srv = await ctx.startServer();
+  const res = await srv.call('spawn_agents_parallel', {
+    agents: [{ prompt: 'fine one', cwd: ctx.workspace }, { prompt: 'FAIL 503', cwd: ctx.workspace }, { prompt: 'fine two', cwd: ctx.workspace }],
+  }, { timeout: TIMEOUT });
+  const { results } = structured(srv, res, 'spawn_agents_parallel');
+  assert.deepEqual(results.map((r) => [r.index, r.status]), [[0, 'completed'], [1, 'failed'], [2, 'completed']]);
+  assert.equal(results[0].output, 'echo: fine one [user messages: 1]');
+  assert.equal(results[2].output, 'echo: fine two [user messages: 1]');
+  assert.equal(typeof results[1].error, 'string');
+  assert.match(results[1].error, /503/);
+  assert.equal(results[1].output, undefined);
+
+  // An invalid agent is refused before any starts.
+  const bad = await srv.call('spawn_agents_parallel', { agents: [{ prompt: 'ok', cwd: ctx.workspace }, { prompt: 'x', cwd: '/nonexistent/dir' }] });
+  assert.equal(bad.isError, true);
+  assert.match(resultText(bad), /^agents\[1\]\.cwd/);
+  const empty = await srv.call('spawn_agents_parallel', { agents: [] });
+  assert.equal(empty.isError, true);
+  assert.equal(ctx.model.requests.length, 3, 'a refused call must start nothing');
 });

@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { startMockModel, smartScript, lastUserPrompt } from './mock-model.mjs';
+import { startMockModel, smartScript, lastUserPrompt, execCommand, message, slow } from './mock-model.mjs';
 
 export const TESTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const REPO_ROOT = path.resolve(TESTS_DIR, '..', '..');
@@ -315,7 +315,9 @@ export async function createContext(t, { script } = {}) {
     },
 
     async cleanup() {
-      for (const s of servers) await s.close().catch(() => {});
+      // A server that failed to initialize has no close(): still end it, and go on cleaning up
+      // (an unclosed mock model would keep this test process alive).
+      for (const s of servers) await (s.close ? s.close() : s.transport.close()).catch(() => {});
       // Never leave stray Codex processes of this test behind (only ones carrying our marker).
       for (const p of ctx.codexProcesses()) {
         try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
@@ -386,4 +388,16 @@ export function gatedScript(base = smartScript) {
     return base(body, index, ctx);
   };
   return { script, release: () => release(), held: () => waiting };
+}
+
+/**
+ * The smart script, plus "HOLD <command...>": the model has Codex run <command>, and then never
+ * answers the command's output (the turn stays open however long Codex waits on the command).
+ */
+export function holdScript(body, index, ctx) {
+  const prompt = lastUserPrompt(body).trim();
+  if (!prompt.startsWith('HOLD ')) return smartScript(body, index, ctx);
+  const input = body?.input || [];
+  if (input[input.length - 1]?.type === 'function_call_output') return slow(Infinity, [message('never')]);
+  return [execCommand(prompt.slice(5))];
 }
