@@ -96,7 +96,10 @@ json_t *redact_json(const json_t *value)
 		copy = json_object();
 		json_object_foreach((json_t *)value, key, item)
 		{
-			json_object_set_new(copy, key, redact_json(item));
+			/* A secret can hide in a key as well as in a value. */
+			char *masked = n_secrets ? redact(key) : NULL;
+			json_object_set_new(copy, masked ? masked : key, redact_json(item));
+			free(masked);
 		}
 		return copy;
 	case JSON_ARRAY:

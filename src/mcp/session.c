@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "mcp/jsonrpc.h"
+#include "text.h"
 
 /* Newest first: a client asking for something else gets the newest. */
 static const char *const protocol_versions[] = {
@@ -79,7 +80,7 @@ static void send_message(struct mcp_session *s, json_t *msg)
 
 	if (!msg)
 		return;
-	text = json_dumps(msg, JSON_COMPACT | JSON_REAL_PRECISION(10));
+	text = json_dumps(msg, JSON_COMPACT | JSON_REAL_PRECISION(15));
 	json_decref(msg);
 	if (!text)
 		return;
@@ -89,7 +90,13 @@ static void send_message(struct mcp_session *s, json_t *msg)
 
 static void reply_error(struct mcp_session *s, json_t *id, int code, const char *message)
 {
-	send_message(s, rpc_make_error(id, code, message));
+	/* A message quoting the client's bytes may hold invalid UTF-8, or a character cut in half.
+	 */
+	char *text = text_sanitize(message, strlen(message));
+	json_t *error = rpc_make_error(id, code, text ? text : "error");
+
+	free(text);
+	send_message(s, error ? error : rpc_make_error(id, code, "error"));
 }
 
 static void reply_result(struct mcp_session *s, json_t *id, json_t *result)

@@ -13,6 +13,8 @@ struct blocking_call {
 	struct task *task;
 	task_result_fn result;
 	struct task_observer observer;
+	bool submitting; /* a task that cannot start ends inside runner_submit */
+	bool ended;
 };
 
 static void on_progress(void *data, struct task *t, const struct codex_event *ev,
@@ -35,12 +37,14 @@ static void on_progress(void *data, struct task *t, const struct codex_event *ev
 static void on_finished(void *data, struct task *t)
 {
 	struct blocking_call *c = data;
-
 	const struct task_record *rec = task_record(t);
 
 	/* The runner kept the answer in the record; it goes out as it was stored. */
 	mcp_request_reply(c->req, rec->result ? json_incref(rec->result) : c->result(t));
-	free(c);
+	c->req = NULL;
+	c->ended = true;
+	if (!c->submitting)
+		free(c);
 }
 
 static void on_cancel(void *data)
@@ -71,14 +75,22 @@ void tool_run_blocking(struct server *srv, struct mcp_request *req, struct task_
 	spec->result = result;
 	spec->id = mcp_request_task_id(req);
 	spec->ttl_ms = mcp_request_task_ttl(req);
-	c->task = runner_submit(srv->runner, spec, &c->observer, err, sizeof err);
-	if (!c->task) {
+	c->submitting = true;
+	struct task *t = runner_submit(srv->runner, spec, &c->observer, err, sizeof err);
+	c->submitting = false;
+	if (!t) {
 		codex_options_clear(spec->options);
 		mcp_request_on_cancel(req, NULL, NULL);
 		mcp_request_reply(req, tool_error_result(err));
 		free(c);
+		return;
 	}
-	/* c may be gone now: the task owns it until it ends. */
+	if (c->ended) {
+		free(c);
+		return;
+	}
+	c->task = t;
+	/* From here the task owns c until it ends. */
 }
 
 json_t *codex_task_result(const struct task *t)

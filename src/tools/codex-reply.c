@@ -65,8 +65,9 @@ static void call_codex_reply(struct server *srv, struct mcp_request *req, json_t
 	}
 	codex_options_from_json(rec.options, &opts);
 	thread_record_clear(&rec);
-	/* The rules may have changed since the thread began: its cwd must still pass. */
-	if (opts.cwd && confine_check(srv, "cwd", opts.cwd, &e) != 0) {
+	/* The rules may have changed since the thread began: its options must still pass. */
+	if ((opts.cwd && confine_check(srv, "cwd", opts.cwd, &e) != 0) ||
+	    danger_check(srv, opts.sandbox, opts.config, &e) != 0) {
 		codex_options_clear(&opts);
 		mcp_request_reply(req, tool_error_result(e.message));
 		return;

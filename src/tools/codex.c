@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codex/toml.h"
 #include "server.h"
 #include "tools/args.h"
 #include "tools/blocking.h"
@@ -67,6 +68,16 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+/* Overrides Codex could not take (a null, a key with "=") are the caller's error, said now. */
+static int check_config(const json_t *config, struct arg_error *e)
+{
+	char **overrides;
+	int n = toml_overrides(config, &overrides, e->message, sizeof e->message);
+
+	toml_overrides_free(overrides, n);
+	return n < 0 ? -1 : 0;
+}
+
 static void call_codex(struct server *srv, struct mcp_request *req, json_t *args)
 {
 	const char *prompt, *model, *cwd, *policy, *sandbox, *base, *developer, *compact, *profile;
@@ -86,7 +97,7 @@ static void call_codex(struct server *srv, struct mcp_request *req, json_t *args
 	    arg_string(args, "compact-prompt", false, &compact, &e) ||
 	    arg_string(args, "profile", false, &profile, &e) ||
 	    arg_bool(args, "include-plan-tool", &plan_tool, &e) ||
-	    danger_check(srv, sandbox, config, &e)) {
+	    danger_check(srv, sandbox, config, &e) || check_config(config, &e)) {
 		mcp_request_reply(req, tool_error_result(e.message));
 		return;
 	}

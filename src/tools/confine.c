@@ -54,31 +54,35 @@ int confine_check(struct server *srv, const char *name, const char *dir, struct 
 
 static const char *refusal = "is refused: the server was not started with --allow-danger";
 
-/* Walks the overrides as Codex would flatten them, looking for a way around the sandbox. */
-static int danger_in(const json_t *value, const char *path, struct arg_error *e)
+/*
+ * Walks the overrides as Codex would flatten them, looking for a way around
+ * the sandbox. Each key is judged on its own, so no path is too long to check.
+ */
+static int danger_in(const json_t *value, const char *key, const char *path, struct arg_error *e)
 {
-	const char *key;
+	const char *name;
 	json_t *item;
 
-	if (strstr(path, "dangerously")) {
+	if (key && strstr(key, "dangerously")) {
 		snprintf(e->message, sizeof e->message, "config: \"%.200s\" %s", path, refusal);
 		return -1;
 	}
-	if (json_is_string(value) && strcmp(json_string_value(value), "danger-full-access") == 0) {
-		const char *last = strrchr(path, '.');
-		if (strcmp(last ? last + 1 : path, "sandbox_mode") == 0) {
-			snprintf(e->message, sizeof e->message,
-			         "config: %.200s \"danger-full-access\" %s", path, refusal);
-			return -1;
-		}
+	/* A dotted key ("profiles.x.sandbox_mode") names its last part last. */
+	const char *last = key ? strrchr(key, '.') : NULL;
+	if (key && json_is_string(value) &&
+	    strcmp(json_string_value(value), "danger-full-access") == 0 &&
+	    strcmp(last ? last + 1 : key, "sandbox_mode") == 0) {
+		snprintf(e->message, sizeof e->message, "config: %.200s \"danger-full-access\" %s",
+		         path, refusal);
+		return -1;
 	}
 	if (!json_is_object(value))
 		return 0;
-	json_object_foreach((json_t *)value, key, item)
+	json_object_foreach((json_t *)value, name, item)
 	{
-		char child[512];
-		snprintf(child, sizeof child, "%s%s%s", path, *path ? "." : "", key);
-		if (danger_in(item, child, e) != 0)
+		char child[256];
+		snprintf(child, sizeof child, "%s%s%s", path, *path ? "." : "", name);
+		if (danger_in(item, name, child, e) != 0)
 			return -1;
 	}
 	return 0;
@@ -93,5 +97,5 @@ int danger_check(struct server *srv, const char *sandbox, const json_t *config, 
 		         refusal);
 		return -1;
 	}
-	return config ? danger_in(config, "", e) : 0;
+	return config ? danger_in(config, NULL, "", e) : 0;
 }

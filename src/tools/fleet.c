@@ -55,7 +55,7 @@ int agent_args_parse(struct server *srv, const json_t *args, bool full, struct a
 
 json_t *json_tool_result(json_t *object)
 {
-	char *text = json_dumps(object, JSON_COMPACT | JSON_REAL_PRECISION(10));
+	char *text = json_dumps(object, JSON_COMPACT | JSON_REAL_PRECISION(15));
 	json_t *result = tool_text_result(text ? text : "{}", object);
 
 	free(text);

@@ -38,6 +38,7 @@ struct parallel_call {
 	struct member *members;
 	size_t n;
 	bool submitting; /* a task that cannot start ends inside runner_submit */
+	bool cancelling; /* a queued task killed in on_cancel ends inside task_kill */
 };
 
 static void finish_call(struct parallel_call *c)
@@ -83,7 +84,7 @@ static void on_finished(void *data, struct task *t)
 	json_array_set_new(c->results, m->index, entry);
 	m->task = NULL;
 	m->done = true;
-	if (--c->remaining == 0 && !c->submitting)
+	if (--c->remaining == 0 && !c->submitting && !c->cancelling)
 		finish_call(c);
 }
 
@@ -91,9 +92,13 @@ static void on_cancel(void *data)
 {
 	struct parallel_call *c = data;
 
+	c->cancelling = true;
 	for (size_t i = 0; i < c->n; i++)
 		if (c->members[i].task)
 			task_kill(c->members[i].task, TASK_CANCELLED, c->srv->opts->kill_grace_ms);
+	c->cancelling = false;
+	if (c->remaining == 0)
+		finish_call(c);
 }
 
 static void call_spawn_agents_parallel(struct server *srv, struct mcp_request *req, json_t *args)
