@@ -10,6 +10,7 @@
 #include "codex/locate.h"
 #include "log.h"
 #include "proc/child.h"
+#include "redact.h"
 #include "text.h"
 
 extern char **environ;
@@ -51,9 +52,17 @@ static void on_stdout_line(void *data, char *line, size_t len)
 {
 	struct codex_turn *t = data;
 	struct codex_event ev;
+	/* Secrets are masked before anything is cut or quoted from the line. */
+	char *masked = redact_active() ? redact(line) : NULL;
+
+	if (masked) {
+		line = masked;
+		len = strlen(masked);
+	}
 
 	if (codex_event_parse(line, len, &ev) != 0) {
 		log_debug("codex printed a line that is not an event (%zu bytes)", len);
+		free(masked);
 		return;
 	}
 	switch (ev.type) {
@@ -80,6 +89,7 @@ static void on_stdout_line(void *data, char *line, size_t len)
 	if (t->hooks.event)
 		t->hooks.event(t->hooks.data, &ev);
 	codex_event_clear(&ev);
+	free(masked);
 }
 
 static void on_stdout_overflow(void *data, size_t max_line)
@@ -93,6 +103,12 @@ static void on_stdout_overflow(void *data, size_t max_line)
 static void on_stderr_line(void *data, char *line, size_t len)
 {
 	struct codex_turn *t = data;
+	char *masked = redact_active() ? redact(line) : NULL;
+
+	if (masked) {
+		line = masked;
+		len = strlen(masked);
+	}
 
 	log_debug("codex stderr: %.*s", (int)(len > 500 ? 500 : len), line);
 	if (t->hooks.stderr_line)
@@ -110,6 +126,7 @@ static void on_stderr_line(void *data, char *line, size_t len)
 	t->tail_len += len;
 	t->tail[t->tail_len++] = '\n';
 	t->tail[t->tail_len] = '\0';
+	free(masked);
 }
 
 static char *describe_failure(struct codex_turn *t, int64_t exit_status, int term_signal)

@@ -22,27 +22,29 @@ struct agent_log {
 	char path[PATH_MAX];
 };
 
-struct agent_log *agent_log_open(const char *dir, const char *task_id, size_t max_bytes, char *err,
-                                 size_t err_size)
+char *agent_log_name(const char *dir, const char *task_id)
 {
-	struct agent_log *log = calloc(1, sizeof *log);
 	time_t now = time(NULL);
 	struct tm tm;
 	char stamp[32];
+	char *path;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%d_%H%M%S", &tm);
+	if (asprintf(&path, "%s/codex_agent_%s_%.8s.log", dir, stamp, task_id) < 0)
+		return NULL;
+	return path;
+}
+
+struct agent_log *agent_log_open(const char *path, size_t max_bytes, char *err, size_t err_size)
+{
+	struct agent_log *log = calloc(1, sizeof *log);
 
 	if (!log) {
 		snprintf(err, err_size, "out of memory");
 		return NULL;
 	}
-	if (make_private_dirs(dir) != 0) {
-		snprintf(err, err_size, "cannot create the log directory %s: %s", dir,
-		         strerror(errno));
-		free(log);
-		return NULL;
-	}
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof stamp, "%Y%m%d_%H%M%S", &tm);
-	snprintf(log->path, sizeof log->path, "%s/codex_agent_%s_%.8s.log", dir, stamp, task_id);
+	snprintf(log->path, sizeof log->path, "%s", path);
 	log->f = fopen(log->path, "wx");
 	if (!log->f) {
 		snprintf(err, err_size, "cannot create the agent log %s: %s", log->path,

@@ -10,9 +10,10 @@
 
 struct agent_log;
 
-/* Creates <dir>/codex_agent_<time>_<id8>.log. Returns NULL with err on failure. */
-struct agent_log *agent_log_open(const char *dir, const char *task_id, size_t max_bytes, char *err,
-                                 size_t err_size);
+/* Where a task's log goes: <dir>/codex_agent_<time>_<id8>.log (malloc'd). */
+char *agent_log_name(const char *dir, const char *task_id);
+/* Creates the log. Returns NULL with err on failure. */
+struct agent_log *agent_log_open(const char *path, size_t max_bytes, char *err, size_t err_size);
 const char *agent_log_path(const struct agent_log *log);
 void agent_log_printf(struct agent_log *log, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

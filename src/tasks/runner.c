@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "log.h"
 #include "proc/procfs.h"
@@ -62,6 +63,7 @@ struct runner {
 };
 
 static void schedule(struct runner *r);
+static void open_log(struct task *t);
 
 enum {
 	REPORT_MAX_ITEMS = 100,
@@ -445,13 +447,13 @@ static void on_tick(uv_timer_t *h)
 	agent_log_flush(t->log);
 	if (!t->turn || t->ending != TASK_ENDED_NATURALLY)
 		return;
+	if (!t->stall && r->cfg.stall_s && quiet >= (uint64_t)r->cfg.stall_s * 1000)
+		stalled(t, quiet);
 	if (t->timeout_s && now - t->started_mono >= (uint64_t)t->timeout_s * 1000) {
 		agent_log_printf(t->log, "timed out after %us", t->timeout_s);
 		task_kill(t, TASK_TIMED_OUT, r->cfg.kill_grace_ms);
 		return;
 	}
-	if (!t->stall && r->cfg.stall_s && quiet >= (uint64_t)r->cfg.stall_s * 1000)
-		stalled(t, quiet);
 	if (t->stall && r->cfg.kill_stalled_after_s &&
 	    quiet >= (uint64_t)(r->cfg.stall_s + r->cfg.kill_stalled_after_s) * 1000) {
 		agent_log_printf(t->log, "killed: stalled for %llus",
@@ -470,6 +472,26 @@ static void on_tick(uv_timer_t *h)
 	}
 }
 
+static void open_log(struct task *t)
+{
+	char err[512], queued[40];
+	time_t at = (time_t)(t->rec.created_at / 1000);
+	struct tm tm;
+
+	if (!t->rec.log_file)
+		return;
+	t->log = agent_log_open(t->rec.log_file, t->runner->cfg.log_max_bytes, err, sizeof err);
+	if (!t->log) {
+		log_warn("task %s runs without a log: %s", t->rec.id, err);
+		return;
+	}
+	gmtime_r(&at, &tm);
+	strftime(queued, sizeof queued, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	agent_log_printf(t->log, "task %s (%s) queued at %s%s%s", t->rec.id, t->rec.tool, queued,
+	                 t->rec.thread_id ? " for thread " : "",
+	                 t->rec.thread_id ? t->rec.thread_id : "");
+}
+
 static void start(struct task *t)
 {
 	struct runner *r = t->runner;
@@ -483,6 +505,7 @@ static void start(struct task *t)
 	char *error = NULL;
 	char message[128];
 
+	open_log(t);
 	list_remove(&r->queue, t);
 	t->next = r->running;
 	r->running = t;
@@ -512,7 +535,8 @@ static void start(struct task *t)
 	agent_log_printf(t->log, "%s in %s", message, t->options.cwd ? t->options.cwd : ".");
 	tell(t, NULL, message);
 
-	unsigned every = r->cfg.heartbeat_ms < 1000 ? r->cfg.heartbeat_ms : 1000;
+	/* A quarter second: a stall or a timeout is noticed within that of happening. */
+	unsigned every = r->cfg.heartbeat_ms < 250 ? r->cfg.heartbeat_ms : 250;
 	uv_timer_start(&t->tick, on_tick, every, every);
 }
 
@@ -542,7 +566,6 @@ struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task
                            char *err, size_t err_size)
 {
 	struct task *t = calloc(1, sizeof *t);
-	char log_err[512];
 
 	if (t && spec->id)
 		snprintf(t->rec.id, sizeof t->rec.id, "%s", spec->id);
@@ -581,12 +604,8 @@ struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task
 			t->rec.created_at = before.created_at;
 		task_record_clear(&before);
 	}
-	t->log =
-	    agent_log_open(r->log_dir, t->rec.id, r->cfg.log_max_bytes, log_err, sizeof log_err);
-	if (t->log)
-		t->rec.log_file = strdup(agent_log_path(t->log));
-	else
-		log_warn("task %s runs without a log: %s", t->rec.id, log_err);
+	/* Named now, for the caller; opened when the run starts, so a queue holds no files. */
+	t->rec.log_file = agent_log_name(r->log_dir, t->rec.id);
 	if (!t->prompt || !t->rec.tool || !t->rec.status || !t->commands || !t->files ||
 	    store_put_task(r->cfg.store, &t->rec) != 0) {
 		snprintf(err, err_size, "cannot record the task");
@@ -594,9 +613,6 @@ struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task
 		uv_close((uv_handle_t *)&t->tick, task_freed);
 		return NULL;
 	}
-	agent_log_printf(t->log, "task %s (%s) queued%s%s", t->rec.id, t->rec.tool,
-	                 t->rec.thread_id ? " for thread " : "",
-	                 t->rec.thread_id ? t->rec.thread_id : "");
 	if (obs)
 		task_observe(t, obs);
 
@@ -672,6 +688,7 @@ void task_kill(struct task *t, enum task_ending why, unsigned grace_ms)
 	if (!t->turn) {
 		/* Still queued: it ends without ever starting. */
 		struct codex_outcome out = {.status = CODEX_TURN_CANCELLED, .final_message = ""};
+		open_log(t); /* its log says what became of it */
 		agent_log_printf(t->log, "removed from the queue");
 		finish(t, &out);
 		return;

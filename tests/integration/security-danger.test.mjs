@@ -1,0 +1,74 @@
+// Dangerous modes are refused without --allow-danger, however they are asked for (sandbox,
+// config.sandbox_mode, a profile's sandbox_mode, an approval bypass, spawn_agent's sandbox),
+// and accepted with it. The fake Codex's `argv` word answers with the argv it got, so the test
+// also sees what would have reached Codex.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createContext, resultText, structured, PEER_MODE, TEST_TIMEOUT } from './lib/harness.mjs';
+import { fakeCodex } from './lib/fault.mjs';
+
+const SKIP = PEER_MODE && 'our flags';
+
+const DANGEROUS = [
+  ['codex', { sandbox: 'danger-full-access' }, /-s\ndanger-full-access\n/],
+  ['codex', { config: { sandbox_mode: 'danger-full-access' } }, /-c\nsandbox_mode="danger-full-access"\n/],
+  ['codex', { config: { profiles: { x: { sandbox_mode: 'danger-full-access' } } } }, /-c\nprofiles\.x\.sandbox_mode="danger-full-access"\n/],
+  ['codex', { config: { 'profiles.x.sandbox_mode': 'danger-full-access' } }, /-c\nprofiles\.x\.sandbox_mode="danger-full-access"\n/],
+  ['codex', { config: { profiles: { 'x.sandbox_mode': 'danger-full-access' } } }, /-c\nprofiles\.x\.sandbox_mode="danger-full-access"\n/],
+  ['codex', { config: { dangerously_bypass_approvals_and_sandbox: true } }, /-c\ndangerously_bypass_approvals_and_sandbox=true\n/],
+  ['codex', { config: { profiles: { y: { dangerously_bypass_approvals_and_sandbox: true } } } }, /dangerously_bypass_approvals_and_sandbox=true/],
+  ['codex', { sandbox: 'read-only', config: { sandbox_mode: 'danger-full-access' } }, /sandbox_mode="danger-full-access"/],
+  ['spawn_agent', { sandbox: 'danger-full-access' }, /-s\ndanger-full-access\n/],
+  ['spawn_agent_async', { sandbox: 'danger-full-access' }, null],
+];
+
+test('dangerous modes are refused without --allow-danger, before anything runs', { timeout: TEST_TIMEOUT, skip: SKIP }, async (t) => {
+  const ctx = await createContext(t);
+  const srv = await ctx.startServer({ codexBin: fakeCodex() });
+  for (const [tool, args] of DANGEROUS) {
+    const res = await srv.call(tool, { prompt: 'argv', cwd: ctx.workspace, ...args });
+    const text = resultText(res);
+    assert.equal(res.isError, true, srv.diag(`${tool} ${JSON.stringify(args)} was not refused: ${text}`));
+    assert.match(text, /--allow-danger/, `${tool} ${JSON.stringify(args)}: the refusal should name --allow-danger: ${text}`);
+  }
+  const tasks = structured(srv, await srv.call('list_agent_tasks', {}), 'list_agent_tasks');
+  assert.equal(tasks.total, 0, `a refused call made a task: ${JSON.stringify(tasks)}`);
+  // Safe modes still work.
+  for (const args of [{ sandbox: 'workspace-write' }, { sandbox: 'read-only' }, { config: { sandbox_mode: 'workspace-write' } }]) {
+    const res = await srv.call('codex', { prompt: 'argv', cwd: ctx.workspace, ...args });
+    assert.ok(!res.isError, srv.diag(resultText(res)));
+  }
+});
+
+test('with --allow-danger the same calls are accepted, and reach Codex as asked', { timeout: TEST_TIMEOUT, skip: SKIP }, async (t) => {
+  const ctx = await createContext(t);
+  const srv = await ctx.startServer({ codexBin: fakeCodex(), args: ['--allow-danger'] });
+  for (const [tool, args, argvRe] of DANGEROUS) {
+    const res = await srv.call(tool, { prompt: 'argv', cwd: ctx.workspace, ...args });
+    assert.ok(!res.isError, srv.diag(`${tool} ${JSON.stringify(args)} refused with --allow-danger: ${resultText(res)}`));
+    if (!argvRe) continue;
+    const argv = tool === 'codex' ? resultText(res) : res.structuredContent.output;
+    assert.match(argv, argvRe, `${tool} ${JSON.stringify(args)}: Codex got ${JSON.stringify(argv)}`);
+  }
+});
+
+// Expected to fail while codex-reply checks a stored thread's cwd against the current rules
+// but not its sandbox: a thread begun under --allow-danger goes on with full access after a
+// restart without it.
+test('codex-reply on a danger-full-access thread is refused once the server runs without --allow-danger', { timeout: TEST_TIMEOUT, skip: SKIP }, async (t) => {
+  const ctx = await createContext(t);
+  const srv1 = await ctx.startServer({ codexBin: fakeCodex(), args: ['--allow-danger'] });
+  const first = await srv1.call('codex', { prompt: 'argv', cwd: ctx.workspace, sandbox: 'danger-full-access' });
+  assert.ok(!first.isError, srv1.diag(resultText(first)));
+  const viaConfig = await srv1.call('codex', { prompt: 'argv', cwd: ctx.workspace, config: { sandbox_mode: 'danger-full-access' } });
+  assert.ok(!viaConfig.isError, srv1.diag(resultText(viaConfig)));
+  await srv1.close();
+
+  const srv2 = await ctx.startServer({ codexBin: fakeCodex() });
+  for (const [what, res] of [['sandbox', first], ['config.sandbox_mode', viaConfig]]) {
+    const reply = await srv2.call('codex-reply', { threadId: res.structuredContent.threadId, prompt: 'argv' });
+    assert.equal(reply.isError, true,
+      `a reply to a thread begun with ${what} danger-full-access ran without --allow-danger; Codex got:\n${resultText(reply)}`);
+    assert.match(resultText(reply), /--allow-danger/);
+  }
+});
