@@ -9,6 +9,7 @@
 #include "log.h"
 #include "mcp/stdio.h"
 #include "paths.h"
+#include "proc/procfs.h"
 #include "redact.h"
 #include "tools/mcp-tasks.h"
 #include "tools/tool.h"
@@ -129,9 +130,18 @@ int server_run(const struct options *opts)
 		log_error("%s", err);
 		return 1;
 	}
-	int recovered = store_recover(srv.store, store_now_ms());
+	srv.instance = proc_instance_id(getpid());
+	int recovered = store_recover(srv.store, store_now_ms(), proc_instance_alive);
+	if (recovered < 0) {
+		/* Left as they are, cut-off tasks would read "running" for ever. */
+		log_error("cannot mark the tasks a stopped server left: %s",
+		          store_error(srv.store));
+		store_close(srv.store);
+		free(srv.instance);
+		return 1;
+	}
 	if (recovered > 0)
-		log_info("%d task(s) were cut off when the last server stopped", recovered);
+		log_info("%d task(s) were cut off when their server stopped", recovered);
 	if (tools_init(opts->tools, err, sizeof err) != 0) {
 		log_error("--tools: %s", err);
 		store_close(srv.store);
@@ -196,6 +206,7 @@ int server_run(const struct options *opts)
 	    .idle_data = &srv,
 	    .backlog = client_backlog,
 	    .backlog_data = &srv,
+	    .owner = srv.instance,
 	};
 	srv.runner = runner_new(&runner_cfg);
 
@@ -250,6 +261,7 @@ early_out:
 	tools_free();
 	store_close(srv.store);
 	free(srv.cwd);
+	free(srv.instance);
 	redact_clear();
 	return status;
 }

@@ -26,6 +26,7 @@ struct server {
 	uv_signal_t sigterm, sigint;
 	uv_timer_t tick;   /* unanswered requests to the client time out */
 	char **allow_dirs; /* --allow-dir, resolved */
+	char *instance;    /* this server's name in task records: pid and start time */
 	char *log_dir;     /* where agent logs go, resolved once made */
 };
 

@@ -1,11 +1,14 @@
 #include "proc/child.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -295,20 +298,83 @@ void child_terminate(struct child *c, unsigned grace_ms)
 	uv_timer_start(&c->timer, grace_expired, grace_ms, 0);
 }
 
+static volatile sig_atomic_t got_term;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	got_term = 1;
+}
+
+/* Leaves the way the program left: the same status, or the same signal. */
+static int exit_like(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+		struct rlimit no_core = {0, 0};
+		sigset_t all;
+		setrlimit(RLIMIT_CORE, &no_core); /* the program's crash, not ours */
+		signal(sig, SIG_DFL);
+		sigfillset(&all);
+		sigprocmask(SIG_UNBLOCK, &all, NULL);
+		raise(sig);
+		return 128 + sig;
+	}
+	return 127;
+}
+
 int child_exec_main(int argc, char **argv)
 {
-	pid_t parent;
+	struct sigaction sa = {.sa_handler = on_term}; /* no SA_RESTART: waitpid must wake */
+	pid_t parent, pid;
+	int status, fd;
 
 	if (argc < 5)
 		return 127;
 	parent = (pid_t)strtol(argv[2], NULL, 10);
-	/* SIGKILL rather than SIGTERM: nothing is left to clean up after the server. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
-		return 127; /* the server died before the prctl took hold */
 	/* argv is: argv0 CHILD_EXEC_ARG ppid file args...; the program gets argv0 args... */
 	const char *file = argv[3];
 	argv[3] = argv[0];
-	execv(file, argv + 3);
-	fprintf(stderr, "codex-mcp: cannot execute %s: %s\n", file, strerror(errno));
-	return 127;
+
+	/*
+	 * This process leads the run's process group and stays as its keeper: when
+	 * the server dies, even by SIGKILL, the kernel sends it SIGTERM, and it
+	 * takes the whole group down, grandchildren included.
+	 */
+	sigaction(SIGTERM, &sa, NULL);
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent) {
+		kill(0, SIGKILL); /* the server died before the prctl took hold */
+		return 127;
+	}
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "codex-mcp: cannot start %s: %s\n", file, strerror(errno));
+		return 127;
+	}
+	if (pid == 0) {
+		signal(SIGTERM, SIG_DFL);
+		execv(file, argv + 3);
+		fprintf(stderr, "codex-mcp: cannot execute %s: %s\n", file, strerror(errno));
+		_exit(127);
+	}
+	/* The pipes belong to the program: the keeper holds none of them open. */
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+	for (;;) {
+		if (waitpid(pid, &status, 0) == pid)
+			return exit_like(status);
+		if (errno != EINTR)
+			return 127;
+		/* A SIGTERM to the group is the server stopping the run: the program has it too. */
+		if (got_term && getppid() != parent)
+			kill(0, SIGKILL);
+		got_term = 0;
+	}
 }

@@ -50,9 +50,11 @@ void child_resume(struct child *c);
 void child_terminate(struct child *c, unsigned grace_ms);
 
 /*
- * The trampoline every child passes through: main() hands over when argv[1]
- * is CHILD_EXEC_ARG. It asks the kernel to kill it when the server dies,
- * then executes the real program. libuv offers no hook between fork and exec.
+ * The keeper every child runs under: main() hands over when argv[1] is
+ * CHILD_EXEC_ARG (libuv offers no hook between fork and exec). It asks the
+ * kernel for SIGTERM when the server dies, starts the real program in its
+ * process group, waits for it and exits as it did; if the server dies
+ * first, it kills the whole group.
  */
 #define CHILD_EXEC_ARG "--exec-child"
 int child_exec_main(int argc, char **argv);

@@ -134,3 +134,27 @@ json_t *proc_tree_report(pid_t root)
 	free(all);
 	return report;
 }
+
+char *proc_instance_id(pid_t pid)
+{
+	struct stat_line st;
+	char *id;
+
+	if (read_stat(pid, &st) != 0 || asprintf(&id, "%d:%llu", (int)pid, st.start) < 0)
+		return NULL;
+	return id;
+}
+
+bool proc_instance_alive(const char *id)
+{
+	char *now;
+	bool alive;
+	int pid = atoi(id);
+
+	if (pid <= 0)
+		return false;
+	now = proc_instance_id(pid);
+	alive = now && strcmp(now, id) == 0;
+	free(now);
+	return alive;
+}

@@ -2,6 +2,7 @@
 #ifndef CODEX_MCP_PROCFS_H
 #define CODEX_MCP_PROCFS_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include <jansson.h>
@@ -14,5 +15,13 @@ const char *proc_state(pid_t pid);
  * is waiting on): {state, pid, busiest: {pid, name, state}?}.
  */
 json_t *proc_tree_report(pid_t pid);
+
+/*
+ * A name for a running process that a later process with the same pid cannot
+ * take: "<pid>:<start time>". malloc'd, or NULL.
+ */
+char *proc_instance_id(pid_t pid);
+/* Whether the process an instance id names still runs. */
+bool proc_instance_alive(const char *id);
 
 #endif

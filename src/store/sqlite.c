@@ -47,23 +47,28 @@ static const char schema[] =
     "  last_activity INTEGER,"
     "  pid INTEGER,"
     "  result TEXT,"
-    "  ttl_ms INTEGER"
+    "  ttl_ms INTEGER,"
+    "  owner TEXT"
     ");"
     "CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (status, created_at);"
     "CREATE INDEX IF NOT EXISTS tasks_by_creation ON tasks (created_at);"
-    "PRAGMA user_version = 3;";
+    "PRAGMA user_version = 4;";
 
-enum { SCHEMA_VERSION = 3 };
+enum { SCHEMA_VERSION = 4 };
 
-/* Databases made by older versions gain the columns added since. */
-static const char *const migrations[] = {
-    "ALTER TABLE tasks ADD COLUMN result TEXT",
-    "ALTER TABLE tasks ADD COLUMN ttl_ms INTEGER",
+/* Databases made by older versions gain the columns added since: {from version, change}. */
+static const struct {
+	int before;
+	const char *sql;
+} migrations[] = {
+    {3, "ALTER TABLE tasks ADD COLUMN result TEXT"},
+    {3, "ALTER TABLE tasks ADD COLUMN ttl_ms INTEGER"},
+    {4, "ALTER TABLE tasks ADD COLUMN owner TEXT"},
 };
 
 #define TASK_COLUMNS                                                                               \
 	"id, tool, status, thread_id, cwd, log_file, output, error, report, created_at, "          \
-	"started_at, completed_at, last_activity, pid, result, ttl_ms"
+	"started_at, completed_at, last_activity, pid, result, ttl_ms, owner"
 
 int64_t store_now_ms(void)
 {
@@ -92,13 +97,16 @@ static int migrate(sqlite3 *db)
 
 	if (v < 0)
 		return SQLITE_ERROR;
-	/* Version 2 had tasks without result and ttl_ms; 0 is a new database. */
-	if (v == 2)
-		for (size_t i = 0; i < sizeof migrations / sizeof migrations[0]; i++) {
-			int rc = sqlite3_exec(db, migrations[i], NULL, NULL, NULL);
-			if (rc != SQLITE_OK)
-				return rc;
-		}
+	/* 0 is a new database (the schema makes it whole); 1 had no tasks table at all. */
+	if (v < 2)
+		return SQLITE_OK;
+	for (size_t i = 0; i < sizeof migrations / sizeof migrations[0]; i++) {
+		if (v >= migrations[i].before)
+			continue;
+		int rc = sqlite3_exec(db, migrations[i].sql, NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
 	return SQLITE_OK;
 }
 
@@ -131,7 +139,7 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 	}
 	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_busy_timeout(s->db, 2000);
+		rc = sqlite3_busy_timeout(s->db, 250);
 	/* WAL with NORMAL sync survives a crash of this process; each write is one transaction. */
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(
@@ -163,7 +171,7 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 		rc = prepare(
 		    s, &s->put_task,
 		    "INSERT OR REPLACE INTO tasks (" TASK_COLUMNS ") VALUES "
-		    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+		    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
 	if (rc == SQLITE_OK)
 		rc = prepare(s, &s->get_task, "SELECT " TASK_COLUMNS " FROM tasks WHERE id = ?1");
 	if (rc != SQLITE_OK) {
@@ -317,6 +325,7 @@ int store_put_task(struct store *s, const struct task_record *t)
 	bind_time(q, 14, t->pid);
 	bind_text_or_null(q, 15, result);
 	bind_time(q, 16, t->ttl_ms);
+	bind_text_or_null(q, 17, t->owner);
 	rc = step_done(s, q);
 	free(report);
 	free(result);
@@ -355,6 +364,7 @@ static void read_task(sqlite3_stmt *q, struct task_record *t)
 	t->result = report ? json_loads(report, 0, NULL) : NULL;
 	free(report);
 	t->ttl_ms = sqlite3_column_int64(q, 15);
+	t->owner = column_dup(q, 16);
 }
 
 static void read_task_by_id(sqlite3_stmt *q, const char *id, void *out)
@@ -443,7 +453,7 @@ int store_page_tasks(struct store *s, const char *cursor, int limit,
 		}
 		read_task(q, &t);
 		last_created = t.created_at;
-		last_rowid = sqlite3_column_int64(q, 16);
+		last_rowid = sqlite3_column_int64(q, 17);
 		fn(data, &t);
 		task_record_clear(&t);
 		n++;
@@ -469,6 +479,32 @@ int store_expire_tasks(struct store *s, int64_t now)
 	return deleted;
 }
 
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+int task_record_copy(struct task_record *dst, const struct task_record *src)
+{
+	*dst = *src;
+	dst->tool = dup_or_null(src->tool);
+	dst->status = dup_or_null(src->status);
+	dst->thread_id = dup_or_null(src->thread_id);
+	dst->cwd = dup_or_null(src->cwd);
+	dst->log_file = dup_or_null(src->log_file);
+	dst->output = dup_or_null(src->output);
+	dst->error = dup_or_null(src->error);
+	dst->owner = dup_or_null(src->owner);
+	dst->report = src->report ? json_deep_copy(src->report) : NULL;
+	dst->result = src->result ? json_deep_copy(src->result) : NULL;
+	if ((src->tool && !dst->tool) || (src->status && !dst->status) ||
+	    (src->output && !dst->output) || (src->result && !dst->result)) {
+		task_record_clear(dst);
+		return -1;
+	}
+	return 0;
+}
+
 void task_record_clear(struct task_record *t)
 {
 	free(t->tool);
@@ -480,28 +516,58 @@ void task_record_clear(struct task_record *t)
 	free(t->error);
 	json_decref(t->report);
 	json_decref(t->result);
+	free(t->owner);
 	memset(t, 0, sizeof *t);
 }
 
-int store_recover(struct store *s, int64_t now)
+int store_recover(struct store *s, int64_t now, bool (*alive)(const char *owner))
 {
-	static const char *const sql[] = {
-	    "UPDATE threads SET status = 'failed', last_used_at = ?1 WHERE status = 'running'",
-	    "UPDATE tasks SET status = 'failed', error = 'server stopped', completed_at = ?1, "
-	    "pid = NULL WHERE status IN ('queued', 'running')",
-	};
-	int changed = 0;
+	sqlite3_stmt *q, *mark;
+	int changed = 0, rc;
 
-	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
-		sqlite3_stmt *q;
-		if (sqlite3_prepare_v2(s->db, sql[i], -1, &q, NULL) != SQLITE_OK)
-			return -1;
-		sqlite3_bind_int64(q, 1, now);
-		int rc = sqlite3_step(q);
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	char *threads = sqlite3_mprintf("UPDATE threads SET status = 'failed', last_used_at = %lld "
+	                                "WHERE status = 'running'",
+	                                (long long)now);
+	rc = threads ? sqlite3_exec(s->db, threads, NULL, NULL, NULL) : SQLITE_NOMEM;
+	sqlite3_free(threads);
+	changed += sqlite3_changes(s->db);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(s->db,
+		                        "SELECT id, owner FROM tasks "
+		                        "WHERE status IN ('queued', 'running')",
+		                        -1, &q, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_prepare_v2(
+		    s->db,
+		    "UPDATE tasks SET status = 'failed', error = 'server stopped', "
+		    "completed_at = ?2, pid = NULL WHERE id = ?1",
+		    -1, &mark, NULL);
+		/* A task another server on this state directory is running is not ours to end. */
+		while (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW) {
+			const char *owner = (const char *)sqlite3_column_text(q, 1);
+			if (owner && alive && alive(owner))
+				continue;
+			sqlite3_bind_text(mark, 1, (const char *)sqlite3_column_text(q, 0), -1,
+			                  SQLITE_TRANSIENT);
+			sqlite3_bind_int64(mark, 2, now);
+			if (sqlite3_step(mark) != SQLITE_DONE)
+				rc = SQLITE_ERROR;
+			sqlite3_reset(mark);
+			changed++;
+		}
+		sqlite3_finalize(mark);
 		sqlite3_finalize(q);
-		if (rc != SQLITE_DONE)
-			return -1;
-		changed += sqlite3_changes(s->db);
 	}
-	return changed;
+	if (rc != SQLITE_OK) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? changed : -1;
+}
+
+const char *store_error(struct store *s)
+{
+	return sqlite3_errmsg(s->db);
 }

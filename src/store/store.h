@@ -6,6 +6,7 @@
 #ifndef CODEX_MCP_STORE_H
 #define CODEX_MCP_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +50,7 @@ struct task_record {
 	json_t *report;     /* exit code, duration, usage, commands, files changed */
 	json_t *result;     /* the CallToolResult the run answered with, once ended */
 	int64_t ttl_ms;     /* an MCP task's lifetime from creation; 0 keeps it */
+	char *owner;        /* the server running it: "<pid>:<start time>" */
 	int64_t created_at; /* ms since the epoch; 0 when not yet */
 	int64_t started_at;
 	int64_t completed_at;
@@ -76,12 +78,17 @@ int store_page_tasks(struct store *s, const char *cursor, int limit,
 /* Deletes ended tasks whose ttl has passed. Returns how many. */
 int store_expire_tasks(struct store *s, int64_t now);
 void task_record_clear(struct task_record *t);
+/* A deep copy; returns 0, or -1 when out of memory (dst is then cleared). */
+int task_record_copy(struct task_record *dst, const struct task_record *src);
 
 /*
- * Runs the last server left queued or running can only have been cut off:
- * tasks and threads become failed, "server stopped". Returns the rows changed.
+ * Runs a server left queued or running, when that server is gone, can only
+ * have been cut off: they become failed, "server stopped". alive() says
+ * whether an owner still runs. Returns the rows changed, or -1.
  */
-int store_recover(struct store *s, int64_t now);
+int store_recover(struct store *s, int64_t now, bool (*alive)(const char *owner));
+/* What went wrong last, in SQLite's words. */
+const char *store_error(struct store *s);
 
 int64_t store_now_ms(void);
 

@@ -60,10 +60,19 @@ struct runner {
 	bool reschedule;
 	uv_timer_t drain; /* polls the client's backlog while runs are paused */
 	bool draining;
+	/* Records the store could not take (locked?), kept and tried again each second. */
+	struct unsaved *unsaved;
+	uv_timer_t retry;
+};
+
+struct unsaved {
+	struct task_record rec;
+	struct unsaved *next;
 };
 
 static void schedule(struct runner *r);
 static void open_log(struct task *t);
+static void retry_saves(uv_timer_t *h);
 
 enum {
 	REPORT_MAX_ITEMS = 100,
@@ -100,6 +109,8 @@ struct runner *runner_new(const struct runner_config *cfg)
 	uv_timer_init(cfg->loop, &r->drain);
 	r->drain.data = r;
 	uv_unref((uv_handle_t *)&r->drain);
+	uv_timer_init(cfg->loop, &r->retry);
+	r->retry.data = r;
 	if (r->cfg.max_running == 0)
 		r->cfg.max_running = 1;
 	return r;
@@ -109,14 +120,28 @@ static void runner_closed(uv_handle_t *h)
 {
 	struct runner *r = h->data;
 
+	if (!uv_is_closing((uv_handle_t *)&r->retry)) {
+		uv_close((uv_handle_t *)&r->retry, runner_closed);
+		return;
+	}
+	while (r->unsaved) {
+		struct unsaved *u = r->unsaved;
+		r->unsaved = u->next;
+		log_error("task %s could not be recorded: its last state is lost", u->rec.id);
+		task_record_clear(&u->rec);
+		free(u);
+	}
 	free(r->log_dir);
 	free(r);
 }
 
 void runner_free(struct runner *r)
 {
-	if (r)
-		uv_close((uv_handle_t *)&r->drain, runner_closed);
+	if (!r)
+		return;
+	/* One last try for what the store would not take. */
+	retry_saves(&r->retry);
+	uv_close((uv_handle_t *)&r->drain, runner_closed);
 }
 
 static void set_status(struct task *t, const char *status)
@@ -125,10 +150,62 @@ static void set_status(struct task *t, const char *status)
 	t->rec.status = strdup(status);
 }
 
+static void retry_saves(uv_timer_t *h)
+{
+	struct runner *r = h->data;
+
+	for (struct unsaved **p = &r->unsaved; *p;) {
+		struct unsaved *u = *p;
+		if (store_put_task(r->cfg.store, &u->rec) != 0) {
+			p = &u->next;
+			continue;
+		}
+		log_info("task %s recorded at last", u->rec.id);
+		*p = u->next;
+		task_record_clear(&u->rec);
+		free(u);
+	}
+	if (!r->unsaved)
+		uv_timer_stop(h);
+}
+
+/* Nothing is lost: a record the store refuses now is kept until it takes it. */
+static void keep_for_later(struct runner *r, const struct task_record *rec)
+{
+	struct unsaved *u;
+
+	for (u = r->unsaved; u && strcmp(u->rec.id, rec->id) != 0; u = u->next)
+		;
+	if (u) {
+		task_record_clear(&u->rec);
+	} else {
+		u = calloc(1, sizeof *u);
+		if (!u)
+			return;
+		u->next = r->unsaved;
+		r->unsaved = u;
+	}
+	if (task_record_copy(&u->rec, rec) != 0)
+		snprintf(u->rec.id, sizeof u->rec.id, "%s", rec->id);
+	if (!uv_is_active((uv_handle_t *)&r->retry))
+		uv_timer_start(&r->retry, retry_saves, 1000, 1000);
+}
+
 static void save(struct task *t)
 {
-	if (store_put_task(t->runner->cfg.store, &t->rec) != 0)
-		log_error("could not record task %s", t->rec.id);
+	if (store_put_task(t->runner->cfg.store, &t->rec) != 0) {
+		log_error("could not record task %s (%s); will try again", t->rec.id,
+		          store_error(t->runner->cfg.store));
+		keep_for_later(t->runner, &t->rec);
+	}
+}
+
+const struct task_record *runner_unsaved(struct runner *r, const char *id)
+{
+	for (struct unsaved *u = r->unsaved; u; u = u->next)
+		if (strcmp(u->rec.id, id) == 0)
+			return &u->rec;
+	return NULL;
 }
 
 static void tell(struct task *t, const struct codex_event *ev, const char *message)
@@ -593,6 +670,7 @@ struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task
 	t->commands = json_array();
 	t->files = json_array();
 	t->rec.tool = strdup(spec->tool);
+	t->rec.owner = r->cfg.owner ? strdup(r->cfg.owner) : NULL;
 	t->rec.status = strdup("queued");
 	t->rec.thread_id = spec->resume_thread ? strdup(spec->resume_thread) : NULL;
 	t->rec.cwd = t->options.cwd ? strdup(t->options.cwd) : NULL;

@@ -34,6 +34,7 @@ struct runner_config {
 	void (*idle)(void *data); /* the last task ended */
 	void *idle_data;
 	size_t (*backlog)(void *data); /* bytes not yet sent to the client; may be NULL */
+	const char *owner;             /* this server, in the records of its tasks */
 	void *backlog_data;
 };
 
@@ -91,6 +92,9 @@ void runner_free(struct runner *r);
  */
 struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task_observer *obs,
                            char *err, size_t err_size);
+
+/* The last state of an ended task the store has not taken yet, or NULL. */
+const struct task_record *runner_unsaved(struct runner *r, const char *id);
 
 /* A task still queued or running, or NULL. */
 struct task *runner_find(struct runner *r, const char *id);

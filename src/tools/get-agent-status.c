@@ -35,6 +35,9 @@ static void call_get_agent_status(struct server *srv, struct mcp_request *req, j
 	live = runner_find(srv->runner, id);
 	if (live) {
 		status = agent_status(task_record(live), live, (size_t)offset, (size_t)limit);
+	} else if (runner_unsaved(srv->runner, id)) {
+		status = agent_status(runner_unsaved(srv->runner, id), NULL, (size_t)offset,
+		                      (size_t)limit);
 	} else {
 		int found = store_get_task(srv->store, id, &rec);
 		if (found != 1) {

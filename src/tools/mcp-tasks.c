@@ -96,9 +96,12 @@ static struct open_call *find_open(struct mcp_tasks *p, const char *id)
 static int load(struct mcp_tasks *p, const char *id, struct task_record *out, struct task **live)
 {
 	struct task *t = runner_find(p->srv->runner, id);
+	const struct task_record *pending = runner_unsaved(p->srv->runner, id);
 	int found;
 
 	*live = t;
+	if (pending)
+		return task_record_copy(out, pending) == 0 ? 1 : -1;
 	found = store_get_task(p->srv->store, id, out);
 	if (found != 1)
 		return found;
@@ -245,6 +248,7 @@ static json_t *create(void *ctx, const char *tool, json_t *ttl, char *id, size_t
 	rec.tool = (char *)tool;
 	rec.status = "queued";
 	rec.created_at = store_now_ms();
+	rec.owner = p->srv->instance;
 	rec.ttl_ms = want > max ? max : want;
 	if (rec.ttl_ms == 0)
 		rec.ttl_ms = 1; /* 0 would mean "keep"; the client asked for the shortest */

@@ -197,7 +197,7 @@ static void test_recover(void **state)
 	open_store(f);
 	for (size_t i = 0; i < 6; i++)
 		assert_int_equal(store_put_thread(f->store, ids[i], options, statuses[i], 100), 0);
-	assert_int_equal(store_recover(f->store, 9000), 3);
+	assert_int_equal(store_recover(f->store, 9000, NULL), 3);
 	for (size_t i = 0; i < 6; i++) {
 		assert_int_equal(store_get_thread(f->store, ids[i], &r), 1);
 		if (i < 3) {
@@ -211,7 +211,7 @@ static void test_recover(void **state)
 		thread_record_clear(&r);
 	}
 	/* Nothing left to recover. */
-	assert_int_equal(store_recover(f->store, 9500), 0);
+	assert_int_equal(store_recover(f->store, 9500, NULL), 0);
 	json_decref(options);
 }
 
