@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum { SHRINK_ABOVE = 64 * 1024 };
+
 void line_reader_init(struct line_reader *lr, size_t max_line)
 {
 	memset(lr, 0, sizeof *lr);
@@ -47,12 +49,21 @@ static void start_discarding(struct line_reader *lr, const struct line_sink *sin
 {
 	lr->discarding = true;
 	lr->len = 0;
-	lr->scanned = 0;
 	/* Give back the memory the oversized line took. */
 	free(lr->buf);
 	lr->buf = NULL;
 	lr->cap = 0;
 	sink->overflow(sink->data, lr->max_line);
+}
+
+/* Gives back a buffer a long line grew: memory follows the lines, not the largest one ever. */
+static void shrink(struct line_reader *lr)
+{
+	if (lr->cap > SHRINK_ABOVE) {
+		free(lr->buf);
+		lr->buf = NULL;
+		lr->cap = 0;
+	}
 }
 
 int line_reader_feed(struct line_reader *lr, const char *bytes, size_t n,
@@ -68,10 +79,13 @@ int line_reader_feed(struct line_reader *lr, const char *bytes, size_t n,
 			bytes = nl + 1;
 			continue;
 		}
-
-		/* Take at most what can still complete a line under the cap. */
-		size_t room = lr->max_line + 2 - lr->len; /* + "\r\n" */
-		size_t take = n < room ? n : room;
+		/* One line at a time: the buffer holds a line, never a whole chunk of them. */
+		const char *nl = memchr(bytes, '\n', n);
+		size_t take = nl ? (size_t)(nl - bytes) + 1 : n;
+		if (lr->len + take > lr->max_line + 2) { /* + "\r\n" */
+			start_discarding(lr, sink);
+			continue;
+		}
 		if (reserve(lr, take) != 0) {
 			start_discarding(lr, sink);
 			return -1;
@@ -80,31 +94,17 @@ int line_reader_feed(struct line_reader *lr, const char *bytes, size_t n,
 		lr->len += take;
 		bytes += take;
 		n -= take;
-
-		size_t start = 0;
-		char *nl;
-		while ((nl = memchr(lr->buf + lr->scanned, '\n', lr->len - lr->scanned))) {
-			size_t end = (size_t)(nl - lr->buf);
-			size_t linelen = end - start;
-			if (linelen > 0 && lr->buf[end - 1] == '\r')
-				linelen--;
-			if (linelen > lr->max_line) {
-				sink->overflow(sink->data, lr->max_line);
-			} else {
-				deliver(lr->buf + start, end - start, sink);
-			}
-			start = end + 1;
-			lr->scanned = start;
-		}
-		if (start > 0) {
-			/* The rest is a partial line begun after the last newline: at most
-			 * one chunk, so moving it keeps the whole pass linear. */
-			memmove(lr->buf, lr->buf + start, lr->len - start);
-			lr->len -= start;
-		}
-		lr->scanned = lr->len;
-		if (lr->len > lr->max_line + 1)
-			start_discarding(lr, sink);
+		if (!nl)
+			return 0;
+		size_t end = lr->len - 1, linelen = end;
+		if (linelen > 0 && lr->buf[end - 1] == '\r')
+			linelen--;
+		lr->len = 0;
+		if (linelen > lr->max_line)
+			sink->overflow(sink->data, lr->max_line);
+		else
+			deliver(lr->buf, end, sink);
+		shrink(lr);
 	}
 	return 0;
 }
@@ -121,6 +121,5 @@ void line_reader_finish(struct line_reader *lr, const struct line_sink *sink)
 	else if (!lr->discarding && lr->len > 0)
 		deliver(lr->buf, lr->len, sink);
 	lr->len = 0;
-	lr->scanned = 0;
 	lr->discarding = false;
 }

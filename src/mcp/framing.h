@@ -21,7 +21,6 @@ struct line_reader {
 	char *buf;
 	size_t len;
 	size_t cap;
-	size_t scanned; /* bytes of buf already searched for '\n' */
 	size_t max_line;
 	bool discarding;
 };

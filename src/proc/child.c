@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -137,12 +138,24 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	}
 }
 
+static bool has_unread(uv_pipe_t *p)
+{
+	uv_os_fd_t fd;
+	int n = 0;
+
+	return !uv_is_closing((uv_handle_t *)p) && uv_fileno((uv_handle_t *)p, &fd) == 0 &&
+	       ioctl(fd, FIONREAD, &n) == 0 && n > 0;
+}
+
 static void stream_deadline_cb(uv_timer_t *t)
 {
 	struct child *c = t->data;
 
-	/* Not reading is our doing, not a stuck pipe: wait on. */
-	if (c->paused) {
+	/*
+	 * Not reading is our doing, not a stuck pipe, and so is output waiting
+	 * while a busy loop ran this timer first: wait on in both cases.
+	 */
+	if (c->paused || has_unread(&c->out) || has_unread(&c->err)) {
 		uv_timer_start(&c->timer, stream_deadline_cb, STREAM_GRACE_MS, 0);
 		return;
 	}

@@ -13,6 +13,9 @@
 #include "paths.h"
 #include "redact.h"
 
+/* Big enough to write a flood in pieces, small enough for hundreds of agents at once. */
+enum { LOG_BUFFER = 8 * 1024 };
+
 struct agent_log {
 	FILE *f;
 	size_t size;
@@ -53,8 +56,7 @@ struct agent_log *agent_log_open(const char *path, size_t max_bytes, char *err, 
 		return NULL;
 	}
 	log->max_bytes = max_bytes;
-	/* A flood of events is written in large pieces, not a line at a time. */
-	setvbuf(log->f, NULL, _IOFBF, 64 * 1024);
+	setvbuf(log->f, NULL, _IOFBF, LOG_BUFFER);
 	return log;
 }
 
@@ -72,7 +74,7 @@ static void rotate(struct agent_log *log)
 	rename(log->path, old);
 	log->f = fopen(log->path, "w");
 	if (log->f)
-		setvbuf(log->f, NULL, _IOFBF, 64 * 1024);
+		setvbuf(log->f, NULL, _IOFBF, LOG_BUFFER);
 	log->size = 0;
 }
 

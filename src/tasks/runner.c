@@ -75,7 +75,7 @@ static void open_log(struct task *t);
 static void retry_saves(uv_timer_t *h);
 
 enum {
-	REPORT_MAX_ITEMS = 100,
+	REPORT_MAX_ITEMS = 50,
 	/* Past this much unsent output to the client, runs stop being read until it drains. */
 	BACKLOG_HIGH = 4 << 20,
 	BACKLOG_LOW = 1 << 20,
