@@ -29,14 +29,15 @@ static void fuzz_check_no_danger(char *const *argv)
 		char *key = strndup(entry, key_len);
 		const char *last = strrchr(key, '.');
 		FUZZ_CHECK(!strstr(key, "dangerously"),
-		           "without --allow-danger, Codex got -c %.200s... (%zu bytes of key)", entry,
-		           key_len);
+		           "without --allow-danger, Codex got -c %.200s... (%zu bytes of key)",
+		           entry, key_len);
 		if (strcmp(last ? last + 1 : key, "sandbox_mode") == 0) {
 			json_t *v = toml_read(eq + 1);
-			FUZZ_CHECK(!json_is_string(v) ||
-			               strcmp(json_string_value(v), "danger-full-access") != 0,
-			           "without --allow-danger, Codex got -c %.200s... (%zu bytes of key)",
-			           entry, key_len);
+			FUZZ_CHECK(
+			    !json_is_string(v) ||
+			        strcmp(json_string_value(v), "danger-full-access") != 0,
+			    "without --allow-danger, Codex got -c %.200s... (%zu bytes of key)",
+			    entry, key_len);
 			json_decref(v);
 		}
 		free(key);

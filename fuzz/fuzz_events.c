@@ -68,8 +68,8 @@ static void check_describe(const struct codex_event *ev, const char *cwd, size_t
 	bool said = codex_event_describe(ev, cwd, big, big_size);
 	bool said_small = codex_event_describe(ev, cwd, buf, small);
 
-	FUZZ_CHECK(said == said_small, "codex_event_describe: %d with %zu bytes, %d with %zu",
-	           said, big_size, said_small, small);
+	FUZZ_CHECK(said == said_small, "codex_event_describe: %d with %zu bytes, %d with %zu", said,
+	           big_size, said_small, small);
 	if (said) {
 		size_t big_len = strnlen(big, big_size), len = strnlen(buf, small);
 		FUZZ_CHECK(big_len < big_size, "codex_event_describe: no NUL in %zu bytes",
@@ -104,7 +104,8 @@ static void check_event(const struct codex_event *ev)
 	           ev->item_type, ev->type);
 	FUZZ_CHECK(!ev->thread_id || ev->type == CODEX_EVENT_THREAD_STARTED,
 	           "thread id outside thread.started");
-	FUZZ_CHECK(!ev->command || ev->item_type == CODEX_ITEM_COMMAND, "command outside a command");
+	FUZZ_CHECK(!ev->command || ev->item_type == CODEX_ITEM_COMMAND,
+	           "command outside a command");
 	FUZZ_CHECK(!ev->changes || json_is_array(ev->changes), "changes that are not an array");
 	FUZZ_CHECK(!ev->has_exit_code || ev->item_type == CODEX_ITEM_COMMAND,
 	           "exit code outside a command");

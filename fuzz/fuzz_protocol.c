@@ -128,16 +128,16 @@ static void bytes_free(struct bytes *b)
 struct id_entry {
 	json_t *id;
 	unsigned requests, answers, cancels;
-	char method[32];       /* of every request with this id; "" when they differ */
+	char method[32]; /* of every request with this id; "" when they differ */
 };
 
 static struct {
 	uv_loop_t loop;
 	struct server srv;
 	struct line_reader lr;
-	struct bytes framed;    /* what the reader delivered: L<len><bytes> or O */
-	unsigned long lines;    /* lines (and overflows) delivered */
-	struct id_entry *ids;   /* every id a request used, with its count of answers */
+	struct bytes framed;  /* what the reader delivered: L<len><bytes> or O */
+	unsigned long lines;  /* lines (and overflows) delivered */
+	struct id_entry *ids; /* every id a request used, with its count of answers */
 	size_t n_ids, cap_ids;
 	unsigned long null_answers; /* errors with "id": null */
 	json_t *outgoing;           /* ids of the requests we sent the client */
@@ -232,8 +232,8 @@ static void check_tool_result(const json_t *result, const char *text)
 		           "content that is not text: %s", text);
 	}
 	FUZZ_CHECK(!is_error || json_is_boolean(is_error), "isError not a boolean: %s", text);
-	FUZZ_CHECK(!structured || json_is_object(structured),
-	           "structuredContent not an object: %s", text);
+	FUZZ_CHECK(!structured || json_is_object(structured), "structuredContent not an object: %s",
+	           text);
 }
 
 /* What MCP says each method answers with. */
@@ -458,7 +458,8 @@ static void on_send(void *ctx, const char *data, size_t len)
 		record_answer(id, result, data);
 	} else {
 		FUZZ_CHECK(!params, "an error with params: %s", data);
-		FUZZ_CHECK(id && (json_is_null(id) || is_id(id)), "an error without an id: %s", data);
+		FUZZ_CHECK(id && (json_is_null(id) || is_id(id)), "an error without an id: %s",
+		           data);
 		FUZZ_CHECK(json_is_object(err) && json_is_integer(json_object_get(err, "code")) &&
 		               json_is_string(json_object_get(err, "message")),
 		           "a malformed error: %s", data);
@@ -541,7 +542,8 @@ static int fake_start(void *impl, const struct codex_turn_request *req,
 	*error = NULL;
 	FUZZ_CHECK(req->options && req->prompt && hooks->done && hooks->event,
 	           "a turn without options, prompt or hooks");
-	FUZZ_CHECK(req->options->cwd && req->options->cwd[0] == '/', "a turn without an absolute cwd");
+	FUZZ_CHECK(req->options->cwd && req->options->cwd[0] == '/',
+	           "a turn without an absolute cwd");
 	FUZZ_CHECK(strnlen(req->prompt, req->prompt_len) == req->prompt_len,
 	           "prompt_len does not match the prompt");
 	/* What the exec backend would run; the prompt goes to stdin, never into argv. */
@@ -588,7 +590,8 @@ static int fake_start(void *impl, const struct codex_turn_request *req,
 		    "{\"type\":\"item.completed\",\"item\":{\"id\":\"item_2\",\"type\":"
 		    "\"agent_message\",\"text\":\"done\"}}\n"
 		    "{\"type\":\"turn.completed\",\"usage\":{\"input_tokens\":10,"
-		    "\"cached_input_tokens\":2,\"output_tokens\":5,\"reasoning_output_tokens\":1}}\n";
+		    "\"cached_input_tokens\":2,\"output_tokens\":5,\"reasoning_output_tokens\":1}}"
+		    "\n";
 		bytes_put(&t->script, plain, sizeof plain - 1);
 	}
 	t->hang = directive(req->prompt, req->prompt_len, "!hang") != NULL;
@@ -858,8 +861,8 @@ static void on_line(void *data, char *line, size_t len)
 	} else {
 		rpc_classify(msg, &m);
 		if (m.kind == RPC_REQUEST && strcmp(m.method, "tools/call") == 0) {
-			json_t *token = json_object_get(json_object_get(m.params, "_meta"),
-			                                "progressToken");
+			json_t *token =
+			    json_object_get(json_object_get(m.params, "_meta"), "progressToken");
 			if (json_is_string(token) || json_is_number(token)) {
 				json_t *id = canonical_id(m.id);
 				token_used(token, id, json_object_get(m.params, "task") != NULL);
@@ -1127,7 +1130,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	H.backlog = 0;
 	runner_stop_all(H.srv.runner);
 	for (int i = 0; runner_live(H.srv.runner) > 0; i++) {
-		FUZZ_CHECK(i < 1000, "%zu runs still live after stopping", runner_live(H.srv.runner));
+		FUZZ_CHECK(i < 1000, "%zu runs still live after stopping",
+		           runner_live(H.srv.runner));
 		pump();
 	}
 	pump();

@@ -22,15 +22,15 @@
 #include "fuzz_danger.h"
 #include "fuzz_toml_check.h"
 #include "fuzz_util.h"
+#include "mcp/session.h"
 #include "options.h"
 #include "server.h"
-#include "mcp/session.h"
 #include "tools/args.h"
 #include "tools/confine.h"
 #include "tools/fleet.h"
 
-static char base[PATH_MAX]; /* a directory made once, for relative paths */
-static char *allowed[2];     /* base/sub, resolved: an --allow-dir */
+static char base[PATH_MAX];         /* a directory made once, for relative paths */
+static char *allowed[2];            /* base/sub, resolved: an --allow-dir */
 static struct mcp_session *session; /* confine_check asks it for the client's roots */
 
 static json_t *no_tools(void *ctx)
@@ -57,8 +57,8 @@ static void no_send(void *ctx, const char *data, size_t len)
 
 static void remove_base(void)
 {
-	static const char *const names[] = {"sub/deeper", "sub", "file.txt", "link-to-sub",
-	                                    "loop",       "dangling"};
+	static const char *const names[] = {"sub/deeper",  "sub",  "file.txt",
+	                                    "link-to-sub", "loop", "dangling"};
 	char path[PATH_MAX + 32];
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -139,15 +139,11 @@ static bool plain_string(const json_t *v)
 
 static void check_one_name(const json_t *args, const char *name)
 {
-	static const char *const sandboxes[] = {"read-only", "workspace-write", "danger-full-access",
-	                                        NULL};
+	static const char *const sandboxes[] = {"read-only", "workspace-write",
+	                                        "danger-full-access", NULL};
 	static const json_int_t bounds[][3] = {
-	    {0, 0, 0},
-	    {1, 7 * 86400, 0},
-	    {0, INT64_MAX / 2, 0},
-	    {1, 4096, UINT_MAX},
-	    {INT64_MIN, INT64_MAX, -1},
-	    {-5, 5, 99},
+	    {0, 0, 0},           {1, 7 * 86400, 0},          {0, INT64_MAX / 2, 0},
+	    {1, 4096, UINT_MAX}, {INT64_MIN, INT64_MAX, -1}, {-5, 5, 99},
 	};
 	json_t *v = json_object_get(args, name);
 	struct arg_error e = {{0}};
@@ -161,10 +157,9 @@ static void check_one_name(const json_t *args, const char *name)
 		memset(&e, 0, sizeof e);
 		s = (const char *)1;
 		rc = arg_string(args, name, required, &s, &e);
-		bool ok = v ? plain_string(v) && (!required || json_string_length(v) > 0)
-		            : !required;
-		FUZZ_CHECK((rc == 0) == ok, "arg_string(%s, required %d) = %d", name, required,
-		           rc);
+		bool ok =
+		    v ? plain_string(v) && (!required || json_string_length(v) > 0) : !required;
+		FUZZ_CHECK((rc == 0) == ok, "arg_string(%s, required %d) = %d", name, required, rc);
 		if (rc == 0)
 			FUZZ_CHECK(s == (v ? json_string_value(v) : NULL), "arg_string: wrong out");
 		else
@@ -203,7 +198,8 @@ static void check_one_name(const json_t *args, const char *name)
 		                 json_integer_value(v) <= max);
 		FUZZ_CHECK((rc == 0) == ok, "arg_integer(%s) = %d", name, rc);
 		if (rc == 0)
-			FUZZ_CHECK(n == (v ? json_integer_value(v) : dflt), "arg_integer: wrong out");
+			FUZZ_CHECK(n == (v ? json_integer_value(v) : dflt),
+			           "arg_integer: wrong out");
 		else
 			check_message(&e, name);
 	}
@@ -248,8 +244,8 @@ static void check_args_only(const json_t *args)
 		int rc = args_only(args, lists[i], &e);
 		FUZZ_CHECK((rc == 0) == ok, "args_only = %d", rc);
 		if (rc != 0)
-			FUZZ_CHECK(e.message[0] && strnlen(e.message, sizeof e.message) <
-			                               sizeof e.message,
+			FUZZ_CHECK(e.message[0] &&
+			               strnlen(e.message, sizeof e.message) < sizeof e.message,
 			           "args_only: no message");
 	}
 	/* Its own keys are always known. */
@@ -292,8 +288,8 @@ static void check_dir(const char *path)
 static void check_agent_args(const json_t *args)
 {
 	static const char *const efforts[] = {"minimal", "low", "medium", "high", "xhigh", NULL};
-	static const char *const sandboxes[] = {"read-only", "workspace-write", "danger-full-access",
-	                                        NULL};
+	static const char *const sandboxes[] = {"read-only", "workspace-write",
+	                                        "danger-full-access", NULL};
 
 	for (int i = 0; i < 8; i++) {
 		struct options opts = {.allow_danger = i & 1, .n_allow_dirs = (i & 4) ? 1 : 0};
@@ -309,7 +305,8 @@ static void check_agent_args(const json_t *args)
 			codex_options_clear(&a.options);
 			continue;
 		}
-		FUZZ_CHECK(a.prompt && a.prompt == json_string_value(json_object_get(args, "prompt")) &&
+		FUZZ_CHECK(a.prompt &&
+		               a.prompt == json_string_value(json_object_get(args, "prompt")) &&
 		               *a.prompt,
 		           "agent_args_parse: prompt");
 		FUZZ_CHECK(a.options.cwd && a.options.cwd[0] == '/', "agent_args_parse: cwd");
@@ -322,9 +319,11 @@ static void check_agent_args(const json_t *args)
 		}
 		FUZZ_CHECK(a.options.sandbox && in_list(a.options.sandbox, sandboxes),
 		           "agent_args_parse: sandbox");
-		FUZZ_CHECK(opts.allow_danger || strcmp(a.options.sandbox, "danger-full-access") != 0,
+		FUZZ_CHECK(opts.allow_danger ||
+		               strcmp(a.options.sandbox, "danger-full-access") != 0,
 		           "agent_args_parse: danger without --allow-danger");
-		FUZZ_CHECK(!a.options.reasoning_effort || in_list(a.options.reasoning_effort, efforts),
+		FUZZ_CHECK(!a.options.reasoning_effort ||
+		               in_list(a.options.reasoning_effort, efforts),
 		           "agent_args_parse: effort");
 		FUZZ_CHECK(full || a.timeout_s == 0, "agent_args_parse: timeout without full");
 		FUZZ_CHECK(a.timeout_s <= 7 * 86400, "agent_args_parse: timeout %u", a.timeout_s);
@@ -384,7 +383,8 @@ static json_t *read_override(const char *entry, const char *key)
 
 	FUZZ_CHECK(eq && eq > entry, "-c \"%s\" is not key=value", entry);
 	if (key)
-		FUZZ_CHECK((size_t)(eq - entry) == strlen(key) && strncmp(entry, key, strlen(key)) == 0,
+		FUZZ_CHECK((size_t)(eq - entry) == strlen(key) &&
+		               strncmp(entry, key, strlen(key)) == 0,
 		           "-c \"%s\": expected key %s", entry, key);
 	for (const char *k = entry; k < eq; k++)
 		FUZZ_CHECK((unsigned char)*k > ' ' && *k != 0x7f, "-c \"%s\": bad key", entry);
@@ -397,8 +397,8 @@ static void expect_string_override(char **argv, size_t *i, const char *key, cons
 {
 	if (!value)
 		return;
-	FUZZ_CHECK(argv[*i] && strcmp(argv[*i], "-c") == 0 && argv[*i + 1],
-	           "expected -c %s at %zu", key, *i);
+	FUZZ_CHECK(argv[*i] && strcmp(argv[*i], "-c") == 0 && argv[*i + 1], "expected -c %s at %zu",
+	           key, *i);
 	json_t *v = read_override(argv[*i + 1], key);
 	FUZZ_CHECK(json_is_string(v) && json_string_length(v) == strlen(value) &&
 	               memcmp(json_string_value(v), value, strlen(value)) == 0,
@@ -492,7 +492,8 @@ static void check_argv(const json_t *args, const json_t *config)
 	}
 	/* Without dotted keys, the overrides say exactly what the config said. */
 	if (o.config && !dotted)
-		FUZZ_CHECK(json_equal(rebuilt, o.config), "the overrides do not add up to the config");
+		FUZZ_CHECK(json_equal(rebuilt, o.config),
+		           "the overrides do not add up to the config");
 	json_decref(rebuilt);
 	expect_string_override(argv, &i, "approval_policy", o.approval_policy);
 	expect_string_override(argv, &i, "model_reasoning_effort", o.reasoning_effort);
