@@ -338,10 +338,15 @@ static char *column_dup(sqlite3_stmt *q, int i)
 	return v ? strdup((const char *)v) : NULL;
 }
 
+static json_t *column_json(sqlite3_stmt *q, int i)
+{
+	const char *text = (const char *)sqlite3_column_text(q, i);
+	return text ? json_loads(text, 0, NULL) : NULL;
+}
+
 static void read_task(sqlite3_stmt *q, struct task_record *t)
 {
 	const unsigned char *id = sqlite3_column_text(q, 0);
-	char *report;
 
 	memset(t, 0, sizeof *t);
 	snprintf(t->id, sizeof t->id, "%s", id ? (const char *)id : "");
@@ -352,17 +357,13 @@ static void read_task(sqlite3_stmt *q, struct task_record *t)
 	t->log_file = column_dup(q, 5);
 	t->output = column_dup(q, 6);
 	t->error = column_dup(q, 7);
-	report = column_dup(q, 8);
-	t->report = report ? json_loads(report, 0, NULL) : NULL;
-	free(report);
+	t->report = column_json(q, 8);
 	t->created_at = sqlite3_column_int64(q, 9);
 	t->started_at = sqlite3_column_int64(q, 10);
 	t->completed_at = sqlite3_column_int64(q, 11);
 	t->last_activity = sqlite3_column_int64(q, 12);
 	t->pid = sqlite3_column_int64(q, 13);
-	report = column_dup(q, 14);
-	t->result = report ? json_loads(report, 0, NULL) : NULL;
-	free(report);
+	t->result = column_json(q, 14);
 	t->ttl_ms = sqlite3_column_int64(q, 15);
 	t->owner = column_dup(q, 16);
 }
