@@ -301,6 +301,12 @@ static json_t *build_report(struct task *t, const struct codex_outcome *out)
 		json_object_set_new(report, "signal", json_integer(out->term_signal));
 	else if (t->started_mono)
 		json_object_set_new(report, "exit_code", json_integer(out->exit_status));
+	/* Whatever backend produced the events, the report is masked as a whole. */
+	if (redact_active()) {
+		json_t *masked = redact_json(report);
+		json_decref(report);
+		report = masked;
+	}
 	return report;
 }
 
@@ -386,7 +392,7 @@ static void record_event(struct task *t, const struct codex_event *ev)
 			/* A run may run a million commands; the report keeps the first ones. */
 			if (json_array_size(t->commands) < REPORT_MAX_ITEMS) {
 				size_t len =
-				    text_utf8_prefix(ev->command, strlen(ev->command), 500);
+				    text_utf8_prefix(ev->command, strlen(ev->command), 240);
 				json_t *entry = json_pack("{s:s%}", "command", ev->command, len);
 				if (ev->has_exit_code)
 					json_object_set_new(entry, "exit_code",
@@ -504,6 +510,11 @@ static void stalled(struct task *t, uint64_t quiet_ms)
 	t->stall = json_pack("{s:b, s:I, s:o?, s:s?}", "stalled", 1, "quiet_seconds",
 	                     (json_int_t)(quiet_ms / 1000), "process", procs, "last_command",
 	                     t->last_command);
+	if (t->stall && redact_active()) {
+		json_t *masked = redact_json(t->stall);
+		json_decref(t->stall);
+		t->stall = masked;
+	}
 	const char *state = json_string_value(json_object_get(procs, "state"));
 
 	snprintf(message, sizeof message, "stalled: no output for %llus; codex is %s%s%.300s",
