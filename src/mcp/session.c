@@ -1,5 +1,6 @@
 #include "mcp/session.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -530,7 +531,9 @@ static char *path_of_uri(const char *uri)
 		return NULL;
 	for (; *p; p++) {
 		unsigned v;
-		if (*p == '%' && sscanf(p + 1, "%2x", &v) == 1 && v != 0) {
+		/* Two hex digits or it is not an escape: never step over the end of the string. */
+		if (*p == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2]) &&
+		    sscanf(p + 1, "%2x", &v) == 1 && v != 0) {
 			*o++ = (char)v;
 			p += 2;
 		} else {
