@@ -3,8 +3,9 @@
  * the argument checks of src/tools/args.c and agent_args_parse, each held to what its header
  * promises; then its string fields and "config" (and the whole object as a config) become
  * codex_options for codex_exec_argv, whose argv is walked against the options: the prompt
- * never reaches it, and every "-c" is followed by key=value where the value reads back, as
- * TOML, to the JSON it came from. toml_value is read back the same way.
+ * never reaches it, every option is one "--name=value" element, and every "--config="
+ * holds key=value where the value reads back, as TOML, to the JSON it came from.
+ * toml_value is read back the same way.
  */
 #include <limits.h>
 #include <stdbool.h>
@@ -381,15 +382,16 @@ static json_t *read_override(const char *entry, const char *key)
 	const char *eq = strchr(entry, '=');
 	json_t *v;
 
-	FUZZ_CHECK(eq && eq > entry, "-c \"%s\" is not key=value", entry);
+	FUZZ_CHECK(eq && eq > entry, "--config=\"%s\" is not key=value", entry);
 	if (key)
 		FUZZ_CHECK((size_t)(eq - entry) == strlen(key) &&
 		               strncmp(entry, key, strlen(key)) == 0,
-		           "-c \"%s\": expected key %s", entry, key);
+		           "--config=\"%s\": expected key %s", entry, key);
 	for (const char *k = entry; k < eq; k++)
-		FUZZ_CHECK((unsigned char)*k > ' ' && *k != 0x7f, "-c \"%s\": bad key", entry);
+		FUZZ_CHECK((unsigned char)*k > ' ' && *k != 0x7f, "--config=\"%s\": bad key",
+		           entry);
 	v = toml_read(eq + 1);
-	FUZZ_CHECK(v, "-c \"%s\": the value is not TOML", entry);
+	FUZZ_CHECK(v, "--config=\"%s\": the value is not TOML", entry);
 	return v;
 }
 
@@ -397,14 +399,14 @@ static void expect_string_override(char **argv, size_t *i, const char *key, cons
 {
 	if (!value)
 		return;
-	FUZZ_CHECK(argv[*i] && strcmp(argv[*i], "-c") == 0 && argv[*i + 1], "expected -c %s at %zu",
-	           key, *i);
-	json_t *v = read_override(argv[*i + 1], key);
+	FUZZ_CHECK(argv[*i] && strncmp(argv[*i], "--config=", 9) == 0,
+	           "expected --config=%s at %zu", key, *i);
+	json_t *v = read_override(argv[*i] + 9, key);
 	FUZZ_CHECK(json_is_string(v) && json_string_length(v) == strlen(value) &&
 	               memcmp(json_string_value(v), value, strlen(value)) == 0,
-	           "-c %s does not read back as its string", key);
+	           "--config=%s does not read back as its string", key);
 	json_decref(v);
-	*i += 2;
+	*i += 1;
 }
 
 static void check_argv(const json_t *args, const json_t *config)
@@ -466,29 +468,34 @@ static void check_argv(const json_t *args, const json_t *config)
 	for (; i < 4; i++)
 		FUZZ_CHECK(i < count && strcmp(argv[i], head[i]) == 0, "argv[%zu] is not %s", i,
 		           head[i]);
-	const char *flags[][2] = {
-	    {"--cd", o.cwd}, {"-s", o.sandbox}, {"-m", o.model}, {"-p", o.profile}};
+	/* Each option is one "--name=value" element, so no value can be read as a flag. */
+	const char *flags[][2] = {{"--cd=", o.cwd},
+	                          {"--sandbox=", o.sandbox},
+	                          {"--model=", o.model},
+	                          {"--profile=", o.profile}};
 	for (size_t f = 0; f < 4; f++) {
+		size_t len = strlen(flags[f][0]);
 		if (!flags[f][1])
 			continue;
-		FUZZ_CHECK(i + 1 < count && strcmp(argv[i], flags[f][0]) == 0 &&
-		               strcmp(argv[i + 1], flags[f][1]) == 0,
+		FUZZ_CHECK(i < count && strncmp(argv[i], flags[f][0], len) == 0 &&
+		               strcmp(argv[i] + len, flags[f][1]) == 0,
 		           "expected %s at %zu", flags[f][0], i);
-		i += 2;
+		i += 1;
 	}
 	json_t *rebuilt = json_object();
 	bool dotted = o.config && keys_have_dots(o.config);
 	for (int k = 0; k < n; k++) {
-		FUZZ_CHECK(i + 1 < count && strcmp(argv[i], "-c") == 0, "expected -c at %zu", i);
-		FUZZ_CHECK(strcmp(argv[i + 1], overrides[k]) == 0, "override %d differs", k);
-		json_t *v = read_override(argv[i + 1], NULL);
-		char *path = strndup(argv[i + 1], strcspn(argv[i + 1], "="));
+		FUZZ_CHECK(i < count && strncmp(argv[i], "--config=", 9) == 0,
+		           "expected --config= at %zu", i);
+		FUZZ_CHECK(strcmp(argv[i] + 9, overrides[k]) == 0, "override %d differs", k);
+		json_t *v = read_override(argv[i] + 9, NULL);
+		char *path = strndup(argv[i] + 9, strcspn(argv[i] + 9, "="));
 		if (dotted)
 			json_decref(v);
 		else
 			put_path(rebuilt, path, v);
 		free(path);
-		i += 2;
+		i += 1;
 	}
 	/* Without dotted keys, the overrides say exactly what the config said. */
 	if (o.config && !dotted)
@@ -499,10 +506,10 @@ static void check_argv(const json_t *args, const json_t *config)
 	expect_string_override(argv, &i, "model_reasoning_effort", o.reasoning_effort);
 	expect_string_override(argv, &i, "compact_prompt", o.compact_prompt);
 	if (thread) {
-		FUZZ_CHECK(i + 1 < count && strcmp(argv[i], "resume") == 0 &&
-		               strcmp(argv[i + 1], thread) == 0,
-		           "expected resume at %zu", i);
-		i += 2;
+		FUZZ_CHECK(i + 2 < count && strcmp(argv[i], "resume") == 0 &&
+		               strcmp(argv[i + 1], "--") == 0 && strcmp(argv[i + 2], thread) == 0,
+		           "expected resume -- %s at %zu", thread, i);
+		i += 3;
 	} else {
 		expect_string_override(argv, &i, "instructions", o.base_instructions);
 		expect_string_override(argv, &i, "developer_instructions",

@@ -39,31 +39,37 @@ static void add(struct list *l, const char *s)
 	add_owned(l, strdup(s));
 }
 
-static void add_flag(struct list *l, const char *flag, const char *value)
+/*
+ * "--name=value" as one element: a value that starts with "-" stays a value, where
+ * "-m VALUE" would make Codex read it as a flag of its own.
+ */
+static void add_flag(struct list *l, const char *name, const char *value)
 {
+	char *entry;
+
 	if (!value)
 		return;
-	add(l, flag);
-	add(l, value);
+	entry = malloc(strlen(name) + strlen(value) + 2);
+	if (entry)
+		sprintf(entry, "%s=%s", name, value);
+	add_owned(l, entry);
 }
 
-/* -c key="value", with the value quoted as a TOML string. */
+/* --config=key="value", with the value quoted as a TOML string. */
 static void add_string_override(struct list *l, const char *key, const char *value)
 {
 	const char *why;
 	json_t *s;
-	char *toml, *entry;
+	char *toml, *entry = NULL;
 
 	if (!value)
 		return;
 	s = json_string(value);
 	toml = s ? toml_value(s, &why) : NULL;
 	json_decref(s);
-	entry = toml ? malloc(strlen(key) + strlen(toml) + 2) : NULL;
-	if (entry)
-		sprintf(entry, "%s=%s", key, toml);
+	if (toml && (entry = malloc(strlen(key) + strlen(toml) + sizeof "--config==")))
+		sprintf(entry, "--config=%s=%s", key, toml);
 	free(toml);
-	add(l, "-c");
 	add_owned(l, entry);
 }
 
@@ -79,9 +85,9 @@ char **codex_exec_argv(const struct codex_turn_request *req, char *err, size_t e
 	add(&l, "--json");
 	add(&l, "--skip-git-repo-check");
 	add_flag(&l, "--cd", o->cwd);
-	add_flag(&l, "-s", o->sandbox);
-	add_flag(&l, "-m", o->model);
-	add_flag(&l, "-p", o->profile);
+	add_flag(&l, "--sandbox", o->sandbox);
+	add_flag(&l, "--model", o->model);
+	add_flag(&l, "--profile", o->profile);
 
 	/* The client's own overrides go first, so the named options win over them. */
 	n = toml_overrides(o->config, &overrides, err, err_size);
@@ -89,10 +95,8 @@ char **codex_exec_argv(const struct codex_turn_request *req, char *err, size_t e
 		codex_argv_free(l.items);
 		return NULL;
 	}
-	for (int i = 0; i < n; i++) {
-		add(&l, "-c");
-		add(&l, overrides[i]);
-	}
+	for (int i = 0; i < n; i++)
+		add_flag(&l, "--config", overrides[i]);
 	toml_overrides_free(overrides, n);
 
 	add_string_override(&l, "approval_policy", o->approval_policy);
@@ -101,6 +105,7 @@ char **codex_exec_argv(const struct codex_turn_request *req, char *err, size_t e
 	if (req->thread_id) {
 		/* The saved thread keeps its instructions; sending them again would repeat them. */
 		add(&l, "resume");
+		add(&l, "--"); /* whatever the id looks like, it is the id */
 		add(&l, req->thread_id);
 	} else {
 		add_string_override(&l, "instructions", o->base_instructions);

@@ -10,15 +10,15 @@ import { fakeCodex } from './lib/fault.mjs';
 const SKIP = PEER_MODE && 'our flags';
 
 const DANGEROUS = [
-  ['codex', { sandbox: 'danger-full-access' }, /-s\ndanger-full-access\n/],
-  ['codex', { config: { sandbox_mode: 'danger-full-access' } }, /-c\nsandbox_mode="danger-full-access"\n/],
-  ['codex', { config: { profiles: { x: { sandbox_mode: 'danger-full-access' } } } }, /-c\nprofiles\.x\.sandbox_mode="danger-full-access"\n/],
-  ['codex', { config: { 'profiles.x.sandbox_mode': 'danger-full-access' } }, /-c\nprofiles\.x\.sandbox_mode="danger-full-access"\n/],
-  ['codex', { config: { profiles: { 'x.sandbox_mode': 'danger-full-access' } } }, /-c\nprofiles\.x\.sandbox_mode="danger-full-access"\n/],
-  ['codex', { config: { dangerously_bypass_approvals_and_sandbox: true } }, /-c\ndangerously_bypass_approvals_and_sandbox=true\n/],
+  ['codex', { sandbox: 'danger-full-access' }, /\n--sandbox=danger-full-access\n/],
+  ['codex', { config: { sandbox_mode: 'danger-full-access' } }, /\n--config=sandbox_mode="danger-full-access"\n/],
+  ['codex', { config: { profiles: { x: { sandbox_mode: 'danger-full-access' } } } }, /\n--config=profiles\.x\.sandbox_mode="danger-full-access"\n/],
+  ['codex', { config: { 'profiles.x.sandbox_mode': 'danger-full-access' } }, /\n--config=profiles\.x\.sandbox_mode="danger-full-access"\n/],
+  ['codex', { config: { profiles: { 'x.sandbox_mode': 'danger-full-access' } } }, /\n--config=profiles\.x\.sandbox_mode="danger-full-access"\n/],
+  ['codex', { config: { dangerously_bypass_approvals_and_sandbox: true } }, /\n--config=dangerously_bypass_approvals_and_sandbox=true\n/],
   ['codex', { config: { profiles: { y: { dangerously_bypass_approvals_and_sandbox: true } } } }, /dangerously_bypass_approvals_and_sandbox=true/],
   ['codex', { sandbox: 'read-only', config: { sandbox_mode: 'danger-full-access' } }, /sandbox_mode="danger-full-access"/],
-  ['spawn_agent', { sandbox: 'danger-full-access' }, /-s\ndanger-full-access\n/],
+  ['spawn_agent', { sandbox: 'danger-full-access' }, /\n--sandbox=danger-full-access\n/],
   ['spawn_agent_async', { sandbox: 'danger-full-access' }, null],
 ];
 
@@ -52,9 +52,6 @@ test('with --allow-danger the same calls are accepted, and reach Codex as asked'
   }
 });
 
-// Expected to fail while codex-reply checks a stored thread's cwd against the current rules
-// but not its sandbox: a thread begun under --allow-danger goes on with full access after a
-// restart without it.
 test('codex-reply on a danger-full-access thread is refused once the server runs without --allow-danger', { timeout: TEST_TIMEOUT, skip: SKIP }, async (t) => {
   const ctx = await createContext(t);
   const srv1 = await ctx.startServer({ codexBin: fakeCodex(), args: ['--allow-danger'] });

@@ -75,21 +75,24 @@ static void test_new_thread_all_options(void **state)
 	char err[256] = "";
 	char **argv = codex_exec_argv(&req, err, sizeof err);
 	static const char *const want[] = {
-	    "codex",  "exec",
-	    "--json", "--skip-git-repo-check",
-	    "--cd",   "/w",
-	    "-s",     "workspace-write",
-	    "-m",     "gpt-5",
-	    "-p",     "work",
-	    "-c",     "n=1",
-	    "-c",     "features.web_search=true",
-	    "-c",     "features.mode=\"x\"",
-	    "-c",     "approval_policy=\"never\"",
-	    "-c",     "model_reasoning_effort=\"high\"",
-	    "-c",     "compact_prompt=\"summarize\"",
-	    "-c",     "instructions=\"be brief\"",
-	    "-c",     "developer_instructions=\"use C11\"",
-	    "-",      NULL,
+	    "codex",
+	    "exec",
+	    "--json",
+	    "--skip-git-repo-check",
+	    "--cd=/w",
+	    "--sandbox=workspace-write",
+	    "--model=gpt-5",
+	    "--profile=work",
+	    "--config=n=1",
+	    "--config=features.web_search=true",
+	    "--config=features.mode=\"x\"",
+	    "--config=approval_policy=\"never\"",
+	    "--config=model_reasoning_effort=\"high\"",
+	    "--config=compact_prompt=\"summarize\"",
+	    "--config=instructions=\"be brief\"",
+	    "--config=developer_instructions=\"use C11\"",
+	    "-",
+	    NULL,
 	};
 
 	assert_argv(argv, want);
@@ -108,20 +111,25 @@ static void test_resume(void **state)
 	char err[256] = "";
 	char **argv = codex_exec_argv(&req, err, sizeof err);
 	static const char *const want[] = {
-	    "codex",  "exec",
-	    "--json", "--skip-git-repo-check",
-	    "--cd",   "/w",
-	    "-s",     "workspace-write",
-	    "-m",     "gpt-5",
-	    "-p",     "work",
-	    "-c",     "n=1",
-	    "-c",     "features.web_search=true",
-	    "-c",     "features.mode=\"x\"",
-	    "-c",     "approval_policy=\"never\"",
-	    "-c",     "model_reasoning_effort=\"high\"",
-	    "-c",     "compact_prompt=\"summarize\"",
-	    "resume", "01a1fbb1-7cd2-79e3-a5bf-1ca5daccaf55",
-	    "-",      NULL,
+	    "codex",
+	    "exec",
+	    "--json",
+	    "--skip-git-repo-check",
+	    "--cd=/w",
+	    "--sandbox=workspace-write",
+	    "--model=gpt-5",
+	    "--profile=work",
+	    "--config=n=1",
+	    "--config=features.web_search=true",
+	    "--config=features.mode=\"x\"",
+	    "--config=approval_policy=\"never\"",
+	    "--config=model_reasoning_effort=\"high\"",
+	    "--config=compact_prompt=\"summarize\"",
+	    "resume",
+	    "--",
+	    "01a1fbb1-7cd2-79e3-a5bf-1ca5daccaf55",
+	    "-",
+	    NULL,
 	};
 
 	assert_argv(argv, want);
@@ -139,8 +147,8 @@ static void test_resume_minimal(void **state)
 	    .options = &o, .prompt = "again", .prompt_len = 5, .thread_id = "T"};
 	char err[256] = "";
 	char **argv = codex_exec_argv(&req, err, sizeof err);
-	static const char *const want[] = {"codex",  "exec", "--json", "--skip-git-repo-check",
-	                                   "resume", "T",    "-",      NULL};
+	static const char *const want[] = {
+	    "codex", "exec", "--json", "--skip-git-repo-check", "resume", "--", "T", "-", NULL};
 
 	assert_argv(argv, want);
 	codex_argv_free(argv);
@@ -153,10 +161,10 @@ static void test_some_options(void **state)
 	struct codex_turn_request req = {.options = &o, .prompt = "p", .prompt_len = 1};
 	char err[256] = "";
 	char **argv = codex_exec_argv(&req, err, sizeof err);
-	static const char *const want[] = {
-	    "codex", "exec", "--json", "--skip-git-repo-check",
-	    "-m",    "o3",   "-c",     "developer_instructions=\"d\"",
-	    "-",     NULL};
+	static const char *const want[] = {"codex",      "exec",
+	                                   "--json",     "--skip-git-repo-check",
+	                                   "--model=o3", "--config=developer_instructions=\"d\"",
+	                                   "-",          NULL};
 
 	assert_argv(argv, want);
 	codex_argv_free(argv);
@@ -212,10 +220,9 @@ static void test_string_values_are_toml(void **state)
 	    "exec",
 	    "--json",
 	    "--skip-git-repo-check",
-	    "-c",
-	    "notify=\"a'b\\\"c\\r\\n\\u0001\"",
-	    "-c",
-	    "developer_instructions=\"say \\\"hi\\\"\\nthen \\\\ leave\\t\xc3\xa9 \xe2\x9c\x93\"",
+	    "--config=notify=\"a'b\\\"c\\r\\n\\u0001\"",
+	    "--config=developer_instructions=\"say \\\"hi\\\"\\nthen \\\\ leave\\t\xc3\xa9 "
+	    "\xe2\x9c\x93\"",
 	    "-",
 	    NULL,
 	};
@@ -256,6 +263,35 @@ static void test_bad_config(void **state)
 	expect_bad_config(json_pack("{s:{s:i}}", "ok", "new\nline", 1), "config");
 }
 
+/* Values that look like flags stay values: each is joined to its option with "=". */
+static void test_flag_like_values(void **state)
+{
+	(void)state;
+	struct codex_options o = {.model = "--dangerously-bypass-approvals-and-sandbox",
+	                          .profile = "-c",
+	                          .config = json_pack("{s:i}", "-s", 1)};
+	struct codex_turn_request req = {
+	    .options = &o, .prompt = "p", .prompt_len = 1, .thread_id = "--help"};
+	char err[256] = "";
+	char **argv = codex_exec_argv(&req, err, sizeof err);
+	static const char *const want[] = {"codex",
+	                                   "exec",
+	                                   "--json",
+	                                   "--skip-git-repo-check",
+	                                   "--model=--dangerously-bypass-approvals-and-sandbox",
+	                                   "--profile=-c",
+	                                   "--config=-s=1",
+	                                   "resume",
+	                                   "--",
+	                                   "--help",
+	                                   "-",
+	                                   NULL};
+
+	assert_argv(argv, want);
+	codex_argv_free(argv);
+	json_decref(o.config);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,6 +302,7 @@ int main(void)
 	    cmocka_unit_test(test_some_options),
 	    cmocka_unit_test(test_prompt_never_in_argv),
 	    cmocka_unit_test(test_string_values_are_toml),
+	    cmocka_unit_test(test_flag_like_values),
 	    cmocka_unit_test(test_bad_config),
 	};
 	return cmocka_run_group_tests_name("codex/argv", tests, NULL, NULL);
