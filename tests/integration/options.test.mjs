@@ -50,7 +50,7 @@ test('approval-policy "untrusted" runs (as on-request) and completes', { timeout
   const codex = ctx.codexProcesses().find((p) => p.cmdline[1] === 'exec');
   release();
   assert.ok(codex, `no "codex exec" process while the turn runs: ${JSON.stringify(ctx.codexProcesses().map((p) => p.cmdline))}`);
-  assert.ok(codex.cmdline.includes('approval_policy="on-request"'), `Codex was not given on-request: ${codex.cmdline.join(' ')}`);
+  assert.ok(codex.cmdline.includes('--config=approval_policy="on-request"'), `Codex was not given on-request: ${codex.cmdline.join(' ')}`);
   assert.ok(!codex.cmdline.some((a) => a.includes('untrusted')), `Codex was given "untrusted": ${codex.cmdline.join(' ')}`);
   const res = await pending;
   ok(srv, res, 'approval-policy untrusted');
