@@ -2,7 +2,8 @@
  * What "without --allow-danger" promises (src/tools/confine.h), checked on the argv Codex
  * would get: no "--sandbox=danger-full-access", no --config override whose key has
  * "dangerously" in it, and no --config override of a sandbox_mode (at any depth) to
- * "danger-full-access". Codex reads "--config=key=value" as a dotted key path and a TOML
+ * "danger-full-access", and none of the keys that lead out of the sandbox another way
+ * (escapes, below). Codex reads "--config=key=value" as a dotted key path and a TOML
  * value. Options come as one "--name=value" element each (src/codex/argv.c); a bare "-s" or
  * "-c" would let a value be read as a flag, so none may appear.
  */

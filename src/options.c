@@ -17,6 +17,8 @@ static const char usage[] =
     "  --codex-events        also send every Codex event as a codex/event notification\n"
     "  --allow-danger        permit sandbox danger-full-access and approval bypasses\n"
     "  --allow-dir DIR       runs may only work inside DIR; repeatable\n"
+    "  --allow-config KEY    let clients set this config key (dotted, * for a part)\n"
+    "                        as well as the safe ones; repeatable\n"
     "  --log-level LEVEL     stderr log level: debug, info, warning, error (default: info)\n"
     "  --kill-grace-ms N     wait between SIGTERM and SIGKILL when stopping a run (2000)\n"
     "  --max-message-bytes N longest message accepted from the client (67108864)\n"
@@ -58,6 +60,7 @@ enum {
 	OPT_LOG_MAX,
 	OPT_TASK_TTL,
 	OPT_ALLOW_DIR,
+	OPT_ALLOW_CONFIG,
 	OPT_VERSION,
 	OPT_HELP,
 };
@@ -82,6 +85,7 @@ static const struct option long_options[] = {
     {"log-max-bytes", required_argument, NULL, OPT_LOG_MAX},
     {"task-ttl-max", required_argument, NULL, OPT_TASK_TTL},
     {"allow-dir", required_argument, NULL, OPT_ALLOW_DIR},
+    {"allow-config", required_argument, NULL, OPT_ALLOW_CONFIG},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -111,8 +115,10 @@ static int append(char ***list, size_t *n, const char *value)
 	if (!grown)
 		return -1;
 	*list = grown;
-	grown[(*n)++] = strdup(value);
-	grown[*n] = NULL;
+	grown[*n] = strdup(value);
+	if (!grown[*n])
+		return -1;
+	grown[++*n] = NULL;
 	return 0;
 }
 
@@ -254,6 +260,15 @@ enum options_result options_parse(int argc, char **argv, struct options *o)
 			if (append(&o->allow_dirs, &o->n_allow_dirs, optarg) != 0)
 				return OPTIONS_EXIT_USAGE;
 			break;
+		case OPT_ALLOW_CONFIG:
+			if (!*optarg || strchr(optarg, '=')) {
+				fprintf(stderr, "codex-mcp: --allow-config: \"%s\" is not a key\n",
+				        optarg);
+				return OPTIONS_EXIT_USAGE;
+			}
+			if (append(&o->allow_config, &o->n_allow_config, optarg) != 0)
+				return OPTIONS_EXIT_USAGE;
+			break;
 		case OPT_VERSION:
 			printf("codex-mcp %s\n", CODEX_MCP_VERSION);
 			return OPTIONS_EXIT_OK;
@@ -291,6 +306,9 @@ void options_free(struct options *o)
 	for (size_t i = 0; i < o->n_allow_dirs; i++)
 		free(o->allow_dirs[i]);
 	free(o->allow_dirs);
+	for (size_t i = 0; i < o->n_allow_config; i++)
+		free(o->allow_config[i]);
+	free(o->allow_config);
 	free(o->log_dir);
 	free(o->agent_cwd);
 	free(o->tools);

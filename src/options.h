@@ -31,6 +31,8 @@ struct options {
 	unsigned task_ttl_max_s; /* longest ttl an MCP task may keep */
 	char **allow_dirs;       /* --allow-dir: every cwd must be inside one */
 	size_t n_allow_dirs;
+	char **allow_config; /* --allow-config: more config keys clients may set */
+	size_t n_allow_config;
 };
 
 enum options_result {

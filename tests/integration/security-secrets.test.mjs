@@ -19,7 +19,10 @@ async function startSecretServer(ctx, opts = {}) {
   const srv = await ctx.startServer({
     ...opts,
     env: { OPENAI_API_KEY: SECRETS.OPENAI_API_KEY, CODEX_API_KEY: SECRETS.CODEX_API_KEY },
-    args: ['--env', `X_TOKEN=${SECRETS.X_TOKEN}`, '--log-level', 'debug', '--codex-events', ...(opts.args ?? [])],
+    // The operator lets clients hand Codex's commands the whole environment, so the secrets
+    // do reach the commands: what is tested is that nothing brings them back out.
+    args: ['--env', `X_TOKEN=${SECRETS.X_TOKEN}`, '--log-level', 'debug', '--codex-events',
+      '--allow-config', 'shell_environment_policy', ...(opts.args ?? [])],
   });
   await srv.client.setLoggingLevel('debug');
   return srv;
