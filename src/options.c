@@ -102,7 +102,10 @@ static char *default_state_dir(void)
 			return NULL;
 		return dir;
 	}
-	if (asprintf(&dir, "%s/.local/state/codex-mcp", home && *home ? home : "/tmp") < 0)
+	/* No fallback to a shared directory: another user could have made it first. */
+	if (!home || *home != '/')
+		return NULL;
+	if (asprintf(&dir, "%s/.local/state/codex-mcp", home) < 0)
 		return NULL;
 	return dir;
 }

@@ -73,7 +73,11 @@ static void on_idle(void *data)
 
 static void on_eof(void *data)
 {
-	stop(data, "stdin closed");
+	struct server *srv = data;
+
+	/* Calls held for the client's roots get their answers before the runs stop. */
+	mcp_session_input_closed(srv->session);
+	stop(srv, "stdin closed");
 }
 
 static void on_tick(uv_timer_t *h)

@@ -67,7 +67,8 @@ struct mcp_session {
 
 	bool client_has_roots;
 	bool roots_pending;
-	bool roots_known;
+	bool roots_known;  /* roots holds the client's last good list */
+	bool roots_failed; /* declared, but never listed: nothing may run */
 	char **roots;
 	size_t n_roots;
 	struct outgoing *outgoing;
@@ -75,13 +76,32 @@ struct mcp_session {
 	struct held *held, **held_tail;
 };
 
+/*
+ * Digits enough for a real id to read back as the same double: 15 keep 0.1 as "0.1",
+ * some need 16 or 17.
+ */
+static int precision_for(const json_t *msg)
+{
+	const json_t *id = json_object_get(msg, "id");
+	char buf[32];
+
+	if (!json_is_real(id))
+		return 15;
+	for (int p = 15; p < 17; p++) {
+		snprintf(buf, sizeof buf, "%.*g", p, json_real_value(id));
+		if (strtod(buf, NULL) == json_real_value(id))
+			return p;
+	}
+	return 17;
+}
+
 static void send_message(struct mcp_session *s, json_t *msg)
 {
 	char *text;
 
 	if (!msg)
 		return;
-	text = json_dumps(msg, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	text = json_dumps(msg, JSON_COMPACT | JSON_REAL_PRECISION(precision_for(msg)));
 	json_decref(msg);
 	if (!text)
 		return;
@@ -559,12 +579,16 @@ static void roots_answered(struct mcp_session *s, json_t *result, json_t *error)
 	json_t *root;
 
 	s->roots_pending = false;
-	free_roots(s);
-	s->roots_known = false;
 	if (!json_is_array(roots)) {
-		log_warn("the client did not list its roots (%s); only --allow-dir confines runs",
-		         error ? "it answered with an error" : "no answer");
+		/* Its last good list still holds; without one, no run can be placed. */
+		s->roots_failed = !s->roots_known;
+		log_warn("the client did not list its roots (%s); %s",
+		         error ? "it answered with an error" : "no answer",
+		         s->roots_known ? "its last list still confines runs"
+		                        : "runs are refused until it does");
 	} else {
+		free_roots(s);
+		s->roots_failed = false;
 		s->roots = calloc(json_array_size(roots) + 1, sizeof *s->roots);
 		json_array_foreach(roots, i, root)
 		{
@@ -620,11 +644,25 @@ void mcp_session_tick(struct mcp_session *s)
 	}
 }
 
-bool mcp_session_roots(const struct mcp_session *s, char *const **paths, size_t *n)
+enum mcp_roots mcp_session_roots(const struct mcp_session *s, char *const **paths, size_t *n)
 {
 	*paths = s->roots;
 	*n = s->n_roots;
-	return s->roots_known;
+	if (s->roots_failed)
+		return MCP_ROOTS_UNKNOWN;
+	return s->roots_known ? MCP_ROOTS_LISTED : MCP_ROOTS_NONE;
+}
+
+void mcp_session_input_closed(struct mcp_session *s)
+{
+	/* Nobody will answer now: each request to the client ends as unanswered, which also
+	 * lets the calls held for roots/list have their answers. */
+	while (s->outgoing) {
+		struct outgoing *o = s->outgoing;
+		s->outgoing = o->next;
+		o->done(s, NULL, NULL);
+		free(o);
+	}
 }
 
 static void handle_notification(struct mcp_session *s, const struct rpc_message *m)
@@ -740,10 +778,15 @@ void mcp_session_log(struct mcp_session *s, enum log_level level, const char *me
 {
 	if (!s->logging_enabled || level < s->log_level || s->sending_log)
 		return;
+	char *text = text_sanitize(message, strlen(message));
+	json_t *params = text ? json_pack("{s:s, s:s, s:s}", "level", log_level_name(level),
+	                                  "logger", "codex-mcp", "data", text)
+	                      : NULL;
+	free(text);
+	if (!params)
+		return;
 	s->sending_log = true;
-	mcp_session_notify(s, "notifications/message",
-	                   json_pack("{s:s, s:s, s:s}", "level", log_level_name(level), "logger",
-	                             "codex-mcp", "data", message));
+	mcp_session_notify(s, "notifications/message", params);
 	s->sending_log = false;
 }
 
@@ -793,10 +836,16 @@ void mcp_request_progress(struct mcp_request *r, const char *message)
 	/* A task's progress goes on until it ends, whatever became of the call. */
 	if (!r->progress_token || (r->cancelled && !r->task_id))
 		return;
+	/* Codex's text may be cut inside a character; a notification must still be JSON. */
+	char *text = text_sanitize(message, strlen(message));
+	json_t *params = text ? json_pack("{s:O, s:f, s:s}", "progressToken", r->progress_token,
+	                                  "progress", r->progress + 1, "message", text)
+	                      : NULL;
+	free(text);
+	if (!params)
+		return;
 	r->progress += 1;
-	mcp_session_notify(r->session, "notifications/progress",
-	                   json_pack("{s:O, s:f, s:s}", "progressToken", r->progress_token,
-	                             "progress", r->progress, "message", message));
+	mcp_session_notify(r->session, "notifications/progress", params);
 }
 
 void mcp_request_on_cancel(struct mcp_request *r, void (*fn)(void *data), void *data)

@@ -87,12 +87,20 @@ size_t mcp_session_requests_in_flight(const struct mcp_session *s);
 /* Bytes the transport still holds for the client. */
 size_t mcp_session_backlog(const struct mcp_session *s);
 
+enum mcp_roots {
+	MCP_ROOTS_NONE,    /* the client has no roots (none declared, or no file:// root) */
+	MCP_ROOTS_LISTED,  /* paths holds them */
+	MCP_ROOTS_UNKNOWN, /* declared, but roots/list failed or went unanswered */
+};
+
 /*
- * The client's roots, as local paths, when it declared the roots capability
- * and answered roots/list. Returns false when there are none to go by.
- * While the answer is awaited, tools/call requests wait with it.
+ * The client's roots, as local paths. After a failed roots/list the last good list
+ * still holds. While an answer is awaited, tools/call requests wait with it.
  */
-bool mcp_session_roots(const struct mcp_session *s, char *const **paths, size_t *n);
+enum mcp_roots mcp_session_roots(const struct mcp_session *s, char *const **paths, size_t *n);
+
+/* The client's input has ended: requests to it end unanswered, and held calls go on. */
+void mcp_session_input_closed(struct mcp_session *s);
 
 /* Call about once a second: requests the client has not answered in time fail. */
 void mcp_session_tick(struct mcp_session *s);

@@ -46,7 +46,19 @@ int confine_check(struct server *srv, const char *name, const char *dir, struct 
 		    name, dir, places);
 		return -1;
 	}
-	if (mcp_session_roots(srv->session, &roots, &n_roots) && !inside_any(dir, roots, n_roots)) {
+	switch (mcp_session_roots(srv->session, &roots, &n_roots)) {
+	case MCP_ROOTS_NONE:
+		return 0;
+	case MCP_ROOTS_UNKNOWN:
+		snprintf(e->message, sizeof e->message,
+		         "%s: the client declares roots but did not list them (roots/list failed "
+		         "or went unanswered), so no directory is known to be inside them",
+		         name);
+		return -1;
+	case MCP_ROOTS_LISTED:
+		break;
+	}
+	if (!inside_any(dir, roots, n_roots)) {
 		list(places, sizeof places, roots, n_roots);
 		snprintf(e->message, sizeof e->message,
 		         "%s: %.150s is outside the client's roots (%.250s)", name, dir, places);

@@ -176,3 +176,26 @@ test('the database cannot be written: a directory in its place, a state dir that
   assertCleanFailure(await startExpectingExit(t, ctx, ['--state-dir', ro]), 'a read-only state dir',
     /codex-mcp\.db.*(unable to open|readonly|read-only)/);
 });
+
+test('no HOME, no XDG_STATE_HOME and no --state-dir: a clear message, never a shared directory', { timeout: TIMEOUT, skip: SKIP }, async (t) => {
+  const ctx = await createContext(t);
+  const spec = ctx.serverCommand();
+  const i = spec.args.indexOf('--state-dir');
+  const args = [...spec.args.slice(0, i), ...spec.args.slice(i + 2)];
+  const env = { ...spec.env };
+  delete env.HOME;
+  delete env.XDG_STATE_HOME;
+  const child = spawn(spec.command, args, { env, cwd: ctx.root, stdio: ['pipe', 'pipe', 'pipe'] });
+  ctx.serverPids.add(child.pid);
+  let stderr = '';
+  let stdout = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  child.stdout.on('data', (d) => { stdout += d; });
+  child.stdin.on('error', () => {});
+  t.after(() => child.kill('SIGKILL'));
+  const t0 = Date.now();
+  const exit = await new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, ms: Date.now() - t0 })));
+  assertCleanFailure({ exit, stderr, stdout }, 'no state directory', /no state directory: set --state-dir or HOME/);
+  assert.ok(!fs.existsSync('/tmp/.local/state/codex-mcp/codex-mcp.db') || fs.statSync('/tmp/.local/state/codex-mcp/codex-mcp.db').mtimeMs < t0,
+    'the server fell back to /tmp');
+});

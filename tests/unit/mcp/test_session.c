@@ -688,6 +688,52 @@ static void test_log_nothing_before_set_level(void **state)
 	assert_int_equal(sent_count(f), 0);
 }
 
+/* A real id comes back as the same double, in as few digits as that takes. */
+static void test_real_ids_read_back(void **state)
+{
+	struct fake *f = *state;
+	static const char *const ids[] = {"0.12345678901234567", "0.1", "1e300", "-2.5e-310",
+	                                  "3.141592653589793"};
+
+	initialize(f);
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		char text[128];
+		snprintf(text, sizeof text, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"method\":\"ping\"}",
+		         ids[i]);
+		clear_sent(f);
+		receive(f, text);
+		json_t *id = json_object_get(only_sent(f), "id");
+		assert_true(json_is_real(id));
+		assert_true(json_real_value(id) == strtod(ids[i], NULL));
+	}
+}
+
+/* Text cut inside a character, or never UTF-8, still makes a notification with its params. */
+static void test_notifications_of_broken_text(void **state)
+{
+	struct fake *f = *state;
+
+	initialize(f);
+	receive(f, "{\"jsonrpc\":\"2.0\",\"id\":40,\"method\":\"logging/setLevel\","
+	           "\"params\":{\"level\":\"debug\"}}");
+	clear_sent(f);
+	mcp_session_log(f->session, LOG_WARNING, "bad \xc3 byte");
+	json_t *params = json_object_get(only_sent(f), "params");
+	assert_string_equal(json_string_value(json_object_get(params, "level")), "warning");
+	assert_non_null(strstr(json_string_value(json_object_get(params, "data")), "byte"));
+	clear_sent(f);
+
+	receive(f, "{\"jsonrpc\":\"2.0\",\"id\":30,\"method\":\"tools/call\","
+	           "\"params\":{\"name\":\"hold\",\"_meta\":{\"progressToken\":\"tok\"}}}");
+	mcp_request_progress(f->held[0], "cut \xe2\x9c");
+	params = json_object_get(only_sent(f), "params");
+	assert_string_equal(json_string_value(json_object_get(params, "progressToken")), "tok");
+	assert_non_null(strstr(json_string_value(json_object_get(params, "message")), "cut"));
+	clear_sent(f);
+	mcp_request_reply(f->held[0], json_object());
+	assert_result(only_sent(f), "30");
+}
+
 static void test_set_level_and_filter(void **state)
 {
 	struct fake *f = *state;
@@ -803,6 +849,8 @@ int main(void)
 	    T(test_progress_without_token),
 	    T(test_log_nothing_before_set_level),
 	    T(test_set_level_and_filter),
+	    T(test_real_ids_read_back),
+	    T(test_notifications_of_broken_text),
 	    T(test_set_level_invalid),
 	    T(test_notify),
 	};
