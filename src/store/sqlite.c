@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@ struct store {
 	sqlite3_stmt *get_thread;
 	sqlite3_stmt *put_task;
 	sqlite3_stmt *get_task;
+	char error[256]; /* SQLite's word on the last failure kept by failed() */
 };
 
 static const char schema[] =
@@ -51,19 +53,26 @@ static const char schema[] =
     "  owner TEXT"
     ");"
     "CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (status, created_at);"
-    "CREATE INDEX IF NOT EXISTS tasks_by_creation ON tasks (created_at);"
-    "PRAGMA user_version = 4;";
+    "CREATE INDEX IF NOT EXISTS tasks_by_creation ON tasks (created_at);";
 
 enum { SCHEMA_VERSION = 4 };
 
-/* Databases made by older versions gain the columns added since: {from version, change}. */
+/*
+ * Start-up may wait for another server's migration to commit; once serving,
+ * a write must not hold up the event loop for long.
+ */
+enum { OPEN_BUSY_MS = 5000, BUSY_MS = 250 };
+
+/*
+ * Columns added since version 2, in order. A column is added only where it is
+ * missing, so a database whose version an older server wrote back still opens.
+ */
 static const struct {
-	int before;
-	const char *sql;
-} migrations[] = {
-    {3, "ALTER TABLE tasks ADD COLUMN result TEXT"},
-    {3, "ALTER TABLE tasks ADD COLUMN ttl_ms INTEGER"},
-    {4, "ALTER TABLE tasks ADD COLUMN owner TEXT"},
+	const char *table, *column, *type;
+} added_columns[] = {
+    {"tasks", "result", "TEXT"}, /* version 3 */
+    {"tasks", "ttl_ms", "INTEGER"},
+    {"tasks", "owner", "TEXT"}, /* version 4 */
 };
 
 #define TASK_COLUMNS                                                                               \
@@ -78,36 +87,93 @@ int64_t store_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int user_version(sqlite3 *db)
+/* Keeps SQLite's word on a failure, which a ROLLBACK after it would replace. */
+static int failed(struct store *s, int rc)
 {
-	sqlite3_stmt *q;
-	int v = -1;
-
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(q) == SQLITE_ROW)
-		v = sqlite3_column_int(q, 0);
-	sqlite3_finalize(q);
-	return v;
+	snprintf(s->error, sizeof s->error, "%s", sqlite3_errmsg(s->db));
+	return rc;
 }
 
-static int migrate(sqlite3 *db)
+/* Reads the schema version into *v; returns an SQLite code. */
+static int user_version(sqlite3 *db, int *v)
 {
-	int v = user_version(db);
+	sqlite3_stmt *q;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL);
 
-	if (v < 0)
-		return SQLITE_ERROR;
-	/* 0 is a new database (the schema makes it whole); 1 had no tasks table at all. */
-	if (v < 2)
-		return SQLITE_OK;
-	for (size_t i = 0; i < sizeof migrations / sizeof migrations[0]; i++) {
-		if (v >= migrations[i].before)
-			continue;
-		int rc = sqlite3_exec(db, migrations[i].sql, NULL, NULL, NULL);
-		if (rc != SQLITE_OK)
-			return rc;
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*v = sqlite3_column_int(q, 0);
+		rc = SQLITE_OK;
 	}
-	return SQLITE_OK;
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/* Adds the column unless the table has it already or does not exist yet. */
+static int add_column(sqlite3 *db, const char *table, const char *column, const char *type)
+{
+	sqlite3_stmt *q;
+	char *sql;
+	int rc = sqlite3_prepare_v2(
+	    db, "SELECT COUNT(*), COALESCE(SUM(name = ?2), 0) FROM pragma_table_info(?1)", -1, &q,
+	    NULL);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_text(q, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, column, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		bool exists = sqlite3_column_int(q, 0) > 0, has = sqlite3_column_int(q, 1) > 0;
+		rc = SQLITE_OK;
+		if (exists && !has) {
+			sql = sqlite3_mprintf("ALTER TABLE \"%w\" ADD COLUMN \"%w\" %s", table,
+			                      column, type);
+			rc = sql ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+			sqlite3_free(sql);
+		}
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/*
+ * Brings an older database to this version in one transaction: servers
+ * started at once migrate it once between them, and a crash part way leaves
+ * it as it was.
+ */
+static int upgrade(struct store *s)
+{
+	int rc, v = 0;
+	char *set_version;
+
+	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return failed(s, rc);
+	/* Another server may have migrated it while this one waited for the lock. */
+	rc = user_version(s->db, &v);
+	if (rc == SQLITE_OK && v < SCHEMA_VERSION) {
+		for (size_t i = 0;
+		     rc == SQLITE_OK && i < sizeof added_columns / sizeof added_columns[0]; i++)
+			rc = add_column(s->db, added_columns[i].table, added_columns[i].column,
+			                added_columns[i].type);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(s->db, schema, NULL, NULL, NULL);
+		set_version = sqlite3_mprintf("PRAGMA user_version = %d", SCHEMA_VERSION);
+		if (rc == SQLITE_OK)
+			rc = set_version ? sqlite3_exec(s->db, set_version, NULL, NULL, NULL)
+			                 : SQLITE_NOMEM;
+		sqlite3_free(set_version);
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		failed(s, rc);
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	return rc;
 }
 
 static int prepare(struct store *s, sqlite3_stmt **stmt, const char *sql)
@@ -120,7 +186,7 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 	struct store *s = calloc(1, sizeof *s);
 	char dir[PATH_MAX];
 	char *slash;
-	int rc;
+	int rc, version = 0;
 
 	if (!s) {
 		snprintf(err, err_size, "out of memory");
@@ -139,7 +205,7 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 	}
 	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_busy_timeout(s->db, 250);
+		rc = sqlite3_busy_timeout(s->db, OPEN_BUSY_MS);
 	/* WAL with NORMAL sync survives a crash of this process; each write is one transaction. */
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(
@@ -148,12 +214,16 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 		    /* A small page cache: memory stays flat however long the history. */
 		    "PRAGMA cache_size=-512;",
 		    NULL, NULL, NULL);
-	/* A database already at this version needs no write at all: start-up stays quick. */
-	if (rc == SQLITE_OK && user_version(s->db) != SCHEMA_VERSION) {
-		rc = migrate(s->db);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_exec(s->db, schema, NULL, NULL, NULL);
-	}
+	/*
+	 * A database already at this version needs no write at all: start-up stays
+	 * quick. One a newer server wrote is left as it is.
+	 */
+	if (rc == SQLITE_OK)
+		rc = user_version(s->db, &version);
+	if (rc == SQLITE_OK && version < SCHEMA_VERSION)
+		rc = upgrade(s);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_busy_timeout(s->db, BUSY_MS);
 	if (rc == SQLITE_OK)
 		rc = prepare(s, &s->put_thread,
 		             "INSERT INTO threads (id, cwd, options, status, created_at, "
@@ -176,7 +246,9 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 		rc = prepare(s, &s->get_task, "SELECT " TASK_COLUMNS " FROM tasks WHERE id = ?1");
 	if (rc != SQLITE_OK) {
 		snprintf(err, err_size, "cannot open the database %s: %s", path,
-		         s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		         s->error[0] ? s->error
+		         : s->db     ? sqlite3_errmsg(s->db)
+		                     : sqlite3_errstr(rc));
 		store_close(s);
 		return -1;
 	}
