@@ -238,10 +238,22 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 		             "SELECT options, status, created_at, last_used_at FROM threads "
 		             "WHERE id = ?1");
 	if (rc == SQLITE_OK)
+		/*
+		 * An update keeps the row, its rowid and its creation time: the list
+		 * cursor is (created_at, rowid), and a new rowid would move a task
+		 * across it between two pages.
+		 */
 		rc = prepare(
 		    s, &s->put_task,
-		    "INSERT OR REPLACE INTO tasks (" TASK_COLUMNS ") VALUES "
-		    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
+		    "INSERT INTO tasks (" TASK_COLUMNS ") VALUES "
+		    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
+		    "ON CONFLICT(id) DO UPDATE SET tool = excluded.tool, status = excluded.status, "
+		    "thread_id = excluded.thread_id, cwd = excluded.cwd, "
+		    "log_file = excluded.log_file, output = excluded.output, "
+		    "error = excluded.error, report = excluded.report, "
+		    "started_at = excluded.started_at, completed_at = excluded.completed_at, "
+		    "last_activity = excluded.last_activity, pid = excluded.pid, "
+		    "result = excluded.result, ttl_ms = excluded.ttl_ms, owner = excluded.owner");
 	if (rc == SQLITE_OK)
 		rc = prepare(s, &s->get_task, "SELECT " TASK_COLUMNS " FROM tasks WHERE id = ?1");
 	if (rc != SQLITE_OK) {

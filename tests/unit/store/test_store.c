@@ -215,6 +215,76 @@ static void test_recover(void **state)
 	json_decref(options);
 }
 
+static void put_task(struct store *s, int n, const char *status, int64_t created_at)
+{
+	struct task_record t = {.tool = "spawn_agents_parallel", .created_at = created_at};
+
+	snprintf(t.id, sizeof t.id, "%032x", n);
+	t.status = (char *)status;
+	assert_int_equal(store_put_task(s, &t), 0);
+}
+
+struct seen {
+	int count[40];
+	int n;
+};
+
+static void count_task(void *data, const struct task_record *t)
+{
+	struct seen *seen = data;
+	unsigned n;
+
+	assert_int_equal(sscanf(t->id, "%x", &n), 1);
+	assert_true(n < 40);
+	seen->count[n]++;
+	seen->n++;
+}
+
+/*
+ * Tasks made in the same millisecond (spawn_agents_parallel), some updated
+ * between two pages: paging still gives each one exactly once.
+ */
+static void test_pages_while_updated(void **state)
+{
+	struct fixture *f = *state;
+	struct seen seen = {0};
+	char *cursor = NULL, *next = NULL;
+	int pages = 0;
+
+	open_store(f);
+	for (int i = 0; i < 30; i++)
+		put_task(f->store, i, "queued", 5000);
+	do {
+		assert_int_equal(store_page_tasks(f->store, cursor, 4, count_task, &seen, &next),
+		                 0);
+		free(cursor);
+		cursor = next;
+		/* Tasks on pages already read and on pages still to come start and end. */
+		for (int i = pages % 3; i < 30; i += 3)
+			put_task(f->store, i, pages % 2 ? "running" : "completed", 5000);
+		pages++;
+	} while (cursor && pages < 20);
+	assert_null(cursor);
+	assert_int_equal(seen.n, 30);
+	for (int i = 0; i < 30; i++)
+		assert_int_equal(seen.count[i], 1);
+}
+
+/* A task keeps the time it was created whatever a later write of it says. */
+static void test_task_update_keeps_created_at(void **state)
+{
+	struct fixture *f = *state;
+	struct task_record t;
+
+	open_store(f);
+	put_task(f->store, 7, "queued", 5000);
+	put_task(f->store, 7, "completed", 9000);
+	assert_int_equal(store_get_task(f->store, "00000000000000000000000000000007", &t), 1);
+	assert_string_equal(t.status, "completed");
+	assert_int_equal(t.created_at, 5000);
+	task_record_clear(&t);
+}
+
 static void test_reopen_keeps_data(void **state)
 {
 	struct fixture *f = *state;
@@ -317,6 +387,8 @@ int main(void)
 	    T(test_get_unknown),
 	    T(test_recover),
 	    T(test_reopen_keeps_data),
+	    T(test_pages_while_updated),
+	    T(test_task_update_keeps_created_at),
 	    T(test_open_parent_is_file),
 	    T(test_open_corrupt_file),
 	    T(test_open_path_is_directory),
