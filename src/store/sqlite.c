@@ -7,11 +7,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "log.h"
 #include "paths.h"
+#include "proc/procfs.h"
 #include "store/store.h"
 
 struct store {
@@ -21,7 +23,9 @@ struct store {
 	sqlite3_stmt *get_thread;
 	sqlite3_stmt *put_task;
 	sqlite3_stmt *get_task;
-	char error[256]; /* SQLite's word on the last failure kept by failed() */
+	char *owner;                      /* this process, in the records of the threads it runs */
+	bool (*alive)(const char *owner); /* during store_recover() */
+	char error[256];                  /* SQLite's word on the last failure */
 };
 
 static const char schema[] =
@@ -31,7 +35,8 @@ static const char schema[] =
     "  options TEXT NOT NULL,"
     "  status TEXT NOT NULL,"
     "  created_at INTEGER NOT NULL,"
-    "  last_used_at INTEGER NOT NULL"
+    "  last_used_at INTEGER NOT NULL,"
+    "  owner TEXT"
     ");"
     "CREATE TABLE IF NOT EXISTS tasks ("
     "  id TEXT PRIMARY KEY,"
@@ -55,7 +60,7 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (status, created_at);"
     "CREATE INDEX IF NOT EXISTS tasks_by_creation ON tasks (created_at);";
 
-enum { SCHEMA_VERSION = 4 };
+enum { SCHEMA_VERSION = 5 };
 
 /*
  * Start-up may wait for another server's migration to commit; once serving,
@@ -72,7 +77,8 @@ static const struct {
 } added_columns[] = {
     {"tasks", "result", "TEXT"}, /* version 3 */
     {"tasks", "ttl_ms", "INTEGER"},
-    {"tasks", "owner", "TEXT"}, /* version 4 */
+    {"tasks", "owner", "TEXT"},   /* version 4 */
+    {"threads", "owner", "TEXT"}, /* version 5 */
 };
 
 #define TASK_COLUMNS                                                                               \
@@ -176,6 +182,16 @@ static int upgrade(struct store *s)
 	return rc;
 }
 
+/* owner_alive(owner) in SQL: whether the server named still runs, as store_recover() is told. */
+static void owner_alive(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct store *s = sqlite3_user_data(ctx);
+	const char *owner = (const char *)sqlite3_value_text(argv[0]);
+
+	(void)argc;
+	sqlite3_result_int(ctx, owner && s->alive && s->alive(owner));
+}
+
 static int prepare(struct store *s, sqlite3_stmt **stmt, const char *sql)
 {
 	return sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL);
@@ -192,6 +208,8 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 		snprintf(err, err_size, "out of memory");
 		return -1;
 	}
+	/* The same name the runner gives this server in its tasks; NULL reads as gone. */
+	s->owner = proc_instance_id(getpid());
 	snprintf(dir, sizeof dir, "%s", path);
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
@@ -199,7 +217,7 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 		if (make_private_dirs(dir) != 0) {
 			snprintf(err, err_size, "cannot create the state directory %s: %s", dir,
 			         strerror(errno));
-			free(s);
+			store_close(s);
 			return -1;
 		}
 	}
@@ -225,14 +243,19 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_busy_timeout(s->db, BUSY_MS);
 	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function_v2(s->db, "owner_alive", 1,
+		                                SQLITE_UTF8 | SQLITE_DIRECTONLY, s, owner_alive,
+		                                NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
 		rc = prepare(s, &s->put_thread,
 		             "INSERT INTO threads (id, cwd, options, status, created_at, "
-		             "last_used_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) "
+		             "last_used_at, owner) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6) "
 		             "ON CONFLICT(id) DO UPDATE SET cwd = ?2, options = ?3, status = ?4, "
-		             "last_used_at = ?5");
+		             "last_used_at = ?5, owner = ?6");
 	if (rc == SQLITE_OK)
 		rc = prepare(s, &s->set_thread_status,
-		             "UPDATE threads SET status = ?2, last_used_at = ?3 WHERE id = ?1");
+		             "UPDATE threads SET status = ?2, last_used_at = ?3, owner = ?4 "
+		             "WHERE id = ?1");
 	if (rc == SQLITE_OK)
 		rc = prepare(s, &s->get_thread,
 		             "SELECT options, status, created_at, last_used_at FROM threads "
@@ -278,6 +301,7 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->put_task);
 	sqlite3_finalize(s->get_task);
 	sqlite3_close(s->db);
+	free(s->owner);
 	free(s);
 }
 
@@ -288,10 +312,19 @@ static int step_done(struct store *s, sqlite3_stmt *stmt)
 	sqlite3_reset(stmt);
 	sqlite3_clear_bindings(stmt);
 	if (rc != SQLITE_DONE) {
-		log_error("database write failed: %s", sqlite3_errmsg(s->db));
+		failed(s, rc);
+		log_error("database write failed: %s", s->error);
 		return -1;
 	}
 	return 0;
+}
+
+static void bind_text_or_null(sqlite3_stmt *q, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, i);
 }
 
 int store_put_thread(struct store *s, const char *id, const json_t *options, const char *status,
@@ -308,6 +341,7 @@ int store_put_thread(struct store *s, const char *id, const json_t *options, con
 	sqlite3_bind_text(s->put_thread, 3, text, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s->put_thread, 4, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s->put_thread, 5, now);
+	bind_text_or_null(s->put_thread, 6, s->owner);
 	rc = step_done(s, s->put_thread);
 	free(text);
 	return rc;
@@ -318,6 +352,7 @@ int store_set_thread_status(struct store *s, const char *id, const char *status,
 	sqlite3_bind_text(s->set_thread_status, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s->set_thread_status, 2, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s->set_thread_status, 3, now);
+	bind_text_or_null(s->set_thread_status, 4, s->owner);
 	return step_done(s, s->set_thread_status);
 }
 
@@ -333,7 +368,8 @@ static int lookup(struct store *s, sqlite3_stmt *q, const char *id,
 		read(q, id, out);
 		found = 1;
 	} else if (rc != SQLITE_DONE) {
-		log_error("database read failed: %s", sqlite3_errmsg(s->db));
+		failed(s, rc);
+		log_error("database read failed: %s", s->error);
 		found = -1;
 	}
 	sqlite3_reset(q);
@@ -368,14 +404,6 @@ void thread_record_clear(struct thread_record *r)
 	json_decref(r->options);
 	free(r->status);
 	memset(r, 0, sizeof *r);
-}
-
-static void bind_text_or_null(sqlite3_stmt *q, int i, const char *v)
-{
-	if (v)
-		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(q, i);
 }
 
 static void bind_time(sqlite3_stmt *q, int i, int64_t v)
@@ -477,7 +505,7 @@ int store_each_task(struct store *s, const char *status, int limit,
 	                                 "ORDER BY created_at DESC, rowid DESC LIMIT ?2",
 	                        -1, &q, NULL);
 	if (rc != SQLITE_OK)
-		return -1;
+		return failed(s, -1);
 	if (status)
 		sqlite3_bind_text(q, 1, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, 2, limit);
@@ -487,6 +515,8 @@ int store_each_task(struct store *s, const char *status, int limit,
 		fn(data, &t);
 		task_record_clear(&t);
 	}
+	if (rc != SQLITE_DONE)
+		failed(s, rc);
 	sqlite3_finalize(q);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -525,7 +555,7 @@ int store_page_tasks(struct store *s, const char *cursor, int limit,
 	                        "ORDER BY created_at DESC, rowid DESC LIMIT ?3",
 	                        -1, &q, NULL);
 	if (rc != SQLITE_OK)
-		return -1;
+		return failed(s, -1);
 	sqlite3_bind_int64(q, 1, created);
 	sqlite3_bind_int64(q, 2, rowid);
 	sqlite3_bind_int(q, 3, limit + 1); /* one more says whether a next page exists */
@@ -543,6 +573,8 @@ int store_page_tasks(struct store *s, const char *cursor, int limit,
 		task_record_clear(&t);
 		n++;
 	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		failed(s, rc);
 	sqlite3_finalize(q);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
 }
@@ -556,10 +588,12 @@ int store_expire_tasks(struct store *s, int64_t now)
 	                       "DELETE FROM tasks WHERE ttl_ms > 0 AND created_at + ttl_ms < ?1 "
 	                       "AND status NOT IN ('queued', 'running')",
 	                       -1, &q, NULL) != SQLITE_OK)
-		return -1;
+		return failed(s, -1);
 	sqlite3_bind_int64(q, 1, now);
 	if (sqlite3_step(q) == SQLITE_DONE)
 		deleted = sqlite3_changes(s->db);
+	else
+		failed(s, -1);
 	sqlite3_finalize(q);
 	return deleted;
 }
@@ -607,52 +641,53 @@ void task_record_clear(struct task_record *t)
 
 int store_recover(struct store *s, int64_t now, bool (*alive)(const char *owner))
 {
-	sqlite3_stmt *q, *mark;
+	static const char *const marks[] = {
+	    /*
+	     * A thread is another server's to end while that server runs: the one
+	     * that last ran it, or one running a task on it (a thread an older
+	     * version recorded names no owner).
+	     */
+	    "UPDATE threads SET status = 'failed', last_used_at = ?1 "
+	    "WHERE status = 'running' AND NOT owner_alive(owner) AND NOT EXISTS ("
+	    "  SELECT 1 FROM tasks WHERE tasks.thread_id = threads.id"
+	    "  AND tasks.status IN ('queued', 'running') AND owner_alive(tasks.owner))",
+	    "UPDATE tasks SET status = 'failed', error = 'server stopped', completed_at = ?1, "
+	    "pid = NULL WHERE status IN ('queued', 'running') AND NOT owner_alive(owner)",
+	};
+	sqlite3_stmt *q;
 	int changed = 0, rc;
 
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return -1;
-	char *threads = sqlite3_mprintf("UPDATE threads SET status = 'failed', last_used_at = %lld "
-	                                "WHERE status = 'running'",
-	                                (long long)now);
-	rc = threads ? sqlite3_exec(s->db, threads, NULL, NULL, NULL) : SQLITE_NOMEM;
-	sqlite3_free(threads);
-	changed += sqlite3_changes(s->db);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(s->db,
-		                        "SELECT id, owner FROM tasks "
-		                        "WHERE status IN ('queued', 'running')",
-		                        -1, &q, NULL);
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_prepare_v2(
-		    s->db,
-		    "UPDATE tasks SET status = 'failed', error = 'server stopped', "
-		    "completed_at = ?2, pid = NULL WHERE id = ?1",
-		    -1, &mark, NULL);
-		/* A task another server on this state directory is running is not ours to end. */
-		while (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW) {
-			const char *owner = (const char *)sqlite3_column_text(q, 1);
-			if (owner && alive && alive(owner))
-				continue;
-			sqlite3_bind_text(mark, 1, (const char *)sqlite3_column_text(q, 0), -1,
-			                  SQLITE_TRANSIENT);
-			sqlite3_bind_int64(mark, 2, now);
-			if (sqlite3_step(mark) != SQLITE_DONE)
-				rc = SQLITE_ERROR;
-			sqlite3_reset(mark);
-			changed++;
+	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return failed(s, -1);
+	s->alive = alive;
+	/* All or nothing: a failure part way must not leave half the records ended. */
+	for (size_t i = 0; rc == SQLITE_OK && i < sizeof marks / sizeof marks[0]; i++) {
+		q = NULL;
+		rc = sqlite3_prepare_v2(s->db, marks[i], -1, &q, NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_int64(q, 1, now);
+			rc = sqlite3_step(q);
+			if (rc == SQLITE_DONE) {
+				rc = SQLITE_OK;
+				changed += sqlite3_changes(s->db);
+			}
 		}
-		sqlite3_finalize(mark);
+		if (rc != SQLITE_OK)
+			failed(s, rc);
 		sqlite3_finalize(q);
 	}
+	s->alive = NULL;
+	if (rc == SQLITE_OK && (rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+		failed(s, rc);
 	if (rc != SQLITE_OK) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
-	return sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? changed : -1;
+	return changed;
 }
 
 const char *store_error(struct store *s)
 {
-	return sqlite3_errmsg(s->db);
+	return s->error[0] ? s->error : sqlite3_errmsg(s->db);
 }

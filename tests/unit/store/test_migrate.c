@@ -10,7 +10,7 @@
 
 #include "store/store.h"
 
-enum { CURRENT_VERSION = 4, CRASHED = 77 };
+enum { CURRENT_VERSION = 5, CRASHED = 77 };
 
 /* The tables as versions 2 and 3 made them, with a thread and a task in each. */
 static const char old_tables[] =
@@ -36,6 +36,7 @@ static const char *const added[][2] = {
     {"tasks", "result"},
     {"tasks", "ttl_ms"},
     {"tasks", "owner"},
+    {"threads", "owner"},
 };
 enum { N_ADDED = sizeof added / sizeof added[0] };
 
