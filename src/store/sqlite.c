@@ -1,16 +1,19 @@
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "log.h"
 #include "paths.h"
+#include "proc/procfs.h"
 #include "store/store.h"
 
 struct store {
@@ -20,6 +23,9 @@ struct store {
 	sqlite3_stmt *get_thread;
 	sqlite3_stmt *put_task;
 	sqlite3_stmt *get_task;
+	char *owner;                      /* this process, in the records of the threads it runs */
+	bool (*alive)(const char *owner); /* during store_recover() */
+	char error[256];                  /* SQLite's word on the last failure */
 };
 
 static const char schema[] =
@@ -29,7 +35,8 @@ static const char schema[] =
     "  options TEXT NOT NULL,"
     "  status TEXT NOT NULL,"
     "  created_at INTEGER NOT NULL,"
-    "  last_used_at INTEGER NOT NULL"
+    "  last_used_at INTEGER NOT NULL,"
+    "  owner TEXT"
     ");"
     "CREATE TABLE IF NOT EXISTS tasks ("
     "  id TEXT PRIMARY KEY,"
@@ -51,19 +58,27 @@ static const char schema[] =
     "  owner TEXT"
     ");"
     "CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (status, created_at);"
-    "CREATE INDEX IF NOT EXISTS tasks_by_creation ON tasks (created_at);"
-    "PRAGMA user_version = 4;";
+    "CREATE INDEX IF NOT EXISTS tasks_by_creation ON tasks (created_at);";
 
-enum { SCHEMA_VERSION = 4 };
+enum { SCHEMA_VERSION = 5 };
 
-/* Databases made by older versions gain the columns added since: {from version, change}. */
+/*
+ * Start-up may wait for another server's migration to commit; once serving,
+ * a write must not hold up the event loop for long.
+ */
+enum { OPEN_BUSY_MS = 5000, BUSY_MS = 250 };
+
+/*
+ * Columns added since version 2, in order. A column is added only where it is
+ * missing, so a database whose version an older server wrote back still opens.
+ */
 static const struct {
-	int before;
-	const char *sql;
-} migrations[] = {
-    {3, "ALTER TABLE tasks ADD COLUMN result TEXT"},
-    {3, "ALTER TABLE tasks ADD COLUMN ttl_ms INTEGER"},
-    {4, "ALTER TABLE tasks ADD COLUMN owner TEXT"},
+	const char *table, *column, *type;
+} added_columns[] = {
+    {"tasks", "result", "TEXT"}, /* version 3 */
+    {"tasks", "ttl_ms", "INTEGER"},
+    {"tasks", "owner", "TEXT"},   /* version 4 */
+    {"threads", "owner", "TEXT"}, /* version 5 */
 };
 
 #define TASK_COLUMNS                                                                               \
@@ -78,36 +93,103 @@ int64_t store_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int user_version(sqlite3 *db)
+/* Keeps SQLite's word on a failure, which a ROLLBACK after it would replace. */
+static int failed(struct store *s, int rc)
 {
-	sqlite3_stmt *q;
-	int v = -1;
-
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(q) == SQLITE_ROW)
-		v = sqlite3_column_int(q, 0);
-	sqlite3_finalize(q);
-	return v;
+	snprintf(s->error, sizeof s->error, "%s", sqlite3_errmsg(s->db));
+	return rc;
 }
 
-static int migrate(sqlite3 *db)
+/* Reads the schema version into *v; returns an SQLite code. */
+static int user_version(sqlite3 *db, int *v)
 {
-	int v = user_version(db);
+	sqlite3_stmt *q;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL);
 
-	if (v < 0)
-		return SQLITE_ERROR;
-	/* 0 is a new database (the schema makes it whole); 1 had no tasks table at all. */
-	if (v < 2)
-		return SQLITE_OK;
-	for (size_t i = 0; i < sizeof migrations / sizeof migrations[0]; i++) {
-		if (v >= migrations[i].before)
-			continue;
-		int rc = sqlite3_exec(db, migrations[i].sql, NULL, NULL, NULL);
-		if (rc != SQLITE_OK)
-			return rc;
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*v = sqlite3_column_int(q, 0);
+		rc = SQLITE_OK;
 	}
-	return SQLITE_OK;
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/* Adds the column unless the table has it already or does not exist yet. */
+static int add_column(sqlite3 *db, const char *table, const char *column, const char *type)
+{
+	sqlite3_stmt *q;
+	char *sql;
+	int rc = sqlite3_prepare_v2(
+	    db, "SELECT COUNT(*), COALESCE(SUM(name = ?2), 0) FROM pragma_table_info(?1)", -1, &q,
+	    NULL);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_text(q, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, column, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		bool exists = sqlite3_column_int(q, 0) > 0, has = sqlite3_column_int(q, 1) > 0;
+		rc = SQLITE_OK;
+		if (exists && !has) {
+			sql = sqlite3_mprintf("ALTER TABLE \"%w\" ADD COLUMN \"%w\" %s", table,
+			                      column, type);
+			rc = sql ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+			sqlite3_free(sql);
+		}
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/*
+ * Brings an older database to this version in one transaction: servers
+ * started at once migrate it once between them, and a crash part way leaves
+ * it as it was.
+ */
+static int upgrade(struct store *s)
+{
+	int rc, v = 0;
+	char *set_version;
+
+	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return failed(s, rc);
+	/* Another server may have migrated it while this one waited for the lock. */
+	rc = user_version(s->db, &v);
+	if (rc == SQLITE_OK && v < SCHEMA_VERSION) {
+		for (size_t i = 0;
+		     rc == SQLITE_OK && i < sizeof added_columns / sizeof added_columns[0]; i++)
+			rc = add_column(s->db, added_columns[i].table, added_columns[i].column,
+			                added_columns[i].type);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(s->db, schema, NULL, NULL, NULL);
+		set_version = sqlite3_mprintf("PRAGMA user_version = %d", SCHEMA_VERSION);
+		if (rc == SQLITE_OK)
+			rc = set_version ? sqlite3_exec(s->db, set_version, NULL, NULL, NULL)
+			                 : SQLITE_NOMEM;
+		sqlite3_free(set_version);
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		failed(s, rc);
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	return rc;
+}
+
+/* owner_alive(owner) in SQL: whether the server named still runs, as store_recover() is told. */
+static void owner_alive(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct store *s = sqlite3_user_data(ctx);
+	const char *owner = (const char *)sqlite3_value_text(argv[0]);
+
+	(void)argc;
+	sqlite3_result_int(ctx, owner && s->alive && s->alive(owner));
 }
 
 static int prepare(struct store *s, sqlite3_stmt **stmt, const char *sql)
@@ -120,12 +202,14 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 	struct store *s = calloc(1, sizeof *s);
 	char dir[PATH_MAX];
 	char *slash;
-	int rc;
+	int rc, version = 0;
 
 	if (!s) {
 		snprintf(err, err_size, "out of memory");
 		return -1;
 	}
+	/* The same name the runner gives this server in its tasks; NULL reads as gone. */
+	s->owner = proc_instance_id(getpid());
 	snprintf(dir, sizeof dir, "%s", path);
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
@@ -133,13 +217,13 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 		if (make_private_dirs(dir) != 0) {
 			snprintf(err, err_size, "cannot create the state directory %s: %s", dir,
 			         strerror(errno));
-			free(s);
+			store_close(s);
 			return -1;
 		}
 	}
 	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_busy_timeout(s->db, 250);
+		rc = sqlite3_busy_timeout(s->db, OPEN_BUSY_MS);
 	/* WAL with NORMAL sync survives a crash of this process; each write is one transaction. */
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(
@@ -148,35 +232,58 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 		    /* A small page cache: memory stays flat however long the history. */
 		    "PRAGMA cache_size=-512;",
 		    NULL, NULL, NULL);
-	/* A database already at this version needs no write at all: start-up stays quick. */
-	if (rc == SQLITE_OK && user_version(s->db) != SCHEMA_VERSION) {
-		rc = migrate(s->db);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_exec(s->db, schema, NULL, NULL, NULL);
-	}
+	/*
+	 * A database already at this version needs no write at all: start-up stays
+	 * quick. One a newer server wrote is left as it is.
+	 */
+	if (rc == SQLITE_OK)
+		rc = user_version(s->db, &version);
+	if (rc == SQLITE_OK && version < SCHEMA_VERSION)
+		rc = upgrade(s);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_busy_timeout(s->db, BUSY_MS);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function_v2(s->db, "owner_alive", 1,
+		                                SQLITE_UTF8 | SQLITE_DIRECTONLY, s, owner_alive,
+		                                NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = prepare(s, &s->put_thread,
 		             "INSERT INTO threads (id, cwd, options, status, created_at, "
-		             "last_used_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) "
+		             "last_used_at, owner) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6) "
 		             "ON CONFLICT(id) DO UPDATE SET cwd = ?2, options = ?3, status = ?4, "
-		             "last_used_at = ?5");
+		             "last_used_at = ?5, owner = ?6");
 	if (rc == SQLITE_OK)
 		rc = prepare(s, &s->set_thread_status,
-		             "UPDATE threads SET status = ?2, last_used_at = ?3 WHERE id = ?1");
+		             "UPDATE threads SET status = ?2, last_used_at = ?3, owner = ?4 "
+		             "WHERE id = ?1");
 	if (rc == SQLITE_OK)
 		rc = prepare(s, &s->get_thread,
 		             "SELECT options, status, created_at, last_used_at FROM threads "
 		             "WHERE id = ?1");
 	if (rc == SQLITE_OK)
+		/*
+		 * An update keeps the row, its rowid and its creation time: the list
+		 * cursor is (created_at, rowid), and a new rowid would move a task
+		 * across it between two pages.
+		 */
 		rc = prepare(
 		    s, &s->put_task,
-		    "INSERT OR REPLACE INTO tasks (" TASK_COLUMNS ") VALUES "
-		    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
+		    "INSERT INTO tasks (" TASK_COLUMNS ") VALUES "
+		    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
+		    "ON CONFLICT(id) DO UPDATE SET tool = excluded.tool, status = excluded.status, "
+		    "thread_id = excluded.thread_id, cwd = excluded.cwd, "
+		    "log_file = excluded.log_file, output = excluded.output, "
+		    "error = excluded.error, report = excluded.report, "
+		    "started_at = excluded.started_at, completed_at = excluded.completed_at, "
+		    "last_activity = excluded.last_activity, pid = excluded.pid, "
+		    "result = excluded.result, ttl_ms = excluded.ttl_ms, owner = excluded.owner");
 	if (rc == SQLITE_OK)
 		rc = prepare(s, &s->get_task, "SELECT " TASK_COLUMNS " FROM tasks WHERE id = ?1");
 	if (rc != SQLITE_OK) {
 		snprintf(err, err_size, "cannot open the database %s: %s", path,
-		         s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		         s->error[0] ? s->error
+		         : s->db     ? sqlite3_errmsg(s->db)
+		                     : sqlite3_errstr(rc));
 		store_close(s);
 		return -1;
 	}
@@ -194,6 +301,7 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->put_task);
 	sqlite3_finalize(s->get_task);
 	sqlite3_close(s->db);
+	free(s->owner);
 	free(s);
 }
 
@@ -204,10 +312,19 @@ static int step_done(struct store *s, sqlite3_stmt *stmt)
 	sqlite3_reset(stmt);
 	sqlite3_clear_bindings(stmt);
 	if (rc != SQLITE_DONE) {
-		log_error("database write failed: %s", sqlite3_errmsg(s->db));
+		failed(s, rc);
+		log_error("database write failed: %s", s->error);
 		return -1;
 	}
 	return 0;
+}
+
+static void bind_text_or_null(sqlite3_stmt *q, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, i);
 }
 
 int store_put_thread(struct store *s, const char *id, const json_t *options, const char *status,
@@ -224,6 +341,7 @@ int store_put_thread(struct store *s, const char *id, const json_t *options, con
 	sqlite3_bind_text(s->put_thread, 3, text, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s->put_thread, 4, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s->put_thread, 5, now);
+	bind_text_or_null(s->put_thread, 6, s->owner);
 	rc = step_done(s, s->put_thread);
 	free(text);
 	return rc;
@@ -234,6 +352,7 @@ int store_set_thread_status(struct store *s, const char *id, const char *status,
 	sqlite3_bind_text(s->set_thread_status, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s->set_thread_status, 2, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s->set_thread_status, 3, now);
+	bind_text_or_null(s->set_thread_status, 4, s->owner);
 	return step_done(s, s->set_thread_status);
 }
 
@@ -249,7 +368,8 @@ static int lookup(struct store *s, sqlite3_stmt *q, const char *id,
 		read(q, id, out);
 		found = 1;
 	} else if (rc != SQLITE_DONE) {
-		log_error("database read failed: %s", sqlite3_errmsg(s->db));
+		failed(s, rc);
+		log_error("database read failed: %s", s->error);
 		found = -1;
 	}
 	sqlite3_reset(q);
@@ -284,14 +404,6 @@ void thread_record_clear(struct thread_record *r)
 	json_decref(r->options);
 	free(r->status);
 	memset(r, 0, sizeof *r);
-}
-
-static void bind_text_or_null(sqlite3_stmt *q, int i, const char *v)
-{
-	if (v)
-		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(q, i);
 }
 
 static void bind_time(sqlite3_stmt *q, int i, int64_t v)
@@ -393,7 +505,7 @@ int store_each_task(struct store *s, const char *status, int limit,
 	                                 "ORDER BY created_at DESC, rowid DESC LIMIT ?2",
 	                        -1, &q, NULL);
 	if (rc != SQLITE_OK)
-		return -1;
+		return failed(s, -1);
 	if (status)
 		sqlite3_bind_text(q, 1, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, 2, limit);
@@ -403,6 +515,8 @@ int store_each_task(struct store *s, const char *status, int limit,
 		fn(data, &t);
 		task_record_clear(&t);
 	}
+	if (rc != SQLITE_DONE)
+		failed(s, rc);
 	sqlite3_finalize(q);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -441,7 +555,7 @@ int store_page_tasks(struct store *s, const char *cursor, int limit,
 	                        "ORDER BY created_at DESC, rowid DESC LIMIT ?3",
 	                        -1, &q, NULL);
 	if (rc != SQLITE_OK)
-		return -1;
+		return failed(s, -1);
 	sqlite3_bind_int64(q, 1, created);
 	sqlite3_bind_int64(q, 2, rowid);
 	sqlite3_bind_int(q, 3, limit + 1); /* one more says whether a next page exists */
@@ -459,6 +573,8 @@ int store_page_tasks(struct store *s, const char *cursor, int limit,
 		task_record_clear(&t);
 		n++;
 	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		failed(s, rc);
 	sqlite3_finalize(q);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
 }
@@ -472,10 +588,12 @@ int store_expire_tasks(struct store *s, int64_t now)
 	                       "DELETE FROM tasks WHERE ttl_ms > 0 AND created_at + ttl_ms < ?1 "
 	                       "AND status NOT IN ('queued', 'running')",
 	                       -1, &q, NULL) != SQLITE_OK)
-		return -1;
+		return failed(s, -1);
 	sqlite3_bind_int64(q, 1, now);
 	if (sqlite3_step(q) == SQLITE_DONE)
 		deleted = sqlite3_changes(s->db);
+	else
+		failed(s, -1);
 	sqlite3_finalize(q);
 	return deleted;
 }
@@ -523,52 +641,53 @@ void task_record_clear(struct task_record *t)
 
 int store_recover(struct store *s, int64_t now, bool (*alive)(const char *owner))
 {
-	sqlite3_stmt *q, *mark;
+	static const char *const marks[] = {
+	    /*
+	     * A thread is another server's to end while that server runs: the one
+	     * that last ran it, or one running a task on it (a thread an older
+	     * version recorded names no owner).
+	     */
+	    "UPDATE threads SET status = 'failed', last_used_at = ?1 "
+	    "WHERE status = 'running' AND NOT owner_alive(owner) AND NOT EXISTS ("
+	    "  SELECT 1 FROM tasks WHERE tasks.thread_id = threads.id"
+	    "  AND tasks.status IN ('queued', 'running') AND owner_alive(tasks.owner))",
+	    "UPDATE tasks SET status = 'failed', error = 'server stopped', completed_at = ?1, "
+	    "pid = NULL WHERE status IN ('queued', 'running') AND NOT owner_alive(owner)",
+	};
+	sqlite3_stmt *q;
 	int changed = 0, rc;
 
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return -1;
-	char *threads = sqlite3_mprintf("UPDATE threads SET status = 'failed', last_used_at = %lld "
-	                                "WHERE status = 'running'",
-	                                (long long)now);
-	rc = threads ? sqlite3_exec(s->db, threads, NULL, NULL, NULL) : SQLITE_NOMEM;
-	sqlite3_free(threads);
-	changed += sqlite3_changes(s->db);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(s->db,
-		                        "SELECT id, owner FROM tasks "
-		                        "WHERE status IN ('queued', 'running')",
-		                        -1, &q, NULL);
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_prepare_v2(
-		    s->db,
-		    "UPDATE tasks SET status = 'failed', error = 'server stopped', "
-		    "completed_at = ?2, pid = NULL WHERE id = ?1",
-		    -1, &mark, NULL);
-		/* A task another server on this state directory is running is not ours to end. */
-		while (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW) {
-			const char *owner = (const char *)sqlite3_column_text(q, 1);
-			if (owner && alive && alive(owner))
-				continue;
-			sqlite3_bind_text(mark, 1, (const char *)sqlite3_column_text(q, 0), -1,
-			                  SQLITE_TRANSIENT);
-			sqlite3_bind_int64(mark, 2, now);
-			if (sqlite3_step(mark) != SQLITE_DONE)
-				rc = SQLITE_ERROR;
-			sqlite3_reset(mark);
-			changed++;
+	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return failed(s, -1);
+	s->alive = alive;
+	/* All or nothing: a failure part way must not leave half the records ended. */
+	for (size_t i = 0; rc == SQLITE_OK && i < sizeof marks / sizeof marks[0]; i++) {
+		q = NULL;
+		rc = sqlite3_prepare_v2(s->db, marks[i], -1, &q, NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_int64(q, 1, now);
+			rc = sqlite3_step(q);
+			if (rc == SQLITE_DONE) {
+				rc = SQLITE_OK;
+				changed += sqlite3_changes(s->db);
+			}
 		}
-		sqlite3_finalize(mark);
+		if (rc != SQLITE_OK)
+			failed(s, rc);
 		sqlite3_finalize(q);
 	}
+	s->alive = NULL;
+	if (rc == SQLITE_OK && (rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+		failed(s, rc);
 	if (rc != SQLITE_OK) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
-	return sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? changed : -1;
+	return changed;
 }
 
 const char *store_error(struct store *s)
 {
-	return sqlite3_errmsg(s->db);
+	return s->error[0] ? s->error : sqlite3_errmsg(s->db);
 }

@@ -26,7 +26,11 @@ struct thread_record {
 int store_open(const char *path, struct store **out, char *err, size_t err_size);
 void store_close(struct store *s);
 
-/* Records a thread, or updates one already known (its creation time stays). */
+/*
+ * Records a thread, or updates one already known (its creation time stays).
+ * Both make it this process's, by the name proc_instance_id() gives it: a
+ * server recovering meanwhile leaves it alone while this one runs.
+ */
 int store_put_thread(struct store *s, const char *id, const json_t *options, const char *status,
                      int64_t now);
 int store_set_thread_status(struct store *s, const char *id, const char *status, int64_t now);
@@ -83,8 +87,10 @@ int task_record_copy(struct task_record *dst, const struct task_record *src);
 
 /*
  * Runs a server left queued or running, when that server is gone, can only
- * have been cut off: they become failed, "server stopped". alive() says
- * whether an owner still runs. Returns the rows changed, or -1.
+ * have been cut off: they become failed, "server stopped", and so do its
+ * running threads unless a live server runs a task on them. alive() says
+ * whether an owner still runs (NULL: none does). All or nothing; returns
+ * the rows changed, or -1.
  */
 int store_recover(struct store *s, int64_t now, bool (*alive)(const char *owner));
 /* What went wrong last, in SQLite's words. */

@@ -1,7 +1,11 @@
 #include "unit.h"
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 
+#include <sqlite3.h>
+
+#include "proc/procfs.h"
 #include "store/store.h"
 
 struct fixture {
@@ -215,6 +219,266 @@ static void test_recover(void **state)
 	json_decref(options);
 }
 
+static void put_task(struct store *s, int n, const char *status, int64_t created_at)
+{
+	struct task_record t = {.tool = "spawn_agents_parallel", .created_at = created_at};
+
+	snprintf(t.id, sizeof t.id, "%032x", n);
+	t.status = (char *)status;
+	assert_int_equal(store_put_task(s, &t), 0);
+}
+
+struct seen {
+	int count[40];
+	int n;
+};
+
+static void count_task(void *data, const struct task_record *t)
+{
+	struct seen *seen = data;
+	unsigned n;
+
+	assert_int_equal(sscanf(t->id, "%x", &n), 1);
+	assert_true(n < 40);
+	seen->count[n]++;
+	seen->n++;
+}
+
+/*
+ * Tasks made in the same millisecond (spawn_agents_parallel), some updated
+ * between two pages: paging still gives each one exactly once.
+ */
+static void test_pages_while_updated(void **state)
+{
+	struct fixture *f = *state;
+	struct seen seen = {0};
+	char *cursor = NULL, *next = NULL;
+	int pages = 0;
+
+	open_store(f);
+	for (int i = 0; i < 30; i++)
+		put_task(f->store, i, "queued", 5000);
+	do {
+		assert_int_equal(store_page_tasks(f->store, cursor, 4, count_task, &seen, &next),
+		                 0);
+		free(cursor);
+		cursor = next;
+		/* Tasks on pages already read and on pages still to come start and end. */
+		for (int i = pages % 3; i < 30; i += 3)
+			put_task(f->store, i, pages % 2 ? "running" : "completed", 5000);
+		pages++;
+	} while (cursor && pages < 20);
+	assert_null(cursor);
+	assert_int_equal(seen.n, 30);
+	for (int i = 0; i < 30; i++)
+		assert_int_equal(seen.count[i], 1);
+}
+
+/* A task keeps the time it was created whatever a later write of it says. */
+static void test_task_update_keeps_created_at(void **state)
+{
+	struct fixture *f = *state;
+	struct task_record t;
+
+	open_store(f);
+	put_task(f->store, 7, "queued", 5000);
+	put_task(f->store, 7, "completed", 9000);
+	assert_int_equal(store_get_task(f->store, "00000000000000000000000000000007", &t), 1);
+	assert_string_equal(t.status, "completed");
+	assert_int_equal(t.created_at, 5000);
+	task_record_clear(&t);
+}
+
+static void exec_raw(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	char *msg = NULL;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+/* Records a running task, as its server's runner does. */
+static void put_running_task(struct store *s, const char *id, const char *thread_id,
+                             const char *owner)
+{
+	struct task_record t = {.tool = "codex", .status = "running", .created_at = 100};
+
+	snprintf(t.id, sizeof t.id, "%s", id);
+	t.thread_id = (char *)thread_id;
+	t.owner = (char *)owner;
+	assert_int_equal(store_put_task(s, &t), 0);
+}
+
+/*
+ * Another server on the same database: it records a running thread and a
+ * running task on a second thread, writes a byte to ready, and then runs
+ * until the pipe hold closes (ends at once when hold is NULL).
+ */
+static pid_t other_server(const char *path, const char *prefix, int ready, const int *hold)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct store *s;
+		char err[512], id[64], task[33], c;
+		char *me = proc_instance_id(getpid());
+		json_t *options = json_object();
+		if (!me || store_open(path, &s, err, sizeof err) != 0)
+			_exit(1);
+		snprintf(id, sizeof id, "%s-thread", prefix);
+		if (store_put_thread(s, id, options, "running", 100) != 0)
+			_exit(1);
+		snprintf(id, sizeof id, "%s-task-thread", prefix);
+		if (store_put_thread(s, id, options, "running", 100) != 0)
+			_exit(1);
+		snprintf(task, sizeof task, "%s%032d", prefix, 0);
+		put_running_task(s, task, id, me);
+		store_close(s);
+		json_decref(options);
+		free(me);
+		if (write(ready, "x", 1) != 1)
+			_exit(1);
+		if (hold && (close(hold[1]) != 0 || read(hold[0], &c, 1) != 0))
+			_exit(1);
+		_exit(0);
+	}
+	return pid;
+}
+
+static void assert_thread_status(struct store *s, const char *id, const char *status)
+{
+	struct thread_record r;
+
+	assert_int_equal(store_get_thread(s, id, &r), 1);
+	if (strcmp(r.status, status) != 0)
+		fail_msg("thread %s is %s, not %s", id, r.status, status);
+	thread_record_clear(&r);
+}
+
+static void assert_task_status(struct store *s, const char *prefix, const char *status)
+{
+	struct task_record t;
+	char id[33];
+
+	snprintf(id, sizeof id, "%s%032d", prefix, 0);
+	assert_int_equal(store_get_task(s, id, &t), 1);
+	if (strcmp(t.status, status) != 0)
+		fail_msg("task %s is %s, not %s", id, t.status, status);
+	task_record_clear(&t);
+}
+
+/*
+ * Two other servers share the database: one still runs, one is gone. A
+ * server starting now ends only what the gone one left running; once the
+ * other stops too, its threads and tasks are ended as well.
+ */
+static void test_recover_other_servers(void **state)
+{
+	struct fixture *f = *state;
+	json_t *options = json_object();
+	int ready[2], hold[2], status;
+	char c;
+
+	open_store(f);
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(hold), 0);
+	pid_t live = other_server(f->path, "a", ready[1], hold);
+	pid_t gone = other_server(f->path, "b", ready[1], NULL);
+	close(hold[0]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	assert_int_equal(waitpid(gone, &status, 0), gone);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	/* Threads an older version recorded name no owner: a task on them tells. */
+	assert_int_equal(store_put_thread(f->store, "old-live", options, "running", 100), 0);
+	assert_int_equal(store_put_thread(f->store, "old-gone", options, "running", 100), 0);
+	exec_raw(f->path, "UPDATE threads SET owner = NULL WHERE id LIKE 'old-%'");
+	char *live_owner = proc_instance_id(live);
+	assert_non_null(live_owner);
+	put_running_task(f->store, "c0000000000000000000000000000000", "old-live", live_owner);
+	put_running_task(f->store, "d0000000000000000000000000000000", "old-gone", "1:1");
+
+	/* The gone server's two threads and task, the ownerless thread and its task. */
+	assert_int_equal(store_recover(f->store, 9000, proc_instance_alive), 5);
+	assert_thread_status(f->store, "a-thread", "running");
+	assert_thread_status(f->store, "a-task-thread", "running");
+	assert_task_status(f->store, "a", "running");
+	assert_thread_status(f->store, "old-live", "running");
+	assert_task_status(f->store, "c", "running");
+	assert_thread_status(f->store, "b-thread", "failed");
+	assert_thread_status(f->store, "b-task-thread", "failed");
+	assert_task_status(f->store, "b", "failed");
+	assert_thread_status(f->store, "old-gone", "failed");
+	assert_task_status(f->store, "d", "failed");
+
+	/* The live one stops. */
+	close(hold[1]);
+	assert_int_equal(waitpid(live, &status, 0), live);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(store_recover(f->store, 9500, proc_instance_alive), 5);
+	assert_thread_status(f->store, "a-thread", "failed");
+	assert_thread_status(f->store, "a-task-thread", "failed");
+	assert_task_status(f->store, "a", "failed");
+	assert_thread_status(f->store, "old-live", "failed");
+	assert_task_status(f->store, "c", "failed");
+	close(ready[0]);
+	close(ready[1]);
+	free(live_owner);
+	json_decref(options);
+}
+
+/* The threads a server records are its own: another's recovery leaves them while it runs. */
+static void test_recover_keeps_own_threads(void **state)
+{
+	struct fixture *f = *state;
+	json_t *options = json_object();
+
+	open_store(f);
+	assert_int_equal(store_put_thread(f->store, "mine", options, "running", 100), 0);
+	assert_int_equal(store_put_thread(f->store, "replied", options, "completed", 100), 0);
+	/* A thread a gone server started: a reply this server runs makes it its own. */
+	exec_raw(f->path, "UPDATE threads SET owner = '1:1' WHERE id = 'replied'");
+	assert_int_equal(store_set_thread_status(f->store, "replied", "running", 200), 0);
+	assert_int_equal(store_recover(f->store, 9000, proc_instance_alive), 0);
+	assert_thread_status(f->store, "mine", "running");
+	assert_thread_status(f->store, "replied", "running");
+	json_decref(options);
+}
+
+/*
+ * A recovery that fails part way changes nothing, and says why: the error is
+ * not the word of the ROLLBACK after it.
+ */
+static void test_recover_all_or_nothing(void **state)
+{
+	struct fixture *f = *state;
+	json_t *options = json_object();
+
+	open_store(f);
+	assert_int_equal(store_put_thread(f->store, "t", options, "running", 100), 0);
+	put_running_task(f->store, "e0000000000000000000000000000000", "t", "1:1");
+	put_running_task(f->store, "f0000000000000000000000000000000", NULL, "1:1");
+	exec_raw(f->path, "CREATE TRIGGER refuse BEFORE UPDATE ON tasks "
+	                  "WHEN NEW.id LIKE 'f%' BEGIN SELECT RAISE(ABORT, 'refused here'); END");
+	assert_int_equal(store_recover(f->store, 9000, NULL), -1);
+	assert_non_null(strstr(store_error(f->store), "refused here"));
+	assert_thread_status(f->store, "t", "running");
+	assert_task_status(f->store, "e", "running");
+	assert_task_status(f->store, "f", "running");
+
+	exec_raw(f->path, "DROP TRIGGER refuse");
+	assert_int_equal(store_recover(f->store, 9000, NULL), 3);
+	assert_thread_status(f->store, "t", "failed");
+	assert_task_status(f->store, "e", "failed");
+	assert_task_status(f->store, "f", "failed");
+	json_decref(options);
+}
+
 static void test_reopen_keeps_data(void **state)
 {
 	struct fixture *f = *state;
@@ -316,7 +580,12 @@ int main(void)
 	    T(test_set_status),
 	    T(test_get_unknown),
 	    T(test_recover),
+	    T(test_recover_other_servers),
+	    T(test_recover_keeps_own_threads),
+	    T(test_recover_all_or_nothing),
 	    T(test_reopen_keeps_data),
+	    T(test_pages_while_updated),
+	    T(test_task_update_keeps_created_at),
 	    T(test_open_parent_is_file),
 	    T(test_open_corrupt_file),
 	    T(test_open_path_is_directory),
