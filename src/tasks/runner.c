@@ -65,6 +65,7 @@ struct runner {
 	uv_timer_t retry;
 };
 
+/* The newest state of a task the store refused; any successful write of it drops this. */
 struct unsaved {
 	struct task_record rec;
 	struct unsaved *next;
@@ -191,13 +192,35 @@ static void keep_for_later(struct runner *r, const struct task_record *rec)
 		uv_timer_start(&r->retry, retry_saves, 1000, 1000);
 }
 
+/* A newer state is in the store: an older one kept for later must never follow it. */
+static void drop_unsaved(struct runner *r, const char *id)
+{
+	for (struct unsaved **p = &r->unsaved; *p; p = &(*p)->next) {
+		struct unsaved *u = *p;
+		if (strcmp(u->rec.id, id) == 0) {
+			*p = u->next;
+			task_record_clear(&u->rec);
+			free(u);
+			return;
+		}
+	}
+}
+
+int runner_save(struct runner *r, const struct task_record *rec)
+{
+	if (store_put_task(r->cfg.store, rec) == 0) {
+		drop_unsaved(r, rec->id);
+		return 0;
+	}
+	log_error("could not record task %s (%s); will try again", rec->id,
+	          store_error(r->cfg.store));
+	keep_for_later(r, rec);
+	return -1;
+}
+
 static void save(struct task *t)
 {
-	if (store_put_task(t->runner->cfg.store, &t->rec) != 0) {
-		log_error("could not record task %s (%s); will try again", t->rec.id,
-		          store_error(t->runner->cfg.store));
-		keep_for_later(t->runner, &t->rec);
-	}
+	runner_save(t->runner, &t->rec);
 }
 
 const struct task_record *runner_unsaved(struct runner *r, const char *id)

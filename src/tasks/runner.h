@@ -93,8 +93,14 @@ void runner_free(struct runner *r);
 struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task_observer *obs,
                            char *err, size_t err_size);
 
-/* The last state of an ended task the store has not taken yet, or NULL. */
+/* The last state of a task the store has not taken yet, or NULL. */
 const struct task_record *runner_unsaved(struct runner *r, const char *id);
+/*
+ * Writes a task's record, for records the runner does not keep itself. What
+ * the store refuses is kept and tried again (see runner_unsaved()); a write
+ * that succeeds drops any older state kept. Returns 0 when written now.
+ */
+int runner_save(struct runner *r, const struct task_record *rec);
 
 /* A task still queued or running, or NULL. */
 struct task *runner_find(struct runner *r, const char *id);

@@ -1,0 +1,77 @@
+// Writes the database refuses for a while (another process holds a lock on it) are kept and
+// written later; a later state is never overwritten by an older one kept for later, and what is
+// kept is what the server answers with meanwhile. The lock is held by db-locker
+// (tests/fake-codex/db_locker.c); the fake Codex's `wait PATH` says when each step happens.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { createContext, structured, resultText, waitFor, PEER_MODE } from './lib/harness.mjs';
+import { fakeCodex, dbLocker } from './lib/fault.mjs';
+import { taskCall, getTask, taskResult, assertRelated, pollTask, isTerminal, track } from './lib/tasks.mjs';
+
+const TIMEOUT = 120_000;
+const SKIP = PEER_MODE && 'needs --state-dir and the fake Codex';
+
+function startLocker(t, db) {
+  const locker = spawn(dbLocker(), [db], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  locker.stdout.on('data', (d) => { out += d; });
+  locker.stderr.on('data', (d) => { err += d; });
+  t.after(() => locker.kill('SIGKILL'));
+  return {
+    locked: waitFor(() => { if (locker.exitCode !== null) throw new Error(`db-locker: ${err}`); return out.includes('locked'); },
+      { timeoutMs: 10_000, what: 'db-locker to lock' }),
+    release: () => new Promise((r) => { if (locker.exitCode !== null) r(); else { locker.once('exit', r); locker.stdin.end(); } }),
+  };
+}
+
+/** The server's stderr, from `mark` on. */
+const since = (srv, mark) => srv.stderr.slice(mark);
+
+test('a save refused mid-run is not written over the task\'s end once the database is free', { timeout: TIMEOUT, skip: SKIP }, async (t) => {
+  const ctx = await createContext(t);
+  const db = path.join(ctx.stateDir, 'codex-mcp.db');
+  const go1 = path.join(ctx.root, 'go1');
+  const go2 = path.join(ctx.root, 'go2');
+  let srv = await ctx.startServer({ codexBin: fakeCodex() });
+  const { task_id: id } = structured(srv, await srv.call('spawn_agent_async',
+    { prompt: `wait ${go1} start wait ${go2} ok`, cwd: ctx.workspace }), 'spawn');
+  await waitFor(async () => structured(srv, await srv.call('get_agent_status', { task_id: id })).status === 'running',
+    { what: 'the run to start' });
+
+  // thread.started comes while the database is locked: the "running" record with the thread
+  // cannot be written and is kept for later.
+  const locker = startLocker(t, db);
+  await locker.locked;
+  const mark = srv.stderr.length;
+  fs.writeFileSync(go1, '');
+  await waitFor(() => since(srv, mark).includes(`could not record task ${id}`), { timeoutMs: 30_000, what: 'the refused save' });
+  await locker.release();
+
+  // The run ends with the database free: its end is written at once.
+  fs.writeFileSync(go2, '');
+  const ended = await waitFor(async () => {
+    const st = structured(srv, await srv.call('get_agent_status', { task_id: id }));
+    return st.status !== 'running' && st;
+  }, { timeoutMs: 30_000, what: 'the task to end' });
+  assert.equal(ended.status, 'completed', srv.diag(JSON.stringify(ended)));
+  assert.equal(ended.output, 'fake ok');
+  const task = await getTask(srv, id);
+  assert.equal(task.status, 'completed', srv.diag(JSON.stringify(task)));
+  const killed = structured(srv, await srv.call('kill_agent', { task_id: id }), 'kill_agent');
+  assert.equal(killed.killed, false);
+  assert.equal(killed.status, 'completed', JSON.stringify(killed));
+  assert.ok(!since(srv, mark).includes(`task ${id} recorded at last`),
+    srv.diag('the state kept from before the end was written after it'));
+
+  // What the database holds, after the server is gone, is the end, not the state kept from before.
+  await srv.close();
+  srv = await ctx.startServer({ codexBin: fakeCodex() });
+  const after = structured(srv, await srv.call('get_agent_status', { task_id: id }), 'after restart');
+  assert.equal(after.status, 'completed', srv.diag(`after a restart: ${JSON.stringify(after)}`));
+  assert.equal(after.output, 'fake ok');
+  assert.ok(after.thread_id, JSON.stringify(after));
+});
