@@ -62,6 +62,7 @@ struct runner {
 	bool draining;
 	/* Records the store could not take (locked?), kept and tried again each second. */
 	struct unsaved *unsaved;
+	struct unsaved_thread *unsaved_threads;
 	uv_timer_t retry;
 };
 
@@ -69,6 +70,15 @@ struct runner {
 struct unsaved {
 	struct task_record rec;
 	struct unsaved *next;
+};
+
+/* A thread write the store refused: its options (NULL: only the status changes), its status. */
+struct unsaved_thread {
+	char *id;
+	json_t *options;
+	char *status;
+	int64_t at;
+	struct unsaved_thread *next;
 };
 
 static void schedule(struct runner *r);
@@ -117,6 +127,14 @@ struct runner *runner_new(const struct runner_config *cfg)
 	return r;
 }
 
+static void unsaved_thread_free(struct unsaved_thread *u)
+{
+	free(u->id);
+	json_decref(u->options);
+	free(u->status);
+	free(u);
+}
+
 static void runner_closed(uv_handle_t *h)
 {
 	struct runner *r = h->data;
@@ -131,6 +149,13 @@ static void runner_closed(uv_handle_t *h)
 		log_error("task %s could not be recorded: its last state is lost", u->rec.id);
 		task_record_clear(&u->rec);
 		free(u);
+	}
+	while (r->unsaved_threads) {
+		struct unsaved_thread *u = r->unsaved_threads;
+		r->unsaved_threads = u->next;
+		log_error("thread %s could not be recorded: its last state (%s) is lost", u->id,
+		          u->status);
+		unsaved_thread_free(u);
 	}
 	free(r->log_dir);
 	free(r);
@@ -151,6 +176,12 @@ static void set_status(struct task *t, const char *status)
 	t->rec.status = strdup(status);
 }
 
+static int put_thread(struct runner *r, const struct unsaved_thread *u)
+{
+	return u->options ? store_put_thread(r->cfg.store, u->id, u->options, u->status, u->at)
+	                  : store_set_thread_status(r->cfg.store, u->id, u->status, u->at);
+}
+
 static void retry_saves(uv_timer_t *h)
 {
 	struct runner *r = h->data;
@@ -166,8 +197,24 @@ static void retry_saves(uv_timer_t *h)
 		task_record_clear(&u->rec);
 		free(u);
 	}
-	if (!r->unsaved)
+	for (struct unsaved_thread **p = &r->unsaved_threads; *p;) {
+		struct unsaved_thread *u = *p;
+		if (put_thread(r, u) != 0) {
+			p = &u->next;
+			continue;
+		}
+		log_info("thread %s recorded at last", u->id);
+		*p = u->next;
+		unsaved_thread_free(u);
+	}
+	if (!r->unsaved && !r->unsaved_threads)
 		uv_timer_stop(h);
+}
+
+static void retry_soon(struct runner *r)
+{
+	if (!uv_is_active((uv_handle_t *)&r->retry))
+		uv_timer_start(&r->retry, retry_saves, 1000, 1000);
 }
 
 /* Nothing is lost: a record the store refuses now is kept until it takes it. */
@@ -188,8 +235,7 @@ static void keep_for_later(struct runner *r, const struct task_record *rec)
 	}
 	if (task_record_copy(&u->rec, rec) != 0)
 		snprintf(u->rec.id, sizeof u->rec.id, "%s", rec->id);
-	if (!uv_is_active((uv_handle_t *)&r->retry))
-		uv_timer_start(&r->retry, retry_saves, 1000, 1000);
+	retry_soon(r);
 }
 
 /* A newer state is in the store: an older one kept for later must never follow it. */
@@ -221,6 +267,51 @@ int runner_save(struct runner *r, const struct task_record *rec)
 static void save(struct task *t)
 {
 	runner_save(t->runner, &t->rec);
+}
+
+/* As save(), for a thread: the write queued first is merged with this one, never reordered. */
+static void save_thread(struct runner *r, const char *id, json_t *options, const char *status)
+{
+	struct unsaved_thread now = {
+	    .id = (char *)id, .options = options, .status = (char *)status, .at = store_now_ms()};
+	struct unsaved_thread *u, **p;
+
+	for (p = &r->unsaved_threads; *p && strcmp((*p)->id, id) != 0; p = &(*p)->next)
+		;
+	if (!*p && put_thread(r, &now) == 0)
+		return;
+	u = *p;
+	if (u) {
+		char *s = strdup(status);
+		if (s) {
+			free(u->status);
+			u->status = s;
+		}
+		if (options) {
+			json_decref(u->options);
+			u->options = json_incref(options);
+		}
+		u->at = now.at;
+		if (put_thread(r, u) == 0) {
+			*p = u->next;
+			unsaved_thread_free(u);
+			return;
+		}
+	} else {
+		u = calloc(1, sizeof *u);
+		if (!u || !(u->id = strdup(id)) || !(u->status = strdup(status))) {
+			if (u)
+				unsaved_thread_free(u);
+			log_error("thread %s could not be recorded: out of memory", id);
+			return;
+		}
+		u->options = json_incref(options);
+		u->at = now.at;
+		u->next = r->unsaved_threads;
+		r->unsaved_threads = u;
+	}
+	log_error("could not record thread %s (%s); will try again", id, store_error(r->cfg.store));
+	retry_soon(r);
 }
 
 const struct task_record *runner_unsaved(struct runner *r, const char *id)
@@ -257,19 +348,16 @@ static void list_remove(struct task **head, struct task *t)
 
 static void remember_thread(struct task *t, const char *status)
 {
-	json_t *options;
+	json_t *options = NULL;
 
 	if (!t->rec.thread_id)
 		return;
-	if (!t->new_thread) {
-		store_set_thread_status(t->runner->cfg.store, t->rec.thread_id, status,
-		                        store_now_ms());
+	/* A new thread is recorded with its options; a resumed one only changes status. */
+	if (t->new_thread && !(options = codex_options_to_json(&t->options))) {
+		log_error("could not record thread %s: out of memory", t->rec.thread_id);
 		return;
 	}
-	options = codex_options_to_json(&t->options);
-	if (!options || store_put_thread(t->runner->cfg.store, t->rec.thread_id, options, status,
-	                                 store_now_ms()) != 0)
-		log_error("could not record thread %s", t->rec.thread_id);
+	save_thread(t->runner, t->rec.thread_id, options, status);
 	json_decref(options);
 }
 

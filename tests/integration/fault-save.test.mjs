@@ -75,3 +75,36 @@ test('a save refused mid-run is not written over the task\'s end once the databa
   assert.equal(after.output, 'fake ok');
   assert.ok(after.thread_id, JSON.stringify(after));
 });
+
+test('a thread whose record was refused is recorded once the database is free: codex-reply finds it', { timeout: TIMEOUT, skip: SKIP }, async (t) => {
+  const ctx = await createContext(t);
+  const db = path.join(ctx.stateDir, 'codex-mcp.db');
+  const go = path.join(ctx.root, 'go');
+  const srv = await ctx.startServer({ codexBin: fakeCodex() });
+  const { task_id: id } = structured(srv, await srv.call('spawn_agent_async',
+    { prompt: `wait ${go} ok`, cwd: ctx.workspace }), 'spawn');
+  await waitFor(async () => structured(srv, await srv.call('get_agent_status', { task_id: id })).status === 'running',
+    { what: 'the run to start' });
+
+  // The whole run, thread.started to its end, happens while the database is locked.
+  const locker = startLocker(t, db);
+  await locker.locked;
+  const mark = srv.stderr.length;
+  fs.writeFileSync(go, '');
+  await waitFor(() => since(srv, mark).includes(`task ${id} completed`), { timeoutMs: 30_000, what: 'the run to end' });
+  assert.match(since(srv, mark), /could not record thread/, srv.diag('the thread write did not fail'));
+  const { thread_id: thread } = structured(srv, await srv.call('get_agent_status', { task_id: id }));
+  assert.ok(thread, 'no thread id');
+  await locker.release();
+
+  // Written at the next retry (each second): then a reply finds the thread and its options.
+  let last;
+  const reply = await waitFor(async () => {
+    last = await srv.call('codex-reply', { prompt: 'ok', threadId: thread });
+    return !(last.isError && /no thread/.test(resultText(last))) && last;
+  }, { timeoutMs: 15_000, intervalMs: 200, what: 'codex-reply to find the thread' }).catch((e) => {
+    throw new Error(srv.diag(`${e.message}: ${resultText(last)}`));
+  });
+  assert.ok(!reply.isError, srv.diag(`codex-reply: ${resultText(reply)}`));
+  assert.equal(reply.structuredContent?.threadId, thread);
+});
