@@ -108,3 +108,62 @@ test('a thread whose record was refused is recorded once the database is free: c
   assert.ok(!reply.isError, srv.diag(`codex-reply: ${resultText(reply)}`));
   assert.equal(reply.structuredContent?.threadId, thread);
 });
+
+test('the answer of a task-augmented spawn_agents_parallel is kept while the database is locked, and written after', { timeout: TIMEOUT, skip: SKIP }, async (t) => {
+  const ctx = await createContext(t);
+  const db = path.join(ctx.stateDir, 'codex-mcp.db');
+  const go = path.join(ctx.root, 'go');
+  let srv = await ctx.startServer({ codexBin: fakeCodex() });
+  const created = await taskCall(srv, 'spawn_agents_parallel', { agents: [{ prompt: `wait ${go} ok`, cwd: ctx.workspace }] });
+  const id = created.task.taskId;
+  const running = await waitFor(async () => {
+    const live = structured(srv, await srv.call('list_running_agents', {}));
+    return live.agents.find((a) => a.status === 'running');
+  }, { what: 'the agent to start' });
+
+  const locker = startLocker(t, db);
+  await locker.locked;
+  const mark = srv.stderr.length;
+  fs.writeFileSync(go, '');
+  await waitFor(() => since(srv, mark).includes(`task ${running.task_id} completed`), { timeoutMs: 30_000, what: 'the agent to end' });
+  // Refused by the database, the answer is still what the server gives.
+  const during = await pollTask(srv, id, (task) => isTerminal(task.status), { timeoutMs: 10_000, what: 'the task to end while locked' });
+  assert.equal(during.status, 'completed', srv.diag(`tasks/get while locked: ${JSON.stringify(during)}`));
+  assert.match(since(srv, mark), new RegExp(`could not record task ${id}`), srv.diag('the answer was not refused'));
+  const result = await taskResult(srv, id);
+  assertRelated(result, id);
+  assert.ok(!result.isError, srv.diag(`tasks/result while locked: ${JSON.stringify(result)}`));
+  assert.equal(result.structuredContent?.results?.[0]?.status, 'completed', JSON.stringify(result));
+
+  await locker.release();
+  await waitFor(() => since(srv, mark).includes(`task ${id} recorded at last`), { timeoutMs: 15_000, what: srv.diag('the answer to be written') });
+  await srv.close();
+  srv = await ctx.startServer({ codexBin: fakeCodex() });
+  const after = await getTask(srv, id);
+  assert.equal(after.status, 'completed', srv.diag(`tasks/get after a restart: ${JSON.stringify(after)}`));
+  const again = await taskResult(srv, id);
+  assert.equal(again.structuredContent?.results?.[0]?.status, 'completed', JSON.stringify(again));
+});
+
+test('tasks/result for a task another server runs waits for its end instead of making up an answer', { timeout: TIMEOUT, skip: SKIP }, async (t) => {
+  const ctx = await createContext(t);
+  const go = path.join(ctx.root, 'go');
+  // Two servers on one state dir: the task is recorded by the first and read by the second.
+  const runs = await ctx.startServer({ codexBin: fakeCodex() });
+  const reads = await ctx.startServer({ codexBin: fakeCodex() });
+  const created = await taskCall(runs, 'codex', { prompt: `wait ${go} ok`, cwd: ctx.workspace });
+  const id = created.task.taskId;
+  await waitFor(async () => structured(runs, await runs.call('get_agent_status', { task_id: id })).status === 'running',
+    { what: 'the run to start' });
+  assert.equal((await getTask(reads, id)).status, 'working');
+
+  const pending = track(taskResult(reads, id));
+  await reads.client.ping();
+  await runs.client.ping();
+  if (pending.settled) assert.fail(`tasks/result answered while the task runs: ${JSON.stringify(await pending.promise)}`);
+  fs.writeFileSync(go, '');
+  const result = await pending.promise;
+  assertRelated(result, id);
+  assert.ok(!result.isError, reads.diag(`tasks/result: ${JSON.stringify(result)}`));
+  assert.equal(result.structuredContent?.content, 'fake ok', JSON.stringify(result));
+});
