@@ -64,6 +64,7 @@ struct runner {
 	struct unsaved *unsaved;
 	struct unsaved_thread *unsaved_threads;
 	uv_timer_t retry;
+	bool stopping; /* no new work; a second stop kills at once */
 };
 
 /* The newest state of a task the store refused; any successful write of it drops this. */
@@ -122,6 +123,8 @@ struct runner *runner_new(const struct runner_config *cfg)
 	uv_unref((uv_handle_t *)&r->drain);
 	uv_timer_init(cfg->loop, &r->retry);
 	r->retry.data = r;
+	/* Retrying must not keep a stopping server alive: runner_free() makes the last try. */
+	uv_unref((uv_handle_t *)&r->retry);
 	if (r->cfg.max_running == 0)
 		r->cfg.max_running = 1;
 	return r;
@@ -146,7 +149,8 @@ static void runner_closed(uv_handle_t *h)
 	while (r->unsaved) {
 		struct unsaved *u = r->unsaved;
 		r->unsaved = u->next;
-		log_error("task %s could not be recorded: its last state is lost", u->rec.id);
+		log_error("task %s could not be recorded: its last state (%s) is lost", u->rec.id,
+		          u->rec.status ? u->rec.status : "?");
 		task_record_clear(&u->rec);
 		free(u);
 	}
@@ -555,6 +559,8 @@ static void throttle(struct task *t)
 	    r->cfg.backlog(r->cfg.backlog_data) < BACKLOG_HIGH)
 		return;
 	t->paused = true;
+	log_debug("task %s paused: the client has not read %zu bytes yet", t->rec.id,
+	          r->cfg.backlog(r->cfg.backlog_data));
 	codex_turn_pause(r->cfg.backend, t->turn);
 	if (!r->draining) {
 		r->draining = true;
@@ -569,6 +575,11 @@ static void on_event(void *data, const struct codex_event *ev)
 
 	t->last_output_mono = uv_now(t->runner->cfg.loop);
 	t->last_output_ms = store_now_ms();
+	if (t->ending != TASK_ENDED_NATURALLY) {
+		/* Being stopped: its output is read only so that it can be reaped. */
+		record_event(t, ev);
+		return;
+	}
 	if (t->stall) {
 		json_decref(t->stall);
 		t->stall = NULL;
@@ -764,8 +775,13 @@ static void schedule(struct runner *r)
 struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task_observer *obs,
                            char *err, size_t err_size)
 {
-	struct task *t = calloc(1, sizeof *t);
+	struct task *t;
 
+	if (r->stopping) {
+		snprintf(err, err_size, "server is stopping");
+		return NULL;
+	}
+	t = calloc(1, sizeof *t);
 	if (t && spec->id)
 		snprintf(t->rec.id, sizeof t->rec.id, "%s", spec->id);
 	if (!t || (!spec->id && task_new_id(t->rec.id) != 0)) {
@@ -896,13 +912,19 @@ void task_kill(struct task *t, enum task_ending why, unsigned grace_ms)
 	t->signal_used = grace_ms == 0 ? "SIGKILL" : "SIGTERM";
 	agent_log_printf(t->log, "stopping with %s", t->signal_used);
 	codex_turn_cancel(t->runner->cfg.backend, t->turn, grace_ms);
+	if (t->paused) {
+		/* Paused for a slow client, its output would never reach its end: read it away. */
+		t->paused = false;
+		codex_turn_resume(t->runner->cfg.backend, t->turn);
+	}
 }
 
 void runner_stop_all(struct runner *r)
 {
-	/* Stopping must finish within two seconds, whatever the grace setting. */
-	unsigned grace = r->cfg.kill_grace_ms > 800 ? 800 : r->cfg.kill_grace_ms;
+	/* Stopping must finish within two seconds, whatever the grace setting; asked twice, now. */
+	unsigned grace = r->stopping ? 0 : r->cfg.kill_grace_ms > 800 ? 800 : r->cfg.kill_grace_ms;
 
+	r->stopping = true;
 	while (r->queue)
 		task_kill(r->queue, TASK_STOPPED, 0);
 	for (struct task *t = r->running; t; t = t->next)

@@ -88,7 +88,7 @@ void runner_free(struct runner *r);
 /*
  * Records the task, then starts or queues it. obs, if given, is attached
  * first so it hears everything. Returns NULL with err when not even the
- * record could be made.
+ * record could be made, or when the server is stopping.
  */
 struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task_observer *obs,
                            char *err, size_t err_size);
@@ -113,7 +113,10 @@ void task_unobserve(struct task *t, struct task_observer *obs);
 
 /* Stops a task: SIGTERM to its group, SIGKILL after grace_ms (0: at once). */
 void task_kill(struct task *t, enum task_ending why, unsigned grace_ms);
-/* Stops everything, for shutdown; idle() follows once the last one is reaped. */
+/*
+ * Stops everything, for shutdown, and refuses new tasks from then on; idle()
+ * follows once the last one is reaped. Called again, it kills at once.
+ */
 void runner_stop_all(struct runner *r);
 
 /* The durable view, kept current while the task lives. */
