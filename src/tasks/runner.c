@@ -451,6 +451,11 @@ static void finish(struct task *t, const struct codex_outcome *out)
 		reason = t->stall_killed ? "killed after stalling" : "timed out";
 	else if (t->ending == TASK_KILLED)
 		reason = "killed by kill_agent";
+	else if (!reason && t->ending == TASK_CANCELLED)
+		reason = t->in_running ? "cancelled by the client"
+		                       : "cancelled by the client before it started";
+	else if (!reason)
+		reason = t->rec.status; /* a failure must say something */
 	if (!t->rec.thread_id && out->thread_id)
 		t->rec.thread_id = strdup(out->thread_id);
 	free(t->rec.output);
