@@ -39,6 +39,12 @@ function writtenBy(pid) {
   try { return Number(fs.readFileSync(`/proc/${pid}/io`, 'utf8').match(/^wchar: (\d+)/m)[1]); } catch { return null; }
 }
 
+/** Waits until the fake Codex has acted on `stubborn` (it says `start` after it): SIGTERM is ignored from then. */
+function stubbornNow(srv, id) {
+  return waitFor(async () => structuredOf(srv, await call(srv, 'get_agent_status', { task_id: id }), 'status').thread_id,
+    { what: srv.diag('the run to ignore SIGTERM') });
+}
+
 /** The server's exit within EXIT_MS, or a failure saying it is still alive. */
 async function exitsSoon(srv, what) {
   const exit = await Promise.race([srv.exited, new Promise((r) => setTimeout(r, EXIT_MS, null))]);
@@ -53,6 +59,7 @@ test('a call that comes while the server stops is refused, and the server still 
   await srv.initialize();
   const first = structuredOf(srv, await call(srv, 'spawn_agent_async', { prompt: 'stubborn start hang', cwd: ctx.workspace }), 'spawn');
   assert.equal(first.status, 'running');
+  await stubbornNow(srv, first.task_id);
   srv.child.kill('SIGTERM');
   await waitFor(() => /SIGTERM: stopping/.test(srv.stderr), { what: 'the server to start stopping' });
   const late = await call(srv, 'spawn_agent_async', { prompt: 'hang', cwd: ctx.workspace });
@@ -67,7 +74,8 @@ test('a second SIGTERM kills what still runs at once', { timeout: TIMEOUT, skip:
   // A grace far past the 2 s stop: only the second signal can end the run in time.
   const srv = startLean(t, ctx, { codexBin: fakeCodex(), args: ['--kill-grace-ms', '60000'] });
   await srv.initialize();
-  const { log_file: log } = structuredOf(srv, await call(srv, 'spawn_agent_async', { prompt: 'stubborn start hang', cwd: ctx.workspace }), 'spawn');
+  const { task_id: id, log_file: log } = structuredOf(srv, await call(srv, 'spawn_agent_async', { prompt: 'stubborn start hang', cwd: ctx.workspace }), 'spawn');
+  await stubbornNow(srv, id);
   srv.child.kill('SIGTERM');
   await waitFor(() => /SIGTERM: stopping/.test(srv.stderr), { what: 'the server to start stopping' });
   srv.child.kill('SIGTERM');
