@@ -32,12 +32,30 @@ static void log_to_client(void *data, enum log_level level, const char *message)
 	mcp_session_log(srv->session, level, message);
 }
 
+/* The session's transport: stdio while it is open, nothing once it is closed. */
+static void send_to_client(void *data, const char *msg, size_t len)
+{
+	struct server *srv = data;
+
+	if (srv->stdio)
+		srv->out.send(srv->out.ctx, msg, len);
+}
+
+static size_t unsent_to_client(void *data)
+{
+	struct server *srv = data;
+
+	return srv->stdio && srv->out.backlog ? srv->out.backlog(srv->out.ctx) : 0;
+}
+
 static void close_if_done(struct server *srv)
 {
 	if (!srv->stopping || runner_live(srv->runner) > 0)
 		return;
 	/* Every run is reaped; closing the last handles ends uv_run. */
 	if (srv->stdio) {
+		/* What is logged from now on (a last failed save) has no client to go to. */
+		log_set_sink(NULL, NULL);
 		stdio_transport_close(srv->stdio);
 		srv->stdio = NULL;
 	}
@@ -49,10 +67,16 @@ static void close_if_done(struct server *srv)
 	}
 }
 
-static void stop(struct server *srv, const char *why)
+/* From the first call no new run starts; a second signal kills what still runs at once. */
+static void stop(struct server *srv, const char *why, bool again_kills)
 {
-	if (srv->stopping)
+	if (srv->stopping) {
+		if (!again_kills || runner_live(srv->runner) == 0)
+			return;
+		log_info("%s again: killing every run now", why);
+		runner_stop_all(srv->runner);
 		return;
+	}
 	srv->stopping = true;
 	log_info("%s: stopping%s", why, runner_live(srv->runner) ? " every run" : "");
 	/* The runner says when the last run is reaped: see on_idle(). */
@@ -77,7 +101,7 @@ static void on_eof(void *data)
 
 	/* Calls held for the client's roots get their answers before the runs stop. */
 	mcp_session_input_closed(srv->session);
-	stop(srv, "stdin closed");
+	stop(srv, "stdin closed", false);
 }
 
 static void on_tick(uv_timer_t *h)
@@ -88,7 +112,7 @@ static void on_tick(uv_timer_t *h)
 
 static void on_signal(uv_signal_t *h, int signum)
 {
-	stop(h->data, signum == SIGTERM ? "SIGTERM" : "SIGINT");
+	stop(h->data, signum == SIGTERM ? "SIGTERM" : "SIGINT", true);
 }
 
 static json_t *list_tools(void *ctx)
@@ -227,7 +251,8 @@ int server_run(const struct options *opts)
 	    .version = CODEX_MCP_VERSION,
 	};
 	struct mcp_tool_provider provider = {list_tools, call_tool, &srv};
-	struct mcp_transport transport = stdio_transport_as_mcp(srv.stdio);
+	srv.out = stdio_transport_as_mcp(srv.stdio);
+	struct mcp_transport transport = {send_to_client, unsent_to_client, &srv};
 	srv.session = mcp_session_new(&info, &provider, &transport);
 	srv.tasks = mcp_tasks_new(&srv);
 	struct mcp_task_provider task_provider = mcp_tasks_provider(srv.tasks);
@@ -246,7 +271,7 @@ int server_run(const struct options *opts)
 
 	if (stdio_transport_start(srv.stdio) != 0) {
 		log_error("cannot read stdin");
-		stop(&srv, "stdin unusable");
+		stop(&srv, "stdin unusable", false);
 		status = 1;
 	}
 	uv_run(&loop, UV_RUN_DEFAULT);

@@ -20,7 +20,8 @@ struct server {
 	struct runner *runner;
 	struct mcp_tasks *tasks;
 	struct mcp_session *session;
-	struct stdio_transport *stdio;
+	struct stdio_transport *stdio; /* NULL once closed */
+	struct mcp_transport out;      /* stdio's, used only while it is open */
 	char *cwd; /* the default cwd of runs: --agent-cwd, else the server's own */
 	bool stopping;
 	uv_signal_t sigterm, sigint;

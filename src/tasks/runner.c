@@ -62,12 +62,24 @@ struct runner {
 	bool draining;
 	/* Records the store could not take (locked?), kept and tried again each second. */
 	struct unsaved *unsaved;
+	struct unsaved_thread *unsaved_threads;
 	uv_timer_t retry;
+	bool stopping; /* no new work; a second stop kills at once */
 };
 
+/* The newest state of a task the store refused; any successful write of it drops this. */
 struct unsaved {
 	struct task_record rec;
 	struct unsaved *next;
+};
+
+/* A thread write the store refused: its options (NULL: only the status changes), its status. */
+struct unsaved_thread {
+	char *id;
+	json_t *options;
+	char *status;
+	int64_t at;
+	struct unsaved_thread *next;
 };
 
 static void schedule(struct runner *r);
@@ -111,9 +123,19 @@ struct runner *runner_new(const struct runner_config *cfg)
 	uv_unref((uv_handle_t *)&r->drain);
 	uv_timer_init(cfg->loop, &r->retry);
 	r->retry.data = r;
+	/* Retrying must not keep a stopping server alive: runner_free() makes the last try. */
+	uv_unref((uv_handle_t *)&r->retry);
 	if (r->cfg.max_running == 0)
 		r->cfg.max_running = 1;
 	return r;
+}
+
+static void unsaved_thread_free(struct unsaved_thread *u)
+{
+	free(u->id);
+	json_decref(u->options);
+	free(u->status);
+	free(u);
 }
 
 static void runner_closed(uv_handle_t *h)
@@ -127,9 +149,17 @@ static void runner_closed(uv_handle_t *h)
 	while (r->unsaved) {
 		struct unsaved *u = r->unsaved;
 		r->unsaved = u->next;
-		log_error("task %s could not be recorded: its last state is lost", u->rec.id);
+		log_error("task %s could not be recorded: its last state (%s) is lost", u->rec.id,
+		          u->rec.status ? u->rec.status : "?");
 		task_record_clear(&u->rec);
 		free(u);
+	}
+	while (r->unsaved_threads) {
+		struct unsaved_thread *u = r->unsaved_threads;
+		r->unsaved_threads = u->next;
+		log_error("thread %s could not be recorded: its last state (%s) is lost", u->id,
+		          u->status);
+		unsaved_thread_free(u);
 	}
 	free(r->log_dir);
 	free(r);
@@ -150,6 +180,12 @@ static void set_status(struct task *t, const char *status)
 	t->rec.status = strdup(status);
 }
 
+static int put_thread(struct runner *r, const struct unsaved_thread *u)
+{
+	return u->options ? store_put_thread(r->cfg.store, u->id, u->options, u->status, u->at)
+	                  : store_set_thread_status(r->cfg.store, u->id, u->status, u->at);
+}
+
 static void retry_saves(uv_timer_t *h)
 {
 	struct runner *r = h->data;
@@ -165,8 +201,24 @@ static void retry_saves(uv_timer_t *h)
 		task_record_clear(&u->rec);
 		free(u);
 	}
-	if (!r->unsaved)
+	for (struct unsaved_thread **p = &r->unsaved_threads; *p;) {
+		struct unsaved_thread *u = *p;
+		if (put_thread(r, u) != 0) {
+			p = &u->next;
+			continue;
+		}
+		log_info("thread %s recorded at last", u->id);
+		*p = u->next;
+		unsaved_thread_free(u);
+	}
+	if (!r->unsaved && !r->unsaved_threads)
 		uv_timer_stop(h);
+}
+
+static void retry_soon(struct runner *r)
+{
+	if (!uv_is_active((uv_handle_t *)&r->retry))
+		uv_timer_start(&r->retry, retry_saves, 1000, 1000);
 }
 
 /* Nothing is lost: a record the store refuses now is kept until it takes it. */
@@ -187,17 +239,83 @@ static void keep_for_later(struct runner *r, const struct task_record *rec)
 	}
 	if (task_record_copy(&u->rec, rec) != 0)
 		snprintf(u->rec.id, sizeof u->rec.id, "%s", rec->id);
-	if (!uv_is_active((uv_handle_t *)&r->retry))
-		uv_timer_start(&r->retry, retry_saves, 1000, 1000);
+	retry_soon(r);
+}
+
+/* A newer state is in the store: an older one kept for later must never follow it. */
+static void drop_unsaved(struct runner *r, const char *id)
+{
+	for (struct unsaved **p = &r->unsaved; *p; p = &(*p)->next) {
+		struct unsaved *u = *p;
+		if (strcmp(u->rec.id, id) == 0) {
+			*p = u->next;
+			task_record_clear(&u->rec);
+			free(u);
+			return;
+		}
+	}
+}
+
+int runner_save(struct runner *r, const struct task_record *rec)
+{
+	if (store_put_task(r->cfg.store, rec) == 0) {
+		drop_unsaved(r, rec->id);
+		return 0;
+	}
+	log_error("could not record task %s (%s); will try again", rec->id,
+	          store_error(r->cfg.store));
+	keep_for_later(r, rec);
+	return -1;
 }
 
 static void save(struct task *t)
 {
-	if (store_put_task(t->runner->cfg.store, &t->rec) != 0) {
-		log_error("could not record task %s (%s); will try again", t->rec.id,
-		          store_error(t->runner->cfg.store));
-		keep_for_later(t->runner, &t->rec);
+	runner_save(t->runner, &t->rec);
+}
+
+/* As save(), for a thread: the write queued first is merged with this one, never reordered. */
+static void save_thread(struct runner *r, const char *id, json_t *options, const char *status)
+{
+	struct unsaved_thread now = {
+	    .id = (char *)id, .options = options, .status = (char *)status, .at = store_now_ms()};
+	struct unsaved_thread *u, **p;
+
+	for (p = &r->unsaved_threads; *p && strcmp((*p)->id, id) != 0; p = &(*p)->next)
+		;
+	if (!*p && put_thread(r, &now) == 0)
+		return;
+	u = *p;
+	if (u) {
+		char *s = strdup(status);
+		if (s) {
+			free(u->status);
+			u->status = s;
+		}
+		if (options) {
+			json_decref(u->options);
+			u->options = json_incref(options);
+		}
+		u->at = now.at;
+		if (put_thread(r, u) == 0) {
+			*p = u->next;
+			unsaved_thread_free(u);
+			return;
+		}
+	} else {
+		u = calloc(1, sizeof *u);
+		if (!u || !(u->id = strdup(id)) || !(u->status = strdup(status))) {
+			if (u)
+				unsaved_thread_free(u);
+			log_error("thread %s could not be recorded: out of memory", id);
+			return;
+		}
+		u->options = json_incref(options);
+		u->at = now.at;
+		u->next = r->unsaved_threads;
+		r->unsaved_threads = u;
 	}
+	log_error("could not record thread %s (%s); will try again", id, store_error(r->cfg.store));
+	retry_soon(r);
 }
 
 const struct task_record *runner_unsaved(struct runner *r, const char *id)
@@ -234,19 +352,16 @@ static void list_remove(struct task **head, struct task *t)
 
 static void remember_thread(struct task *t, const char *status)
 {
-	json_t *options;
+	json_t *options = NULL;
 
 	if (!t->rec.thread_id)
 		return;
-	if (!t->new_thread) {
-		store_set_thread_status(t->runner->cfg.store, t->rec.thread_id, status,
-		                        store_now_ms());
+	/* A new thread is recorded with its options; a resumed one only changes status. */
+	if (t->new_thread && !(options = codex_options_to_json(&t->options))) {
+		log_error("could not record thread %s: out of memory", t->rec.thread_id);
 		return;
 	}
-	options = codex_options_to_json(&t->options);
-	if (!options || store_put_thread(t->runner->cfg.store, t->rec.thread_id, options, status,
-	                                 store_now_ms()) != 0)
-		log_error("could not record thread %s", t->rec.thread_id);
+	save_thread(t->runner, t->rec.thread_id, options, status);
 	json_decref(options);
 }
 
@@ -336,6 +451,11 @@ static void finish(struct task *t, const struct codex_outcome *out)
 		reason = t->stall_killed ? "killed after stalling" : "timed out";
 	else if (t->ending == TASK_KILLED)
 		reason = "killed by kill_agent";
+	else if (!reason && t->ending == TASK_CANCELLED)
+		reason = t->in_running ? "cancelled by the client"
+		                       : "cancelled by the client before it started";
+	else if (!reason)
+		reason = t->rec.status; /* a failure must say something */
 	if (!t->rec.thread_id && out->thread_id)
 		t->rec.thread_id = strdup(out->thread_id);
 	free(t->rec.output);
@@ -444,6 +564,8 @@ static void throttle(struct task *t)
 	    r->cfg.backlog(r->cfg.backlog_data) < BACKLOG_HIGH)
 		return;
 	t->paused = true;
+	log_debug("task %s paused: the client has not read %zu bytes yet", t->rec.id,
+	          r->cfg.backlog(r->cfg.backlog_data));
 	codex_turn_pause(r->cfg.backend, t->turn);
 	if (!r->draining) {
 		r->draining = true;
@@ -458,6 +580,11 @@ static void on_event(void *data, const struct codex_event *ev)
 
 	t->last_output_mono = uv_now(t->runner->cfg.loop);
 	t->last_output_ms = store_now_ms();
+	if (t->ending != TASK_ENDED_NATURALLY) {
+		/* Being stopped: its output is read only so that it can be reaped. */
+		record_event(t, ev);
+		return;
+	}
 	if (t->stall) {
 		json_decref(t->stall);
 		t->stall = NULL;
@@ -653,8 +780,13 @@ static void schedule(struct runner *r)
 struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task_observer *obs,
                            char *err, size_t err_size)
 {
-	struct task *t = calloc(1, sizeof *t);
+	struct task *t;
 
+	if (r->stopping) {
+		snprintf(err, err_size, "server is stopping");
+		return NULL;
+	}
+	t = calloc(1, sizeof *t);
 	if (t && spec->id)
 		snprintf(t->rec.id, sizeof t->rec.id, "%s", spec->id);
 	if (!t || (!spec->id && task_new_id(t->rec.id) != 0)) {
@@ -785,13 +917,19 @@ void task_kill(struct task *t, enum task_ending why, unsigned grace_ms)
 	t->signal_used = grace_ms == 0 ? "SIGKILL" : "SIGTERM";
 	agent_log_printf(t->log, "stopping with %s", t->signal_used);
 	codex_turn_cancel(t->runner->cfg.backend, t->turn, grace_ms);
+	if (t->paused) {
+		/* Paused for a slow client, its output would never reach its end: read it away. */
+		t->paused = false;
+		codex_turn_resume(t->runner->cfg.backend, t->turn);
+	}
 }
 
 void runner_stop_all(struct runner *r)
 {
-	/* Stopping must finish within two seconds, whatever the grace setting. */
-	unsigned grace = r->cfg.kill_grace_ms > 800 ? 800 : r->cfg.kill_grace_ms;
+	/* Stopping must finish within two seconds, whatever the grace setting; asked twice, now. */
+	unsigned grace = r->stopping ? 0 : r->cfg.kill_grace_ms > 800 ? 800 : r->cfg.kill_grace_ms;
 
+	r->stopping = true;
 	while (r->queue)
 		task_kill(r->queue, TASK_STOPPED, 0);
 	for (struct task *t = r->running; t; t = t->next)

@@ -88,13 +88,19 @@ void runner_free(struct runner *r);
 /*
  * Records the task, then starts or queues it. obs, if given, is attached
  * first so it hears everything. Returns NULL with err when not even the
- * record could be made.
+ * record could be made, or when the server is stopping.
  */
 struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task_observer *obs,
                            char *err, size_t err_size);
 
-/* The last state of an ended task the store has not taken yet, or NULL. */
+/* The last state of a task the store has not taken yet, or NULL. */
 const struct task_record *runner_unsaved(struct runner *r, const char *id);
+/*
+ * Writes a task's record, for records the runner does not keep itself. What
+ * the store refuses is kept and tried again (see runner_unsaved()); a write
+ * that succeeds drops any older state kept. Returns 0 when written now.
+ */
+int runner_save(struct runner *r, const struct task_record *rec);
 
 /* A task still queued or running, or NULL. */
 struct task *runner_find(struct runner *r, const char *id);
@@ -107,7 +113,10 @@ void task_unobserve(struct task *t, struct task_observer *obs);
 
 /* Stops a task: SIGTERM to its group, SIGKILL after grace_ms (0: at once). */
 void task_kill(struct task *t, enum task_ending why, unsigned grace_ms);
-/* Stops everything, for shutdown; idle() follows once the last one is reaped. */
+/*
+ * Stops everything, for shutdown, and refuses new tasks from then on; idle()
+ * follows once the last one is reaped. Called again, it kills at once.
+ */
 void runner_stop_all(struct runner *r);
 
 /* The durable view, kept current while the task lives. */

@@ -67,8 +67,11 @@ static void call_kill_agent(struct server *srv, struct mcp_request *req, json_t 
 	}
 	t = runner_find(srv->runner, id);
 	if (!t) {
+		/* An end the store has not taken yet is newer than what it holds. */
+		const struct task_record *pending = runner_unsaved(srv->runner, id);
 		struct task_record rec;
-		if (store_get_task(srv->store, id, &rec) != 1) {
+		if (pending ? task_record_copy(&rec, pending) != 0
+		            : store_get_task(srv->store, id, &rec) != 1) {
 			snprintf(e.message, sizeof e.message, "task_id: no task %.200s", id);
 			mcp_request_reply(req, tool_error_result(e.message));
 			return;

@@ -6,6 +6,7 @@
 
 #include "log.h"
 #include "mcp/jsonrpc.h"
+#include "proc/procfs.h"
 #include "server.h"
 #include "tools/args.h"
 #include "tools/fleet.h"
@@ -15,6 +16,7 @@ enum {
 	POLL_INTERVAL_MS = 2000,
 	PAGE_SIZE = 50,
 	EXPIRY_SWEEP_MS = 60 * 1000,
+	OTHER_SERVER_POLL_MS = 1000,
 };
 
 #define RELATED_TASK "io.modelcontextprotocol/related-task"
@@ -25,14 +27,21 @@ struct waiter {
 	char id[64];
 	bool cancel;       /* answers tasks/cancel with the task; otherwise tasks/result */
 	struct task *task; /* when watching a run that no MCP call stands behind */
+	bool polled;       /* a task another server runs: read again until it ends */
 	struct task_observer observer;
 	struct waiter *next;
 };
 
-/* Tasks whose tools/call is still running, and whether tasks/cancel was asked. */
+/*
+ * Tasks whose tools/call is still running, and whether tasks/cancel was asked;
+ * with what the record was created with, should the store not give it back.
+ */
 struct open_call {
 	char id[64];
 	bool cancel_asked;
+	char *tool;
+	int64_t created_at;
+	int64_t ttl_ms;
 	struct open_call *next;
 };
 
@@ -41,6 +50,8 @@ struct mcp_tasks {
 	struct waiter *waiters;
 	struct open_call *open;
 	uv_timer_t expiry;
+	uv_timer_t poll; /* for polled waiters */
+	int open_handles;
 };
 
 static bool is_terminal(const char *status)
@@ -100,9 +111,11 @@ static int load(struct mcp_tasks *p, const char *id, struct task_record *out, st
 	int found;
 
 	*live = t;
+	/* What the store has not taken yet is newer than what it has. */
 	if (pending)
-		return task_record_copy(out, pending) == 0 ? 1 : -1;
-	found = store_get_task(p->srv->store, id, out);
+		found = task_record_copy(out, pending) == 0 ? 1 : -1;
+	else
+		found = store_get_task(p->srv->store, id, out);
 	if (found != 1)
 		return found;
 	if (t) {
@@ -126,6 +139,16 @@ static void answer_result(struct mcp_request *req, const struct task_record *rec
 	json_t *error = json_object_get(rec->result, "_rpcError");
 	json_t *result;
 
+	if (!is_terminal(rec->status)) {
+		/* No answer is made up for a task that has not ended. */
+		char message[300];
+		snprintf(message, sizeof message,
+		         "tasks/result: task %s is %s, but no run of this server stands behind it "
+		         "and no end of it was recorded",
+		         rec->id, rec->status);
+		mcp_request_fail(req, RPC_INTERNAL_ERROR, message);
+		return;
+	}
 	if (error) {
 		mcp_request_fail(req, (int)json_integer_value(json_object_get(error, "code")),
 		                 json_string_value(json_object_get(error, "message")));
@@ -200,6 +223,46 @@ static void waiter_cancelled(void *data)
 	free(w);
 }
 
+/* Whether a task not ours may still end: the server that runs it is alive. */
+static bool runs_elsewhere(struct mcp_tasks *p, const struct task_record *rec)
+{
+	return !is_terminal(rec->status) && rec->owner && p->srv->instance &&
+	       strcmp(rec->owner, p->srv->instance) != 0 && proc_instance_alive(rec->owner);
+}
+
+static void poll_others(uv_timer_t *h)
+{
+	struct mcp_tasks *p = h->data;
+	bool any = false;
+
+	for (struct waiter **q = &p->waiters; *q;) {
+		struct waiter *w = *q;
+		struct task_record rec;
+		struct task *live;
+		int found;
+		bool waiting;
+
+		if (!w->polled) {
+			q = &w->next;
+			continue;
+		}
+		found = load(p, w->id, &rec, &live);
+		waiting = found == 1 && runs_elsewhere(p, &rec);
+		if (found == 1)
+			task_record_clear(&rec);
+		if (waiting) {
+			any = true;
+			q = &w->next;
+			continue;
+		}
+		*q = w->next;
+		answer_waiter(p, w); /* ended, gone, or cut off: never a made-up answer */
+		free(w);
+	}
+	if (!any)
+		uv_timer_stop(h);
+}
+
 static void add_waiter(struct mcp_tasks *p, const char *id, struct mcp_request *req, bool cancel,
                        struct task *live)
 {
@@ -221,6 +284,11 @@ static void add_waiter(struct mcp_tasks *p, const char *id, struct mcp_request *
 		w->task = live;
 		w->observer = (struct task_observer){.finished = waiter_finished, .data = w};
 		task_observe(live, &w->observer);
+	} else if (!live && !find_open(p, id)) {
+		w->polled = true;
+		if (!uv_is_active((uv_handle_t *)&p->poll))
+			uv_timer_start(&p->poll, poll_others, OTHER_SERVER_POLL_MS,
+			               OTHER_SERVER_POLL_MS);
 	}
 }
 
@@ -258,15 +326,54 @@ static json_t *create(void *ctx, const char *tool, json_t *ttl, char *id, size_t
 	}
 	snprintf(id, id_size, "%s", rec.id);
 	snprintf(open->id, sizeof open->id, "%s", rec.id);
+	open->tool = strdup(tool);
+	open->created_at = rec.created_at;
+	open->ttl_ms = rec.ttl_ms;
 	open->next = p->open;
 	p->open = open;
 	task = task_json(&rec);
 	return task;
 }
 
+static void answer_waiters(struct mcp_tasks *p, const char *id);
+
 static void notify_status(struct mcp_tasks *p, const struct task_record *rec)
 {
 	mcp_session_notify(p->srv->session, "notifications/tasks/status", task_json(rec));
+}
+
+static void open_call_free(struct open_call *o)
+{
+	free(o->tool);
+	free(o);
+}
+
+/* The record of an open call as it stands: kept, stored, or as it was created. */
+static int load_answered(struct mcp_tasks *p, const char *id, const struct open_call *open,
+                         struct task_record *rec)
+{
+	const struct task_record *pending = runner_unsaved(p->srv->runner, id);
+	int found;
+
+	if (pending)
+		return task_record_copy(rec, pending) == 0 ? 1 : -1;
+	found = store_get_task(p->srv->store, id, rec);
+	if (found == 1 || !open)
+		return found;
+	/* The store cannot say (or lost it): the answer must still be recorded. */
+	log_warn("task %s: its record cannot be read; recording its answer anew", id);
+	memset(rec, 0, sizeof *rec);
+	snprintf(rec->id, sizeof rec->id, "%s", id);
+	rec->tool = strdup(open->tool ? open->tool : "");
+	rec->status = strdup("queued");
+	rec->owner = p->srv->instance ? strdup(p->srv->instance) : NULL;
+	rec->created_at = open->created_at;
+	rec->ttl_ms = open->ttl_ms;
+	if (!rec->tool || !rec->status) {
+		task_record_clear(rec);
+		return -1;
+	}
+	return 1;
 }
 
 static void answered(void *ctx, const char *id, json_t *result, int code, const char *message)
@@ -275,15 +382,20 @@ static void answered(void *ctx, const char *id, json_t *result, int code, const 
 	struct open_call *open = find_open(p, id);
 	bool cancel_asked = open && open->cancel_asked;
 	struct task_record rec;
+	int found;
 
 	for (struct open_call **q = &p->open; *q; q = &(*q)->next)
 		if (*q == open) {
 			*q = open->next;
-			free(open);
 			break;
 		}
-	if (store_get_task(p->srv->store, id, &rec) != 1) {
+	found = load_answered(p, id, open, &rec);
+	if (open)
+		open_call_free(open);
+	if (found != 1) {
 		json_decref(result);
+		log_error("task %s: its answer cannot be recorded", id);
+		answer_waiters(p, id);
 		return;
 	}
 	/* A run records its own end; a call that ran none (a bad argument, a batch) is recorded
@@ -304,13 +416,18 @@ static void answered(void *ctx, const char *id, json_t *result, int code, const 
 			rec.error = json_is_string(text) ? strdup(json_string_value(text)) : NULL;
 		}
 		rec.completed_at = store_now_ms();
-		store_put_task(p->srv->store, &rec);
+		/* What the store refuses now, the runner keeps, serves and writes later. */
+		runner_save(p->srv->runner, &rec);
 	}
 	json_decref(result);
 	notify_status(p, &rec);
 	task_record_clear(&rec);
+	answer_waiters(p, id);
+}
 
-	/* Everyone waiting on it hears now. */
+/* Everyone waiting on the call behind a task hears now. */
+static void answer_waiters(struct mcp_tasks *p, const char *id)
+{
 	for (struct waiter **q = &p->waiters; *q;) {
 		struct waiter *w = *q;
 		if (strcmp(w->id, id) != 0 || w->task) {
@@ -345,7 +462,8 @@ static int result(void *ctx, const char *id, struct mcp_request *req)
 
 	if (load(p, id, &rec, &live) != 1)
 		return -1;
-	if (live || find_open(p, id))
+	/* Until it ends, wait: for our run, our call, or the other server that runs it. */
+	if (live || find_open(p, id) || runs_elsewhere(p, &rec))
 		add_waiter(p, id, req, false, live);
 	else
 		answer_result(req, &rec);
@@ -425,8 +543,12 @@ struct mcp_tasks *mcp_tasks_new(struct server *srv)
 	uv_timer_init(srv->loop, &p->expiry);
 	p->expiry.data = p;
 	uv_timer_start(&p->expiry, sweep, 0, EXPIRY_SWEEP_MS);
-	/* The sweep must not keep the loop alive on its own. */
+	/* The sweep must not keep the loop alive on its own, nor the polls. */
 	uv_unref((uv_handle_t *)&p->expiry);
+	uv_timer_init(srv->loop, &p->poll);
+	p->poll.data = p;
+	uv_unref((uv_handle_t *)&p->poll);
+	p->open_handles = 2;
 	return p;
 }
 
@@ -434,10 +556,19 @@ static void closed(uv_handle_t *h)
 {
 	struct mcp_tasks *p = h->data;
 
+	if (--p->open_handles > 0)
+		return;
 	while (p->open) {
 		struct open_call *o = p->open;
 		p->open = o->next;
-		free(o);
+		open_call_free(o);
+	}
+	/* Their requests go with the session. */
+	while (p->waiters) {
+		struct waiter *w = p->waiters;
+		p->waiters = w->next;
+		mcp_request_on_cancel(w->req, NULL, NULL);
+		free(w);
 	}
 	free(p);
 }
@@ -445,6 +576,7 @@ static void closed(uv_handle_t *h)
 void mcp_tasks_close(struct mcp_tasks *p)
 {
 	uv_close((uv_handle_t *)&p->expiry, closed);
+	uv_close((uv_handle_t *)&p->poll, closed);
 }
 
 struct mcp_task_provider mcp_tasks_provider(struct mcp_tasks *p)

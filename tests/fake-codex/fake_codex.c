@@ -15,6 +15,8 @@
  *   flood N [L]     N bytes of item.completed agent_message events of L bytes each (default
  *                   64K) as fast as possible; then the message "fake flood done: C events"
  *   delay MS        sleep MS ms
+ *   start           thread.started and turn.started now (they otherwise wait for the first item)
+ *   wait PATH       do nothing until PATH exists: the test says when to go on
  *   stubborn        ignore SIGTERM from now on (only SIGKILL stops us)
  *   echo            an agent_message whose text is the whole prompt, verbatim
  *   argv            an agent_message whose text is our argv, one argument per line
@@ -450,6 +452,12 @@ int main(int argc, char **argv)
 			i += len ? 2 : 1;
 		} else if (strcmp(w, "delay") == 0) {
 			sleep_ms(number(next));
+			i++;
+		} else if (strcmp(w, "start") == 0) {
+			start_turn();
+		} else if (strcmp(w, "wait") == 0 && next) {
+			while (access(next, F_OK) != 0)
+				sleep_ms(10);
 			i++;
 		} else if (strcmp(w, "stubborn") == 0) {
 			signal(SIGTERM, SIG_IGN);
