@@ -744,7 +744,8 @@ static void start(struct task *t)
 	set_status(t, "running");
 	t->rec.pid = codex_turn_pid(r->cfg.backend, t->turn);
 	save(t);
-	if (t->new_thread)
+	/* A new thread is recorded once Codex names it; a resumed one is known already. */
+	if (!t->new_thread)
 		remember_thread(t, "running");
 	snprintf(message, sizeof message, "started (pid %lld)", (long long)t->rec.pid);
 	agent_log_printf(t->log, "%s in %s", message, t->options.cwd ? t->options.cwd : ".");
