@@ -311,14 +311,6 @@ void child_terminate(struct child *c, unsigned grace_ms)
 	uv_timer_start(&c->timer, grace_expired, grace_ms, 0);
 }
 
-static volatile sig_atomic_t got_term;
-
-static void on_term(int sig)
-{
-	(void)sig;
-	got_term = 1;
-}
-
 /* Leaves the way the program left: the same status, or the same signal. */
 static int exit_like(int status)
 {
@@ -327,27 +319,48 @@ static int exit_like(int status)
 	if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);
 		struct rlimit no_core = {0, 0};
-		sigset_t all;
+		sigset_t one;
 		setrlimit(RLIMIT_CORE, &no_core); /* the program's crash, not ours */
 		signal(sig, SIG_DFL);
-		sigfillset(&all);
-		sigprocmask(SIG_UNBLOCK, &all, NULL);
+		sigemptyset(&one);
+		sigaddset(&one, sig);
+		sigprocmask(SIG_UNBLOCK, &one, NULL);
 		raise(sig);
 		return 128 + sig;
 	}
 	return 127;
 }
 
+/* write(2) of a C string: all that is safe to call between fork and exec. */
+static void say(const char *s)
+{
+	ssize_t n = write(STDERR_FILENO, s, strlen(s));
+	(void)n;
+}
+
+static void say_number(int n)
+{
+	char digits[16];
+	size_t at = sizeof digits - 1;
+
+	digits[at] = '\0';
+	do
+		digits[--at] = (char)('0' + n % 10);
+	while ((n /= 10) > 0 && at > 0);
+	say("errno ");
+	say(digits + at);
+}
+
 int child_exec_main(int argc, char **argv)
 {
-	struct sigaction sa = {.sa_handler = on_term}; /* no SA_RESTART: waitpid must wake */
+	sigset_t waited, old;
 	pid_t parent, pid;
 	int status, fd;
 
 	if (argc < 5)
 		return 127;
-	parent = (pid_t)strtol(argv[2], NULL, 10);
 	/* argv is: argv0 CHILD_EXEC_ARG ppid file args...; the program gets argv0 args... */
+	parent = (pid_t)strtol(argv[2], NULL, 10);
 	const char *file = argv[3];
 	argv[3] = argv[0];
 
@@ -355,8 +368,18 @@ int child_exec_main(int argc, char **argv)
 	 * This process leads the run's process group and stays as its keeper: when
 	 * the server dies, even by SIGKILL, the kernel sends it SIGTERM, and it
 	 * takes the whole group down, grandchildren included.
+	 *
+	 * SIGTERM is blocked before the check that the server still lives and
+	 * stays blocked until sigwaitinfo takes it, so a death at any point after
+	 * the check leaves it pending rather than lost. SIGCHLD the same way:
+	 * blocked, it stays pending and the keeper waits for both at once.
 	 */
-	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&waited);
+	sigaddset(&waited, SIGTERM);
+	sigaddset(&waited, SIGCHLD);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL); /* ignored, it would never be pending */
+	sigprocmask(SIG_BLOCK, &waited, &old);
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent) {
 		kill(0, SIGKILL); /* the server died before the prctl took hold */
 		return 127;
@@ -367,9 +390,15 @@ int child_exec_main(int argc, char **argv)
 		return 127;
 	}
 	if (pid == 0) {
-		signal(SIGTERM, SIG_DFL);
+		/* Only async-signal-safe calls from here to exec. */
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		execv(file, argv + 3);
-		fprintf(stderr, "codex-mcp: cannot execute %s: %s\n", file, strerror(errno));
+		int err = errno;
+		say("codex-mcp: cannot execute ");
+		say(file);
+		say(": ");
+		say_number(err);
+		say("\n");
 		_exit(127);
 	}
 	/* The pipes belong to the program: the keeper holds none of them open. */
@@ -381,13 +410,20 @@ int child_exec_main(int argc, char **argv)
 		close(fd);
 	}
 	for (;;) {
-		if (waitpid(pid, &status, 0) == pid)
-			return exit_like(status);
-		if (errno != EINTR)
-			return 127;
-		/* A SIGTERM to the group is the server stopping the run: the program has it too. */
-		if (got_term && getppid() != parent)
-			kill(0, SIGKILL);
-		got_term = 0;
+		int sig = sigwaitinfo(&waited, NULL);
+
+		if (sig == SIGCHLD) {
+			pid_t done = waitpid(pid, &status, WNOHANG);
+			if (done == pid)
+				return exit_like(status);
+			if (done < 0 && errno != EINTR)
+				return 127;
+		} else if (sig == SIGTERM && getppid() != parent) {
+			kill(0, SIGKILL); /* the server is gone: so is the run */
+		}
+		/*
+		 * A SIGTERM while the server lives is the server stopping the run:
+		 * the program has it too, and its exit ends the wait.
+		 */
 	}
 }

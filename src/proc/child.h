@@ -40,6 +40,7 @@ struct child_spec {
 int child_spawn(uv_loop_t *loop, const struct child_spec *spec, const struct child_hooks *hooks,
                 struct child **out);
 
+/* The keeper's pid, which is also the run's process group. */
 pid_t child_pid(const struct child *c);
 
 /* Stops reading stdout (the pipe fills and the child waits), and starts again. */
