@@ -187,11 +187,31 @@ static void stdin_written(uv_write_t *w, int status)
 	close_handle((uv_handle_t *)&c->in);
 }
 
+/* The soft descriptor limit before the server raised it, for the programs it starts. */
+static bool nofile_saved;
+static rlim_t nofile_soft;
+
+int child_raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return -errno;
+	nofile_soft = rl.rlim_cur;
+	nofile_saved = true;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			return -errno;
+	}
+	return 0;
+}
+
 int child_spawn(uv_loop_t *loop, const struct child_spec *spec, const struct child_hooks *hooks,
                 struct child **out)
 {
 	struct child *c = calloc(1, sizeof *c);
-	char ppid[24];
+	char ppid[24], nofile[24];
 	size_t argc = 0;
 	char **argv;
 	int rc;
@@ -200,18 +220,23 @@ int child_spawn(uv_loop_t *loop, const struct child_spec *spec, const struct chi
 		return UV_ENOMEM;
 	while (spec->argv[argc])
 		argc++;
-	argv = calloc(argc + 4, sizeof *argv);
+	argv = calloc(argc + 5, sizeof *argv);
 	if (!argv) {
 		free(c);
 		return UV_ENOMEM;
 	}
 	snprintf(ppid, sizeof ppid, "%ld", (long)getpid());
+	if (nofile_saved)
+		snprintf(nofile, sizeof nofile, "%llu", (unsigned long long)nofile_soft);
+	else
+		snprintf(nofile, sizeof nofile, "-");
 	argv[0] = spec->argv[0];
 	argv[1] = CHILD_EXEC_ARG;
 	argv[2] = ppid;
-	argv[3] = (char *)spec->file;
+	argv[3] = nofile;
+	argv[4] = (char *)spec->file;
 	for (size_t i = 1; i < argc; i++)
-		argv[3 + i] = spec->argv[i];
+		argv[4 + i] = spec->argv[i];
 
 	c->hooks = *hooks;
 	line_reader_init(&c->out_lines, spec->max_line);
@@ -354,15 +379,21 @@ static void say_number(int n)
 int child_exec_main(int argc, char **argv)
 {
 	sigset_t waited, old;
+	struct rlimit nofile;
+	bool restore_nofile = false;
 	pid_t parent, pid;
 	int status, fd;
 
-	if (argc < 5)
+	if (argc < 6)
 		return 127;
-	/* argv is: argv0 CHILD_EXEC_ARG ppid file args...; the program gets argv0 args... */
+	/* argv is: argv0 CHILD_EXEC_ARG ppid nofile file args...; the program gets argv0 args... */
 	parent = (pid_t)strtol(argv[2], NULL, 10);
-	const char *file = argv[3];
-	argv[3] = argv[0];
+	if (strcmp(argv[3], "-") != 0 && getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+		nofile.rlim_cur = (rlim_t)strtoull(argv[3], NULL, 10);
+		restore_nofile = nofile.rlim_cur < nofile.rlim_max;
+	}
+	const char *file = argv[4];
+	argv[4] = argv[0];
 
 	/*
 	 * This process leads the run's process group and stays as its keeper: when
@@ -391,8 +422,11 @@ int child_exec_main(int argc, char **argv)
 	}
 	if (pid == 0) {
 		/* Only async-signal-safe calls from here to exec. */
+		/* The server's raised limit is not Codex's. */
+		if (restore_nofile)
+			setrlimit(RLIMIT_NOFILE, &nofile);
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		execv(file, argv + 3);
+		execv(file, argv + 4);
 		int err = errno;
 		say("codex-mcp: cannot execute ");
 		say(file);

@@ -60,4 +60,11 @@ void child_terminate(struct child *c, unsigned grace_ms);
 #define CHILD_EXEC_ARG "--exec-child"
 int child_exec_main(int argc, char **argv);
 
+/*
+ * Raises the server's soft descriptor limit to its hard limit. The programs
+ * children run get the limit back as it was: Codex and the commands it runs
+ * have no use for the server's. Returns 0 or -errno.
+ */
+int child_raise_fd_limit(void);
+
 #endif

@@ -115,6 +115,34 @@ static void test_terminate_reaches_the_program(void **state)
 	assert_int_equal(r.signal, SIGTERM);
 }
 
+/* The server's raised descriptor limit stays with the server. */
+static void test_program_gets_the_original_fd_limit(void **state)
+{
+	(void)state;
+	need_keeper();
+	struct rlimit rl, now;
+	struct run r;
+	char want[64];
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max <= 256)
+		skip(); /* no room below the hard limit to tell the two apart */
+	struct rlimit low = {.rlim_cur = 256, .rlim_max = rl.rlim_max};
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	assert_int_equal(child_raise_fd_limit(), 0);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &now), 0);
+	assert_true(now.rlim_cur == rl.rlim_max);
+
+	run((char *[]){"/bin/sh", "-c", "ulimit -Sn; ulimit -Hn", NULL}, 0, &r);
+	if (rl.rlim_max == RLIM_INFINITY)
+		snprintf(want, sizeof want, "256\nunlimited\n");
+	else
+		snprintf(want, sizeof want, "256\n%llu\n", (unsigned long long)rl.rlim_max);
+	assert_string_equal(r.out, want);
+	assert_int_equal(r.status, 0);
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 /* An agent log open in the server is not open in the programs it starts. */
 static void test_agent_logs_stay_in_the_server(void **state)
 {
@@ -234,6 +262,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_exit_status_passes_through),
 	    cmocka_unit_test(test_terminate_reaches_the_program),
+	    cmocka_unit_test(test_program_gets_the_original_fd_limit),
 	    cmocka_unit_test(test_agent_logs_stay_in_the_server),
 	    cmocka_unit_test(test_keeper_never_misses_the_server_dying),
 	};
