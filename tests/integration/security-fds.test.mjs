@@ -64,12 +64,15 @@ test('Codex and its commands hold no descriptor of the server, and get its origi
   const tag = `${400 + Math.floor(Math.random() * 400)}.${process.pid % 1000}`;
   const markers = [`${tag}1`, `${tag}2`];
   const agents = [];
+  const sleeper = (m) => listProcesses().find((p) => alive(p) && p.comm === 'sleep' && p.cmdline[1] === m);
+  // One after the other: two Codex processes starting at once both set up a fresh CODEX_HOME
+  // (databases, sandbox helper); this test is about descriptors, not that. Both are running
+  // when the descriptors are read.
   for (const m of markers) {
     const spawned = structured(srv, await srv.call('spawn_agent_async', { prompt: `HOLD sleep ${m}`, cwd: ctx.workspace }), 'spawn');
     agents.push({ id: spawned.task_id, marker: m, log: spawned.log_file });
+    await waitFor(() => sleeper(m), { timeoutMs: 45_000, what: `the command of agent ${agents.length}` });
   }
-  const sleeper = (m) => listProcesses().find((p) => alive(p) && p.comm === 'sleep' && p.cmdline[1] === m);
-  await waitFor(() => markers.every(sleeper), { timeoutMs: 45_000, what: 'both agents\' commands to run' });
   for (const a of agents) {
     const st = structured(srv, await srv.call('get_agent_status', { task_id: a.id }), 'status');
     assert.equal(st.status, 'running', JSON.stringify(st));
