@@ -425,6 +425,11 @@ int child_exec_main(int argc, char **argv)
 		/* The server's raised limit is not Codex's. */
 		if (restore_nofile)
 			setrlimit(RLIMIT_NOFILE, &nofile);
+		/*
+		 * Whatever the server got from its own parent without close-on-exec
+		 * is not Codex's either: it gets its stdio and nothing else.
+		 */
+		close_range(3, ~0U, 0);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		execv(file, argv + 4);
 		int err = errno;

@@ -143,6 +143,13 @@ static void test_program_gets_the_original_fd_limit(void **state)
 	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
+/* Whether a listing of descriptors shows the pipes (socket pairs, with libuv) of the program's
+ * stdio. */
+static bool lists_stdio(const char *out)
+{
+	return strstr(out, "socket:[") || strstr(out, "pipe:[");
+}
+
 /* An agent log open in the server is not open in the programs it starts. */
 static void test_agent_logs_stay_in_the_server(void **state)
 {
@@ -155,14 +162,39 @@ static void test_agent_logs_stay_in_the_server(void **state)
 	assert_true(asprintf(&path, "%s/codex_agent_test.log", dir) > 0);
 	struct agent_log *log = agent_log_open(path, 0, err, sizeof err);
 	assert_non_null(log);
-	/* The shell lists its own descriptors: what Codex would hold. */
-	run((char *[]){"/bin/sh", "-c", "for f in /proc/$$/fd/*; do readlink $f; done; true", NULL},
+	/* The shell lists the keeper's descriptors ($PPID) and its own ($$). */
+	run((char *[]){"/bin/sh", "-c",
+	               "for f in /proc/$PPID/fd/* /proc/$$/fd/*; do readlink $f; done; true", NULL},
 	    0, &r);
 	assert_int_equal(r.status, 0);
-	assert_true(strstr(r.out, "pipe:[") != NULL); /* it did list something */
+	assert_true(lists_stdio(r.out));
 	if (strstr(r.out, path))
 		fail_msg("the program holds the agent log %s:\n%s", path, r.out);
 	agent_log_close(log);
+	unit_rm_rf(dir);
+	free(path);
+	free(dir);
+}
+
+/* A descriptor the server inherited without close-on-exec stops at the keeper. */
+static void test_program_gets_only_stdio(void **state)
+{
+	(void)state;
+	need_keeper();
+	char *dir = unit_mkdtemp(), *path;
+	struct run r;
+
+	assert_non_null(dir);
+	assert_true(asprintf(&path, "%s/inherited", dir) > 0);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600); /* no O_CLOEXEC, on purpose */
+	assert_true(fd > 2);
+	run((char *[]){"/bin/sh", "-c", "for f in /proc/$$/fd/*; do readlink $f; done; true", NULL},
+	    0, &r);
+	assert_int_equal(r.status, 0);
+	assert_true(lists_stdio(r.out));
+	if (strstr(r.out, path))
+		fail_msg("the program holds %s:\n%s", path, r.out);
+	close(fd);
 	unit_rm_rf(dir);
 	free(path);
 	free(dir);
@@ -264,6 +296,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_terminate_reaches_the_program),
 	    cmocka_unit_test(test_program_gets_the_original_fd_limit),
 	    cmocka_unit_test(test_agent_logs_stay_in_the_server),
+	    cmocka_unit_test(test_program_gets_only_stdio),
 	    cmocka_unit_test(test_keeper_never_misses_the_server_dying),
 	};
 	return cmocka_run_group_tests_name("proc/child", tests, NULL, NULL);
