@@ -1,21 +1,9 @@
 #include <signal.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "options.h"
 #include "proc/child.h"
 #include "server.h"
-
-/* Hundreds of agents need thousands of descriptors: take what the hard limit allows. */
-static void raise_fd_limit(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
 
 int main(int argc, char **argv)
 {
@@ -38,7 +26,8 @@ int main(int argc, char **argv)
 	/* A client that goes away, or a file-size limit, must not kill us mid-write. */
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);
-	raise_fd_limit();
+	/* Hundreds of agents need thousands of descriptors: take what the hard limit allows. */
+	child_raise_fd_limit();
 	status = server_run(&opts);
 	options_free(&opts);
 	return status;

@@ -8,58 +8,52 @@
 
 #define MASK "[redacted]"
 
-static char **secrets;
+/* A secret and its KMP failure table, so that finding it is linear in the text. */
+struct secret {
+	char *text;
+	size_t len;
+	size_t *fail; /* fail[i]: longest proper border of text[0..i] */
+};
+
+static struct secret *secrets;
 static size_t n_secrets;
 
 void redact_add(const char *secret)
 {
-	char **grown;
+	struct secret *grown, s;
 
 	if (!secret || strlen(secret) < 4)
 		return;
-	grown = realloc(secrets, (n_secrets + 1) * sizeof *secrets);
-	if (!grown)
+	s.len = strlen(secret);
+	s.text = strdup(secret);
+	s.fail = malloc(s.len * sizeof *s.fail);
+	grown = s.text && s.fail ? realloc(secrets, (n_secrets + 1) * sizeof *secrets) : NULL;
+	if (!grown) {
+		free(s.text);
+		free(s.fail);
 		return;
+	}
 	secrets = grown;
-	secrets[n_secrets] = strdup(secret);
-	if (secrets[n_secrets])
-		n_secrets++;
+	s.fail[0] = 0;
+	for (size_t i = 1, k = 0; i < s.len; i++) {
+		while (k > 0 && s.text[i] != s.text[k])
+			k = s.fail[k - 1];
+		if (s.text[i] == s.text[k])
+			k++;
+		s.fail[i] = k;
+	}
+	secrets[n_secrets++] = s;
 }
 
 void redact_clear(void)
 {
-	for (size_t i = 0; i < n_secrets; i++)
-		free(secrets[i]);
+	for (size_t i = 0; i < n_secrets; i++) {
+		free(secrets[i].text);
+		free(secrets[i].fail);
+	}
 	free(secrets);
 	secrets = NULL;
 	n_secrets = 0;
-}
-
-static char *replace_all(char *text, const char *secret)
-{
-	size_t slen = strlen(secret), mlen = strlen(MASK), count = 0;
-	char *p, *out, *o;
-
-	for (p = strstr(text, secret); p; p = strstr(p + slen, secret))
-		count++;
-	if (count == 0)
-		return text;
-	out = malloc(strlen(text) + count * mlen + 1);
-	if (!out) {
-		/* Better to lose the text than to leak the secret. */
-		free(text);
-		return strdup(MASK);
-	}
-	o = out;
-	for (const char *s = text; (p = strstr(s, secret)); s = p + slen) {
-		memcpy(o, s, (size_t)(p - s));
-		o += p - s;
-		memcpy(o, MASK, mlen);
-		o += mlen;
-		strcpy(o, p + slen);
-	}
-	free(text);
-	return out;
 }
 
 bool redact_active(void)
@@ -67,12 +61,85 @@ bool redact_active(void)
 	return n_secrets > 0;
 }
 
+enum { COVERED = 1, JOINED = 2 }; /* JOINED: one occurrence covers this byte and the one before */
+
+/*
+ * Marks every byte of every occurrence of s in text, overlapping ones
+ * included. Occurrences come in order, so each byte is marked once per
+ * secret: linear in the text.
+ */
+static size_t mark(const struct secret *s, const char *text, size_t n, unsigned char *marks)
+{
+	size_t found = 0, covered_to = 0, joined_to = 0;
+
+	for (size_t i = 0, k = 0; i < n; i++) {
+		while (k > 0 && text[i] != s->text[k])
+			k = s->fail[k - 1];
+		if (text[i] == s->text[k])
+			k++;
+		if (k < s->len)
+			continue;
+		size_t start = i + 1 - s->len, end = i + 1;
+		for (size_t j = start > covered_to ? start : covered_to; j < end; j++)
+			marks[j] |= COVERED;
+		for (size_t j = start + 1 > joined_to ? start + 1 : joined_to; j < end; j++)
+			marks[j] |= JOINED;
+		covered_to = joined_to = end;
+		found++;
+		k = s->fail[k - 1];
+	}
+	return found;
+}
+
+/*
+ * Every byte that belongs to an occurrence of any secret is masked, whatever
+ * order the secrets came in and however they overlap: a secret that contains
+ * another, or overlaps it, leaves no part of itself behind. Occurrences that
+ * overlap become one mask.
+ */
 char *redact(const char *text)
 {
-	char *out = strdup(text ? text : "");
+	size_t n, found = 0, out_len, mlen = strlen(MASK);
+	unsigned char *marks;
+	char *out, *o;
 
-	for (size_t i = 0; out && i < n_secrets; i++)
-		out = replace_all(out, secrets[i]);
+	if (!text)
+		text = "";
+	n = strlen(text);
+	if (n_secrets == 0)
+		return strdup(text);
+	marks = calloc(n ? n : 1, 1);
+	if (!marks)
+		return strdup(MASK); /* better to lose the text than to leak a secret */
+	for (size_t i = 0; i < n_secrets; i++)
+		found += mark(&secrets[i], text, n, marks);
+	if (found == 0) {
+		free(marks);
+		return strdup(text);
+	}
+	out_len = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!(marks[i] & COVERED))
+			out_len++;
+		else if (i == 0 || !(marks[i - 1] & COVERED) || !(marks[i] & JOINED))
+			out_len += mlen;
+	}
+	out = malloc(out_len + 1);
+	if (!out) {
+		free(marks);
+		return strdup(MASK);
+	}
+	o = out;
+	for (size_t i = 0; i < n; i++) {
+		if (!(marks[i] & COVERED)) {
+			*o++ = text[i];
+		} else if (i == 0 || !(marks[i - 1] & COVERED) || !(marks[i] & JOINED)) {
+			memcpy(o, MASK, mlen);
+			o += mlen;
+		}
+	}
+	*o = '\0';
+	free(marks);
 	return out;
 }
 

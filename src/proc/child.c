@@ -187,11 +187,31 @@ static void stdin_written(uv_write_t *w, int status)
 	close_handle((uv_handle_t *)&c->in);
 }
 
+/* The soft descriptor limit before the server raised it, for the programs it starts. */
+static bool nofile_saved;
+static rlim_t nofile_soft;
+
+int child_raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return -errno;
+	nofile_soft = rl.rlim_cur;
+	nofile_saved = true;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			return -errno;
+	}
+	return 0;
+}
+
 int child_spawn(uv_loop_t *loop, const struct child_spec *spec, const struct child_hooks *hooks,
                 struct child **out)
 {
 	struct child *c = calloc(1, sizeof *c);
-	char ppid[24];
+	char ppid[24], nofile[24];
 	size_t argc = 0;
 	char **argv;
 	int rc;
@@ -200,18 +220,23 @@ int child_spawn(uv_loop_t *loop, const struct child_spec *spec, const struct chi
 		return UV_ENOMEM;
 	while (spec->argv[argc])
 		argc++;
-	argv = calloc(argc + 4, sizeof *argv);
+	argv = calloc(argc + 5, sizeof *argv);
 	if (!argv) {
 		free(c);
 		return UV_ENOMEM;
 	}
 	snprintf(ppid, sizeof ppid, "%ld", (long)getpid());
+	if (nofile_saved)
+		snprintf(nofile, sizeof nofile, "%llu", (unsigned long long)nofile_soft);
+	else
+		snprintf(nofile, sizeof nofile, "-");
 	argv[0] = spec->argv[0];
 	argv[1] = CHILD_EXEC_ARG;
 	argv[2] = ppid;
-	argv[3] = (char *)spec->file;
+	argv[3] = nofile;
+	argv[4] = (char *)spec->file;
 	for (size_t i = 1; i < argc; i++)
-		argv[3 + i] = spec->argv[i];
+		argv[4 + i] = spec->argv[i];
 
 	c->hooks = *hooks;
 	line_reader_init(&c->out_lines, spec->max_line);
@@ -311,14 +336,6 @@ void child_terminate(struct child *c, unsigned grace_ms)
 	uv_timer_start(&c->timer, grace_expired, grace_ms, 0);
 }
 
-static volatile sig_atomic_t got_term;
-
-static void on_term(int sig)
-{
-	(void)sig;
-	got_term = 1;
-}
-
 /* Leaves the way the program left: the same status, or the same signal. */
 static int exit_like(int status)
 {
@@ -327,36 +344,73 @@ static int exit_like(int status)
 	if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);
 		struct rlimit no_core = {0, 0};
-		sigset_t all;
+		sigset_t one;
 		setrlimit(RLIMIT_CORE, &no_core); /* the program's crash, not ours */
 		signal(sig, SIG_DFL);
-		sigfillset(&all);
-		sigprocmask(SIG_UNBLOCK, &all, NULL);
+		sigemptyset(&one);
+		sigaddset(&one, sig);
+		sigprocmask(SIG_UNBLOCK, &one, NULL);
 		raise(sig);
 		return 128 + sig;
 	}
 	return 127;
 }
 
+/* write(2) of a C string: all that is safe to call between fork and exec. */
+static void say(const char *s)
+{
+	ssize_t n = write(STDERR_FILENO, s, strlen(s));
+	(void)n;
+}
+
+static void say_number(int n)
+{
+	char digits[16];
+	size_t at = sizeof digits - 1;
+
+	digits[at] = '\0';
+	do
+		digits[--at] = (char)('0' + n % 10);
+	while ((n /= 10) > 0 && at > 0);
+	say("errno ");
+	say(digits + at);
+}
+
 int child_exec_main(int argc, char **argv)
 {
-	struct sigaction sa = {.sa_handler = on_term}; /* no SA_RESTART: waitpid must wake */
+	sigset_t waited, old;
+	struct rlimit nofile;
+	bool restore_nofile = false;
 	pid_t parent, pid;
 	int status, fd;
 
-	if (argc < 5)
+	if (argc < 6)
 		return 127;
+	/* argv is: argv0 CHILD_EXEC_ARG ppid nofile file args...; the program gets argv0 args... */
 	parent = (pid_t)strtol(argv[2], NULL, 10);
-	/* argv is: argv0 CHILD_EXEC_ARG ppid file args...; the program gets argv0 args... */
-	const char *file = argv[3];
-	argv[3] = argv[0];
+	if (strcmp(argv[3], "-") != 0 && getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+		nofile.rlim_cur = (rlim_t)strtoull(argv[3], NULL, 10);
+		restore_nofile = nofile.rlim_cur < nofile.rlim_max;
+	}
+	const char *file = argv[4];
+	argv[4] = argv[0];
 
 	/*
 	 * This process leads the run's process group and stays as its keeper: when
 	 * the server dies, even by SIGKILL, the kernel sends it SIGTERM, and it
 	 * takes the whole group down, grandchildren included.
+	 *
+	 * SIGTERM is blocked before the check that the server still lives and
+	 * stays blocked until sigwaitinfo takes it, so a death at any point after
+	 * the check leaves it pending rather than lost. SIGCHLD the same way:
+	 * blocked, it stays pending and the keeper waits for both at once.
 	 */
-	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&waited);
+	sigaddset(&waited, SIGTERM);
+	sigaddset(&waited, SIGCHLD);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL); /* ignored, it would never be pending */
+	sigprocmask(SIG_BLOCK, &waited, &old);
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent) {
 		kill(0, SIGKILL); /* the server died before the prctl took hold */
 		return 127;
@@ -367,9 +421,23 @@ int child_exec_main(int argc, char **argv)
 		return 127;
 	}
 	if (pid == 0) {
-		signal(SIGTERM, SIG_DFL);
-		execv(file, argv + 3);
-		fprintf(stderr, "codex-mcp: cannot execute %s: %s\n", file, strerror(errno));
+		/* Only async-signal-safe calls from here to exec. */
+		/* The server's raised limit is not Codex's. */
+		if (restore_nofile)
+			setrlimit(RLIMIT_NOFILE, &nofile);
+		/*
+		 * Whatever the server got from its own parent without close-on-exec
+		 * is not Codex's either: it gets its stdio and nothing else.
+		 */
+		close_range(3, ~0U, 0);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		execv(file, argv + 4);
+		int err = errno;
+		say("codex-mcp: cannot execute ");
+		say(file);
+		say(": ");
+		say_number(err);
+		say("\n");
 		_exit(127);
 	}
 	/* The pipes belong to the program: the keeper holds none of them open. */
@@ -381,13 +449,20 @@ int child_exec_main(int argc, char **argv)
 		close(fd);
 	}
 	for (;;) {
-		if (waitpid(pid, &status, 0) == pid)
-			return exit_like(status);
-		if (errno != EINTR)
-			return 127;
-		/* A SIGTERM to the group is the server stopping the run: the program has it too. */
-		if (got_term && getppid() != parent)
-			kill(0, SIGKILL);
-		got_term = 0;
+		int sig = sigwaitinfo(&waited, NULL);
+
+		if (sig == SIGCHLD) {
+			pid_t done = waitpid(pid, &status, WNOHANG);
+			if (done == pid)
+				return exit_like(status);
+			if (done < 0 && errno != EINTR)
+				return 127;
+		} else if (sig == SIGTERM && getppid() != parent) {
+			kill(0, SIGKILL); /* the server is gone: so is the run */
+		}
+		/*
+		 * A SIGTERM while the server lives is the server stopping the run:
+		 * the program has it too, and its exit ends the wait.
+		 */
 	}
 }

@@ -40,6 +40,7 @@ struct child_spec {
 int child_spawn(uv_loop_t *loop, const struct child_spec *spec, const struct child_hooks *hooks,
                 struct child **out);
 
+/* The keeper's pid, which is also the run's process group. */
 pid_t child_pid(const struct child *c);
 
 /* Stops reading stdout (the pipe fills and the child waits), and starts again. */
@@ -58,5 +59,12 @@ void child_terminate(struct child *c, unsigned grace_ms);
  */
 #define CHILD_EXEC_ARG "--exec-child"
 int child_exec_main(int argc, char **argv);
+
+/*
+ * Raises the server's soft descriptor limit to its hard limit. The programs
+ * children run get the limit back as it was: Codex and the commands it runs
+ * have no use for the server's. Returns 0 or -errno.
+ */
+int child_raise_fd_limit(void);
 
 #endif

@@ -3,9 +3,12 @@
 #include "text.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct stat_line {
 	pid_t pid, ppid;
@@ -18,25 +21,27 @@ struct stat_line {
 static int read_stat(pid_t pid, struct stat_line *out)
 {
 	char path[64], buf[1024];
-	FILE *f;
-	size_t n;
-	char *open, *close;
+	ssize_t n;
+	int fd;
 
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return -1;
-	n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
 	buf[n] = '\0';
-	open = strchr(buf, '(');
-	close = strrchr(buf, ')');
-	if (!open || !close || close < open)
+	char *lp = strchr(buf, '('), *rp = strrchr(buf, ')');
+	if (!lp || !rp || rp < lp || rp[1] != ' ')
 		return -1;
 	out->pid = pid;
-	snprintf(out->name, sizeof out->name, "%.*s", (int)(close - open - 1), open + 1);
+	out->ppid = 0;
+	out->start = 0;
+	snprintf(out->name, sizeof out->name, "%.*s", (int)(rp - lp - 1), lp + 1);
 	text_sanitize_inplace(out->name);
-	char *rest = close + 2;
+	char *rest = rp + 2;
 	out->state = *rest;
 	/* Fields after the state: ppid is 4th overall, starttime 22nd. */
 	char *save = NULL, *tok = strtok_r(rest, " ", &save);
@@ -79,58 +84,150 @@ const char *proc_state(pid_t pid)
 	return read_stat(pid, &st) == 0 ? state_word(st.state) : NULL;
 }
 
-json_t *proc_tree_report(pid_t root)
+/* Every process in /proc, read once. */
+static struct stat_line *read_all(size_t *count)
 {
-	struct stat_line *all = NULL, me;
+	struct stat_line *all = NULL;
 	size_t n = 0, cap = 0;
-	DIR *d;
+	DIR *d = opendir("/proc");
 	struct dirent *e;
 
-	if (read_stat(root, &me) != 0)
-		return json_pack("{s:s}", "state", "gone");
-	d = opendir("/proc");
 	while (d && (e = readdir(d))) {
 		pid_t pid = (pid_t)atoi(e->d_name);
 		if (pid <= 0)
 			continue;
 		if (n == cap) {
-			cap = cap ? cap * 2 : 256;
-			struct stat_line *grown = realloc(all, cap * sizeof *all);
+			size_t grown_cap = cap ? cap * 2 : 256;
+			struct stat_line *grown = realloc(all, grown_cap * sizeof *all);
 			if (!grown)
 				break;
 			all = grown;
+			cap = grown_cap;
 		}
 		if (read_stat(pid, &all[n]) == 0)
 			n++;
 	}
 	if (d)
 		closedir(d);
+	*count = n;
+	return all;
+}
 
-	/* Mark descendants of root: repeat until no new ones (trees are shallow). */
-	char *in = calloc(n ? n : 1, 1);
-	const struct stat_line *newest = NULL;
-	for (int changed = 1; in && changed;) {
-		changed = 0;
-		for (size_t i = 0; i < n; i++) {
-			if (in[i])
-				continue;
-			int parent_in = all[i].ppid == root;
-			for (size_t j = 0; !parent_in && j < n; j++)
-				parent_in = in[j] && all[j].pid == all[i].ppid;
-			if (parent_in) {
-				in[i] = 1;
-				changed = 1;
-				if (!newest || all[i].start >= newest->start)
-					newest = &all[i];
-			}
-		}
+/* Open addressing from pid to index in all[]: slots hold index + 1, 0 is empty. */
+struct pid_index {
+	size_t *slot;
+	size_t mask;
+};
+
+static size_t pid_hash(pid_t pid, size_t mask)
+{
+	return ((uint32_t)pid * 2654435761u) & mask;
+}
+
+static int index_build(struct pid_index *ix, const struct stat_line *all, size_t n)
+{
+	size_t size = 16;
+
+	while (size < 2 * n)
+		size *= 2;
+	ix->slot = calloc(size, sizeof *ix->slot);
+	if (!ix->slot)
+		return -1;
+	ix->mask = size - 1;
+	for (size_t i = 0; i < n; i++) {
+		size_t h = pid_hash(all[i].pid, ix->mask);
+		while (ix->slot[h])
+			h = (h + 1) & ix->mask;
+		ix->slot[h] = i + 1;
 	}
-	json_t *report = json_pack("{s:s, s:i}", "state", state_word(me.state), "pid", (int)root);
-	if (newest)
+	return 0;
+}
+
+/* The index of pid in all[], or SIZE_MAX. */
+static size_t index_find(const struct pid_index *ix, const struct stat_line *all, pid_t pid)
+{
+	for (size_t h = pid_hash(pid, ix->mask); ix->slot[h]; h = (h + 1) & ix->mask)
+		if (all[ix->slot[h] - 1].pid == pid)
+			return ix->slot[h] - 1;
+	return SIZE_MAX;
+}
+
+enum { UNKNOWN, INSIDE, OUTSIDE };
+
+/*
+ * Whether each process descends from root, in one pass: a walk up the parent
+ * chain stops at the first process already decided, and decides every
+ * process it passed.
+ */
+static void mark_descendants(const struct stat_line *all, size_t n, const struct pid_index *ix,
+                             pid_t root, unsigned char *where, size_t *path)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t len = 0, at = i;
+		unsigned char verdict = OUTSIDE;
+
+		for (;;) {
+			if (where[at] != UNKNOWN) {
+				verdict = where[at];
+				break;
+			}
+			if (len == n)
+				break; /* a loop, from pids reused while /proc was read */
+			path[len++] = at;
+			if (all[at].pid == root)
+				break;
+			if (all[at].ppid == root) {
+				verdict = INSIDE;
+				break;
+			}
+			size_t up = index_find(ix, all, all[at].ppid);
+			if (up == SIZE_MAX)
+				break;
+			at = up;
+		}
+		while (len > 0)
+			where[path[--len]] = verdict;
+	}
+}
+
+json_t *proc_tree_report(pid_t keeper)
+{
+	size_t n, ix_codex = SIZE_MAX;
+	struct stat_line *all = read_all(&n);
+	struct pid_index ix = {0};
+	unsigned char *where = NULL;
+	size_t *path = NULL;
+	const struct stat_line *newest = NULL;
+	json_t *report = NULL;
+
+	/* The keeper's only child is the program it runs: that is what the report is about. */
+	for (size_t i = 0; i < n; i++)
+		if (all[i].ppid == keeper && all[i].pid != keeper &&
+		    (ix_codex == SIZE_MAX || all[i].start >= all[ix_codex].start))
+			ix_codex = i;
+	if (ix_codex == SIZE_MAX) {
+		free(all);
+		return json_pack("{s:s}", "state", "gone");
+	}
+	const struct stat_line *codex = &all[ix_codex];
+	where = calloc(n, 1);
+	path = malloc(n * sizeof *path);
+	if (where && path && index_build(&ix, all, n) == 0) {
+		mark_descendants(all, n, &ix, codex->pid, where, path);
+		for (size_t i = 0; i < n; i++)
+			if (where[i] == INSIDE &&
+			    (!newest || all[i].start > newest->start ||
+			     (all[i].start == newest->start && all[i].pid > newest->pid)))
+				newest = &all[i];
+	}
+	report = json_pack("{s:s, s:i}", "state", state_word(codex->state), "pid", (int)codex->pid);
+	if (report && newest)
 		json_object_set_new(report, "busiest",
 		                    json_pack("{s:i, s:s, s:s}", "pid", (int)newest->pid, "name",
 		                              newest->name, "state", state_word(newest->state)));
-	free(in);
+	free(ix.slot);
+	free(path);
+	free(where);
 	free(all);
 	return report;
 }

@@ -11,10 +11,14 @@
 const char *proc_state(pid_t pid);
 
 /*
- * The state of pid and of its newest descendant (usually the command Codex
- * is waiting on): {state, pid, busiest: {pid, name, state}?}.
+ * What a run started by child_spawn is doing, given its keeper's pid
+ * (child_pid): the state of the program the keeper runs (Codex, its only
+ * child; the keeper itself only waits) and of that program's newest
+ * descendant (usually the command Codex is waiting on):
+ * {state, pid, busiest: {pid, name, state}?}, or {state: "gone"}.
+ * One pass over /proc.
  */
-json_t *proc_tree_report(pid_t pid);
+json_t *proc_tree_report(pid_t keeper);
 
 /*
  * A name for a running process that a later process with the same pid cannot

@@ -48,7 +48,8 @@ struct agent_log *agent_log_open(const char *path, size_t max_bytes, char *err, 
 		return NULL;
 	}
 	snprintf(log->path, sizeof log->path, "%s", path);
-	log->f = fopen(log->path, "wx");
+	/* "e": a log open in the server must not be open in the Codex processes it starts. */
+	log->f = fopen(log->path, "wxe");
 	if (!log->f) {
 		snprintf(err, err_size, "cannot create the agent log %s: %s", log->path,
 		         strerror(errno));
@@ -72,7 +73,7 @@ static void rotate(struct agent_log *log)
 	fclose(log->f);
 	snprintf(old, sizeof old, "%s.1", log->path);
 	rename(log->path, old);
-	log->f = fopen(log->path, "w");
+	log->f = fopen(log->path, "we");
 	if (log->f)
 		setvbuf(log->f, NULL, _IOFBF, LOG_BUFFER);
 	log->size = 0;

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { createContext, structured, pollAgent, waitAgentEnded, resultText } from './lib/harness.mjs';
+import { createContext, structured, pollAgent, waitAgentEnded, resultText, listProcesses, codexBin } from './lib/harness.mjs';
 
 const TIMEOUT = 120_000;
 
@@ -22,7 +22,12 @@ test('--stall-seconds 1: a quiet agent reads stalled, with a stall report and a 
   assert.ok(stall.quiet_seconds >= 1, `quiet_seconds ${stall.quiet_seconds}`);
   assert.ok(stall.process && typeof stall.process.state === 'string', `no process state: ${JSON.stringify(stall)}`);
   assert.notEqual(stall.process.state, 'gone');
-  assert.equal(stall.process.pid, st.pid);
+  // The report is about Codex: the child of the run's pid (the keeper that waits on it), not the keeper.
+  assert.notEqual(stall.process.pid, st.pid, `the stall report describes the keeper: ${JSON.stringify(stall)}`);
+  const codex = listProcesses().find((p) => p.pid === stall.process.pid);
+  assert.ok(codex, `process ${stall.process.pid} of the stall report is gone: ${JSON.stringify(stall)}`);
+  assert.equal(codex.ppid, st.pid, `the reported process is not the keeper's child: ${JSON.stringify(codex)}`);
+  assert.equal(codex.exe, fs.realpathSync(codexBin()), `the reported process is not Codex: ${JSON.stringify(codex)}`);
 
   // list_running_agents says so too.
   const list = structured(srv, await srv.call('list_running_agents', {}), 'list_running_agents');
