@@ -18,7 +18,7 @@ struct secret {
 static struct secret *secrets;
 static size_t n_secrets;
 
-void redact_add(const char *secret)
+static void add_one(const char *secret)
 {
 	struct secret *grown, s;
 
@@ -43,6 +43,26 @@ void redact_add(const char *secret)
 		s.fail[i] = k;
 	}
 	secrets[n_secrets++] = s;
+}
+
+void redact_add(const char *secret)
+{
+	json_t *s;
+	char *quoted;
+
+	if (!secret)
+		return;
+	add_one(secret);
+	/* Codex's lines are masked before they are parsed, where a secret with '"', '\\' or
+	 * a control character is spelled escaped: mask that spelling too. */
+	s = json_string(secret);
+	quoted = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
+	json_decref(s);
+	if (quoted && strlen(quoted) >= 2 && strlen(quoted) - 2 != strlen(secret)) {
+		quoted[strlen(quoted) - 1] = '\0';
+		add_one(quoted + 1);
+	}
+	free(quoted);
 }
 
 void redact_clear(void)

@@ -56,7 +56,7 @@ __attribute__((format(printf, 1, 2))) static char *executable_at(const char *fmt
 static bool is_node_script(const char *path)
 {
 	char head[128] = {0};
-	FILE *f = fopen(path, "r");
+	FILE *f = fopen(path, "re");
 	size_t n;
 
 	if (!f)

@@ -31,7 +31,7 @@ int agent_logs_scan(const char *dir, struct log_entry **out, int *dirfd_out)
 	*out = NULL;
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : -1;
-	d = fdopendir(dup(dfd));
+	d = fdopendir(fcntl(dfd, F_DUPFD_CLOEXEC, 0));
 	if (!d) {
 		close(dfd);
 		return -1;

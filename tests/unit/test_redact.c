@@ -202,6 +202,16 @@ static void test_json(void **state)
 	json_decref(in);
 }
 
+/* A JSON line spells a secret with '"' or '\\' escaped; that spelling is masked as well. */
+static void test_escaped_spelling(void **state)
+{
+	(void)state;
+	redact_add("pa\"ss\\word");
+	char *got = redact("{\"text\":\"pa\\\"ss\\\\word\"} and pa\"ss\\word");
+	assert_string_equal(got, "{\"text\":\"[redacted]\"} and [redacted]");
+	free(got);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +223,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_self_overlap, clear),
 	    cmocka_unit_test_teardown(test_many_matches, clear),
 	    cmocka_unit_test_teardown(test_matches_reference, clear),
+	    cmocka_unit_test_teardown(test_escaped_spelling, clear),
 	    cmocka_unit_test_teardown(test_json, clear),
 	};
 	return cmocka_run_group_tests_name("redact", tests, NULL, NULL);
