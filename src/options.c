@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +109,27 @@ static char *default_state_dir(void)
 	if (asprintf(&dir, "%s/.local/state/codex-mcp", home) < 0)
 		return NULL;
 	return dir;
+}
+
+/*
+ * An --allow-config key: dotted parts, each a bare TOML key or "*" for any one part.
+ * The first part is named: "*" there would let clients set every key, which is what
+ * --allow-danger says plainly.
+ */
+static bool config_pattern_valid(const char *p)
+{
+	for (bool first = true;; first = false) {
+		size_t n = strcspn(p, ".");
+		bool star = n == 1 && *p == '*';
+		if (n == 0 || (star && first))
+			return false;
+		for (size_t i = 0; i < n && !star; i++)
+			if (!isalnum((unsigned char)p[i]) && p[i] != '_' && p[i] != '-')
+				return false;
+		if (p[n] == '\0')
+			return true;
+		p += n + 1;
+	}
 }
 
 /* Appends to a NULL-terminated list of strings. */
@@ -264,8 +286,12 @@ enum options_result options_parse(int argc, char **argv, struct options *o)
 				return OPTIONS_EXIT_USAGE;
 			break;
 		case OPT_ALLOW_CONFIG:
-			if (!*optarg || strchr(optarg, '=')) {
-				fprintf(stderr, "codex-mcp: --allow-config: \"%s\" is not a key\n",
+			if (!config_pattern_valid(optarg)) {
+				fprintf(stderr,
+				        "codex-mcp: --allow-config: \"%s\" is not a dotted key "
+				        "(parts of "
+				        "letters, digits, '_' and '-', or '*' after the first); "
+				        "--allow-danger allows every key\n",
 				        optarg);
 				return OPTIONS_EXIT_USAGE;
 			}

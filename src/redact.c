@@ -61,6 +61,21 @@ void redact_add(const char *secret)
 	if (quoted && strlen(quoted) >= 2 && strlen(quoted) - 2 != strlen(secret)) {
 		quoted[strlen(quoted) - 1] = '\0';
 		add_one(quoted + 1);
+		/* jansson writes "\u001B" where Codex (serde_json) writes "\u001b". */
+		bool upper = false;
+		for (char *p = quoted + 1; *p; p++) {
+			if (*p != '\\')
+				continue;
+			if (p[1] == 'u')
+				for (int i = 2; i < 6 && p[i]; i++)
+					if (p[i] >= 'A' && p[i] <= 'F') {
+						p[i] = (char)(p[i] - 'A' + 'a');
+						upper = true;
+					}
+			p++; /* the escaped character, a '\\' included */
+		}
+		if (upper)
+			add_one(quoted + 1);
 	}
 	free(quoted);
 }

@@ -11,6 +11,7 @@
 #include "paths.h"
 #include "proc/procfs.h"
 #include "redact.h"
+#include "tools/args.h"
 #include "tools/mcp-tasks.h"
 #include "tools/tool.h"
 
@@ -79,7 +80,10 @@ static void stop(struct server *srv, const char *why, bool again_kills)
 	}
 	srv->stopping = true;
 	log_info("%s: stopping%s", why, runner_live(srv->runner) ? " every run" : "");
-	/* The runner says when the last run is reaped: see on_idle(). */
+	/* Calls waiting on the client or on another server get their answers now, while
+	 * stdout is open: the last run reaped may close it (see on_idle()). */
+	mcp_tasks_stop(srv->tasks);
+	mcp_session_stop(srv->session);
 	runner_stop_all(srv->runner);
 	close_if_done(srv);
 }
@@ -99,8 +103,6 @@ static void on_eof(void *data)
 {
 	struct server *srv = data;
 
-	/* Calls held for the client's roots get their answers before the runs stop. */
-	mcp_session_input_closed(srv->session);
 	stop(srv, "stdin closed", false);
 }
 
@@ -137,6 +139,11 @@ static int call_tool(void *ctx, struct mcp_request *req, const char *name, json_
 
 	if (!tool)
 		return -1;
+	/* Calls held for the client's roots reach here as the server stops. */
+	if (((struct server *)ctx)->stopping) {
+		mcp_request_reply(req, tool_error_result("server is stopping"));
+		return 0;
+	}
 	tool->call(ctx, req, args);
 	return 0;
 }

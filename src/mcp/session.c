@@ -82,9 +82,12 @@ struct mcp_session {
  */
 static int precision_for(const json_t *msg)
 {
+	/* An answer's id, or the token of a progress notification. */
 	const json_t *id = json_object_get(msg, "id");
 	char buf[32];
 
+	if (!id)
+		id = json_object_get(json_object_get(msg, "params"), "progressToken");
 	if (!json_is_real(id))
 		return 15;
 	for (int p = 15; p < 17; p++) {
@@ -599,7 +602,8 @@ static void roots_answered(struct mcp_session *s, json_t *result, json_t *error)
 			else
 				free(path);
 		}
-		s->roots_known = s->n_roots > 0;
+		/* Even an empty list is the client's word: nothing outside it may run. */
+		s->roots_known = true;
 		log_info("the client's roots confine runs to %zu director%s", s->n_roots,
 		         s->n_roots == 1 ? "y" : "ies");
 	}
@@ -653,10 +657,10 @@ enum mcp_roots mcp_session_roots(const struct mcp_session *s, char *const **path
 	return s->roots_known ? MCP_ROOTS_LISTED : MCP_ROOTS_NONE;
 }
 
-void mcp_session_input_closed(struct mcp_session *s)
+void mcp_session_stop(struct mcp_session *s)
 {
-	/* Nobody will answer now: each request to the client ends as unanswered, which also
-	 * lets the calls held for roots/list have their answers. */
+	/* No answer will be waited for now: each request to the client ends as unanswered,
+	 * which also lets the calls held for roots/list have their answers. */
 	while (s->outgoing) {
 		struct outgoing *o = s->outgoing;
 		s->outgoing = o->next;

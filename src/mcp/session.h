@@ -88,7 +88,7 @@ size_t mcp_session_requests_in_flight(const struct mcp_session *s);
 size_t mcp_session_backlog(const struct mcp_session *s);
 
 enum mcp_roots {
-	MCP_ROOTS_NONE,    /* the client has no roots (none declared, or no file:// root) */
+	MCP_ROOTS_NONE,    /* the client did not declare roots */
 	MCP_ROOTS_LISTED,  /* paths holds them */
 	MCP_ROOTS_UNKNOWN, /* declared, but roots/list failed or went unanswered */
 };
@@ -99,8 +99,11 @@ enum mcp_roots {
  */
 enum mcp_roots mcp_session_roots(const struct mcp_session *s, char *const **paths, size_t *n);
 
-/* The client's input has ended: requests to it end unanswered, and held calls go on. */
-void mcp_session_input_closed(struct mcp_session *s);
+/*
+ * The server is stopping: requests to the client end unanswered, and the calls held
+ * for them go on to their answers (the tools refuse to start anything new).
+ */
+void mcp_session_stop(struct mcp_session *s);
 
 /* Call about once a second: requests the client has not answered in time fail. */
 void mcp_session_tick(struct mcp_session *s);

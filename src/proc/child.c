@@ -415,6 +415,10 @@ int child_exec_main(int argc, char **argv)
 		kill(0, SIGKILL); /* the server died before the prctl took hold */
 		return 127;
 	}
+	/* How far descriptors may reach, for when close_range is not there (before 5.9). */
+	struct rlimit open_max;
+	if (getrlimit(RLIMIT_NOFILE, &open_max) != 0 || open_max.rlim_cur > (1u << 20))
+		open_max.rlim_cur = 1u << 20;
 	pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, "codex-mcp: cannot start %s: %s\n", file, strerror(errno));
@@ -429,7 +433,9 @@ int child_exec_main(int argc, char **argv)
 		 * Whatever the server got from its own parent without close-on-exec
 		 * is not Codex's either: it gets its stdio and nothing else.
 		 */
-		close_range(3, ~0U, 0);
+		if (close_range(3, ~0U, 0) != 0)
+			for (int n = 3; n < (int)open_max.rlim_cur; n++)
+				close(n);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		execv(file, argv + 4);
 		int err = errno;

@@ -58,6 +58,12 @@ int confine_check(struct server *srv, const char *name, const char *dir, struct 
 	case MCP_ROOTS_LISTED:
 		break;
 	}
+	if (n_roots == 0) {
+		snprintf(e->message, sizeof e->message,
+		         "%s: %.150s is outside the client's roots (it lists no file:// root)",
+		         name, dir);
+		return -1;
+	}
 	if (!inside_any(dir, roots, n_roots)) {
 		list(places, sizeof places, roots, n_roots);
 		snprintf(e->message, sizeof e->message,

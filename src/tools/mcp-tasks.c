@@ -573,6 +573,24 @@ static void closed(uv_handle_t *h)
 	free(p);
 }
 
+void mcp_tasks_stop(struct mcp_tasks *p)
+{
+	/* A task another server runs would keep its waiter past this server's end. */
+	for (struct waiter **q = &p->waiters; *q;) {
+		struct waiter *w = *q;
+		if (!w->polled) {
+			q = &w->next;
+			continue;
+		}
+		*q = w->next;
+		mcp_request_on_cancel(w->req, NULL, NULL);
+		mcp_request_fail(w->req, RPC_INTERNAL_ERROR,
+		                 "server is stopping; the task runs on in another server");
+		free(w);
+	}
+	uv_timer_stop(&p->poll);
+}
+
 void mcp_tasks_close(struct mcp_tasks *p)
 {
 	uv_close((uv_handle_t *)&p->expiry, closed);

@@ -13,6 +13,8 @@ struct server;
 struct mcp_tasks;
 
 struct mcp_tasks *mcp_tasks_new(struct server *srv);
+/* The server is stopping: calls waiting on another server's task are answered now. */
+void mcp_tasks_stop(struct mcp_tasks *t);
 /* Stops the expiry timer; the object is freed once it is closed. */
 void mcp_tasks_close(struct mcp_tasks *t);
 struct mcp_task_provider mcp_tasks_provider(struct mcp_tasks *t);

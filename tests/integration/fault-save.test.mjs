@@ -167,3 +167,28 @@ test('tasks/result for a task another server runs waits for its end instead of m
   assert.ok(!result.isError, reads.diag(`tasks/result: ${JSON.stringify(result)}`));
   assert.equal(result.structuredContent?.content, 'fake ok', JSON.stringify(result));
 });
+
+test('tasks/result waiting on a task another server runs is answered when this server stops', { timeout: TIMEOUT, skip: SKIP }, async (t) => {
+  const ctx = await createContext(t);
+  const go = path.join(ctx.root, 'go');
+  const runs = await ctx.startServer({ codexBin: fakeCodex() });
+  const reads = await ctx.startServer({ codexBin: fakeCodex() });
+  const created = await taskCall(runs, 'codex', { prompt: `wait ${go} ok`, cwd: ctx.workspace });
+  const id = created.task.taskId;
+  await waitFor(async () => structured(runs, await runs.call('get_agent_status', { task_id: id })).status === 'running',
+    { what: 'the run to start' });
+  const pending = track(taskResult(reads, id));
+  await reads.client.ping();
+  assert.equal(pending.settled, false, 'tasks/result answered while the task runs');
+  process.kill(reads.pid, 'SIGTERM');
+  const outcome = await pending.promise.then((r) => ({ r }), (e) => ({ e }));
+  assert.ok(outcome.e, `tasks/result got a result from a stopping server: ${JSON.stringify(outcome.r)}`);
+  assert.equal(outcome.e.code, -32603, String(outcome.e));
+  assert.match(String(outcome.e.message), /server is stopping/);
+  await waitFor(() => reads.exited, { what: 'the stopping server to exit' });
+  assert.deepEqual(reads.exited, { code: 0, signal: null }, reads.diag('exit'));
+  // The other server's run is not disturbed.
+  fs.writeFileSync(go, '');
+  const result = await taskResult(runs, id);
+  assert.equal(result.structuredContent?.content, 'fake ok', JSON.stringify(result));
+});

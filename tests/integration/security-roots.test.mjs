@@ -2,7 +2,8 @@
 // refused naming the client's roots, inside works, a roots/list_changed brings the new rule,
 // a client that declares roots but never lists them gets its calls refused once the wait (5 s) ends,
 // a failed roots/list leaves the last good list in force, and a call held for the answer is
-// answered even when the client's input ends. Real Codex, scripted model; the official SDK
+// answered even when the client's input ends or the server stops; a client that lists no
+// file:// root is confined to nothing. Real Codex, scripted model; the official SDK
 // client with a roots handler (the clients that fail to answer are raw, with the fake Codex).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -174,4 +175,35 @@ test('a call held for roots/list is answered when the client closes its input', 
   assert.equal(answer.result?.isError, true, JSON.stringify(answer));
   assert.equal(srv.exit.code, 0, srv.diag(`exit ${JSON.stringify(srv.exit)}`));
   srv.assertCleanStdout();
+});
+
+test('a call held for roots/list is answered when the server stops on SIGTERM', { timeout: TEST_TIMEOUT, skip: SKIP }, async (t) => {
+  const ctx = await createContext(t);
+  const srv = await startMuteRootsClient(t, ctx);
+  await rootsRequest(srv, 0);
+  await srv.send({ id: 'held', method: 'tools/call', params: { name: 'codex', arguments: { prompt: 'ok', cwd: ctx.workspace } } });
+  await srv.send({ id: 'p', method: 'ping' });
+  await srv.response('p');
+  srv.child.kill('SIGTERM');
+  await srv.closed;
+  const answer = srv.messages.find((m) => m.id === 'held' && !('method' in m));
+  assert.ok(answer, srv.diag('the held call was never answered'));
+  assert.equal(answer.result?.isError, true, JSON.stringify(answer));
+  assert.match(answer.result.content[0].text, /server is stopping/);
+  assert.equal(srv.exit.code, 0, srv.diag(`exit ${JSON.stringify(srv.exit)}`));
+  srv.assertCleanStdout();
+});
+
+test('a client that lists no roots, or none on this machine, is confined to nothing', { timeout: TEST_TIMEOUT, skip: SKIP }, async (t) => {
+  const ctx = await createContext(t);
+  for (const roots of [[], [{ uri: 'https://example.invalid/repo' }]]) {
+    const srv = await startMuteRootsClient(t, ctx);
+    const ask = await rootsRequest(srv, 0);
+    await srv.send({ id: ask.id, result: { roots } });
+    await srv.send({ id: 'call', method: 'tools/call', params: { name: 'codex', arguments: { prompt: 'ok', cwd: ctx.workspace } } });
+    const answer = await srv.response('call', 30_000);
+    assert.equal(answer.result?.isError, true, `roots ${JSON.stringify(roots)}: ${JSON.stringify(answer)}`);
+    assert.match(answer.result.content[0].text, /lists no file:\/\/ root/);
+    srv.assertCleanStdout();
+  }
 });

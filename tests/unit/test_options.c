@@ -86,6 +86,16 @@ static void test_default_state_dir_from_home(void **state)
 	assert_string_equal(o.state_dir, "/home/u/.local/state/codex-mcp");
 	options_free(&o);
 	unsetenv("XDG_STATE_HOME");
+
+	/* Without either, no directory is guessed: a shared one could be someone else's. */
+	unsetenv("HOME");
+	assert_int_equal(parse(&o, NO_ARGS), OPTIONS_RUN);
+	assert_null(o.state_dir);
+	options_free(&o);
+	setenv("HOME", "relative", 1);
+	assert_int_equal(parse(&o, NO_ARGS), OPTIONS_RUN);
+	assert_null(o.state_dir);
+	options_free(&o);
 }
 
 static void test_codex_bin_and_state_dir(void **state)
@@ -222,6 +232,29 @@ static void test_bad_values(void **state)
 	expect_usage(ARGS("extra"));
 	expect_usage(ARGS("--codex-events", "extra"));
 	expect_usage(ARGS("--codex-events=yes"));
+	/* --allow-config takes dotted keys; "*" stands for one part, never the first. */
+	expect_usage(ARGS("--allow-config", "*"));
+	expect_usage(ARGS("--allow-config", "*.command"));
+	expect_usage(ARGS("--allow-config", "mcp_servers.*."));
+	expect_usage(ARGS("--allow-config", "a..b"));
+	expect_usage(ARGS("--allow-config", ".a"));
+	expect_usage(ARGS("--allow-config", "a=b"));
+	expect_usage(ARGS("--allow-config", "a b"));
+	expect_usage(ARGS("--allow-config", ""));
+}
+
+static void test_allow_config(void **state)
+{
+	(void)state;
+	struct options o;
+
+	assert_int_equal(parse(&o, ARGS("--allow-config", "mcp_servers.*.url", "--allow-config",
+	                                "shell_environment_policy")),
+	                 OPTIONS_RUN);
+	assert_int_equal(o.n_allow_config, 2);
+	assert_string_equal(o.allow_config[0], "mcp_servers.*.url");
+	assert_string_equal(o.allow_config[1], "shell_environment_policy");
+	options_free(&o);
 }
 
 static void test_parse_again_after_error(void **state)
@@ -248,6 +281,7 @@ int main(void)
 	    cmocka_unit_test(test_numbers),
 	    cmocka_unit_test(test_help_and_version),
 	    cmocka_unit_test(test_bad_values),
+	    cmocka_unit_test(test_allow_config),
 	    cmocka_unit_test(test_parse_again_after_error),
 	};
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);

@@ -210,6 +210,11 @@ static void test_escaped_spelling(void **state)
 	char *got = redact("{\"text\":\"pa\\\"ss\\\\word\"} and pa\"ss\\word");
 	assert_string_equal(got, "{\"text\":\"[redacted]\"} and [redacted]");
 	free(got);
+	/* A control character, escaped with either case of hex digit. */
+	redact_add("ctl\x1b-secret");
+	got = redact("\"ctl\\u001b-secret\" \"ctl\\u001B-secret\"");
+	assert_string_equal(got, "\"[redacted]\" \"[redacted]\"");
+	free(got);
 }
 
 int main(void)
