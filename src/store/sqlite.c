@@ -66,7 +66,14 @@ enum { SCHEMA_VERSION = 5 };
  * Start-up may wait for another server's migration to commit; once serving,
  * a write must not hold up the event loop for long.
  */
-enum { OPEN_BUSY_MS = 5000, BUSY_MS = 250 };
+enum { BUSY_MS = 250 };
+
+static int open_busy_ms = 5000;
+
+void store_set_open_wait(int ms)
+{
+	open_busy_ms = ms;
+}
 
 /*
  * Columns added since version 2, in order. A column is added only where it is
@@ -223,7 +230,7 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 	}
 	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_busy_timeout(s->db, OPEN_BUSY_MS);
+		rc = sqlite3_busy_timeout(s->db, open_busy_ms);
 	/* WAL with NORMAL sync survives a crash of this process; each write is one transaction. */
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(

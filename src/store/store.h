@@ -24,6 +24,11 @@ struct thread_record {
 
 /* Opens or creates the database, making its directory. Returns 0 or -1 with err. */
 int store_open(const char *path, struct store **out, char *err, size_t err_size);
+/*
+ * How long store_open() waits for another server's lock (5000 ms unless set):
+ * servers started together migrate one after the other.
+ */
+void store_set_open_wait(int ms);
 void store_close(struct store *s);
 
 /*
