@@ -47,12 +47,18 @@ test('a task running when the server is SIGKILLed reads failed, "server stopped"
   const srv1 = await ctx.startServer({ args: ['--max-agents', '2'] });
   // One agent waits on the model, one on a command with two sleep grandchildren.
   const marker = `${500 + Math.floor(Math.random() * 400)}.${Math.floor(Math.random() * 1e6)}`;
+  // One after the other: two Codex processes setting up a fresh CODEX_HOME at once is not
+  // what this test is about.
+  let id2;
   const { task_id: id } = structured(srv1, await srv1.call('spawn_agent_async', { prompt: 'SLEEP 60000 cut off', cwd: ctx.workspace }), 'spawn');
-  const { task_id: id2 } = structured(srv1, await srv1.call('spawn_agent_async', { prompt: `HOLD sleep ${marker} & sleep ${marker}`, cwd: ctx.workspace }), 'spawn 2');
-  const sleepers = () => listProcesses().filter((p) => p.comm === 'sleep' && p.cmdline[1] === marker && p.state !== 'Z' && p.state !== 'X');
-  await waitFor(() => sleepers().length === 2, { timeoutMs: 45_000, what: `the two sleep ${marker} processes` });
+  const statusOf = async () => JSON.stringify(await Promise.all([id, id2].filter(Boolean).map(async (x) =>
+    structured(srv1, await srv1.call('get_agent_status', { task_id: x }), 'status'))));
   await waitFor(() => ctx.model.requests.some((b) => JSON.stringify(b.input).includes('SLEEP 60000 cut off')),
-    { timeoutMs: 30_000, what: 'the first agent to reach the model' });
+    { timeoutMs: 30_000, what: 'the first agent to reach the model' }).catch(async (e) => { throw new Error(srv1.diag(`${e.message}\n${await statusOf()}`)); });
+  ({ task_id: id2 } = structured(srv1, await srv1.call('spawn_agent_async', { prompt: `HOLD sleep ${marker} & sleep ${marker}`, cwd: ctx.workspace }), 'spawn 2'));
+  const sleepers = () => listProcesses().filter((p) => p.comm === 'sleep' && p.cmdline[1] === marker && p.state !== 'Z' && p.state !== 'X');
+  await waitFor(() => sleepers().length === 2, { timeoutMs: 45_000, what: `the two sleep ${marker} processes` })
+    .catch(async (e) => { throw new Error(srv1.diag(`${e.message}\n${await statusOf()}`)); });
   const running = await pollAgent(srv1, id, (s) => s.status === 'running' && s.pid);
   const running2 = await pollAgent(srv1, id2, (s) => s.status === 'running' && s.pid);
   const codexPids = [running.pid, running2.pid];
