@@ -101,9 +101,7 @@ static void on_idle(void *data)
 
 static void on_eof(void *data)
 {
-	struct server *srv = data;
-
-	stop(srv, "stdin closed", false);
+	stop(data, "stdin closed", false);
 }
 
 static void on_tick(uv_timer_t *h)
