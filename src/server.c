@@ -196,8 +196,12 @@ int server_run(const struct options *opts)
 	 * The log directory is made and resolved once: the runner writes where the log
 	 * tools look, and those never follow a symlink from there.
 	 */
-	if (make_private_dirs(opts->log_dir) != 0 ||
-	    !(srv.log_dir = realpath(opts->log_dir, NULL))) {
+	if (make_private_dirs(opts->log_dir, err, sizeof err) != 0) {
+		log_error("--log-dir: %s", err);
+		status = 1;
+		goto early_out;
+	}
+	if (!(srv.log_dir = realpath(opts->log_dir, NULL))) {
 		log_error("--log-dir %s: %s", opts->log_dir, strerror(errno));
 		status = 1;
 		goto early_out;

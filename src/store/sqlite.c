@@ -221,9 +221,9 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';
-		if (make_private_dirs(dir) != 0) {
-			snprintf(err, err_size, "cannot create the state directory %s: %s", dir,
-			         strerror(errno));
+		char why[400];
+		if (make_private_dirs(dir, why, sizeof why) != 0) {
+			snprintf(err, err_size, "the state directory: %s", why);
 			store_close(s);
 			return -1;
 		}

@@ -199,3 +199,20 @@ test('no HOME, no XDG_STATE_HOME and no --state-dir: a clear message, never a sh
   assert.ok(!fs.existsSync('/tmp/.local/state/codex-mcp/codex-mcp.db') || fs.statSync('/tmp/.local/state/codex-mcp/codex-mcp.db').mtimeMs < t0,
     'the server fell back to /tmp');
 });
+
+test('a state dir or a log dir that belongs to another user: a clear message, a non-zero exit', { timeout: TIMEOUT, skip: SKIP }, async (t) => {
+  const ctx = await createContext(t);
+  if (process.getuid() !== 0) {
+    // Only root can give a directory away; the check itself is the same for everyone.
+    t.diagnostic('not root: cannot make a directory that belongs to another user');
+    return;
+  }
+  const theirs = path.join(ctx.root, 'theirs');
+  fs.mkdirSync(theirs, { mode: 0o777 });
+  fs.chownSync(theirs, 65534, 65534);
+  assertCleanFailure(await startExpectingExit(t, ctx, ['--state-dir', theirs]), 'a state dir of another user',
+    /theirs belongs to another user \(uid 65534\)/);
+  assertCleanFailure(await startExpectingExit(t, ctx, ['--log-dir', theirs]), 'a log dir of another user',
+    /--log-dir: .*theirs belongs to another user \(uid 65534\)/);
+  assert.ok(!fs.existsSync(path.join(theirs, 'codex-mcp.db')), 'a database was made in the other user\'s directory');
+});
