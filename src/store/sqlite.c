@@ -231,14 +231,24 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_busy_timeout(s->db, open_busy_ms);
-	/* WAL with NORMAL sync survives a crash of this process; each write is one transaction. */
-	if (rc == SQLITE_OK)
+	/*
+	 * WAL with NORMAL sync survives a crash of this process; each write is one transaction.
+	 * Turning a new file to WAL needs it alone, and SQLite answers BUSY at once, without
+	 * the busy handler, while another server starting with it holds the file too: start-up
+	 * tries again until the open's wait is used up.
+	 */
+	for (int waited = 0; rc == SQLITE_OK; waited += 10) {
 		rc = sqlite3_exec(
 		    s->db,
 		    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
 		    /* A small page cache: memory stays flat however long the history. */
 		    "PRAGMA cache_size=-512;",
 		    NULL, NULL, NULL);
+		if (rc != SQLITE_BUSY || waited >= open_busy_ms)
+			break;
+		sqlite3_sleep(10);
+		rc = SQLITE_OK;
+	}
 	/*
 	 * A database already at this version needs no write at all: start-up stays
 	 * quick. One a newer server wrote is left as it is.
