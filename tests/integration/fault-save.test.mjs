@@ -6,27 +6,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { createContext, structured, resultText, waitFor, PEER_MODE } from './lib/harness.mjs';
-import { fakeCodex, dbLocker } from './lib/fault.mjs';
+import { fakeCodex, startLocker } from './lib/fault.mjs';
 import { taskCall, getTask, taskResult, assertRelated, pollTask, isTerminal, track } from './lib/tasks.mjs';
 
 const TIMEOUT = 120_000;
 const SKIP = PEER_MODE && 'needs --state-dir and the fake Codex';
 
-function startLocker(t, db) {
-  const locker = spawn(dbLocker(), [db], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  locker.stdout.on('data', (d) => { out += d; });
-  locker.stderr.on('data', (d) => { err += d; });
-  t.after(() => locker.kill('SIGKILL'));
-  return {
-    locked: waitFor(() => { if (locker.exitCode !== null) throw new Error(`db-locker: ${err}`); return out.includes('locked'); },
-      { timeoutMs: 10_000, what: 'db-locker to lock' }),
-    release: () => new Promise((r) => { if (locker.exitCode !== null) r(); else { locker.once('exit', r); locker.stdin.end(); } }),
-  };
-}
 
 /** The server's stderr, from `mark` on. */
 const since = (srv, mark) => srv.stderr.slice(mark);

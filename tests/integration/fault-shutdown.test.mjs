@@ -5,28 +5,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { createContext, waitFor, PEER_MODE } from './lib/harness.mjs';
-import { fakeCodex, dbLocker, startLean, answerText, childrenOf, isAlive } from './lib/fault.mjs';
+import { fakeCodex, startLocker, startLean, answerText, childrenOf, isAlive } from './lib/fault.mjs';
 
 const TIMEOUT = 120_000;
 const SKIP = PEER_MODE && 'our shutdown, with the fake Codex';
 /** Stopping takes under 2 s; this leaves room for a loaded machine, not for a hang. */
 const EXIT_MS = 8_000;
 
-function startLocker(t, db) {
-  const locker = spawn(dbLocker(), [db], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  locker.stdout.on('data', (d) => { out += d; });
-  locker.stderr.on('data', (d) => { err += d; });
-  t.after(() => locker.kill('SIGKILL'));
-  return {
-    locked: waitFor(() => { if (locker.exitCode !== null) throw new Error(`db-locker: ${err}`); return out.includes('locked'); },
-      { timeoutMs: 10_000, what: 'db-locker to lock' }),
-    release: () => new Promise((r) => { if (locker.exitCode !== null) r(); else { locker.once('exit', r); locker.stdin.end(); } }),
-  };
-}
 
 const call = (srv, name, args) => srv.request('tools/call', { name, arguments: args });
 const structuredOf = (srv, answer, what) => {

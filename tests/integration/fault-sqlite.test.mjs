@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, execFileSync } from 'node:child_process';
 import { createContext, structured, resultText, waitFor, PEER_MODE } from './lib/harness.mjs';
-import { fakeCodex, dbLocker, startLean } from './lib/fault.mjs';
+import { fakeCodex, startLocker, startLean } from './lib/fault.mjs';
 
 const TIMEOUT = 120_000;
 const SKIP = PEER_MODE && 'needs --state-dir';
@@ -46,19 +46,6 @@ async function seed(ctx) {
   return st.task_id;
 }
 
-function startLocker(t, db) {
-  const locker = spawn(dbLocker(), [db], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  locker.stdout.on('data', (d) => { out += d; });
-  locker.stderr.on('data', (d) => { err += d; });
-  t.after(() => locker.kill('SIGKILL'));
-  return {
-    locked: waitFor(() => { if (locker.exitCode !== null) throw new Error(`db-locker: ${err}`); return out.includes('locked'); },
-      { timeoutMs: 10_000, what: 'db-locker to lock' }),
-    release: () => new Promise((r) => { locker.once('exit', r); locker.stdin.end(); }),
-  };
-}
 
 // Start-up writes nothing to a database that is current, so a lock need not stop it; but the
 // recovery of tasks cut off by the last server is a write. Expected to fail while that write's

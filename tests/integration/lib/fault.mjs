@@ -29,6 +29,24 @@ export function dbLocker() {
   return path.join(path.dirname(fakeCodex()), 'db-locker');
 }
 
+/**
+ * Another process holding a lock on the database `db` until release(); `locked` resolves
+ * once it holds it. Killed when the test ends.
+ */
+export function startLocker(t, db) {
+  const locker = spawn(dbLocker(), [db], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  locker.stdout.on('data', (d) => { out += d; });
+  locker.stderr.on('data', (d) => { err += d; });
+  t.after(() => locker.kill('SIGKILL'));
+  return {
+    locked: waitFor(() => { if (locker.exitCode !== null) throw new Error(`db-locker: ${err}`); return out.includes('locked'); },
+      { timeoutMs: 10_000, what: 'db-locker to lock' }),
+    release: () => new Promise((r) => { if (locker.exitCode !== null) r(); else { locker.once('exit', r); locker.stdin.end(); } }),
+  };
+}
+
 /** One field of /proc/<pid>/status in bytes (VmHWM, VmRSS), or null once the process is gone. */
 export function procStatusBytes(pid, field) {
   let text;
