@@ -58,16 +58,16 @@
 #include "codex/events.h"
 #include "fuzz_danger.h"
 #include "fuzz_util.h"
-#include "log.h"
-#include "mcp/framing.h"
-#include "mcp/jsonrpc.h"
+#include "util/log.h"
+#include "rpc/framing.h"
+#include "rpc/jsonrpc.h"
 #include "mcp/session.h"
-#include "options.h"
-#include "redact.h"
-#include "server.h"
+#include "app/options.h"
+#include "util/redact.h"
+#include "app/app.h"
 #include "store/store.h"
 #include "tasks/runner.h"
-#include "tools/mcp-tasks.h"
+#include "app/tasks.h"
 #include "tools/tool.h"
 
 enum { MAX_LINE = 4096, MAX_TURN_LINES = 256 };
@@ -134,7 +134,7 @@ struct id_entry {
 
 static struct {
 	uv_loop_t loop;
-	struct server srv;
+	struct app srv;
 	struct line_reader lr;
 	struct bytes framed;  /* what the reader delivered: L<len><bytes> or O */
 	unsigned long lines;  /* lines (and overflows) delivered */
@@ -157,7 +157,7 @@ static struct store *store;
 static sqlite3 *store_admin;
 static char base_dir[PATH_MAX], log_dir[PATH_MAX + 8];
 static char *allow_dirs[2];
-static char *resolved_log_dir; /* as server_run resolves --log-dir */
+static char *resolved_log_dir; /* as app_run resolves --log-dir */
 
 /* ---- requests and answers ---- */
 
@@ -1085,7 +1085,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	H.tokens = json_array();
 	H.secret_sent = memmem(data, size, SECRET, strlen(SECRET)) != NULL;
 
-	/* The server as server_run builds it, with the fake backend. */
+	/* The server as app_run builds it, with the fake backend. */
 	FUZZ_CHECK(uv_loop_init(&H.loop) == 0, "uv_loop_init");
 	H.srv.loop = &H.loop;
 	H.srv.opts = &opts;
@@ -1191,7 +1191,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(id);
 	}
 
-	/* Shut down as server_run does. */
+	/* Shut down as app_run does. */
 	log_set_sink(NULL, NULL);
 	mcp_tasks_close(H.srv.tasks);
 	mcp_session_free(H.srv.session);

@@ -24,11 +24,11 @@
 #include "fuzz_toml_check.h"
 #include "fuzz_util.h"
 #include "mcp/session.h"
-#include "options.h"
-#include "server.h"
-#include "tools/args.h"
-#include "tools/confine.h"
-#include "tools/fleet.h"
+#include "app/options.h"
+#include "app/app.h"
+#include "app/args.h"
+#include "app/confine.h"
+#include "app/fleet.h"
 
 static char base[PATH_MAX];         /* a directory made once, for relative paths */
 static char *allowed[2];            /* base/sub, resolved: an --allow-dir */
@@ -294,7 +294,7 @@ static void check_agent_args(const json_t *args)
 
 	for (int i = 0; i < 8; i++) {
 		struct options opts = {.allow_danger = i & 1, .n_allow_dirs = (i & 4) ? 1 : 0};
-		struct server srv = {
+		struct app srv = {
 		    .opts = &opts, .cwd = base, .session = session, .allow_dirs = allowed};
 		struct agent_args a;
 		struct arg_error e;
@@ -570,7 +570,7 @@ static void check_toml_value(const json_t *v)
 static void check_danger(const json_t *args)
 {
 	struct options opts = {.allow_danger = false};
-	struct server srv = {.opts = &opts, .cwd = base, .session = session};
+	struct app srv = {.opts = &opts, .cwd = base, .session = session};
 	const char *sandbox = json_string_value(json_object_get(args, "sandbox"));
 	json_t *config = json_object_get(args, "config");
 	struct codex_options o = {0};

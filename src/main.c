@@ -1,9 +1,9 @@
 #include <signal.h>
 #include <string.h>
 
-#include "options.h"
+#include "app/options.h"
 #include "proc/child.h"
-#include "server.h"
+#include "app/app.h"
 
 int main(int argc, char **argv)
 {
@@ -28,7 +28,7 @@ int main(int argc, char **argv)
 	signal(SIGXFSZ, SIG_IGN);
 	/* Hundreds of agents need thousands of descriptors: take what the hard limit allows. */
 	child_raise_fd_limit();
-	status = server_run(&opts);
+	status = app_run(&opts);
 	options_free(&opts);
 	return status;
 }

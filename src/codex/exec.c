@@ -8,10 +8,10 @@
 #include "codex/argv.h"
 #include "codex/backend.h"
 #include "codex/locate.h"
-#include "log.h"
+#include "util/log.h"
 #include "proc/child.h"
-#include "redact.h"
-#include "text.h"
+#include "util/redact.h"
+#include "util/text.h"
 
 extern char **environ;
 

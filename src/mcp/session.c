@@ -6,8 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "mcp/jsonrpc.h"
-#include "text.h"
+#include "rpc/jsonrpc.h"
+#include "util/text.h"
 
 /* Newest first: a client asking for something else gets the newest. */
 static const char *const protocol_versions[] = {

@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "log.h"
+#include "util/log.h"
 
 struct mcp_session;
 struct mcp_request;

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "util/log.h"
 
 enum {
 	READ_CHUNK = 64 * 1024,

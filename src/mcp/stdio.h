@@ -4,7 +4,7 @@
 
 #include <uv.h>
 
-#include "mcp/framing.h"
+#include "rpc/framing.h"
 #include "mcp/session.h"
 
 struct stdio_transport;

@@ -12,8 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "mcp/framing.h"
+#include "util/log.h"
+#include "rpc/framing.h"
 
 enum { STREAM_GRACE_MS = 1000 };
 

@@ -1,6 +1,6 @@
 #include "proc/procfs.h"
 
-#include "text.h"
+#include "util/text.h"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -11,8 +11,8 @@
 
 #include <sqlite3.h>
 
-#include "log.h"
-#include "paths.h"
+#include "util/log.h"
+#include "util/paths.h"
 #include "proc/procfs.h"
 #include "store/store.h"
 

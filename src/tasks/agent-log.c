@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "log.h"
-#include "paths.h"
-#include "redact.h"
+#include "util/log.h"
+#include "util/paths.h"
+#include "util/redact.h"
 
 /* Big enough to write a flood in pieces, small enough for hundreds of agents at once. */
 enum { LOG_BUFFER = 8 * 1024 };

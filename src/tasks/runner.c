@@ -7,11 +7,11 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "proc/procfs.h"
-#include "redact.h"
+#include "util/redact.h"
 #include "tasks/agent-log.h"
-#include "text.h"
+#include "util/text.h"
 
 struct task {
 	struct task_record rec;

@@ -7,9 +7,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "server.h"
-#include "tools/agent-logs.h"
-#include "tools/fleet.h"
+#include "app/app.h"
+#include "tasks/agent-logs.h"
+#include "app/fleet.h"
 #include "tools/tool.h"
 
 static const char input_schema[] =
@@ -22,7 +22,7 @@ static const char input_schema[] =
 
 static const char *const known[] = {"days", "dry_run", NULL};
 
-static void call_cleanup_old_logs(struct server *srv, struct mcp_request *req, json_t *args)
+static void call_cleanup_old_logs(struct app *srv, struct mcp_request *req, json_t *args)
 {
 	json_int_t days;
 	int dry_run, dfd = -1;

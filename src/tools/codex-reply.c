@@ -2,10 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "server.h"
-#include "tools/args.h"
-#include "tools/blocking.h"
-#include "tools/confine.h"
+#include "app/app.h"
+#include "app/args.h"
+#include "app/blocking.h"
+#include "app/confine.h"
 #include "tools/tool.h"
 
 static const char input_schema[] =
@@ -27,7 +27,7 @@ static const char output_schema[] = "{\"type\": \"object\", \"properties\": {\"t
                                     "{\"type\": \"string\"}, \"content\": {\"type\": "
                                     "\"string\"}}, \"required\": [\"threadId\", \"content\"]}";
 
-static void call_codex_reply(struct server *srv, struct mcp_request *req, json_t *args)
+static void call_codex_reply(struct app *srv, struct mcp_request *req, json_t *args)
 {
 	const char *prompt, *thread_id, *alias;
 	struct arg_error e;

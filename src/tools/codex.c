@@ -3,10 +3,10 @@
 #include <string.h>
 
 #include "codex/toml.h"
-#include "server.h"
-#include "tools/args.h"
-#include "tools/blocking.h"
-#include "tools/confine.h"
+#include "app/app.h"
+#include "app/args.h"
+#include "app/blocking.h"
+#include "app/confine.h"
 #include "tools/tool.h"
 
 static const char input_schema[] =
@@ -78,7 +78,7 @@ static int check_config(const json_t *config, struct arg_error *e)
 	return n < 0 ? -1 : 0;
 }
 
-static void call_codex(struct server *srv, struct mcp_request *req, json_t *args)
+static void call_codex(struct app *srv, struct mcp_request *req, json_t *args)
 {
 	const char *prompt, *model, *cwd, *policy, *sandbox, *base, *developer, *compact, *profile;
 	json_t *config;

@@ -2,8 +2,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "server.h"
-#include "tools/fleet.h"
+#include "app/app.h"
+#include "app/fleet.h"
 #include "tools/tool.h"
 
 static const char input_schema[] =
@@ -17,7 +17,7 @@ static const char input_schema[] =
 
 static const char *const known[] = {"task_id", "offset", "limit", NULL};
 
-static void call_get_agent_status(struct server *srv, struct mcp_request *req, json_t *args)
+static void call_get_agent_status(struct app *srv, struct mcp_request *req, json_t *args)
 {
 	const char *id;
 	json_int_t offset, limit;

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server.h"
-#include "tools/fleet.h"
+#include "app/app.h"
+#include "app/fleet.h"
 #include "tools/tool.h"
 
 static const char input_schema[] =
@@ -51,7 +51,7 @@ static void on_cancel(void *data)
 	free(k);
 }
 
-static void call_kill_agent(struct server *srv, struct mcp_request *req, json_t *args)
+static void call_kill_agent(struct app *srv, struct mcp_request *req, json_t *args)
 {
 	const char *id;
 	int force;

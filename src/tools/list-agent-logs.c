@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server.h"
-#include "tools/agent-logs.h"
-#include "tools/fleet.h"
+#include "app/app.h"
+#include "tasks/agent-logs.h"
+#include "app/fleet.h"
 #include "tools/tool.h"
 
 static const char input_schema[] =
@@ -18,7 +18,7 @@ static const char input_schema[] =
 
 static const char *const known[] = {"max_count", NULL};
 
-static void call_list_agent_logs(struct server *srv, struct mcp_request *req, json_t *args)
+static void call_list_agent_logs(struct app *srv, struct mcp_request *req, json_t *args)
 {
 	json_int_t max_count;
 	struct arg_error e;

@@ -1,8 +1,8 @@
 /* Tool `list_agent_tasks`: every task the server knows, newest first, from the store. */
 #include <string.h>
 
-#include "server.h"
-#include "tools/fleet.h"
+#include "app/app.h"
+#include "app/fleet.h"
 #include "tools/tool.h"
 
 static const char input_schema[] =
@@ -18,7 +18,7 @@ static const char *const statuses[] = {"queued", "running",   "completed", "fail
                                        "killed", "timed_out", "cancelled", NULL};
 
 struct listing {
-	struct server *srv;
+	struct app *srv;
 	json_t *tasks;
 };
 
@@ -33,7 +33,7 @@ static void add_task(void *data, const struct task_record *rec)
 	json_array_append_new(l->tasks, st);
 }
 
-static void call_list_agent_tasks(struct server *srv, struct mcp_request *req, json_t *args)
+static void call_list_agent_tasks(struct app *srv, struct mcp_request *req, json_t *args)
 {
 	const char *status;
 	json_int_t limit;

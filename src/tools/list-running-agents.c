@@ -1,6 +1,6 @@
 /* Tool `list_running_agents`: the agents running or queued now. */
-#include "server.h"
-#include "tools/fleet.h"
+#include "app/app.h"
+#include "app/fleet.h"
 #include "tools/tool.h"
 
 static const char input_schema[] =
@@ -22,7 +22,7 @@ static void add_agent(void *data, struct task *t)
 	json_decref(full);
 }
 
-static void call_list_running_agents(struct server *srv, struct mcp_request *req, json_t *args)
+static void call_list_running_agents(struct app *srv, struct mcp_request *req, json_t *args)
 {
 	static const char *const known[] = {NULL};
 	struct arg_error e;

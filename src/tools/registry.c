@@ -1,7 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "tools/tool.h"
 
 enum { COMPAT = 1, FLEET = 2 };

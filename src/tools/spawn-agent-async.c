@@ -1,15 +1,15 @@
 /* Tool `spawn_agent_async`: start a Codex agent in the background. */
 #include <string.h>
 
-#include "server.h"
-#include "tools/fleet.h"
+#include "app/app.h"
+#include "app/fleet.h"
 #include "tools/tool.h"
 
 static const char input_schema[] =
     "{\"type\": \"object\", \"properties\": {" AGENT_RUN_PROPERTIES
     "}, \"required\": [\"prompt\"], \"additionalProperties\": false}";
 
-static void call_spawn_agent_async(struct server *srv, struct mcp_request *req, json_t *args)
+static void call_spawn_agent_async(struct app *srv, struct mcp_request *req, json_t *args)
 {
 	struct agent_args a;
 	struct arg_error e;

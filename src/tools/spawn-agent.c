@@ -3,16 +3,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server.h"
-#include "tools/blocking.h"
-#include "tools/fleet.h"
+#include "app/app.h"
+#include "app/blocking.h"
+#include "app/fleet.h"
 #include "tools/tool.h"
 
 static const char input_schema[] =
     "{\"type\": \"object\", \"properties\": {" AGENT_RUN_PROPERTIES
     "}, \"required\": [\"prompt\"], \"additionalProperties\": false}";
 
-static void call_spawn_agent(struct server *srv, struct mcp_request *req, json_t *args)
+static void call_spawn_agent(struct app *srv, struct mcp_request *req, json_t *args)
 {
 	struct agent_args a;
 	struct arg_error e;

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server.h"
-#include "tools/fleet.h"
+#include "app/app.h"
+#include "app/fleet.h"
 #include "tools/tool.h"
 
 static const char input_schema[] =
@@ -30,7 +30,7 @@ struct member {
 };
 
 struct parallel_call {
-	struct server *srv;
+	struct app *srv;
 	struct mcp_request *req;
 	struct task_group group;
 	size_t remaining;
@@ -101,7 +101,7 @@ static void on_cancel(void *data)
 		finish_call(c);
 }
 
-static void call_spawn_agents_parallel(struct server *srv, struct mcp_request *req, json_t *args)
+static void call_spawn_agents_parallel(struct app *srv, struct mcp_request *req, json_t *args)
 {
 	json_t *agents = json_object_get(args, "agents");
 	json_int_t max_parallel;

@@ -9,7 +9,7 @@
 
 #include "mcp/session.h"
 
-struct server;
+struct app;
 
 struct tool_entry {
 	const char *name;
@@ -19,7 +19,7 @@ struct tool_entry {
 	const char *output_schema; /* JSON text, or NULL */
 	int task_support;          /* 1: takes task-augmented calls ("optional") */
 	/* Answers req exactly once, now or later. args is borrowed. */
-	void (*call)(struct server *srv, struct mcp_request *req, json_t *args);
+	void (*call)(struct app *srv, struct mcp_request *req, json_t *args);
 };
 
 extern const struct tool_entry tool_codex;

@@ -1,6 +1,6 @@
 #include "unit.h"
 
-#include "mcp/jsonrpc.h"
+#include "rpc/jsonrpc.h"
 #include "mcp/session.h"
 
 /*

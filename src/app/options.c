@@ -1,4 +1,4 @@
-#include "options.h"
+#include "app/options.h"
 
 #include <ctype.h>
 #include <getopt.h>

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "log.h"
+#include "util/log.h"
 
 struct options {
 	char *codex_bin;   /* NULL: $CODEX_BIN, then PATH */

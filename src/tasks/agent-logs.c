@@ -1,4 +1,4 @@
-#include "tools/agent-logs.h"
+#include "tasks/agent-logs.h"
 
 #include <dirent.h>
 #include <errno.h>

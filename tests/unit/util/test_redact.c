@@ -1,6 +1,6 @@
 #include "unit.h"
 
-#include "redact.h"
+#include "util/redact.h"
 
 static int clear(void **state)
 {

@@ -3,7 +3,7 @@
 #include <limits.h>
 #include <sys/stat.h>
 
-#include "tools/args.h"
+#include "app/args.h"
 
 static json_t *parse(const char *text)
 {

@@ -1,4 +1,4 @@
-#include "server.h"
+#include "app/app.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -6,37 +6,37 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "mcp/stdio.h"
-#include "paths.h"
+#include "util/paths.h"
 #include "proc/procfs.h"
-#include "redact.h"
-#include "tools/args.h"
-#include "tools/mcp-tasks.h"
+#include "util/redact.h"
+#include "app/args.h"
+#include "app/tasks.h"
 #include "tools/tool.h"
 
 static void on_line(void *data, char *line, size_t len)
 {
-	struct server *srv = data;
+	struct app *srv = data;
 	mcp_session_receive(srv->session, line, len);
 }
 
 static void on_overflow(void *data, size_t max_line)
 {
-	struct server *srv = data;
+	struct app *srv = data;
 	mcp_session_receive_overflow(srv->session, max_line);
 }
 
 static void log_to_client(void *data, enum log_level level, const char *message)
 {
-	struct server *srv = data;
+	struct app *srv = data;
 	mcp_session_log(srv->session, level, message);
 }
 
 /* The session's transport: stdio while it is open, nothing once it is closed. */
 static void send_to_client(void *data, const char *msg, size_t len)
 {
-	struct server *srv = data;
+	struct app *srv = data;
 
 	if (srv->stdio)
 		srv->out.send(srv->out.ctx, msg, len);
@@ -44,12 +44,12 @@ static void send_to_client(void *data, const char *msg, size_t len)
 
 static size_t unsent_to_client(void *data)
 {
-	struct server *srv = data;
+	struct app *srv = data;
 
 	return srv->stdio && srv->out.backlog ? srv->out.backlog(srv->out.ctx) : 0;
 }
 
-static void close_if_done(struct server *srv)
+static void close_if_done(struct app *srv)
 {
 	if (!srv->stopping || runner_live(srv->runner) > 0)
 		return;
@@ -69,7 +69,7 @@ static void close_if_done(struct server *srv)
 }
 
 /* From the first call no new run starts; a second signal kills what still runs at once. */
-static void stop(struct server *srv, const char *why, bool again_kills)
+static void stop(struct app *srv, const char *why, bool again_kills)
 {
 	if (srv->stopping) {
 		if (!again_kills || runner_live(srv->runner) == 0)
@@ -90,7 +90,7 @@ static void stop(struct server *srv, const char *why, bool again_kills)
 
 static size_t client_backlog(void *data)
 {
-	struct server *srv = data;
+	struct app *srv = data;
 	return srv->session ? mcp_session_backlog(srv->session) : 0;
 }
 
@@ -106,7 +106,7 @@ static void on_eof(void *data)
 
 static void on_tick(uv_timer_t *h)
 {
-	struct server *srv = h->data;
+	struct app *srv = h->data;
 	mcp_session_tick(srv->session);
 }
 
@@ -138,7 +138,7 @@ static int call_tool(void *ctx, struct mcp_request *req, const char *name, json_
 	if (!tool)
 		return -1;
 	/* Calls held for the client's roots reach here as the server stops. */
-	if (((struct server *)ctx)->stopping) {
+	if (((struct app *)ctx)->stopping) {
 		mcp_request_reply(req, tool_error_result("server is stopping"));
 		return 0;
 	}
@@ -146,9 +146,9 @@ static int call_tool(void *ctx, struct mcp_request *req, const char *name, json_
 	return 0;
 }
 
-int server_run(const struct options *opts)
+int app_run(const struct options *opts)
 {
-	struct server srv = {.opts = opts};
+	struct app srv = {.opts = opts};
 	uv_loop_t loop;
 	char err[1024], db_path[4096];
 	int status = 0;

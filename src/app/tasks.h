@@ -9,10 +9,10 @@
 
 #include "mcp/session.h"
 
-struct server;
+struct app;
 struct mcp_tasks;
 
-struct mcp_tasks *mcp_tasks_new(struct server *srv);
+struct mcp_tasks *mcp_tasks_new(struct app *srv);
 /* The server is stopping: calls waiting on another server's task are answered now. */
 void mcp_tasks_stop(struct mcp_tasks *t);
 /* Stops the expiry timer; the object is freed once it is closed. */

@@ -1,12 +1,12 @@
-#include "tools/confine.h"
+#include "app/confine.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "codex/toml.h"
-#include "options.h"
-#include "server.h"
+#include "app/options.h"
+#include "app/app.h"
 
 static bool inside(const char *dir, const char *base)
 {
@@ -32,7 +32,7 @@ static void list(char *buf, size_t size, char *const *items, size_t n)
 		snprintf(buf + strlen(buf), size - strlen(buf), "%s%s", i ? ", " : "", items[i]);
 }
 
-int confine_check(struct server *srv, const char *name, const char *dir, struct arg_error *e)
+int confine_check(struct app *srv, const char *name, const char *dir, struct arg_error *e)
 {
 	char *const *roots;
 	size_t n_roots, n_allowed = srv->opts->n_allow_dirs;
@@ -223,7 +223,7 @@ static int config_keys_check(const struct options *o, const json_t *config, stru
 	return status;
 }
 
-int danger_check(struct server *srv, const char *sandbox, const json_t *config, struct arg_error *e)
+int danger_check(struct app *srv, const char *sandbox, const json_t *config, struct arg_error *e)
 {
 	if (srv->opts->allow_danger)
 		return 0;

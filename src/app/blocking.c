@@ -1,14 +1,14 @@
-#include "tools/blocking.h"
+#include "app/blocking.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "redact.h"
-#include "server.h"
-#include "tools/args.h"
+#include "util/redact.h"
+#include "app/app.h"
+#include "app/args.h"
 
 struct blocking_call {
-	struct server *srv;
+	struct app *srv;
 	struct mcp_request *req;
 	struct task *task;
 	task_result_fn result;
@@ -54,7 +54,7 @@ static void on_cancel(void *data)
 	task_kill(c->task, TASK_CANCELLED, c->srv->opts->kill_grace_ms);
 }
 
-void tool_run_blocking(struct server *srv, struct mcp_request *req, struct task_spec *spec,
+void tool_run_blocking(struct app *srv, struct mcp_request *req, struct task_spec *spec,
                        task_result_fn result)
 {
 	struct blocking_call *c = calloc(1, sizeof *c);

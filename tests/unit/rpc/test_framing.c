@@ -1,6 +1,6 @@
 #include "unit.h"
 
-#include "mcp/framing.h"
+#include "rpc/framing.h"
 
 #define MAX_KEPT 64
 

@@ -1,4 +1,4 @@
-#include "mcp/framing.h"
+#include "rpc/framing.h"
 
 #include <stdlib.h>
 #include <string.h>

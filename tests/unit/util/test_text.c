@@ -1,6 +1,6 @@
 #include "unit.h"
 
-#include "text.h"
+#include "util/text.h"
 
 #define E_ACUTE "\xc3\xa9"      /* U+00E9, 2 bytes */
 #define EURO "\xe2\x82\xac"     /* U+20AC, 3 bytes */

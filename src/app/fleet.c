@@ -1,13 +1,13 @@
-#include "tools/fleet.h"
+#include "app/fleet.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "server.h"
-#include "text.h"
-#include "tools/confine.h"
+#include "app/app.h"
+#include "util/text.h"
+#include "app/confine.h"
 
 static const char *const efforts[] = {"minimal", "low", "medium", "high", "xhigh", NULL};
 static const char *const sandboxes[] = {"read-only", "workspace-write", "danger-full-access", NULL};
@@ -17,7 +17,7 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-int agent_args_parse(struct server *srv, const json_t *args, bool full, struct agent_args *out,
+int agent_args_parse(struct app *srv, const json_t *args, bool full, struct agent_args *out,
                      struct arg_error *e)
 {
 	static const char *const known_full[] = {

@@ -1,4 +1,4 @@
-#include "mcp/jsonrpc.h"
+#include "rpc/jsonrpc.h"
 
 #include <string.h>
 

@@ -2,19 +2,19 @@
 #ifndef CODEX_MCP_CONFINE_H
 #define CODEX_MCP_CONFINE_H
 
-#include "tools/args.h"
+#include "app/args.h"
 
-struct server;
+struct app;
 
 /* dir is absolute and resolved. Returns 0, or -1 with a message that names the rule. */
-int confine_check(struct server *srv, const char *name, const char *dir, struct arg_error *e);
+int confine_check(struct app *srv, const char *name, const char *dir, struct arg_error *e);
 
 /*
  * Without --allow-danger, refuses what would take the sandbox or the approvals
  * away: sandbox danger-full-access, and config overrides that amount to it
  * (a sandbox_mode of danger-full-access at any depth, any "dangerously" key).
  */
-int danger_check(struct server *srv, const char *sandbox, const json_t *config,
+int danger_check(struct app *srv, const char *sandbox, const json_t *config,
                  struct arg_error *e);
 
 #endif

@@ -1,6 +1,6 @@
 #include "unit.h"
 
-#include "mcp/jsonrpc.h"
+#include "rpc/jsonrpc.h"
 
 static json_t *parse(const char *text)
 {

@@ -1,6 +1,6 @@
-#include "log.h"
+#include "util/log.h"
 
-#include "redact.h"
+#include "util/redact.h"
 
 #include <stdarg.h>
 #include <stdio.h>

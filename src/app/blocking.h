@@ -11,10 +11,10 @@
 #include "mcp/session.h"
 #include "tasks/runner.h"
 
-struct server;
+struct app;
 
 /* Submits the task and answers req, when it ends, with what result made of it. */
-void tool_run_blocking(struct server *srv, struct mcp_request *req, struct task_spec *spec,
+void tool_run_blocking(struct app *srv, struct mcp_request *req, struct task_spec *spec,
                        task_result_fn result);
 
 /* The `codex` tools' answer: the final message and {threadId, content}. */

@@ -1,15 +1,15 @@
-#include "tools/mcp-tasks.h"
+#include "app/tasks.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "mcp/jsonrpc.h"
+#include "util/log.h"
+#include "rpc/jsonrpc.h"
 #include "proc/procfs.h"
-#include "server.h"
-#include "tools/args.h"
-#include "tools/fleet.h"
+#include "app/app.h"
+#include "app/args.h"
+#include "app/fleet.h"
 #include "tools/tool.h"
 
 enum {
@@ -46,7 +46,7 @@ struct open_call {
 };
 
 struct mcp_tasks {
-	struct server *srv;
+	struct app *srv;
 	struct waiter *waiters;
 	struct open_call *open;
 	uv_timer_t expiry;
@@ -533,7 +533,7 @@ static void sweep(uv_timer_t *h)
 		log_info("%d expired task(s) removed", n);
 }
 
-struct mcp_tasks *mcp_tasks_new(struct server *srv)
+struct mcp_tasks *mcp_tasks_new(struct app *srv)
 {
 	struct mcp_tasks *p = calloc(1, sizeof *p);
 

@@ -1,4 +1,4 @@
-#include "tools/args.h"
+#include "app/args.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "text.h"
+#include "util/text.h"
 
 static const char *type_name(const json_t *v)
 {

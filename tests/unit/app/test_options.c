@@ -2,7 +2,7 @@
 
 #include <fcntl.h>
 
-#include "options.h"
+#include "app/options.h"
 
 /*
  * Parses argv (NULL-terminated, without the program name) with stdout and

@@ -9,9 +9,9 @@
 
 #include "codex/backend.h"
 #include "tasks/runner.h"
-#include "tools/args.h"
+#include "app/args.h"
 
-struct server;
+struct app;
 
 /* The JSON Schema properties of one agent, for the tools' input schemas. */
 #define AGENT_PROPERTIES                                                                           \
@@ -41,7 +41,7 @@ struct agent_args {
 };
 
 /* Reads prompt, model, reasoning_effort, cwd and, when full, sandbox and timeout_seconds. */
-int agent_args_parse(struct server *srv, const json_t *args, bool full, struct agent_args *out,
+int agent_args_parse(struct app *srv, const json_t *args, bool full, struct agent_args *out,
                      struct arg_error *e);
 
 /* A result whose text is the object as JSON, and whose structuredContent is the object. */

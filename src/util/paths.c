@@ -1,4 +1,4 @@
-#include "paths.h"
+#include "util/paths.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -1,6 +1,6 @@
 /* The server: one event loop, one MCP session, the store, the runner and the Codex backend. */
-#ifndef CODEX_MCP_SERVER_H
-#define CODEX_MCP_SERVER_H
+#ifndef CODEX_MCP_APP_H
+#define CODEX_MCP_APP_H
 
 #include <stdbool.h>
 
@@ -8,11 +8,11 @@
 
 #include "codex/backend.h"
 #include "mcp/session.h"
-#include "options.h"
+#include "app/options.h"
 #include "store/store.h"
 #include "tasks/runner.h"
 
-struct server {
+struct app {
 	uv_loop_t *loop;
 	const struct options *opts;
 	struct store *store;
@@ -32,6 +32,6 @@ struct server {
 };
 
 /* Runs until stdin ends or a SIGTERM/SIGINT; returns the exit status. */
-int server_run(const struct options *opts);
+int app_run(const struct options *opts);
 
 #endif
