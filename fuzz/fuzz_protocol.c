@@ -53,22 +53,22 @@
 #include <sqlite3.h>
 #include <uv.h>
 
+#include "app/app.h"
+#include "app/options.h"
+#include "app/tasks.h"
 #include "codex/argv.h"
 #include "codex/backend.h"
 #include "codex/events.h"
 #include "fuzz_danger.h"
 #include "fuzz_util.h"
-#include "util/log.h"
+#include "mcp/session.h"
 #include "rpc/framing.h"
 #include "rpc/jsonrpc.h"
-#include "mcp/session.h"
-#include "app/options.h"
-#include "util/redact.h"
-#include "app/app.h"
 #include "store/store.h"
 #include "tasks/runner.h"
-#include "app/tasks.h"
 #include "tools/tool.h"
+#include "util/log.h"
+#include "util/redact.h"
 
 enum { MAX_LINE = 4096, MAX_TURN_LINES = 256 };
 
@@ -134,7 +134,8 @@ struct id_entry {
 
 static struct {
 	uv_loop_t loop;
-	struct app srv;
+	struct app app;
+	struct mcp_session *session;
 	struct line_reader lr;
 	struct bytes framed;  /* what the reader delivered: L<len><bytes> or O */
 	unsigned long lines;  /* lines (and overflows) delivered */
@@ -399,8 +400,9 @@ static void check_notification(const char *method, json_t *params, const char *t
 	}
 }
 
-static void on_send(void *ctx, const char *data, size_t len)
+static void on_send(void *ctx, const char *data, size_t len, const json_t *related)
 {
+	(void)related;
 	json_error_t error;
 	json_t *msg, *id, *result, *err, *method, *params;
 
@@ -841,18 +843,27 @@ static json_t *list_tools(void *ctx)
 static int call_tool(void *ctx, struct mcp_request *req, const char *name, json_t *args)
 {
 	const struct tool_entry *tool = tools_find(name);
+	struct tool_call call = {ctx, mcp_request_session(req), req};
 
 	if (!tool)
 		return -1;
-	tool->call(ctx, req, args);
+	tool->call(&call, args);
 	return 0;
+}
+
+static bool wants_roots(void *ctx, const char *name)
+{
+	const struct tool_entry *tool = tools_find(name);
+
+	(void)ctx;
+	return tool && tool->runs_codex;
 }
 
 static void log_to_client(void *data, enum log_level level, const char *message)
 {
 	(void)data;
-	if (H.srv.session)
-		mcp_session_log(H.srv.session, level, message);
+	if (H.session)
+		mcp_session_log(H.session, level, message);
 }
 
 static bool async_method(const char *method)
@@ -940,7 +951,7 @@ static void on_line(void *data, char *line, size_t len)
 		}
 	}
 
-	mcp_session_receive(H.srv.session, line, len);
+	mcp_session_receive(H.session, line, len);
 
 	FUZZ_CHECK(H.null_answers == null_before + expect_null,
 	           "%lu errors with id null for one line (expected %d): %.200s",
@@ -960,7 +971,7 @@ static void on_overflow(void *data, size_t max_line)
 	FUZZ_CHECK(max_line == MAX_LINE, "overflow at %zu", max_line);
 	bytes_put(&H.framed, "O", 1);
 	H.lines++;
-	mcp_session_receive_overflow(H.srv.session, max_line);
+	mcp_session_receive_overflow(H.session, max_line);
 	FUZZ_CHECK(H.null_answers == null_before + 1, "an over-long line got %lu answers",
 	           H.null_answers - null_before);
 }
@@ -1087,20 +1098,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* The server as app_run builds it, with the fake backend. */
 	FUZZ_CHECK(uv_loop_init(&H.loop) == 0, "uv_loop_init");
-	H.srv.loop = &H.loop;
-	H.srv.opts = &opts;
-	H.srv.cwd = allow_dirs[0];
-	H.srv.allow_dirs = allow_dirs;
-	H.srv.log_dir = resolved_log_dir;
-	H.srv.backend = (struct codex_backend){&fake_ops, NULL};
+	H.app.loop = &H.loop;
+	H.app.opts = &opts;
+	H.app.cwd = allow_dirs[0];
+	H.app.allow_dirs = allow_dirs;
+	H.app.log_dir = resolved_log_dir;
+	H.app.backend = (struct codex_backend){&fake_ops, NULL};
 	FUZZ_CHECK(sqlite3_exec(store_admin, "DELETE FROM tasks; DELETE FROM threads;", NULL, NULL,
 	                        NULL) == SQLITE_OK,
 	           "emptying the store: %s", sqlite3_errmsg(store_admin));
-	H.srv.store = store;
+	H.app.store = store;
 	struct runner_config runner_cfg = {
 	    .loop = &H.loop,
-	    .backend = &H.srv.backend,
-	    .store = H.srv.store,
+	    .backend = &H.app.backend,
+	    .store = H.app.store,
 	    .log_dir = resolved_log_dir,
 	    .log_max_bytes = opts.log_max_bytes,
 	    .max_running = opts.max_agents,
@@ -1108,16 +1119,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    .kill_grace_ms = opts.kill_grace_ms,
 	    .backlog = transport_backlog,
 	};
-	H.srv.runner = runner_new(&runner_cfg);
-	FUZZ_CHECK(H.srv.runner, "runner_new");
+	H.app.runner = runner_new(&runner_cfg);
+	FUZZ_CHECK(H.app.runner, "runner_new");
 	struct mcp_server_info info = {.name = "codex-mcp", .title = "Codex", .version = "fuzz"};
-	struct mcp_tool_provider provider = {list_tools, call_tool, &H.srv};
+	struct mcp_tool_provider provider = {list_tools, call_tool, wants_roots, &H.app};
 	struct mcp_transport transport = {.send = on_send, .backlog = transport_backlog};
-	H.srv.session = mcp_session_new(&info, &provider, &transport);
-	H.srv.tasks = mcp_tasks_new(&H.srv);
-	FUZZ_CHECK(H.srv.session && H.srv.tasks, "session");
-	struct mcp_task_provider task_provider = mcp_tasks_provider(H.srv.tasks);
-	mcp_session_set_task_provider(H.srv.session, &task_provider);
+	FUZZ_CHECK(seal_key_random(&H.app.seal) == 0, "seal_key_random");
+	H.session = mcp_session_new(&info, &provider, &transport, &H.app.seal);
+	H.app.tasks = mcp_tasks_new(&H.app);
+	FUZZ_CHECK(H.session && H.app.tasks, "session");
+	struct mcp_task_provider task_provider = mcp_tasks_provider(H.app.tasks);
+	mcp_session_set_task_provider(H.session, &task_provider);
 	log_set_sink(log_to_client, NULL);
 
 	/* stdin, in chunks of every size. */
@@ -1162,23 +1174,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		                           json_array_get(H.outgoing, i), "error", "code", -32603,
 		                           "message", "gone");
 		char *text = json_dumps(answer, JSON_COMPACT);
-		mcp_session_receive(H.srv.session, text, strlen(text));
+		mcp_session_receive(H.session, text, strlen(text));
 		free(text);
 		json_decref(answer);
 		pump();
 	}
-	mcp_session_tick(H.srv.session);
+	mcp_session_tick(H.session);
 	H.backlog = 0;
-	runner_stop_all(H.srv.runner);
-	for (int i = 0; runner_live(H.srv.runner) > 0; i++) {
+	runner_stop_all(H.app.runner);
+	for (int i = 0; runner_live(H.app.runner) > 0; i++) {
 		FUZZ_CHECK(i < 1000, "%zu runs still live after stopping",
-		           runner_live(H.srv.runner));
+		           runner_live(H.app.runner));
 		pump();
 	}
 	pump();
 	FUZZ_CHECK(!fake.turns, "a turn outlived its task");
-	FUZZ_CHECK(mcp_session_requests_in_flight(H.srv.session) == 0,
-	           "%zu requests never answered", mcp_session_requests_in_flight(H.srv.session));
+	FUZZ_CHECK(mcp_session_requests_in_flight(H.session) == 0, "%zu requests never answered",
+	           mcp_session_requests_in_flight(H.session));
 	for (size_t i = 0; i < H.n_ids; i++) {
 		struct id_entry *e = &H.ids[i];
 		char *id = json_dumps(e->id, JSON_ENCODE_ANY | JSON_COMPACT);
@@ -1193,10 +1205,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* Shut down as app_run does. */
 	log_set_sink(NULL, NULL);
-	mcp_tasks_close(H.srv.tasks);
-	mcp_session_free(H.srv.session);
-	H.srv.session = NULL;
-	runner_free(H.srv.runner);
+	mcp_tasks_close(H.app.tasks);
+	mcp_session_free(H.session);
+	H.session = NULL;
+	runner_free(H.app.runner);
 	uv_run(&H.loop, UV_RUN_DEFAULT);
 	fake_free(NULL);
 	FUZZ_CHECK(uv_loop_close(&H.loop) == 0, "handles left open on the loop");

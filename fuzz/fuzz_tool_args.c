@@ -17,6 +17,11 @@
 
 #include <jansson.h>
 
+#include "app/app.h"
+#include "app/args.h"
+#include "app/confine.h"
+#include "app/fleet.h"
+#include "app/options.h"
 #include "codex/argv.h"
 #include "codex/backend.h"
 #include "codex/toml.h"
@@ -24,37 +29,9 @@
 #include "fuzz_toml_check.h"
 #include "fuzz_util.h"
 #include "mcp/session.h"
-#include "app/options.h"
-#include "app/app.h"
-#include "app/args.h"
-#include "app/confine.h"
-#include "app/fleet.h"
 
-static char base[PATH_MAX];         /* a directory made once, for relative paths */
-static char *allowed[2];            /* base/sub, resolved: an --allow-dir */
-static struct mcp_session *session; /* confine_check asks it for the client's roots */
-
-static json_t *no_tools(void *ctx)
-{
-	(void)ctx;
-	return NULL;
-}
-
-static int no_call(void *ctx, struct mcp_request *req, const char *name, json_t *args)
-{
-	(void)ctx;
-	(void)req;
-	(void)name;
-	(void)args;
-	return -1;
-}
-
-static void no_send(void *ctx, const char *data, size_t len)
-{
-	(void)ctx;
-	(void)data;
-	(void)len;
-}
+static char base[PATH_MAX]; /* a directory made once, for relative paths */
+static char *allowed[2];    /* base/sub, resolved: an --allow-dir */
 
 static void remove_base(void)
 {
@@ -68,7 +45,6 @@ static void remove_base(void)
 			rmdir(path);
 	}
 	rmdir(base);
-	mcp_session_free(session);
 	free(allowed[0]);
 }
 
@@ -98,11 +74,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(path, sizeof path, "%s/sub", base);
 	allowed[0] = realpath(path, NULL);
 	FUZZ_CHECK(allowed[0], "realpath");
-	struct mcp_server_info info = {.name = "fuzz", .title = "fuzz", .version = "0"};
-	struct mcp_tool_provider tools = {no_tools, no_call, NULL};
-	struct mcp_transport transport = {.send = no_send};
-	session = mcp_session_new(&info, &tools, &transport);
-	FUZZ_CHECK(session, "mcp_session_new");
 	atexit(remove_base);
 	return 0;
 }
@@ -294,14 +265,14 @@ static void check_agent_args(const json_t *args)
 
 	for (int i = 0; i < 8; i++) {
 		struct options opts = {.allow_danger = i & 1, .n_allow_dirs = (i & 4) ? 1 : 0};
-		struct app srv = {
-		    .opts = &opts, .cwd = base, .session = session, .allow_dirs = allowed};
+		struct app app = {.opts = &opts, .cwd = base, .allow_dirs = allowed};
+		struct tool_call call = {&app, NULL, NULL}; /* no client: no roots */
 		struct agent_args a;
 		struct arg_error e;
 		bool full = i & 2;
 
 		memset(&e, 0, sizeof e);
-		if (agent_args_parse(&srv, args, full, &a, &e) != 0) {
+		if (agent_args_parse(&call, args, full, &a, &e) != 0) {
 			FUZZ_CHECK(e.message[0], "agent_args_parse failed without a message");
 			codex_options_clear(&a.options);
 			continue;
@@ -570,7 +541,7 @@ static void check_toml_value(const json_t *v)
 static void check_danger(const json_t *args)
 {
 	struct options opts = {.allow_danger = false};
-	struct app srv = {.opts = &opts, .cwd = base, .session = session};
+	struct app app = {.opts = &opts, .cwd = base};
 	const char *sandbox = json_string_value(json_object_get(args, "sandbox"));
 	json_t *config = json_object_get(args, "config");
 	struct codex_options o = {0};
@@ -580,7 +551,7 @@ static void check_danger(const json_t *args)
 	if (!json_is_object(config))
 		config = NULL;
 	memset(&e, 0, sizeof e);
-	if (danger_check(&srv, sandbox, config, &e) != 0) {
+	if (danger_check(&app, sandbox, config, &e) != 0) {
 		FUZZ_CHECK(e.message[0], "danger_check refused without a message");
 		return;
 	}

@@ -6,92 +6,120 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "util/log.h"
-#include "mcp/stdio.h"
-#include "util/paths.h"
-#include "proc/procfs.h"
-#include "util/redact.h"
 #include "app/args.h"
 #include "app/tasks.h"
+#include "mcp/stdio.h"
+#include "proc/procfs.h"
 #include "tools/tool.h"
+#include "util/log.h"
+#include "util/paths.h"
+#include "util/redact.h"
+
+/* One client connection: its transport and its session. */
+struct app_client {
+	struct app *app;
+	struct stdio_transport *stdio; /* NULL once closed */
+	struct mcp_transport out;      /* stdio's, used only while it is open */
+	struct mcp_session *session;
+	struct app_client *next;
+};
+
+static const char instructions[] =
+    "Runs OpenAI Codex, a coding agent, on this machine. `codex` starts a Codex session "
+    "with a prompt and answers with its final message and threadId; `codex-reply` continues "
+    "that thread. The agent tools run agents in the background (spawn_agent_async, "
+    "get_agent_status, kill_agent) or several at once (spawn_agents_parallel). Runs are "
+    "sandboxed and confined to the client's roots.";
 
 static void on_line(void *data, char *line, size_t len)
 {
-	struct app *srv = data;
-	mcp_session_receive(srv->session, line, len);
+	struct app_client *c = data;
+	mcp_session_receive(c->session, line, len);
 }
 
 static void on_overflow(void *data, size_t max_line)
 {
-	struct app *srv = data;
-	mcp_session_receive_overflow(srv->session, max_line);
+	struct app_client *c = data;
+	mcp_session_receive_overflow(c->session, max_line);
 }
 
-static void log_to_client(void *data, enum log_level level, const char *message)
+/* The server's log goes to every client that asked for it with logging/setLevel. */
+static void log_to_clients(void *data, enum log_level level, const char *message)
 {
-	struct app *srv = data;
-	mcp_session_log(srv->session, level, message);
+	struct app *app = data;
+
+	for (struct app_client *c = app->clients; c; c = c->next)
+		mcp_session_log(c->session, level, message);
 }
 
 /* The session's transport: stdio while it is open, nothing once it is closed. */
-static void send_to_client(void *data, const char *msg, size_t len)
+static void send_to_client(void *data, const char *msg, size_t len, const json_t *related)
 {
-	struct app *srv = data;
+	struct app_client *c = data;
 
-	if (srv->stdio)
-		srv->out.send(srv->out.ctx, msg, len);
+	if (c->stdio)
+		c->out.send(c->out.ctx, msg, len, related);
 }
 
 static size_t unsent_to_client(void *data)
 {
-	struct app *srv = data;
+	struct app_client *c = data;
 
-	return srv->stdio && srv->out.backlog ? srv->out.backlog(srv->out.ctx) : 0;
+	return c->stdio && c->out.backlog ? c->out.backlog(c->out.ctx) : 0;
 }
 
-static void close_if_done(struct app *srv)
+static void close_if_done(struct app *app)
 {
-	if (!srv->stopping || runner_live(srv->runner) > 0)
+	if (!app->stopping || runner_live(app->runner) > 0)
 		return;
 	/* Every run is reaped; closing the last handles ends uv_run. */
-	if (srv->stdio) {
-		/* What is logged from now on (a last failed save) has no client to go to. */
-		log_set_sink(NULL, NULL);
-		stdio_transport_close(srv->stdio);
-		srv->stdio = NULL;
-	}
-	if (!uv_is_closing((uv_handle_t *)&srv->sigterm)) {
-		uv_close((uv_handle_t *)&srv->sigterm, NULL);
-		uv_close((uv_handle_t *)&srv->sigint, NULL);
-		uv_close((uv_handle_t *)&srv->tick, NULL);
-		mcp_tasks_close(srv->tasks);
+	/* What is logged from now on (a last failed save) has no client to go to. */
+	log_set_sink(NULL, NULL);
+	for (struct app_client *c = app->clients; c; c = c->next)
+		if (c->stdio) {
+			stdio_transport_close(c->stdio);
+			c->stdio = NULL;
+		}
+	if (!uv_is_closing((uv_handle_t *)&app->sigterm)) {
+		uv_close((uv_handle_t *)&app->sigterm, NULL);
+		uv_close((uv_handle_t *)&app->sigint, NULL);
+		uv_close((uv_handle_t *)&app->tick, NULL);
+		mcp_tasks_close(app->tasks);
 	}
 }
 
 /* From the first call no new run starts; a second signal kills what still runs at once. */
-static void stop(struct app *srv, const char *why, bool again_kills)
+static void stop(struct app *app, const char *why, bool again_kills)
 {
-	if (srv->stopping) {
-		if (!again_kills || runner_live(srv->runner) == 0)
+	if (app->stopping) {
+		if (!again_kills || runner_live(app->runner) == 0)
 			return;
 		log_info("%s again: killing every run now", why);
-		runner_stop_all(srv->runner);
+		runner_stop_all(app->runner);
 		return;
 	}
-	srv->stopping = true;
-	log_info("%s: stopping%s", why, runner_live(srv->runner) ? " every run" : "");
+	app->stopping = true;
+	log_info("%s: stopping%s", why, runner_live(app->runner) ? " every run" : "");
 	/* Calls waiting on the client or on another server get their answers now, while
 	 * stdout is open: the last run reaped may close it (see on_idle()). */
-	mcp_tasks_stop(srv->tasks);
-	mcp_session_stop(srv->session);
-	runner_stop_all(srv->runner);
-	close_if_done(srv);
+	mcp_tasks_stop(app->tasks);
+	for (struct app_client *c = app->clients; c; c = c->next)
+		mcp_session_stop(c->session);
+	runner_stop_all(app->runner);
+	close_if_done(app);
 }
 
+/* The runner slows down for the slowest reader. */
 static size_t client_backlog(void *data)
 {
-	struct app *srv = data;
-	return srv->session ? mcp_session_backlog(srv->session) : 0;
+	struct app *app = data;
+	size_t most = 0;
+
+	for (struct app_client *c = app->clients; c; c = c->next) {
+		size_t n = mcp_session_backlog(c->session);
+		most = n > most ? n : most;
+	}
+	return most;
 }
 
 static void on_idle(void *data)
@@ -99,15 +127,19 @@ static void on_idle(void *data)
 	close_if_done(data);
 }
 
+/* In stdio mode the one client is the reason to run: its end is the server's. */
 static void on_eof(void *data)
 {
-	stop(data, "stdin closed", false);
+	struct app_client *c = data;
+	stop(c->app, "stdin closed", false);
 }
 
 static void on_tick(uv_timer_t *h)
 {
-	struct app *srv = h->data;
-	mcp_session_tick(srv->session);
+	struct app *app = h->data;
+
+	for (struct app_client *c = app->clients; c; c = c->next)
+		mcp_session_tick(c->session);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -134,21 +166,71 @@ static void mask_secrets(const struct options *opts)
 static int call_tool(void *ctx, struct mcp_request *req, const char *name, json_t *args)
 {
 	const struct tool_entry *tool = tools_find(name);
+	struct tool_call call = {ctx, mcp_request_session(req), req};
 
 	if (!tool)
 		return -1;
 	/* Calls held for the client's roots reach here as the server stops. */
-	if (((struct app *)ctx)->stopping) {
+	if (call.app->stopping) {
 		mcp_request_reply(req, tool_error_result("server is stopping"));
 		return 0;
 	}
-	tool->call(ctx, req, args);
+	tool->call(&call, args);
 	return 0;
+}
+
+static bool tool_wants_roots(void *ctx, const char *name)
+{
+	const struct tool_entry *tool = tools_find(name);
+
+	(void)ctx;
+	return tool && tool->runs_codex;
+}
+
+/* A client on stdin and stdout. */
+static struct app_client *add_stdio_client(struct app *app)
+{
+	struct app_client *c = calloc(1, sizeof *c);
+	struct line_sink sink = {on_line, on_overflow, c};
+	struct mcp_server_info info = {
+	    .name = "codex-mcp",
+	    .title = "Codex",
+	    .version = CODEX_MCP_VERSION,
+	    .instructions = instructions,
+	};
+	struct mcp_tool_provider provider = {list_tools, call_tool, tool_wants_roots, app};
+	struct mcp_transport transport = {send_to_client, unsent_to_client, c};
+
+	if (!c)
+		return NULL;
+	c->app = app;
+	c->stdio = stdio_transport_new(app->loop, app->opts->max_message_bytes, &sink, on_eof, c);
+	if (!c->stdio) {
+		free(c);
+		return NULL;
+	}
+	c->out = stdio_transport_as_mcp(c->stdio);
+	c->session = mcp_session_new(&info, &provider, &transport, &app->seal);
+	struct mcp_task_provider task_provider = mcp_tasks_provider(app->tasks);
+	mcp_session_set_task_provider(c->session, &task_provider);
+	c->next = app->clients;
+	app->clients = c;
+	return c;
+}
+
+static void free_clients(struct app *app)
+{
+	while (app->clients) {
+		struct app_client *c = app->clients;
+		app->clients = c->next;
+		mcp_session_free(c->session);
+		free(c);
+	}
 }
 
 int app_run(const struct options *opts)
 {
-	struct app srv = {.opts = opts};
+	struct app app = {.opts = opts};
 	uv_loop_t loop;
 	char err[1024], db_path[4096];
 	int status = 0;
@@ -159,37 +241,44 @@ int app_run(const struct options *opts)
 		return 1;
 	}
 	snprintf(db_path, sizeof db_path, "%s/codex-mcp.db", opts->state_dir);
-	if (store_open(db_path, &srv.store, err, sizeof err) != 0) {
+	if (store_open(db_path, &app.store, err, sizeof err) != 0) {
 		log_error("%s", err);
 		return 1;
 	}
-	srv.instance = proc_instance_id(getpid());
-	int recovered = store_recover(srv.store, store_now_ms(), proc_instance_alive);
+	app.instance = proc_instance_id(getpid());
+	int recovered = store_recover(app.store, store_now_ms(), proc_instance_alive);
 	if (recovered < 0) {
 		/* Left as they are, cut-off tasks would read "running" for ever. */
 		log_error("cannot mark the tasks a stopped server left: %s",
-		          store_error(srv.store));
-		store_close(srv.store);
-		free(srv.instance);
+		          store_error(app.store));
+		store_close(app.store);
+		free(app.instance);
 		return 1;
 	}
 	if (recovered > 0)
 		log_info("%d task(s) were cut off when their server stopped", recovered);
+	snprintf(db_path, sizeof db_path, "%s/seal.key", opts->state_dir);
+	if (seal_key_load(db_path, &app.seal, err, sizeof err) != 0) {
+		log_error("%s", err);
+		store_close(app.store);
+		free(app.instance);
+		return 1;
+	}
 	if (tools_init(opts->tools, err, sizeof err) != 0) {
 		log_error("--tools: %s", err);
-		store_close(srv.store);
+		store_close(app.store);
 		return 1;
 	}
 	if (opts->agent_cwd) {
-		srv.cwd = realpath(opts->agent_cwd, NULL);
-		if (!srv.cwd) {
+		app.cwd = realpath(opts->agent_cwd, NULL);
+		if (!app.cwd) {
 			log_error("--agent-cwd %s: %s", opts->agent_cwd, strerror(errno));
 			tools_free();
-			store_close(srv.store);
+			store_close(app.store);
 			return 1;
 		}
 	} else {
-		srv.cwd = getcwd(NULL, 0);
+		app.cwd = getcwd(NULL, 0);
 	}
 	mask_secrets(opts);
 	/*
@@ -201,16 +290,16 @@ int app_run(const struct options *opts)
 		status = 1;
 		goto early_out;
 	}
-	if (!(srv.log_dir = realpath(opts->log_dir, NULL))) {
+	if (!(app.log_dir = realpath(opts->log_dir, NULL))) {
 		log_error("--log-dir %s: %s", opts->log_dir, strerror(errno));
 		status = 1;
 		goto early_out;
 	}
-	srv.allow_dirs = calloc(opts->n_allow_dirs + 1, sizeof *srv.allow_dirs);
-	for (size_t i = 0; srv.allow_dirs && i < opts->n_allow_dirs; i++) {
+	app.allow_dirs = calloc(opts->n_allow_dirs + 1, sizeof *app.allow_dirs);
+	for (size_t i = 0; app.allow_dirs && i < opts->n_allow_dirs; i++) {
 		/* Resolved once, so symlinks and ".." cannot lead a cwd around the rule. */
-		srv.allow_dirs[i] = realpath(opts->allow_dirs[i], NULL);
-		if (!srv.allow_dirs[i]) {
+		app.allow_dirs[i] = realpath(opts->allow_dirs[i], NULL);
+		if (!app.allow_dirs[i]) {
 			log_error("--allow-dir %s: %s", opts->allow_dirs[i], strerror(errno));
 			status = 1;
 			goto early_out;
@@ -218,7 +307,7 @@ int app_run(const struct options *opts)
 	}
 
 	uv_loop_init(&loop);
-	srv.loop = &loop;
+	app.loop = &loop;
 
 	struct codex_exec_config exec_cfg = {
 	    .loop = &loop,
@@ -226,12 +315,12 @@ int app_run(const struct options *opts)
 	    .extra_env = opts->env,
 	    .max_event_line = opts->max_event_bytes,
 	};
-	codex_exec_backend_new(&exec_cfg, &srv.backend);
+	codex_exec_backend_new(&exec_cfg, &app.backend);
 	struct runner_config runner_cfg = {
 	    .loop = &loop,
-	    .backend = &srv.backend,
-	    .store = srv.store,
-	    .log_dir = srv.log_dir,
+	    .backend = &app.backend,
+	    .store = app.store,
+	    .log_dir = app.log_dir,
 	    .log_max_bytes = opts->log_max_bytes,
 	    .max_running = opts->max_agents,
 	    .default_timeout_s = opts->timeout_s,
@@ -240,66 +329,55 @@ int app_run(const struct options *opts)
 	    .heartbeat_ms = opts->heartbeat_ms,
 	    .kill_grace_ms = opts->kill_grace_ms,
 	    .idle = on_idle,
-	    .idle_data = &srv,
+	    .idle_data = &app,
 	    .backlog = client_backlog,
-	    .backlog_data = &srv,
-	    .owner = srv.instance,
+	    .backlog_data = &app,
+	    .owner = app.instance,
 	};
-	srv.runner = runner_new(&runner_cfg);
+	app.runner = runner_new(&runner_cfg);
 
-	struct line_sink sink = {on_line, on_overflow, &srv};
-	srv.stdio = stdio_transport_new(&loop, opts->max_message_bytes, &sink, on_eof, &srv);
-	if (!srv.stdio) {
+	app.tasks = mcp_tasks_new(&app);
+	struct app_client *client = add_stdio_client(&app);
+	if (!client) {
 		log_error("cannot use stdout");
 		status = 1;
+		mcp_tasks_close(app.tasks);
 		goto out;
 	}
-	struct mcp_server_info info = {
-	    .name = "codex-mcp",
-	    .title = "Codex",
-	    .version = CODEX_MCP_VERSION,
-	};
-	struct mcp_tool_provider provider = {list_tools, call_tool, &srv};
-	srv.out = stdio_transport_as_mcp(srv.stdio);
-	struct mcp_transport transport = {send_to_client, unsent_to_client, &srv};
-	srv.session = mcp_session_new(&info, &provider, &transport);
-	srv.tasks = mcp_tasks_new(&srv);
-	struct mcp_task_provider task_provider = mcp_tasks_provider(srv.tasks);
-	mcp_session_set_task_provider(srv.session, &task_provider);
-	log_set_sink(log_to_client, &srv);
+	log_set_sink(log_to_clients, &app);
 
-	uv_signal_init(&loop, &srv.sigterm);
-	uv_signal_init(&loop, &srv.sigint);
-	srv.sigterm.data = srv.sigint.data = &srv;
-	uv_signal_start(&srv.sigterm, on_signal, SIGTERM);
-	uv_signal_start(&srv.sigint, on_signal, SIGINT);
-	uv_timer_init(&loop, &srv.tick);
-	srv.tick.data = &srv;
-	uv_timer_start(&srv.tick, on_tick, 1000, 1000);
-	uv_unref((uv_handle_t *)&srv.tick);
+	uv_signal_init(&loop, &app.sigterm);
+	uv_signal_init(&loop, &app.sigint);
+	app.sigterm.data = app.sigint.data = &app;
+	uv_signal_start(&app.sigterm, on_signal, SIGTERM);
+	uv_signal_start(&app.sigint, on_signal, SIGINT);
+	uv_timer_init(&loop, &app.tick);
+	app.tick.data = &app;
+	uv_timer_start(&app.tick, on_tick, 1000, 1000);
+	uv_unref((uv_handle_t *)&app.tick);
 
-	if (stdio_transport_start(srv.stdio) != 0) {
+	if (stdio_transport_start(client->stdio) != 0) {
 		log_error("cannot read stdin");
-		stop(&srv, "stdin unusable", false);
+		stop(&app, "stdin unusable", false);
 		status = 1;
 	}
 	uv_run(&loop, UV_RUN_DEFAULT);
 	log_set_sink(NULL, NULL);
-	mcp_session_free(srv.session);
+	free_clients(&app);
 out:
-	runner_free(srv.runner);
+	runner_free(app.runner);
 	uv_run(&loop, UV_RUN_DEFAULT); /* lets the last close callbacks run */
-	srv.backend.ops->free(srv.backend.impl);
+	app.backend.ops->free(app.backend.impl);
 	uv_loop_close(&loop);
 early_out:
-	free(srv.log_dir);
-	for (size_t i = 0; srv.allow_dirs && srv.allow_dirs[i]; i++)
-		free(srv.allow_dirs[i]);
-	free(srv.allow_dirs);
+	free(app.log_dir);
+	for (size_t i = 0; app.allow_dirs && app.allow_dirs[i]; i++)
+		free(app.allow_dirs[i]);
+	free(app.allow_dirs);
 	tools_free();
-	store_close(srv.store);
-	free(srv.cwd);
-	free(srv.instance);
+	store_close(app.store);
+	free(app.cwd);
+	free(app.instance);
 	redact_clear();
 	return status;
 }

@@ -1,4 +1,7 @@
-/* The server: one event loop, one MCP session, the store, the runner and the Codex backend. */
+/*
+ * The application: one event loop, the options, the store, the runner, the Codex
+ * backend and the task records, shared by any number of client sessions.
+ */
 #ifndef CODEX_MCP_APP_H
 #define CODEX_MCP_APP_H
 
@@ -6,9 +9,10 @@
 
 #include <uv.h>
 
-#include "codex/backend.h"
-#include "mcp/session.h"
 #include "app/options.h"
+#include "codex/backend.h"
+#include "mcp/seal.h"
+#include "mcp/session.h"
 #include "store/store.h"
 #include "tasks/runner.h"
 
@@ -19,9 +23,8 @@ struct app {
 	struct codex_backend backend;
 	struct runner *runner;
 	struct mcp_tasks *tasks;
-	struct mcp_session *session;
-	struct stdio_transport *stdio; /* NULL once closed */
-	struct mcp_transport out;      /* stdio's, used only while it is open */
+	struct app_client *clients; /* one per connection: its transport and session */
+	struct seal_key seal;       /* signs the requestState of input_required rounds */
 	char *cwd; /* the default cwd of runs: --agent-cwd, else the server's own */
 	bool stopping;
 	uv_signal_t sigterm, sigint;
@@ -31,7 +34,7 @@ struct app {
 	char *log_dir;     /* where agent logs go, resolved once made */
 };
 
-/* Runs until stdin ends or a SIGTERM/SIGINT; returns the exit status. */
+/* Serves stdio until stdin ends or a SIGTERM/SIGINT; returns the exit status. */
 int app_run(const struct options *opts);
 
 #endif

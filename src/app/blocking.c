@@ -3,12 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/redact.h"
 #include "app/app.h"
 #include "app/args.h"
+#include "util/redact.h"
 
 struct blocking_call {
-	struct app *srv;
+	struct app *app;
 	struct mcp_request *req;
 	struct task *task;
 	task_result_fn result;
@@ -25,12 +25,15 @@ static void on_progress(void *data, struct task *t, const struct codex_event *ev
 
 	if (message)
 		mcp_request_progress(c->req, message);
-	if (ev && c->srv->opts->codex_events) {
+	/* The runner's own news (queued, started, stalled) is this request's log too. */
+	if (!ev && message)
+		mcp_request_log(c->req, LOG_INFO, message);
+	if (ev && c->app->opts->codex_events) {
 		json_t *params = redact_json(ev->json);
 		json_object_set_new(params, "_meta",
 		                    json_pack("{s:O, s:s?}", "requestId", mcp_request_id(c->req),
 		                              "threadId", rec->thread_id));
-		mcp_session_notify(c->srv->session, "codex/event", params);
+		mcp_request_notify(c->req, "codex/event", params);
 	}
 }
 
@@ -51,12 +54,13 @@ static void on_cancel(void *data)
 {
 	struct blocking_call *c = data;
 
-	task_kill(c->task, TASK_CANCELLED, c->srv->opts->kill_grace_ms);
+	task_kill(c->task, TASK_CANCELLED, c->app->opts->kill_grace_ms);
 }
 
-void tool_run_blocking(struct app *srv, struct mcp_request *req, struct task_spec *spec,
-                       task_result_fn result)
+void tool_run_blocking(const struct tool_call *call, struct task_spec *spec, task_result_fn result)
 {
+	struct app *app = call->app;
+	struct mcp_request *req = call->req;
 	struct blocking_call *c = calloc(1, sizeof *c);
 	char err[256];
 
@@ -65,7 +69,7 @@ void tool_run_blocking(struct app *srv, struct mcp_request *req, struct task_spe
 		mcp_request_reply(req, tool_error_result("out of memory"));
 		return;
 	}
-	c->srv = srv;
+	c->app = app;
 	c->req = req;
 	c->result = result;
 	c->observer =
@@ -76,7 +80,7 @@ void tool_run_blocking(struct app *srv, struct mcp_request *req, struct task_spe
 	spec->id = mcp_request_task_id(req);
 	spec->ttl_ms = mcp_request_task_ttl(req);
 	c->submitting = true;
-	struct task *t = runner_submit(srv->runner, spec, &c->observer, err, sizeof err);
+	struct task *t = runner_submit(app->runner, spec, &c->observer, err, sizeof err);
 	c->submitting = false;
 	if (!t) {
 		codex_options_clear(spec->options);

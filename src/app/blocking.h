@@ -8,14 +8,11 @@
 
 #include <jansson.h>
 
-#include "mcp/session.h"
+#include "app/call.h"
 #include "tasks/runner.h"
 
-struct app;
-
-/* Submits the task and answers req, when it ends, with what result made of it. */
-void tool_run_blocking(struct app *srv, struct mcp_request *req, struct task_spec *spec,
-                       task_result_fn result);
+/* Submits the task and answers the call, when it ends, with what result made of it. */
+void tool_run_blocking(const struct tool_call *call, struct task_spec *spec, task_result_fn result);
 
 /* The `codex` tools' answer: the final message and {threadId, content}. */
 json_t *codex_task_result(const struct task *t);

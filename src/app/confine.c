@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "codex/toml.h"
-#include "app/options.h"
 #include "app/app.h"
+#include "app/options.h"
+#include "codex/toml.h"
 
 static bool inside(const char *dir, const char *base)
 {
@@ -32,21 +32,24 @@ static void list(char *buf, size_t size, char *const *items, size_t n)
 		snprintf(buf + strlen(buf), size - strlen(buf), "%s%s", i ? ", " : "", items[i]);
 }
 
-int confine_check(struct app *srv, const char *name, const char *dir, struct arg_error *e)
+int confine_check(const struct tool_call *call, const char *name, const char *dir,
+                  struct arg_error *e)
 {
+	struct app *app = call->app;
 	char *const *roots;
-	size_t n_roots, n_allowed = srv->opts->n_allow_dirs;
+	size_t n_roots, n_allowed = app->opts->n_allow_dirs;
 	char places[300];
 
-	if (n_allowed && !inside_any(dir, srv->allow_dirs, n_allowed)) {
-		list(places, sizeof places, srv->allow_dirs, n_allowed);
+	if (n_allowed && !inside_any(dir, app->allow_dirs, n_allowed)) {
+		list(places, sizeof places, app->allow_dirs, n_allowed);
 		snprintf(
 		    e->message, sizeof e->message,
 		    "%s: %.150s is outside the directories the server allows (--allow-dir: %.250s)",
 		    name, dir, places);
 		return -1;
 	}
-	switch (mcp_session_roots(srv->session, &roots, &n_roots)) {
+	/* A call no client made (the fuzzers') has no roots to keep to. */
+	switch (call->req ? mcp_request_roots(call->req, &roots, &n_roots) : MCP_ROOTS_NONE) {
 	case MCP_ROOTS_NONE:
 		return 0;
 	case MCP_ROOTS_UNKNOWN:
@@ -223,9 +226,9 @@ static int config_keys_check(const struct options *o, const json_t *config, stru
 	return status;
 }
 
-int danger_check(struct app *srv, const char *sandbox, const json_t *config, struct arg_error *e)
+int danger_check(struct app *app, const char *sandbox, const json_t *config, struct arg_error *e)
 {
-	if (srv->opts->allow_danger)
+	if (app->opts->allow_danger)
 		return 0;
 	if (sandbox && strcmp(sandbox, "danger-full-access") == 0) {
 		snprintf(e->message, sizeof e->message, "sandbox: \"danger-full-access\" %s",
@@ -234,5 +237,5 @@ int danger_check(struct app *srv, const char *sandbox, const json_t *config, str
 	}
 	if (!config)
 		return 0;
-	return danger_in(config, NULL, "", e) || config_keys_check(srv->opts, config, e) ? -1 : 0;
+	return danger_in(config, NULL, "", e) || config_keys_check(app->opts, config, e) ? -1 : 0;
 }

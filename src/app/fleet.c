@@ -6,8 +6,8 @@
 #include <time.h>
 
 #include "app/app.h"
-#include "util/text.h"
 #include "app/confine.h"
+#include "util/text.h"
 
 static const char *const efforts[] = {"minimal", "low", "medium", "high", "xhigh", NULL};
 static const char *const sandboxes[] = {"read-only", "workspace-write", "danger-full-access", NULL};
@@ -17,9 +17,10 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-int agent_args_parse(struct app *srv, const json_t *args, bool full, struct agent_args *out,
-                     struct arg_error *e)
+int agent_args_parse(const struct tool_call *call, const json_t *args, bool full,
+                     struct agent_args *out, struct arg_error *e)
 {
+	struct app *app = call->app;
 	static const char *const known_full[] = {
 	    "prompt", "model", "reasoning_effort", "cwd", "sandbox", "timeout_seconds", NULL};
 	static const char *const known_item[] = {"prompt", "model", "reasoning_effort", "cwd",
@@ -41,10 +42,10 @@ int agent_args_parse(struct app *srv, const json_t *args, bool full, struct agen
 	    (full && arg_integer(args, "timeout_seconds", 1, 7 * 86400, 0, &timeout, e)))
 		return -1;
 	out->timeout_s = (unsigned)timeout;
-	if (danger_check(srv, sandbox, NULL, e) != 0)
+	if (danger_check(app, sandbox, NULL, e) != 0)
 		return -1;
-	out->options.cwd = arg_resolve_dir("cwd", cwd ? cwd : srv->cwd, srv->cwd, e);
-	if (!out->options.cwd || confine_check(srv, "cwd", out->options.cwd, e) != 0)
+	out->options.cwd = arg_resolve_dir("cwd", cwd ? cwd : app->cwd, app->cwd, e);
+	if (!out->options.cwd || confine_check(call, "cwd", out->options.cwd, e) != 0)
 		return -1;
 	out->options.model = dup_or_null(model);
 	out->options.reasoning_effort = dup_or_null(effort);

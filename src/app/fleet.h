@@ -7,11 +7,11 @@
 
 #include <jansson.h>
 
+#include "app/args.h"
 #include "codex/backend.h"
 #include "tasks/runner.h"
-#include "app/args.h"
 
-struct app;
+#include "app/call.h"
 
 /* The JSON Schema properties of one agent, for the tools' input schemas. */
 #define AGENT_PROPERTIES                                                                           \
@@ -41,8 +41,8 @@ struct agent_args {
 };
 
 /* Reads prompt, model, reasoning_effort, cwd and, when full, sandbox and timeout_seconds. */
-int agent_args_parse(struct app *srv, const json_t *args, bool full, struct agent_args *out,
-                     struct arg_error *e);
+int agent_args_parse(const struct tool_call *call, const json_t *args, bool full,
+                     struct agent_args *out, struct arg_error *e);
 
 /* A result whose text is the object as JSON, and whose structuredContent is the object. */
 json_t *json_tool_result(json_t *object /* stolen */);

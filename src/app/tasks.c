@@ -4,13 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/log.h"
-#include "rpc/jsonrpc.h"
-#include "proc/procfs.h"
 #include "app/app.h"
 #include "app/args.h"
 #include "app/fleet.h"
+#include "proc/procfs.h"
+#include "rpc/jsonrpc.h"
 #include "tools/tool.h"
+#include "util/log.h"
 
 enum {
 	POLL_INTERVAL_MS = 2000,
@@ -38,6 +38,7 @@ struct waiter {
  */
 struct open_call {
 	char id[64];
+	struct mcp_request *req; /* the call, until it is answered */
 	bool cancel_asked;
 	char *tool;
 	int64_t created_at;
@@ -46,7 +47,7 @@ struct open_call {
 };
 
 struct mcp_tasks {
-	struct app *srv;
+	struct app *app;
 	struct waiter *waiters;
 	struct open_call *open;
 	uv_timer_t expiry;
@@ -77,21 +78,68 @@ static const char *mcp_status(const struct task_record *rec)
 	return "failed";
 }
 
-static json_t *task_json(const struct task_record *rec)
+/* The fields both wires share, under the names each gives them. */
+static json_t *task_fields(const struct task_record *rec, const char *ttl_key, const char *poll_key)
 {
 	int64_t updated = rec->completed_at ? rec->completed_at
 	                  : rec->started_at ? rec->started_at
 	                                    : rec->created_at;
-	json_t *task =
-	    json_pack("{s:s, s:s, s:o, s:o, s:i}", "taskId", rec->id, "status", mcp_status(rec),
-	              "createdAt", iso_time(rec->created_at), "lastUpdatedAt", iso_time(updated),
-	              "pollInterval", POLL_INTERVAL_MS);
+	json_t *task = json_pack("{s:s, s:o, s:o, s:i}", "taskId", rec->id, "createdAt",
+	                         iso_time(rec->created_at), "lastUpdatedAt", iso_time(updated),
+	                         poll_key, POLL_INTERVAL_MS);
 
 	if (!task)
 		return NULL;
-	json_object_set_new(task, "ttl", rec->ttl_ms ? json_integer(rec->ttl_ms) : json_null());
+	json_object_set_new(task, ttl_key, rec->ttl_ms ? json_integer(rec->ttl_ms) : json_null());
 	if (rec->error)
 		json_object_set_new(task, "statusMessage", json_string(rec->error));
+	return task;
+}
+
+static json_t *task_json(const struct task_record *rec)
+{
+	json_t *task = task_fields(rec, "ttl", "pollInterval");
+
+	json_object_set_new(task, "status", json_string(mcp_status(rec)));
+	return task;
+}
+
+/*
+ * The extension's DetailedTask. A tool result, even an isError one, is
+ * "completed" with the result inlined; "failed" is for a protocol error, or a
+ * run cut off before it had an answer.
+ */
+static json_t *detailed_task_json(const struct task_record *rec)
+{
+	json_t *task = task_fields(rec, "ttlMs", "pollIntervalMs");
+	json_t *error = json_object_get(rec->result, "_rpcError");
+	const char *status;
+
+	if (!task)
+		return NULL;
+	if (!is_terminal(rec->status)) {
+		status = "working";
+	} else if (strcmp(rec->status, "cancelled") == 0) {
+		status = "cancelled";
+	} else if (error) {
+		status = "failed";
+		json_object_set(task, "error", error);
+	} else if (rec->result || strcmp(rec->status, "completed") == 0) {
+		status = "completed";
+		json_object_set_new(task, "result",
+		                    rec->result
+		                        ? json_deep_copy(rec->result)
+		                        : tool_text_result(rec->output ? rec->output : "", NULL));
+	} else {
+		char message[600];
+		snprintf(message, sizeof message, "the task %s: %.400s", rec->status,
+		         rec->error ? rec->error : rec->status);
+		status = "failed";
+		json_object_set_new(
+		    task, "error",
+		    json_pack("{s:i, s:s}", "code", RPC_INTERNAL_ERROR, "message", message));
+	}
+	json_object_set_new(task, "status", json_string(status));
 	return task;
 }
 
@@ -106,8 +154,8 @@ static struct open_call *find_open(struct mcp_tasks *p, const char *id)
 /* The record as it is now: from the live run when there is one, else from the store. */
 static int load(struct mcp_tasks *p, const char *id, struct task_record *out, struct task **live)
 {
-	struct task *t = runner_find(p->srv->runner, id);
-	const struct task_record *pending = runner_unsaved(p->srv->runner, id);
+	struct task *t = runner_find(p->app->runner, id);
+	const struct task_record *pending = runner_unsaved(p->app->runner, id);
 	int found;
 
 	*live = t;
@@ -115,7 +163,7 @@ static int load(struct mcp_tasks *p, const char *id, struct task_record *out, st
 	if (pending)
 		found = task_record_copy(out, pending) == 0 ? 1 : -1;
 	else
-		found = store_get_task(p->srv->store, id, out);
+		found = store_get_task(p->app->store, id, out);
 	if (found != 1)
 		return found;
 	if (t) {
@@ -226,8 +274,8 @@ static void waiter_cancelled(void *data)
 /* Whether a task not ours may still end: the server that runs it is alive. */
 static bool runs_elsewhere(struct mcp_tasks *p, const struct task_record *rec)
 {
-	return !is_terminal(rec->status) && rec->owner && p->srv->instance &&
-	       strcmp(rec->owner, p->srv->instance) != 0 && proc_instance_alive(rec->owner);
+	return !is_terminal(rec->status) && rec->owner && p->app->instance &&
+	       strcmp(rec->owner, p->app->instance) != 0 && proc_instance_alive(rec->owner);
 }
 
 static void poll_others(uv_timer_t *h)
@@ -300,10 +348,11 @@ static int tool_support(void *ctx, const char *name)
 	return tool ? tool->task_support : -1;
 }
 
-static json_t *create(void *ctx, const char *tool, json_t *ttl, char *id, size_t id_size)
+static json_t *create(void *ctx, struct mcp_request *req, const char *tool, json_t *ttl, char *id,
+                      size_t id_size)
 {
 	struct mcp_tasks *p = ctx;
-	int64_t max = (int64_t)p->srv->opts->task_ttl_max_s * 1000;
+	int64_t max = (int64_t)p->app->opts->task_ttl_max_s * 1000;
 	int64_t want = json_is_integer(ttl) ? json_integer_value(ttl) : 24 * 3600 * 1000;
 	struct task_record rec = {0};
 	struct open_call *open = calloc(1, sizeof *open);
@@ -316,16 +365,17 @@ static json_t *create(void *ctx, const char *tool, json_t *ttl, char *id, size_t
 	rec.tool = (char *)tool;
 	rec.status = "queued";
 	rec.created_at = store_now_ms();
-	rec.owner = p->srv->instance;
+	rec.owner = p->app->instance;
 	rec.ttl_ms = want > max ? max : want;
 	if (rec.ttl_ms == 0)
 		rec.ttl_ms = 1; /* 0 would mean "keep"; the client asked for the shortest */
-	if (store_put_task(p->srv->store, &rec) != 0) {
+	if (store_put_task(p->app->store, &rec) != 0) {
 		free(open);
 		return NULL;
 	}
 	snprintf(id, id_size, "%s", rec.id);
 	snprintf(open->id, sizeof open->id, "%s", rec.id);
+	open->req = req;
 	open->tool = strdup(tool);
 	open->created_at = rec.created_at;
 	open->ttl_ms = rec.ttl_ms;
@@ -337,9 +387,11 @@ static json_t *create(void *ctx, const char *tool, json_t *ttl, char *id, size_t
 
 static void answer_waiters(struct mcp_tasks *p, const char *id);
 
-static void notify_status(struct mcp_tasks *p, const struct task_record *rec)
+/* The 2025 wire tells the call's client; the extension has tasks/get for that. */
+static void notify_status(struct mcp_request *call, const struct task_record *rec)
 {
-	mcp_session_notify(p->srv->session, "notifications/tasks/status", task_json(rec));
+	if (call && !mcp_request_modern(call))
+		mcp_request_notify(call, "notifications/tasks/status", task_json(rec));
 }
 
 static void open_call_free(struct open_call *o)
@@ -352,12 +404,12 @@ static void open_call_free(struct open_call *o)
 static int load_answered(struct mcp_tasks *p, const char *id, const struct open_call *open,
                          struct task_record *rec)
 {
-	const struct task_record *pending = runner_unsaved(p->srv->runner, id);
+	const struct task_record *pending = runner_unsaved(p->app->runner, id);
 	int found;
 
 	if (pending)
 		return task_record_copy(rec, pending) == 0 ? 1 : -1;
-	found = store_get_task(p->srv->store, id, rec);
+	found = store_get_task(p->app->store, id, rec);
 	if (found == 1 || !open)
 		return found;
 	/* The store cannot say (or lost it): the answer must still be recorded. */
@@ -366,7 +418,7 @@ static int load_answered(struct mcp_tasks *p, const char *id, const struct open_
 	snprintf(rec->id, sizeof rec->id, "%s", id);
 	rec->tool = strdup(open->tool ? open->tool : "");
 	rec->status = strdup("queued");
-	rec->owner = p->srv->instance ? strdup(p->srv->instance) : NULL;
+	rec->owner = p->app->instance ? strdup(p->app->instance) : NULL;
 	rec->created_at = open->created_at;
 	rec->ttl_ms = open->ttl_ms;
 	if (!rec->tool || !rec->status) {
@@ -381,6 +433,7 @@ static void answered(void *ctx, const char *id, json_t *result, int code, const 
 	struct mcp_tasks *p = ctx;
 	struct open_call *open = find_open(p, id);
 	bool cancel_asked = open && open->cancel_asked;
+	struct mcp_request *call = open ? open->req : NULL;
 	struct task_record rec;
 	int found;
 
@@ -417,10 +470,10 @@ static void answered(void *ctx, const char *id, json_t *result, int code, const 
 		}
 		rec.completed_at = store_now_ms();
 		/* What the store refuses now, the runner keeps, serves and writes later. */
-		runner_save(p->srv->runner, &rec);
+		runner_save(p->app->runner, &rec);
 	}
 	json_decref(result);
-	notify_status(p, &rec);
+	notify_status(call, &rec);
 	task_record_clear(&rec);
 	answer_waiters(p, id);
 }
@@ -450,6 +503,20 @@ static json_t *get(void *ctx, const char *id)
 	if (load(p, id, &rec, &live) != 1)
 		return NULL;
 	task = task_json(&rec);
+	task_record_clear(&rec);
+	return task;
+}
+
+static json_t *detail(void *ctx, const char *id)
+{
+	struct mcp_tasks *p = ctx;
+	struct task_record rec;
+	struct task *live;
+	json_t *task;
+
+	if (load(p, id, &rec, &live) != 1)
+		return NULL;
+	task = detailed_task_json(&rec);
 	task_record_clear(&rec);
 	return task;
 }
@@ -486,9 +553,9 @@ static int cancel(void *ctx, const char *id, struct mcp_request *req)
 	add_waiter(p, id, req, true, live);
 	if (open) {
 		open->cancel_asked = true;
-		mcp_session_cancel_task_call(p->srv->session, id);
+		mcp_request_cancel(open->req);
 	} else {
-		task_kill(live, TASK_CANCELLED, p->srv->opts->kill_grace_ms);
+		task_kill(live, TASK_CANCELLED, p->app->opts->kill_grace_ms);
 	}
 	return 0;
 }
@@ -513,7 +580,7 @@ static json_t *list(void *ctx, const char *cursor)
 	struct page pg = {json_array()};
 	char *next = NULL;
 
-	if (store_page_tasks(p->srv->store, cursor, PAGE_SIZE, add_to_page, &pg, &next) != 0) {
+	if (store_page_tasks(p->app->store, cursor, PAGE_SIZE, add_to_page, &pg, &next) != 0) {
 		json_decref(pg.tasks);
 		return NULL;
 	}
@@ -527,25 +594,25 @@ static json_t *list(void *ctx, const char *cursor)
 static void sweep(uv_timer_t *h)
 {
 	struct mcp_tasks *p = h->data;
-	int n = store_expire_tasks(p->srv->store, store_now_ms());
+	int n = store_expire_tasks(p->app->store, store_now_ms());
 
 	if (n > 0)
 		log_info("%d expired task(s) removed", n);
 }
 
-struct mcp_tasks *mcp_tasks_new(struct app *srv)
+struct mcp_tasks *mcp_tasks_new(struct app *app)
 {
 	struct mcp_tasks *p = calloc(1, sizeof *p);
 
 	if (!p)
 		return NULL;
-	p->srv = srv;
-	uv_timer_init(srv->loop, &p->expiry);
+	p->app = app;
+	uv_timer_init(app->loop, &p->expiry);
 	p->expiry.data = p;
 	uv_timer_start(&p->expiry, sweep, 0, EXPIRY_SWEEP_MS);
 	/* The sweep must not keep the loop alive on its own, nor the polls. */
 	uv_unref((uv_handle_t *)&p->expiry);
-	uv_timer_init(srv->loop, &p->poll);
+	uv_timer_init(app->loop, &p->poll);
 	p->poll.data = p;
 	uv_unref((uv_handle_t *)&p->poll);
 	p->open_handles = 2;
@@ -604,6 +671,7 @@ struct mcp_task_provider mcp_tasks_provider(struct mcp_tasks *p)
 	    .create = create,
 	    .answered = answered,
 	    .get = get,
+	    .detail = detail,
 	    .result = result,
 	    .list = list,
 	    .cancel = cancel,

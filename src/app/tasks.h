@@ -12,7 +12,7 @@
 struct app;
 struct mcp_tasks;
 
-struct mcp_tasks *mcp_tasks_new(struct app *srv);
+struct mcp_tasks *mcp_tasks_new(struct app *app);
 /* The server is stopping: calls waiting on another server's task are answered now. */
 void mcp_tasks_stop(struct mcp_tasks *t);
 /* Stops the expiry timer; the object is freed once it is closed. */

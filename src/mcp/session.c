@@ -1,12 +1,11 @@
 #include "mcp/session.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "rpc/jsonrpc.h"
+#include "mcp/session-int.h"
 #include "util/text.h"
 
 /* Newest first: a client asking for something else gets the newest. */
@@ -17,64 +16,7 @@ static const char *const protocol_versions[] = {
     "2024-11-05",
 };
 
-struct mcp_request {
-	struct mcp_session *session;
-	struct mcp_request *next;
-	json_t *id;
-	json_t *progress_token;
-	double progress;
-	bool cancelled;
-	void (*cancel_fn)(void *data);
-	void *cancel_data;
-	char *task_id; /* a task-augmented call: answers go to the task provider */
-	int64_t task_ttl;
-};
-
-/* A request we sent the client, awaiting its response. */
-struct outgoing {
-	char id[32];
-	int64_t sent_ms;
-	void (*done)(struct mcp_session *s, json_t *result, json_t *error);
-	struct outgoing *next;
-};
-
-/* A message held back until the client's roots are known. */
-struct held {
-	json_t *msg;
-	struct held *next;
-};
-
 enum { CLIENT_ANSWER_MS = 5000 };
-
-struct mcp_session {
-	struct mcp_server_info info;
-	struct mcp_tool_provider tools;
-	struct mcp_transport transport;
-	bool initialized;
-	bool logging_enabled; /* the client called logging/setLevel */
-	bool sending_log;     /* guards against logging about sending a log */
-	enum log_level log_level;
-	char protocol_version[16];
-	struct mcp_request *requests;
-	size_t request_count;
-	struct mcp_task_provider tasks;
-	bool has_tasks;
-	struct mcp_request *task_calls; /* task-augmented calls still running */
-
-	/* tools/list is asked often and never changes: its text is made once. */
-	char *tools_text;
-	const json_t *tools_text_of;
-
-	bool client_has_roots;
-	bool roots_pending;
-	bool roots_known;  /* roots holds the client's last good list */
-	bool roots_failed; /* declared, but never listed: nothing may run */
-	char **roots;
-	size_t n_roots;
-	struct outgoing *outgoing;
-	unsigned next_outgoing;
-	struct held *held, **held_tail;
-};
 
 /*
  * Digits enough for a real id to read back as the same double: 15 keep 0.1 as "0.1",
@@ -98,7 +40,7 @@ static int precision_for(const json_t *msg)
 	return 17;
 }
 
-static void send_message(struct mcp_session *s, json_t *msg)
+void session_send(struct mcp_session *s, json_t *msg, const json_t *related)
 {
 	char *text;
 
@@ -108,11 +50,12 @@ static void send_message(struct mcp_session *s, json_t *msg)
 	json_decref(msg);
 	if (!text)
 		return;
-	s->transport.send(s->transport.ctx, text, strlen(text));
+	s->transport.send(s->transport.ctx, text, strlen(text), related);
 	free(text);
 }
 
-static void reply_error(struct mcp_session *s, json_t *id, int code, const char *message)
+void session_reply_error(struct mcp_session *s, json_t *id, int code, const char *message,
+                         json_t *data)
 {
 	/* A message quoting the client's bytes may hold invalid UTF-8, or a character cut in half.
 	 */
@@ -120,17 +63,60 @@ static void reply_error(struct mcp_session *s, json_t *id, int code, const char 
 	json_t *error = rpc_make_error(id, code, text ? text : "error");
 
 	free(text);
-	send_message(s, error ? error : rpc_make_error(id, code, "error"));
+	if (!error)
+		error = rpc_make_error(id, code, "error");
+	if (error && data)
+		json_object_set(json_object_get(error, "error"), "data", data);
+	json_decref(data);
+	session_send(s, error, id);
+}
+
+void session_reply_result(struct mcp_session *s, json_t *id, json_t *result, bool modern)
+{
+	if (modern && result) {
+		json_t *meta = json_object_get(result, "_meta");
+		if (!json_object_get(result, "resultType"))
+			json_object_set_new(result, "resultType", json_string("complete"));
+		if (!json_is_object(meta)) {
+			meta = json_object();
+			json_object_set_new(result, "_meta", meta);
+		}
+		json_object_set_new(
+		    meta, MCP_META_SERVER_INFO,
+		    json_pack("{s:s, s:s}", "name", s->info.name, "version", s->info.version));
+	}
+	session_send(s, rpc_make_result(id, result), id);
+}
+
+void session_reply_text(struct mcp_session *s, json_t *id, const char *body)
+{
+	char *id_text = json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY), *msg;
+
+	if (!id_text ||
+	    asprintf(&msg, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":%s}", id_text, body) < 0) {
+		free(id_text);
+		session_reply_error(s, id, RPC_INTERNAL_ERROR, "out of memory", NULL);
+		return;
+	}
+	s->transport.send(s->transport.ctx, msg, strlen(msg), id);
+	free(msg);
+	free(id_text);
+}
+
+static void reply_error(struct mcp_session *s, json_t *id, int code, const char *message)
+{
+	session_reply_error(s, id, code, message, NULL);
 }
 
 static void reply_result(struct mcp_session *s, json_t *id, json_t *result)
 {
-	send_message(s, rpc_make_result(id, result));
+	session_reply_result(s, id, result, false);
 }
 
 struct mcp_session *mcp_session_new(const struct mcp_server_info *info,
                                     const struct mcp_tool_provider *tools,
-                                    const struct mcp_transport *transport)
+                                    const struct mcp_transport *transport,
+                                    const struct seal_key *seal)
 {
 	struct mcp_session *s = calloc(1, sizeof *s);
 
@@ -139,11 +125,13 @@ struct mcp_session *mcp_session_new(const struct mcp_server_info *info,
 	s->info = *info;
 	s->tools = *tools;
 	s->transport = *transport;
+	s->seal = seal;
 	return s;
 }
 
 static void request_free(struct mcp_request *r)
 {
+	roots_free(r->roots, r->n_roots);
 	free(r->task_id);
 	json_decref(r->id);
 	json_decref(r->progress_token);
@@ -173,9 +161,7 @@ static void request_unlink(struct mcp_request *r)
 
 static void free_roots(struct mcp_session *s)
 {
-	for (size_t i = 0; i < s->n_roots; i++)
-		free(s->roots[i]);
-	free(s->roots);
+	roots_free(s->roots, s->n_roots);
 	s->roots = NULL;
 	s->n_roots = 0;
 }
@@ -208,6 +194,7 @@ void mcp_session_free(struct mcp_session *s)
 	}
 	free_roots(s);
 	free(s->tools_text);
+	free(s->modern_tools_text);
 	free(s);
 }
 
@@ -279,7 +266,7 @@ static void handle_set_level(struct mcp_session *s, json_t *id, json_t *params)
 	reply_result(s, id, json_object());
 }
 
-static json_t *progress_token(json_t *params)
+json_t *session_progress_token(json_t *params)
 {
 	json_t *token = json_object_get(json_object_get(params, "_meta"), "progressToken");
 
@@ -288,7 +275,7 @@ static json_t *progress_token(json_t *params)
 	return NULL;
 }
 
-static struct mcp_request *new_request(struct mcp_session *s, json_t *id)
+struct mcp_request *session_new_request(struct mcp_session *s, json_t *id)
 {
 	struct mcp_request *r = calloc(1, sizeof *r);
 
@@ -302,53 +289,11 @@ static struct mcp_request *new_request(struct mcp_session *s, json_t *id)
 	return r;
 }
 
-/* A tools/call with "task": answer with the task at once, then run the call behind it. */
-static void start_task_call(struct mcp_session *s, json_t *id, json_t *params, const char *name,
-                            json_t *arguments, json_t *task)
+void session_apply_envelope(struct mcp_request *r, const struct mcp_envelope *env)
 {
-	json_t *ttl = json_object_get(task, "ttl");
-	char task_id[64], message[512];
-	struct mcp_request *r;
-	json_t *created;
-	int support;
-
-	if (!json_is_object(task) || (ttl && !json_is_null(ttl) && !json_is_integer(ttl)) ||
-	    (json_is_integer(ttl) && json_integer_value(ttl) < 0)) {
-		reply_error(s, id, RPC_INVALID_PARAMS,
-		            "tools/call: \"task\" must be an object whose \"ttl\" is a number of "
-		            "milliseconds");
-		return;
-	}
-	support = s->has_tasks ? s->tasks.tool_support(s->tasks.ctx, name) : 0;
-	if (support < 0) {
-		snprintf(message, sizeof message, "tools/call: unknown tool \"%.400s\"", name);
-		reply_error(s, id, RPC_INVALID_PARAMS, message);
-		return;
-	}
-	if (support == 0) {
-		snprintf(message, sizeof message,
-		         "tools/call: tool \"%.400s\" does not support task-augmented calls", name);
-		reply_error(s, id, RPC_METHOD_NOT_FOUND, message);
-		return;
-	}
-	r = calloc(1, sizeof *r);
-	created = r ? s->tasks.create(s->tasks.ctx, name, ttl, task_id, sizeof task_id) : NULL;
-	if (!created) {
-		free(r);
-		reply_error(s, id, RPC_INTERNAL_ERROR, "cannot record the task");
-		return;
-	}
-	r->session = s;
-	r->task_id = strdup(task_id);
-	r->task_ttl = json_integer_value(json_object_get(created, "ttl"));
-	r->progress_token = progress_token(params);
-	r->next = s->task_calls;
-	s->task_calls = r;
-	reply_result(s, id, json_pack("{s:o}", "task", created));
-
-	json_t *args = json_is_object(arguments) ? json_incref(arguments) : json_object();
-	s->tools.call(s->tools.ctx, r, name, args);
-	json_decref(args);
+	r->modern = true;
+	r->wants_logs = env->has_log_level;
+	r->log_level = env->log_level;
 }
 
 static void handle_tools_call(struct mcp_session *s, json_t *id, json_t *params)
@@ -368,15 +313,25 @@ static void handle_tools_call(struct mcp_session *s, json_t *id, json_t *params)
 	}
 	json_t *task = json_object_get(params, "task");
 	if (task) {
-		start_task_call(s, id, params, json_string_value(name), arguments, task);
+		json_t *ttl = json_object_get(task, "ttl");
+		if (!json_is_object(task) || (ttl && !json_is_null(ttl) && !json_is_integer(ttl)) ||
+		    (json_is_integer(ttl) && json_integer_value(ttl) < 0)) {
+			reply_error(
+			    s, id, RPC_INVALID_PARAMS,
+			    "tools/call: \"task\" must be an object whose \"ttl\" is a number "
+			    "of milliseconds");
+			return;
+		}
+		session_start_task_call(s, id, params, json_string_value(name), arguments, ttl,
+		                        NULL, NULL, 0);
 		return;
 	}
-	r = new_request(s, id);
+	r = session_new_request(s, id);
 	if (!r) {
 		reply_error(s, id, RPC_INTERNAL_ERROR, "out of memory");
 		return;
 	}
-	r->progress_token = progress_token(params);
+	r->progress_token = session_progress_token(params);
 
 	json_t *args = json_is_object(arguments) ? json_incref(arguments) : json_object();
 	if (s->tools.call(s->tools.ctx, r, json_string_value(name), args) != 0) {
@@ -388,78 +343,26 @@ static void handle_tools_call(struct mcp_session *s, json_t *id, json_t *params)
 	json_decref(args);
 }
 
-static void handle_tasks(struct mcp_session *s, json_t *id, const char *what, json_t *params)
-{
-	const char *task_id = json_string_value(json_object_get(params, "taskId"));
-	char message[256];
-
-	if (strcmp(what, "list") == 0) {
-		json_t *cursor = json_object_get(params, "cursor");
-		json_t *page = NULL;
-		if (!cursor || json_is_string(cursor))
-			page = s->tasks.list(s->tasks.ctx, json_string_value(cursor));
-		if (!page)
-			reply_error(s, id, RPC_INVALID_PARAMS, "tasks/list: invalid cursor");
-		else
-			reply_result(s, id, page);
-		return;
-	}
-	if (strcmp(what, "get") != 0 && strcmp(what, "result") != 0 &&
-	    strcmp(what, "cancel") != 0) {
-		snprintf(message, sizeof message, "method not found: tasks/%.200s", what);
-		reply_error(s, id, RPC_METHOD_NOT_FOUND, message);
-		return;
-	}
-	if (!task_id) {
-		snprintf(message, sizeof message, "tasks/%s: \"taskId\" must be a string", what);
-		reply_error(s, id, RPC_INVALID_PARAMS, message);
-		return;
-	}
-	snprintf(message, sizeof message, "tasks/%s: no task %.100s", what, task_id);
-	if (strcmp(what, "get") == 0) {
-		json_t *task = s->tasks.get(s->tasks.ctx, task_id);
-		if (task)
-			reply_result(s, id, task);
-		else
-			reply_error(s, id, RPC_INVALID_PARAMS, message);
-		return;
-	}
-	/* result and cancel may answer later, so they become requests in flight. */
-	struct mcp_request *r = new_request(s, id);
-	if (!r) {
-		reply_error(s, id, RPC_INTERNAL_ERROR, "out of memory");
-		return;
-	}
-	int rc = strcmp(what, "result") == 0 ? s->tasks.result(s->tasks.ctx, task_id, r)
-	                                     : s->tasks.cancel(s->tasks.ctx, task_id, r);
-	if (rc == -2)
-		snprintf(message, sizeof message, "tasks/cancel: task %.100s has already ended",
-		         task_id);
-	if (rc < 0)
-		mcp_request_fail(r, RPC_INVALID_PARAMS, message);
-}
-
 static void reply_tools_list(struct mcp_session *s, json_t *id)
 {
 	json_t *tools = s->tools.list(s->tools.ctx);
-	char *id_text, *msg;
 
 	if (!s->tools_text || s->tools_text_of != tools) {
+		char *list = json_dumps(tools, JSON_COMPACT);
 		free(s->tools_text);
-		s->tools_text = json_dumps(tools, JSON_COMPACT);
+		s->tools_text = NULL;
+		if (list && asprintf(&s->tools_text, "{\"tools\":%s}", list) < 0)
+			s->tools_text = NULL;
+		free(list);
+		free(s->modern_tools_text);
+		s->modern_tools_text = NULL;
 		s->tools_text_of = tools;
 	}
-	id_text = json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY);
-	if (!s->tools_text || !id_text ||
-	    asprintf(&msg, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{\"tools\":%s}}", id_text,
-	             s->tools_text) < 0) {
-		free(id_text);
+	if (!s->tools_text) {
 		reply_error(s, id, RPC_INTERNAL_ERROR, "out of memory");
 		return;
 	}
-	s->transport.send(s->transport.ctx, msg, strlen(msg));
-	free(msg);
-	free(id_text);
+	session_reply_text(s, id, s->tools_text);
 }
 
 static void handle_request(struct mcp_session *s, const struct rpc_message *m)
@@ -487,7 +390,7 @@ static void handle_request(struct mcp_session *s, const struct rpc_message *m)
 	else if (strcmp(method, "logging/setLevel") == 0)
 		handle_set_level(s, m->id, params);
 	else if (s->has_tasks && strncmp(method, "tasks/", 6) == 0)
-		handle_tasks(s, m->id, method + 6, params);
+		session_handle_tasks(s, m->id, method + 6, params);
 	else {
 		char message[512];
 		snprintf(message, sizeof message, "method not found: %.400s", method);
@@ -533,79 +436,38 @@ static void send_request(struct mcp_session *s, const char *method, json_t *para
 	s->outgoing = o;
 	json_t *msg = rpc_make_notification(method, params);
 	json_object_set_new(msg, "id", json_string(o->id));
-	send_message(s, msg);
-}
-
-/* "file:///a%20b" -> "/a b"; NULL for anything but a local file URI. */
-static char *path_of_uri(const char *uri)
-{
-	const char *p;
-	char *out, *o;
-
-	if (strncmp(uri, "file://", 7) != 0)
-		return NULL;
-	p = uri + 7;
-	if (strncmp(p, "localhost/", 10) == 0)
-		p += 9;
-	if (*p != '/')
-		return NULL;
-	out = o = malloc(strlen(p) + 1);
-	if (!out)
-		return NULL;
-	for (; *p; p++) {
-		unsigned v;
-		/* Two hex digits or it is not an escape: never step over the end of the string. */
-		if (*p == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2]) &&
-		    sscanf(p + 1, "%2x", &v) == 1 && v != 0) {
-			*o++ = (char)v;
-			p += 2;
-		} else {
-			*o++ = *p;
-		}
-	}
-	*o = '\0';
-	/* Compare like with like: the cwd we check is resolved too. */
-	char *real = realpath(out, NULL);
-	if (real) {
-		free(out);
-		return real;
-	}
-	return out;
+	session_send(s, msg, NULL);
 }
 
 static void release_held(struct mcp_session *s);
 
 static void roots_answered(struct mcp_session *s, json_t *result, json_t *error)
 {
-	json_t *roots = json_object_get(result, "roots");
-	size_t i;
-	json_t *root;
+	char **paths;
+	size_t n, listed;
 
 	s->roots_pending = false;
-	if (!json_is_array(roots)) {
+	if (roots_parse(result, &paths, &n, &listed) != 0) {
 		/* Its last good list still holds; without one, no run can be placed. */
-		s->roots_failed = !s->roots_known;
+		s->roots_failed = !s->roots_heard;
 		log_warn("the client did not list its roots (%s); %s",
 		         error ? "it answered with an error" : "no answer",
-		         s->roots_known ? "its last list still confines runs"
+		         s->roots_heard ? "its last list still holds"
 		                        : "runs are refused until it does");
 	} else {
 		free_roots(s);
 		s->roots_failed = false;
-		s->roots = calloc(json_array_size(roots) + 1, sizeof *s->roots);
-		json_array_foreach(roots, i, root)
-		{
-			const char *uri = json_string_value(json_object_get(root, "uri"));
-			char *path = uri ? path_of_uri(uri) : NULL;
-			if (path && s->roots)
-				s->roots[s->n_roots++] = path;
-			else
-				free(path);
-		}
-		/* Even an empty list is the client's word: nothing outside it may run. */
-		s->roots_known = true;
-		log_info("the client's roots confine runs to %zu director%s", s->n_roots,
-		         s->n_roots == 1 ? "y" : "ies");
+		s->roots_heard = true;
+		s->roots = paths;
+		s->n_roots = n;
+		/* A list is the client's word; an empty one confines nothing (see
+		 * mcp_request_roots). */
+		s->roots_known = listed > 0;
+		if (listed > 0)
+			log_info("the client's roots confine runs to %zu director%s", n,
+			         n == 1 ? "y" : "ies");
+		else
+			log_info("the client lists no roots: runs are not confined by roots");
 	}
 	release_held(s);
 }
@@ -648,8 +510,15 @@ void mcp_session_tick(struct mcp_session *s)
 	}
 }
 
-enum mcp_roots mcp_session_roots(const struct mcp_session *s, char *const **paths, size_t *n)
+enum mcp_roots mcp_request_roots(const struct mcp_request *r, char *const **paths, size_t *n)
 {
+	const struct mcp_session *s = r->session;
+
+	if (r->modern) {
+		*paths = r->roots;
+		*n = r->n_roots;
+		return r->has_roots ? MCP_ROOTS_LISTED : MCP_ROOTS_NONE;
+	}
 	*paths = s->roots;
 	*n = s->n_roots;
 	if (s->roots_failed)
@@ -717,6 +586,36 @@ static void release_held(struct mcp_session *s)
 	}
 }
 
+/* Each request is served in the era it declares, whatever came before it. */
+static void receive_request(struct mcp_session *s, json_t *msg, const struct rpc_message *m)
+{
+	struct mcp_envelope env;
+	json_t *data = NULL;
+	char err[256];
+	int era = MCP_ERA_LEGACY;
+
+	if (json_is_object(m->params))
+		era = mcp_era_classify(m->method, m->params, &env, &data, err, sizeof err);
+	if (era < 0) {
+		session_reply_error(s, m->id, era, err, data);
+		return;
+	}
+	if (era == MCP_ERA_MODERN) {
+		if (find_request(s, m->id))
+			reply_error(s, m->id, RPC_INVALID_REQUEST,
+			            "a request with this id is still in flight");
+		else
+			session_handle_modern(s, m, &env);
+		return;
+	}
+	/* Until the client's roots are known, no call may start outside them. */
+	if (s->roots_pending && strcmp(m->method, "tools/call") == 0) {
+		hold(s, msg);
+		return;
+	}
+	handle_request(s, m);
+}
+
 void mcp_session_receive(struct mcp_session *s, const char *data, size_t len)
 {
 	json_error_t error;
@@ -738,12 +637,7 @@ void mcp_session_receive(struct mcp_session *s, const char *data, size_t len)
 		break;
 	}
 	case RPC_REQUEST:
-		/* Until the client's roots are known, no call may start outside them. */
-		if (s->roots_pending && strcmp(m.method, "tools/call") == 0) {
-			hold(s, msg);
-			break;
-		}
-		handle_request(s, &m);
+		receive_request(s, msg, &m);
 		break;
 	case RPC_NOTIFICATION:
 		handle_notification(s, &m);
@@ -765,7 +659,7 @@ void mcp_session_receive_overflow(struct mcp_session *s, size_t max_len)
 
 void mcp_session_notify(struct mcp_session *s, const char *method, json_t *params)
 {
-	send_message(s, rpc_make_notification(method, params));
+	session_send(s, rpc_make_notification(method, params), NULL);
 }
 
 size_t mcp_session_backlog(const struct mcp_session *s)
@@ -800,16 +694,6 @@ void mcp_session_set_task_provider(struct mcp_session *s, const struct mcp_task_
 	s->has_tasks = true;
 }
 
-bool mcp_session_cancel_task_call(struct mcp_session *s, const char *task_id)
-{
-	for (struct mcp_request *r = s->task_calls; r; r = r->next)
-		if (strcmp(r->task_id, task_id) == 0 && !r->cancelled) {
-			cancel_request(r);
-			return true;
-		}
-	return false;
-}
-
 const char *mcp_request_task_id(const struct mcp_request *r)
 {
 	return r->task_id;
@@ -835,6 +719,21 @@ bool mcp_request_cancelled(const struct mcp_request *r)
 	return r->cancelled;
 }
 
+bool mcp_request_modern(const struct mcp_request *r)
+{
+	return r->modern;
+}
+
+void mcp_request_cancel(struct mcp_request *r)
+{
+	cancel_request(r);
+}
+
+void mcp_request_notify(struct mcp_request *r, const char *method, json_t *params)
+{
+	session_send(r->session, rpc_make_notification(method, params), r->id);
+}
+
 void mcp_request_progress(struct mcp_request *r, const char *message)
 {
 	/* A task's progress goes on until it ends, whatever became of the call. */
@@ -849,7 +748,20 @@ void mcp_request_progress(struct mcp_request *r, const char *message)
 	if (!params)
 		return;
 	r->progress += 1;
-	mcp_session_notify(r->session, "notifications/progress", params);
+	mcp_request_notify(r, "notifications/progress", params);
+}
+
+void mcp_request_log(struct mcp_request *r, enum log_level level, const char *message)
+{
+	if (!r->modern || !r->wants_logs || level < r->log_level || r->cancelled)
+		return;
+	char *text = text_sanitize(message, strlen(message));
+	json_t *params = text ? json_pack("{s:s, s:s, s:s}", "level", log_level_name(level),
+	                                  "logger", "codex-mcp", "data", text)
+	                      : NULL;
+	free(text);
+	if (params)
+		mcp_request_notify(r, "notifications/message", params);
 }
 
 void mcp_request_on_cancel(struct mcp_request *r, void (*fn)(void *data), void *data)
@@ -864,10 +776,15 @@ void mcp_request_reply(struct mcp_request *r, json_t *result)
 	if (r->task_id) {
 		struct mcp_session *s = r->session;
 		s->tasks.answered(s->tasks.ctx, r->task_id, result, 0, NULL);
-	} else if (!r->cancelled)
-		reply_result(r->session, r->id, result);
-	else
+	} else if (!r->cancelled) {
+		if (r->ack_only) {
+			json_decref(result);
+			result = json_object();
+		}
+		session_reply_result(r->session, r->id, result, r->modern);
+	} else {
 		json_decref(result);
+	}
 	request_free(r);
 }
 

@@ -1,7 +1,10 @@
 /*
- * One MCP session: the initialize handshake, method dispatch, requests in
- * flight, cancellation, progress and logging. It speaks to a transport and
- * to a tool provider, and knows nothing about what the tools do.
+ * One MCP session: what one client connection speaks, in either era, message by
+ * message. Legacy requests (2025-11-25 and before) follow the initialize
+ * handshake; modern ones (2026-07-28) carry their version and capabilities in
+ * their own envelope and are served statelessly. It tracks requests in flight,
+ * cancellation, progress and logging, speaks to a transport and to tool and
+ * task providers, and knows nothing about what the tools do.
  */
 #ifndef CODEX_MCP_SESSION_H
 #define CODEX_MCP_SESSION_H
@@ -16,10 +19,15 @@
 
 struct mcp_session;
 struct mcp_request;
+struct seal_key;
 
 struct mcp_transport {
-	/* Sends one serialized message; the transport adds the framing. */
-	void (*send)(void *ctx, const char *data, size_t len);
+	/*
+	 * Sends one serialized message; the transport adds the framing. related is the
+	 * id of the request the message belongs to (its answer, its progress, its logs),
+	 * or NULL, so a transport with a stream per request can route it.
+	 */
+	void (*send)(void *ctx, const char *data, size_t len, const json_t *related);
 	/* Bytes accepted but not yet written; may be NULL. */
 	size_t (*backlog)(void *ctx);
 	void *ctx;
@@ -34,6 +42,11 @@ struct mcp_tool_provider {
 	 * mcp_request_reply() or mcp_request_fail().
 	 */
 	int (*call)(void *ctx, struct mcp_request *req, const char *name, json_t *arguments);
+	/*
+	 * Whether calls of this tool are confined to the client's roots, so that a
+	 * modern client that declares roots is asked for them first. May be NULL.
+	 */
+	bool (*wants_roots)(void *ctx, const char *name);
 	void *ctx;
 };
 
@@ -44,13 +57,22 @@ struct mcp_tool_provider {
 struct mcp_task_provider {
 	/* 1 when the tool takes task-augmented calls, 0 when not, -1 when unknown. */
 	int (*tool_support)(void *ctx, const char *tool);
-	/* Records a task for a call about to start; fills id. Returns the Task object. */
-	json_t *(*create)(void *ctx, const char *tool, json_t *ttl, char *id, size_t id_size);
+	/*
+	 * Records a task for the call req is about to start; fills id. Returns the Task
+	 * object (2025 shape). ttl is NULL for the default.
+	 */
+	json_t *(*create)(void *ctx, struct mcp_request *req, const char *tool, json_t *ttl,
+	                  char *id, size_t id_size);
 	/* The call behind a task answered: result is a CallToolResult (stolen), or NULL with an
 	 * error. */
 	void (*answered)(void *ctx, const char *id, json_t *result, int code, const char *message);
 	/* tasks/get: the Task object, or NULL when there is no such task. */
 	json_t *(*get)(void *ctx, const char *id);
+	/*
+	 * tasks/get of the 2026 extension: the DetailedTask (its result inlined once it
+	 * completed), or NULL when there is no such task.
+	 */
+	json_t *(*detail)(void *ctx, const char *id);
 	/* tasks/result: answers req now or once the task ends; -1 when there is no such task. */
 	int (*result)(void *ctx, const char *id, struct mcp_request *req);
 	/* tasks/list: {tasks, nextCursor?}, or NULL for a cursor that is not ours. */
@@ -67,14 +89,17 @@ struct mcp_server_info {
 	const char *instructions; /* may be NULL */
 };
 
+/*
+ * seal, if given, signs the requestState of modern multi round-trip requests
+ * (roots/list for calls that need roots); without it those are not asked.
+ */
 struct mcp_session *mcp_session_new(const struct mcp_server_info *info,
                                     const struct mcp_tool_provider *tools,
-                                    const struct mcp_transport *transport);
+                                    const struct mcp_transport *transport,
+                                    const struct seal_key *seal);
 void mcp_session_free(struct mcp_session *s);
 /* Declares the tasks capability and serves the tasks methods. */
 void mcp_session_set_task_provider(struct mcp_session *s, const struct mcp_task_provider *p);
-/* Cancels the call behind a task, as tasks/cancel does. Returns false if none is running. */
-bool mcp_session_cancel_task_call(struct mcp_session *s, const char *task_id);
 
 /* Input from the transport: one framed message, or an over-long one that was dropped. */
 void mcp_session_receive(struct mcp_session *s, const char *data, size_t len);
@@ -88,16 +113,19 @@ size_t mcp_session_requests_in_flight(const struct mcp_session *s);
 size_t mcp_session_backlog(const struct mcp_session *s);
 
 enum mcp_roots {
-	MCP_ROOTS_NONE,    /* the client did not declare roots */
+	MCP_ROOTS_NONE,    /* the client did not declare roots, or listed none */
 	MCP_ROOTS_LISTED,  /* paths holds them */
 	MCP_ROOTS_UNKNOWN, /* declared, but roots/list failed or went unanswered */
 };
 
 /*
- * The client's roots, as local paths. After a failed roots/list the last good list
- * still holds. While an answer is awaited, tools/call requests wait with it.
+ * The roots that confine a request, as local paths: a modern request's own (asked
+ * with an input_required round trip), else its session's. An empty list confines
+ * nothing: clients such as the MCP Inspector declare roots and list none. After a
+ * failed roots/list the last good list still holds; while an answer is awaited,
+ * legacy tools/call requests wait with it.
  */
-enum mcp_roots mcp_session_roots(const struct mcp_session *s, char *const **paths, size_t *n);
+enum mcp_roots mcp_request_roots(const struct mcp_request *r, char *const **paths, size_t *n);
 
 /*
  * The server is stopping: requests to the client end unanswered, and the calls held
@@ -108,13 +136,27 @@ void mcp_session_stop(struct mcp_session *s);
 /* Call about once a second: requests the client has not answered in time fail. */
 void mcp_session_tick(struct mcp_session *s);
 
-/* Forwards a log line as notifications/message when the client asked for that level. */
+/*
+ * Forwards a log line as notifications/message when the legacy client asked for
+ * that level with logging/setLevel. Modern requests get only their own logs.
+ */
 void mcp_session_log(struct mcp_session *s, enum log_level level, const char *message);
 
 /* Requests in flight. */
 json_t *mcp_request_id(const struct mcp_request *r);
 struct mcp_session *mcp_request_session(const struct mcp_request *r);
 bool mcp_request_cancelled(const struct mcp_request *r);
+/* Whether the request came in the 2026-07-28 era. */
+bool mcp_request_modern(const struct mcp_request *r);
+/* Cancels the request as a notifications/cancelled would (tasks/cancel on its task). */
+void mcp_request_cancel(struct mcp_request *r);
+/* Sends a notification that belongs to the request; steals params. */
+void mcp_request_notify(struct mcp_request *r, const char *method, json_t *params);
+/*
+ * A log line about this request: sent to a modern request that asked for logs at
+ * this level; legacy clients hear the server's log through mcp_session_log().
+ */
+void mcp_request_log(struct mcp_request *r, enum log_level level, const char *message);
 /* For a task-augmented call: the task's id and the ttl asked for (NULL, 0 otherwise). */
 const char *mcp_request_task_id(const struct mcp_request *r);
 int64_t mcp_request_task_ttl(const struct mcp_request *r);

@@ -4,8 +4,8 @@
 
 #include <uv.h>
 
-#include "rpc/framing.h"
 #include "mcp/session.h"
+#include "rpc/framing.h"
 
 struct stdio_transport;
 

@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "app/app.h"
-#include "tasks/agent-logs.h"
 #include "app/fleet.h"
+#include "tasks/agent-logs.h"
 #include "tools/tool.h"
 
 static const char input_schema[] =
@@ -22,7 +22,7 @@ static const char input_schema[] =
 
 static const char *const known[] = {"days", "dry_run", NULL};
 
-static void call_cleanup_old_logs(struct app *srv, struct mcp_request *req, json_t *args)
+static void call_cleanup_old_logs(const struct tool_call *call, json_t *args)
 {
 	json_int_t days;
 	int dry_run, dfd = -1;
@@ -35,16 +35,16 @@ static void call_cleanup_old_logs(struct app *srv, struct mcp_request *req, json
 	if (args_only(args, known, &e) || arg_integer(args, "days", 1, 36500, 7, &days, &e) ||
 	    arg_bool(args, "dry_run", &dry_run, &e)) {
 		json_decref(files);
-		mcp_request_reply(req, tool_error_result(e.message));
+		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
 	dry_run = dry_run != 0; /* absent (-1) means a dry run */
-	n = agent_logs_scan(srv->log_dir, &entries, &dfd);
+	n = agent_logs_scan(call->app->log_dir, &entries, &dfd);
 	if (n < 0) {
 		json_decref(files);
 		snprintf(e.message, sizeof e.message, "cannot read the log directory %s: %s",
-		         srv->log_dir, strerror(errno));
-		mcp_request_reply(req, tool_error_result(e.message));
+		         call->app->log_dir, strerror(errno));
+		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
 	time_t cutoff = time(NULL) - (time_t)days * 86400;
@@ -55,7 +55,7 @@ static void call_cleanup_old_logs(struct app *srv, struct mcp_request *req, json
 		/* Relative to the directory we scanned: nothing else can be reached. */
 		if (!dry_run && unlinkat(dfd, entries[i].name, 0) != 0)
 			continue;
-		snprintf(path, sizeof path, "%s/%s", srv->log_dir, entries[i].name);
+		snprintf(path, sizeof path, "%s/%s", call->app->log_dir, entries[i].name);
 		json_array_append_new(files, json_string(path));
 		freed += entries[i].size;
 	}
@@ -65,10 +65,10 @@ static void call_cleanup_old_logs(struct app *srv, struct mcp_request *req, json
 	char human[32];
 	human_size((double)freed, human, sizeof human);
 	mcp_request_reply(
-	    req, json_tool_result(json_pack("{s:I, s:I, s:s, s:o, s:b}", "deleted_count",
-	                                    (json_int_t)json_array_size(files), "freed_bytes",
-	                                    (json_int_t)freed, "freed_human", human, "files", files,
-	                                    "dry_run", dry_run)));
+	    call->req, json_tool_result(json_pack("{s:I, s:I, s:s, s:o, s:b}", "deleted_count",
+	                                          (json_int_t)json_array_size(files), "freed_bytes",
+	                                          (json_int_t)freed, "freed_human", human, "files",
+	                                          files, "dry_run", dry_run)));
 }
 
 const struct tool_entry tool_cleanup_old_logs = {

@@ -27,7 +27,7 @@ static const char output_schema[] = "{\"type\": \"object\", \"properties\": {\"t
                                     "{\"type\": \"string\"}, \"content\": {\"type\": "
                                     "\"string\"}}, \"required\": [\"threadId\", \"content\"]}";
 
-static void call_codex_reply(struct app *srv, struct mcp_request *req, json_t *args)
+static void call_codex_reply(const struct tool_call *call, json_t *args)
 {
 	const char *prompt, *thread_id, *alias;
 	struct arg_error e;
@@ -38,38 +38,38 @@ static void call_codex_reply(struct app *srv, struct mcp_request *req, json_t *a
 	if (arg_string(args, "prompt", true, &prompt, &e) ||
 	    arg_string(args, "threadId", false, &thread_id, &e) ||
 	    arg_string(args, "conversationId", false, &alias, &e)) {
-		mcp_request_reply(req, tool_error_result(e.message));
+		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
 	if (!thread_id)
 		thread_id = alias;
 	if (!thread_id || !*thread_id) {
-		mcp_request_reply(req, tool_error_result("threadId: is required"));
+		mcp_request_reply(call->req, tool_error_result("threadId: is required"));
 		return;
 	}
-	found = store_get_thread(srv->store, thread_id, &rec);
+	found = store_get_thread(call->app->store, thread_id, &rec);
 	if (found != 1) {
 		snprintf(e.message, sizeof e.message,
 		         found < 0 ? "cannot read thread %.200s from the database"
 		                   : "no thread %.200s",
 		         thread_id);
-		mcp_request_reply(req, tool_error_result(e.message));
+		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
 	/* One turn at a time: two readers of one thread would interleave its history. */
-	if (runner_thread_busy(srv->runner, thread_id)) {
+	if (runner_thread_busy(call->app->runner, thread_id)) {
 		snprintf(e.message, sizeof e.message, "thread %.200s is busy", thread_id);
 		thread_record_clear(&rec);
-		mcp_request_reply(req, tool_error_result(e.message));
+		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
 	codex_options_from_json(rec.options, &opts);
 	thread_record_clear(&rec);
 	/* The rules may have changed since the thread began: its options must still pass. */
-	if ((opts.cwd && confine_check(srv, "cwd", opts.cwd, &e) != 0) ||
-	    danger_check(srv, opts.sandbox, opts.config, &e) != 0) {
+	if ((opts.cwd && confine_check(call, "cwd", opts.cwd, &e) != 0) ||
+	    danger_check(call->app, opts.sandbox, opts.config, &e) != 0) {
 		codex_options_clear(&opts);
-		mcp_request_reply(req, tool_error_result(e.message));
+		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
 	struct task_spec spec = {.tool = "codex-reply",
@@ -77,7 +77,7 @@ static void call_codex_reply(struct app *srv, struct mcp_request *req, json_t *a
 	                         .prompt = prompt,
 	                         .prompt_len = strlen(prompt),
 	                         .resume_thread = thread_id};
-	tool_run_blocking(srv, req, &spec, codex_task_result);
+	tool_run_blocking(call, &spec, codex_task_result);
 }
 
 const struct tool_entry tool_codex_reply = {
@@ -88,4 +88,5 @@ const struct tool_entry tool_codex_reply = {
     .output_schema = output_schema,
     .call = call_codex_reply,
     .task_support = 1,
+    .runs_codex = true,
 };

@@ -2,11 +2,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codex/toml.h"
 #include "app/app.h"
 #include "app/args.h"
 #include "app/blocking.h"
 #include "app/confine.h"
+#include "codex/toml.h"
 #include "tools/tool.h"
 
 static const char input_schema[] =
@@ -78,7 +78,7 @@ static int check_config(const json_t *config, struct arg_error *e)
 	return n < 0 ? -1 : 0;
 }
 
-static void call_codex(struct app *srv, struct mcp_request *req, json_t *args)
+static void call_codex(const struct tool_call *call, json_t *args)
 {
 	const char *prompt, *model, *cwd, *policy, *sandbox, *base, *developer, *compact, *profile;
 	json_t *config;
@@ -97,14 +97,14 @@ static void call_codex(struct app *srv, struct mcp_request *req, json_t *args)
 	    arg_string(args, "compact-prompt", false, &compact, &e) ||
 	    arg_string(args, "profile", false, &profile, &e) ||
 	    arg_bool(args, "include-plan-tool", &plan_tool, &e) ||
-	    danger_check(srv, sandbox, config, &e) || check_config(config, &e)) {
-		mcp_request_reply(req, tool_error_result(e.message));
+	    danger_check(call->app, sandbox, config, &e) || check_config(config, &e)) {
+		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
-	opts.cwd = arg_resolve_dir("cwd", cwd ? cwd : srv->cwd, srv->cwd, &e);
-	if (!opts.cwd || confine_check(srv, "cwd", opts.cwd, &e) != 0) {
+	opts.cwd = arg_resolve_dir("cwd", cwd ? cwd : call->app->cwd, call->app->cwd, &e);
+	if (!opts.cwd || confine_check(call, "cwd", opts.cwd, &e) != 0) {
 		codex_options_clear(&opts);
-		mcp_request_reply(req, tool_error_result(e.message));
+		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
 	/* Codex no longer accepts "untrusted"; asking first is the nearest it offers. */
@@ -125,7 +125,7 @@ static void call_codex(struct app *srv, struct mcp_request *req, json_t *args)
 	/* include-plan-tool: current Codex always has its plan tool. */
 	struct task_spec spec = {
 	    .tool = "codex", .options = &opts, .prompt = prompt, .prompt_len = strlen(prompt)};
-	tool_run_blocking(srv, req, &spec, codex_task_result);
+	tool_run_blocking(call, &spec, codex_task_result);
 }
 
 const struct tool_entry tool_codex = {
@@ -137,4 +137,5 @@ const struct tool_entry tool_codex = {
     .output_schema = output_schema,
     .call = call_codex,
     .task_support = 1,
+    .runs_codex = true,
 };

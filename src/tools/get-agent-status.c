@@ -17,7 +17,7 @@ static const char input_schema[] =
 
 static const char *const known[] = {"task_id", "offset", "limit", NULL};
 
-static void call_get_agent_status(struct app *srv, struct mcp_request *req, json_t *args)
+static void call_get_agent_status(const struct tool_call *call, json_t *args)
 {
 	const char *id;
 	json_int_t offset, limit;
@@ -29,26 +29,26 @@ static void call_get_agent_status(struct app *srv, struct mcp_request *req, json
 	if (args_only(args, known, &e) || arg_string(args, "task_id", true, &id, &e) ||
 	    arg_integer(args, "offset", 0, INT64_MAX / 2, 0, &offset, &e) ||
 	    arg_integer(args, "limit", 1, INT64_MAX / 2, 20000, &limit, &e)) {
-		mcp_request_reply(req, tool_error_result(e.message));
+		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
-	live = runner_find(srv->runner, id);
+	live = runner_find(call->app->runner, id);
 	if (live) {
 		status = agent_status(task_record(live), live, (size_t)offset, (size_t)limit);
-	} else if (runner_unsaved(srv->runner, id)) {
-		status = agent_status(runner_unsaved(srv->runner, id), NULL, (size_t)offset,
+	} else if (runner_unsaved(call->app->runner, id)) {
+		status = agent_status(runner_unsaved(call->app->runner, id), NULL, (size_t)offset,
 		                      (size_t)limit);
 	} else {
-		int found = store_get_task(srv->store, id, &rec);
+		int found = store_get_task(call->app->store, id, &rec);
 		if (found != 1) {
 			snprintf(e.message, sizeof e.message, "task_id: no task %.200s", id);
-			mcp_request_reply(req, tool_error_result(e.message));
+			mcp_request_reply(call->req, tool_error_result(e.message));
 			return;
 		}
 		status = agent_status(&rec, NULL, (size_t)offset, (size_t)limit);
 		task_record_clear(&rec);
 	}
-	mcp_request_reply(req, json_tool_result(status));
+	mcp_request_reply(call->req, json_tool_result(status));
 }
 
 const struct tool_entry tool_get_agent_status = {

@@ -51,7 +51,7 @@ static void on_cancel(void *data)
 	free(k);
 }
 
-static void call_kill_agent(struct app *srv, struct mcp_request *req, json_t *args)
+static void call_kill_agent(const struct tool_call *call, json_t *args)
 {
 	const char *id;
 	int force;
@@ -62,39 +62,39 @@ static void call_kill_agent(struct app *srv, struct mcp_request *req, json_t *ar
 	if (args_only(args, known, &e) || arg_string(args, "task_id", true, &id, &e) ||
 	    arg_bool(args, "force", &force, &e) ||
 	    arg_integer(args, "timeout", 0, 3600, 5, &timeout, &e)) {
-		mcp_request_reply(req, tool_error_result(e.message));
+		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
-	t = runner_find(srv->runner, id);
+	t = runner_find(call->app->runner, id);
 	if (!t) {
 		/* An end the store has not taken yet is newer than what it holds. */
-		const struct task_record *pending = runner_unsaved(srv->runner, id);
+		const struct task_record *pending = runner_unsaved(call->app->runner, id);
 		struct task_record rec;
 		if (pending ? task_record_copy(&rec, pending) != 0
-		            : store_get_task(srv->store, id, &rec) != 1) {
+		            : store_get_task(call->app->store, id, &rec) != 1) {
 			snprintf(e.message, sizeof e.message, "task_id: no task %.200s", id);
-			mcp_request_reply(req, tool_error_result(e.message));
+			mcp_request_reply(call->req, tool_error_result(e.message));
 			return;
 		}
 		snprintf(e.message, sizeof e.message, "agent %s had already ended: %s", rec.id,
 		         rec.status);
-		mcp_request_reply(
-		    req, json_tool_result(json_pack("{s:s, s:b, s:n, s:s, s:s}", "task_id", rec.id,
-		                                    "killed", 0, "signal_used", "status",
-		                                    rec.status, "message", e.message)));
+		mcp_request_reply(call->req,
+		                  json_tool_result(json_pack(
+		                      "{s:s, s:b, s:n, s:s, s:s}", "task_id", rec.id, "killed", 0,
+		                      "signal_used", "status", rec.status, "message", e.message)));
 		task_record_clear(&rec);
 		return;
 	}
 	struct kill_call *k = calloc(1, sizeof *k);
 	if (!k) {
-		mcp_request_reply(req, tool_error_result("out of memory"));
+		mcp_request_reply(call->req, tool_error_result("out of memory"));
 		return;
 	}
-	k->req = req;
+	k->req = call->req;
 	k->task = t;
 	k->observer = (struct task_observer){.finished = on_finished, .data = k};
 	task_observe(t, &k->observer);
-	mcp_request_on_cancel(req, on_cancel, k);
+	mcp_request_on_cancel(call->req, on_cancel, k);
 	task_kill(t, TASK_KILLED, force == 1 ? 0 : (unsigned)timeout * 1000);
 }
 

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "app/app.h"
-#include "tasks/agent-logs.h"
 #include "app/fleet.h"
+#include "tasks/agent-logs.h"
 #include "tools/tool.h"
 
 static const char input_schema[] =
@@ -18,7 +18,7 @@ static const char input_schema[] =
 
 static const char *const known[] = {"max_count", NULL};
 
-static void call_list_agent_logs(struct app *srv, struct mcp_request *req, json_t *args)
+static void call_list_agent_logs(const struct tool_call *call, json_t *args)
 {
 	json_int_t max_count;
 	struct arg_error e;
@@ -27,20 +27,20 @@ static void call_list_agent_logs(struct app *srv, struct mcp_request *req, json_
 
 	if (args_only(args, known, &e) ||
 	    arg_integer(args, "max_count", 1, 100000, 20, &max_count, &e)) {
-		mcp_request_reply(req, tool_error_result(e.message));
+		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
-	n = agent_logs_scan(srv->log_dir, &entries, NULL);
+	n = agent_logs_scan(call->app->log_dir, &entries, NULL);
 	if (n < 0) {
 		snprintf(e.message, sizeof e.message, "cannot read the log directory %s: %s",
-		         srv->log_dir, strerror(errno));
-		mcp_request_reply(req, tool_error_result(e.message));
+		         call->app->log_dir, strerror(errno));
+		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
 	json_t *logs = json_array();
 	for (int i = 0; i < n && i < max_count; i++) {
 		char path[PATH_MAX], human[32];
-		snprintf(path, sizeof path, "%s/%s", srv->log_dir, entries[i].name);
+		snprintf(path, sizeof path, "%s/%s", call->app->log_dir, entries[i].name);
 		human_size((double)entries[i].size, human, sizeof human);
 		json_array_append_new(
 		    logs, json_pack("{s:s, s:I, s:s, s:o}", "path", path, "size_bytes",
@@ -48,10 +48,10 @@ static void call_list_agent_logs(struct app *srv, struct mcp_request *req, json_
 		                    iso_time((int64_t)entries[i].modified * 1000)));
 	}
 	free(entries);
-	mcp_request_reply(req,
+	mcp_request_reply(call->req,
 	                  json_tool_result(json_pack("{s:i, s:I, s:s, s:o}", "total", n, "showing",
 	                                             (json_int_t)json_array_size(logs), "log_dir",
-	                                             srv->log_dir, "logs", logs)));
+	                                             call->app->log_dir, "logs", logs)));
 }
 
 const struct tool_entry tool_list_agent_logs = {

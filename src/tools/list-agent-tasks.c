@@ -18,7 +18,7 @@ static const char *const statuses[] = {"queued", "running",   "completed", "fail
                                        "killed", "timed_out", "cancelled", NULL};
 
 struct listing {
-	struct app *srv;
+	struct app *app;
 	json_t *tasks;
 };
 
@@ -26,29 +26,29 @@ static void add_task(void *data, const struct task_record *rec)
 {
 	struct listing *l = data;
 	/* A live task's record in memory is fresher than the stored one. */
-	struct task *live = runner_find(l->srv->runner, rec->id);
+	struct task *live = runner_find(l->app->runner, rec->id);
 	json_t *st = agent_status(live ? task_record(live) : rec, live, 0, 200);
 
 	json_object_del(st, "report");
 	json_array_append_new(l->tasks, st);
 }
 
-static void call_list_agent_tasks(struct app *srv, struct mcp_request *req, json_t *args)
+static void call_list_agent_tasks(const struct tool_call *call, json_t *args)
 {
 	const char *status;
 	json_int_t limit;
 	struct arg_error e;
-	struct listing l = {srv, json_array()};
+	struct listing l = {call->app, json_array()};
 	json_t *counts, *result;
 
 	if (args_only(args, known, &e) || arg_enum(args, "status", statuses, &status, &e) ||
 	    arg_integer(args, "limit", 1, 100000, 50, &limit, &e)) {
 		json_decref(l.tasks);
-		mcp_request_reply(req, tool_error_result(e.message));
+		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
-	counts = store_count_tasks(srv->store);
-	store_each_task(srv->store, status, (int)limit, add_task, &l);
+	counts = store_count_tasks(call->app->store);
+	store_each_task(call->app->store, status, (int)limit, add_task, &l);
 	result = json_pack("{s:I}", "total", (json_int_t)0);
 	json_int_t total = 0;
 	for (const char *const *s = statuses; *s; s++) {
@@ -59,7 +59,7 @@ static void call_list_agent_tasks(struct app *srv, struct mcp_request *req, json
 	json_object_set_new(result, "total", json_integer(total));
 	json_object_set_new(result, "tasks", l.tasks);
 	json_decref(counts);
-	mcp_request_reply(req, json_tool_result(result));
+	mcp_request_reply(call->req, json_tool_result(result));
 }
 
 const struct tool_entry tool_list_agent_tasks = {

@@ -22,7 +22,7 @@ static void add_agent(void *data, struct task *t)
 	json_decref(full);
 }
 
-static void call_list_running_agents(struct app *srv, struct mcp_request *req, json_t *args)
+static void call_list_running_agents(const struct tool_call *call, json_t *args)
 {
 	static const char *const known[] = {NULL};
 	struct arg_error e;
@@ -30,13 +30,13 @@ static void call_list_running_agents(struct app *srv, struct mcp_request *req, j
 
 	if (args_only(args, known, &e)) {
 		json_decref(agents);
-		mcp_request_reply(req, tool_error_result(e.message));
+		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
-	runner_each(srv->runner, add_agent, agents);
-	mcp_request_reply(req, json_tool_result(json_pack("{s:I, s:o}", "count",
-	                                                  (json_int_t)json_array_size(agents),
-	                                                  "agents", agents)));
+	runner_each(call->app->runner, add_agent, agents);
+	mcp_request_reply(call->req, json_tool_result(json_pack("{s:I, s:o}", "count",
+	                                                        (json_int_t)json_array_size(agents),
+	                                                        "agents", agents)));
 }
 
 const struct tool_entry tool_list_running_agents = {

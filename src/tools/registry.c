@@ -1,8 +1,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "util/log.h"
 #include "tools/tool.h"
+#include "util/log.h"
 
 enum { COMPAT = 1, FLEET = 2 };
 

@@ -9,16 +9,16 @@ static const char input_schema[] =
     "{\"type\": \"object\", \"properties\": {" AGENT_RUN_PROPERTIES
     "}, \"required\": [\"prompt\"], \"additionalProperties\": false}";
 
-static void call_spawn_agent_async(struct app *srv, struct mcp_request *req, json_t *args)
+static void call_spawn_agent_async(const struct tool_call *call, json_t *args)
 {
 	struct agent_args a;
 	struct arg_error e;
 	char err[256];
 	struct task *t;
 
-	if (agent_args_parse(srv, args, true, &a, &e) != 0) {
+	if (agent_args_parse(call, args, true, &a, &e) != 0) {
 		codex_options_clear(&a.options);
-		mcp_request_reply(req, tool_error_result(e.message));
+		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
 	struct task_spec spec = {.tool = "spawn_agent_async",
@@ -27,17 +27,18 @@ static void call_spawn_agent_async(struct app *srv, struct mcp_request *req, jso
 	                         .prompt = a.prompt,
 	                         .prompt_len = strlen(a.prompt),
 	                         .timeout_s = a.timeout_s};
-	t = runner_submit(srv->runner, &spec, NULL, err, sizeof err);
+	t = runner_submit(call->app->runner, &spec, NULL, err, sizeof err);
 	if (!t) {
 		codex_options_clear(&a.options);
-		mcp_request_reply(req, tool_error_result(err));
+		mcp_request_reply(call->req, tool_error_result(err));
 		return;
 	}
 	const struct task_record *rec = task_record(t);
-	mcp_request_reply(req, json_tool_result(json_pack(
-	                           "{s:s, s:s, s:s?, s:o}", "task_id", rec->id, "status",
-	                           rec->status, "log_file", rec->log_file, "started_at",
-	                           iso_time(rec->started_at ? rec->started_at : rec->created_at))));
+	mcp_request_reply(call->req,
+	                  json_tool_result(json_pack(
+	                      "{s:s, s:s, s:s?, s:o}", "task_id", rec->id, "status", rec->status,
+	                      "log_file", rec->log_file, "started_at",
+	                      iso_time(rec->started_at ? rec->started_at : rec->created_at))));
 }
 
 const struct tool_entry tool_spawn_agent_async = {
@@ -48,4 +49,5 @@ const struct tool_entry tool_spawn_agent_async = {
                    "kill_agent. Runs beyond the server's limit wait in a queue.",
     .input_schema = input_schema,
     .call = call_spawn_agent_async,
+    .runs_codex = true,
 };

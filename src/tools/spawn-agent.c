@@ -12,14 +12,14 @@ static const char input_schema[] =
     "{\"type\": \"object\", \"properties\": {" AGENT_RUN_PROPERTIES
     "}, \"required\": [\"prompt\"], \"additionalProperties\": false}";
 
-static void call_spawn_agent(struct app *srv, struct mcp_request *req, json_t *args)
+static void call_spawn_agent(const struct tool_call *call, json_t *args)
 {
 	struct agent_args a;
 	struct arg_error e;
 
-	if (agent_args_parse(srv, args, true, &a, &e) != 0) {
+	if (agent_args_parse(call, args, true, &a, &e) != 0) {
 		codex_options_clear(&a.options);
-		mcp_request_reply(req, tool_error_result(e.message));
+		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
 	struct task_spec spec = {.tool = "spawn_agent",
@@ -27,7 +27,7 @@ static void call_spawn_agent(struct app *srv, struct mcp_request *req, json_t *a
 	                         .prompt = a.prompt,
 	                         .prompt_len = strlen(a.prompt),
 	                         .timeout_s = a.timeout_s};
-	tool_run_blocking(srv, req, &spec, agent_task_result);
+	tool_run_blocking(call, &spec, agent_task_result);
 }
 
 const struct tool_entry tool_spawn_agent = {
@@ -40,4 +40,5 @@ const struct tool_entry tool_spawn_agent = {
     .input_schema = input_schema,
     .call = call_spawn_agent,
     .task_support = 1,
+    .runs_codex = true,
 };

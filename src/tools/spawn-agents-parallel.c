@@ -30,7 +30,7 @@ struct member {
 };
 
 struct parallel_call {
-	struct app *srv;
+	struct app *app;
 	struct mcp_request *req;
 	struct task_group group;
 	size_t remaining;
@@ -95,13 +95,13 @@ static void on_cancel(void *data)
 	c->cancelling = true;
 	for (size_t i = 0; i < c->n; i++)
 		if (c->members[i].task)
-			task_kill(c->members[i].task, TASK_CANCELLED, c->srv->opts->kill_grace_ms);
+			task_kill(c->members[i].task, TASK_CANCELLED, c->app->opts->kill_grace_ms);
 	c->cancelling = false;
 	if (c->remaining == 0)
 		finish_call(c);
 }
 
-static void call_spawn_agents_parallel(struct app *srv, struct mcp_request *req, json_t *args)
+static void call_spawn_agents_parallel(const struct tool_call *call, json_t *args)
 {
 	json_t *agents = json_object_get(args, "agents");
 	json_int_t max_parallel;
@@ -111,11 +111,12 @@ static void call_spawn_agents_parallel(struct app *srv, struct mcp_request *req,
 
 	if (args_only(args, known, &e) ||
 	    arg_integer(args, "max_parallel", 1, 4096, UINT_MAX, &max_parallel, &e)) {
-		mcp_request_reply(req, tool_error_result(e.message));
+		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
 	if (!json_is_array(agents) || json_array_size(agents) == 0) {
-		mcp_request_reply(req, tool_error_result("agents: must be a non-empty array"));
+		mcp_request_reply(call->req,
+		                  tool_error_result("agents: must be a non-empty array"));
 		return;
 	}
 	n = json_array_size(agents);
@@ -128,12 +129,12 @@ static void call_spawn_agents_parallel(struct app *srv, struct mcp_request *req,
 		if (c)
 			free(c->members);
 		free(c);
-		mcp_request_reply(req, tool_error_result("out of memory"));
+		mcp_request_reply(call->req, tool_error_result("out of memory"));
 		return;
 	}
 	/* Check every agent before starting any. */
 	for (i = 0; i < n; i++) {
-		if (agent_args_parse(srv, json_array_get(agents, i), false, &parsed[i], &e) != 0) {
+		if (agent_args_parse(call, json_array_get(agents, i), false, &parsed[i], &e) != 0) {
 			char message[600];
 			snprintf(message, sizeof message, "agents[%zu].%s", i, e.message);
 			for (size_t k = 0; k <= i; k++)
@@ -141,19 +142,19 @@ static void call_spawn_agents_parallel(struct app *srv, struct mcp_request *req,
 			free(parsed);
 			free(c->members);
 			free(c);
-			mcp_request_reply(req, tool_error_result(message));
+			mcp_request_reply(call->req, tool_error_result(message));
 			return;
 		}
 	}
-	c->srv = srv;
-	c->req = req;
+	c->app = call->app;
+	c->req = call->req;
 	c->n = n;
 	c->remaining = n;
 	c->group.max_running = (unsigned)max_parallel;
 	c->results = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append_new(c->results, json_null());
-	mcp_request_on_cancel(req, on_cancel, c);
+	mcp_request_on_cancel(call->req, on_cancel, c);
 
 	c->submitting = true;
 	for (i = 0; i < n; i++) {
@@ -168,7 +169,8 @@ static void call_spawn_agents_parallel(struct app *srv, struct mcp_request *req,
 		                         .prompt = parsed[i].prompt,
 		                         .prompt_len = strlen(parsed[i].prompt),
 		                         .group = &c->group};
-		struct task *t = runner_submit(srv->runner, &spec, &m->observer, err, sizeof err);
+		struct task *t =
+		    runner_submit(call->app->runner, &spec, &m->observer, err, sizeof err);
 		if (t && !m->done)
 			m->task = t;
 		if (!t) {
@@ -195,4 +197,5 @@ const struct tool_entry tool_spawn_agents_parallel = {
     .input_schema = input_schema,
     .call = call_spawn_agents_parallel,
     .task_support = 1,
+    .runs_codex = true,
 };

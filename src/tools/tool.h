@@ -5,9 +5,11 @@
 #ifndef CODEX_MCP_TOOL_H
 #define CODEX_MCP_TOOL_H
 
+#include <stdbool.h>
+
 #include <jansson.h>
 
-#include "mcp/session.h"
+#include "app/call.h"
 
 struct app;
 
@@ -18,8 +20,9 @@ struct tool_entry {
 	const char *input_schema;  /* JSON text */
 	const char *output_schema; /* JSON text, or NULL */
 	int task_support;          /* 1: takes task-augmented calls ("optional") */
-	/* Answers req exactly once, now or later. args is borrowed. */
-	void (*call)(struct app *srv, struct mcp_request *req, json_t *args);
+	bool runs_codex;           /* starts Codex runs: confined to the client's roots */
+	/* Answers call->req exactly once, now or later. call and args are borrowed. */
+	void (*call)(const struct tool_call *call, json_t *args);
 };
 
 extern const struct tool_entry tool_codex;

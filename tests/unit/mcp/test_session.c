@@ -1,7 +1,8 @@
 #include "unit.h"
 
-#include "rpc/jsonrpc.h"
+#include "mcp/seal.h"
 #include "mcp/session.h"
+#include "rpc/jsonrpc.h"
 
 /*
  * A fake transport that keeps every sent message (parsed), and a fake tool
@@ -20,11 +21,17 @@ struct fake {
 	struct mcp_request *held[MAX_HELD];
 	size_t held_count;
 	int cancels[MAX_HELD]; /* cancel hook calls per held request */
+	json_t *last_related;  /* the request the last message was said to belong to */
+	bool wants_roots;      /* the tools are confined to the client's roots */
+	struct seal_key seal;
 };
 
-static void fake_send(void *ctx, const char *data, size_t len)
+static void fake_send(void *ctx, const char *data, size_t len, const json_t *related)
 {
 	struct fake *f = ctx;
+
+	json_decref(f->last_related);
+	f->last_related = related ? json_deep_copy(related) : NULL;
 	json_error_t err;
 	json_t *msg;
 
@@ -71,6 +78,14 @@ static int fake_call(void *ctx, struct mcp_request *req, const char *name, json_
 	return -1;
 }
 
+static bool fake_wants_roots(void *ctx, const char *name)
+{
+	struct fake *f = ctx;
+
+	(void)name;
+	return f->wants_roots;
+}
+
 static int setup(void **state)
 {
 	struct fake *f = calloc(1, sizeof *f);
@@ -80,7 +95,8 @@ static int setup(void **state)
 	    .version = "9.9.9",
 	    .instructions = "use the codex tool",
 	};
-	struct mcp_tool_provider provider = {.list = fake_list, .call = fake_call};
+	struct mcp_tool_provider provider = {
+	    .list = fake_list, .call = fake_call, .wants_roots = fake_wants_roots};
 	struct mcp_transport transport = {.send = fake_send};
 
 	if (!f)
@@ -89,7 +105,8 @@ static int setup(void **state)
 	f->tools = json_pack("[{s:s}, {s:s}]", "name", "echo", "name", "hold");
 	provider.ctx = f;
 	transport.ctx = f;
-	f->session = mcp_session_new(&info, &provider, &transport);
+	assert_int_equal(seal_key_random(&f->seal), 0);
+	f->session = mcp_session_new(&info, &provider, &transport, &f->seal);
 	if (!f->session)
 		return -1;
 	*state = f;
@@ -104,6 +121,7 @@ static int teardown(void **state)
 	json_decref(f->sent);
 	json_decref(f->tools);
 	json_decref(f->last_args);
+	json_decref(f->last_related);
 	free(f);
 	return 0;
 }
@@ -819,11 +837,240 @@ static void test_notify(void **state)
 	assert_null(json_object_get(sent(f, 1), "params"));
 }
 
+/* ---- the 2026-07-28 era ---- */
+
+#define ENVELOPE(caps)                                                                             \
+	"\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","                   \
+	"\"io.modelcontextprotocol/clientCapabilities\":" caps "}"
+
+/* Checks a modern result: resultType and serverInfo, as every 2026 result must carry. */
+static json_t *assert_modern_result(json_t *msg, const char *id_json, const char *type)
+{
+	json_t *result = json_object_get(msg, "result");
+
+	assert_id(msg, id_json);
+	assert_true(json_is_object(result));
+	assert_string_equal(json_string_value(json_object_get(result, "resultType")), type);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(json_object_get(result, "_meta"),
+	                                                      "io.modelcontextprotocol/serverInfo"),
+	                                      "name")),
+	    "codex-mcp");
+	return result;
+}
+
+static void test_modern_discover(void **state)
+{
+	struct fake *f = *state;
+
+	receive(f, "{\"jsonrpc\":\"2.0\",\"id\":\"p\",\"method\":\"server/"
+	           "discover\",\"params\":{" ENVELOPE("{}") "}}");
+	json_t *result = assert_modern_result(only_sent(f), "\"p\"", "complete");
+	json_t *versions = json_object_get(result, "supportedVersions");
+	assert_int_equal(json_array_size(versions), 1);
+	assert_string_equal(json_string_value(json_array_get(versions, 0)), "2026-07-28");
+	assert_true(json_is_object(json_object_get(result, "capabilities")));
+	assert_null(json_object_get(json_object_get(result, "capabilities"), "tasks"));
+	assert_true(json_is_integer(json_object_get(result, "ttlMs")));
+	assert_string_equal(json_string_value(json_object_get(result, "cacheScope")), "public");
+	assert_string_equal(json_string_value(json_object_get(result, "instructions")),
+	                    "use the codex tool");
+	/* Stateless: the session was never initialized, and still is not. */
+	clear_sent(f);
+	receive(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+	           "\"protocolVersion\":\"2025-11-25\",\"capabilities\":{}}}");
+	assert_non_null(json_object_get(only_sent(f), "result"));
+}
+
+static void test_modern_envelope_errors(void **state)
+{
+	struct fake *f = *state;
+	json_t *data;
+
+	/* No clientCapabilities: -32602. */
+	receive(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{\"_meta\":{"
+	           "\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\"}}}");
+	assert_error(only_sent(f), "1", -32602);
+	clear_sent(f);
+	/* A version nobody serves: -32022 with what is served and what was asked. */
+	receive(f, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\",\"params\":{\"_meta\":{"
+	           "\"io.modelcontextprotocol/protocolVersion\":\"v999.0.0\","
+	           "\"io.modelcontextprotocol/clientCapabilities\":{}}}}");
+	assert_error(only_sent(f), "2", -32022);
+	data = json_object_get(json_object_get(sent(f, 0), "error"), "data");
+	assert_string_equal(json_string_value(json_object_get(data, "requested")), "v999.0.0");
+	assert_string_equal(
+	    json_string_value(json_array_get(json_object_get(data, "supported"), 0)), "2026-07-28");
+	clear_sent(f);
+	/* An initialize with a modern envelope is a method 2026-07-28 does not have. */
+	receive(f, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"initialize\",\"params\":{"
+	           "\"protocolVersion\":\"2025-11-25\",\"capabilities\":{}," ENVELOPE("{}") "}}");
+	assert_error(only_sent(f), "3", -32601);
+	clear_sent(f);
+	static const char *const removed[] = {"ping", "logging/setLevel", "tasks/result",
+	                                      "tasks/list", "resources/subscribe"};
+	for (size_t i = 0; i < sizeof removed / sizeof removed[0]; i++) {
+		char line[512];
+		snprintf(line, sizeof line,
+		         "{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"%s\",\"params\":{" ENVELOPE(
+		             "{\"extensions\":{\"io.modelcontextprotocol/tasks\":{}}}") "}}",
+		         10 + i, removed[i]);
+		receive(f, line);
+		char id[16];
+		snprintf(id, sizeof id, "%zu", 10 + i);
+		assert_error(only_sent(f), id, -32601);
+		clear_sent(f);
+	}
+	/* The tasks methods need the extension declared in this request. */
+	receive(f, "{\"jsonrpc\":\"2.0\",\"id\":20,\"method\":\"tasks/get\",\"params\":{\"taskId\":"
+	           "\"x\"," ENVELOPE("{}") "}}");
+	assert_int_equal(sent_count(f), 1);
+	assert_int_equal(f->calls, 0);
+}
+
+static void test_modern_tools_list_and_call(void **state)
+{
+	struct fake *f = *state;
+
+	json_object_set_new(json_array_get(f->tools, 0), "execution",
+	                    json_pack("{s:s}", "taskSupport", "optional"));
+	receive(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{" ENVELOPE(
+	               "{}") "}}");
+	json_t *result = assert_modern_result(only_sent(f), "1", "complete");
+	assert_int_equal(json_array_size(json_object_get(result, "tools")), 2);
+	assert_null(
+	    json_object_get(json_array_get(json_object_get(result, "tools"), 0), "execution"));
+	assert_true(json_is_integer(json_object_get(result, "ttlMs")));
+	assert_true(json_is_string(json_object_get(result, "cacheScope")));
+	clear_sent(f);
+	/* The legacy listing of the same session keeps its execution field. */
+	receive(f, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}");
+	assert_non_null(json_object_get(
+	    json_array_get(json_object_get(json_object_get(only_sent(f), "result"), "tools"), 0),
+	    "execution"));
+	assert_null(json_object_get(json_object_get(sent(f, 0), "result"), "resultType"));
+	clear_sent(f);
+
+	receive(f, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":"
+	           "\"echo\",\"arguments\":{\"a\":1}," ENVELOPE("{}") "}}");
+	assert_modern_result(only_sent(f), "3", "complete");
+	assert_non_null(f->last_related);
+	assert_true(json_equal(f->last_related, json_object_get(sent(f, 0), "id")));
+}
+
+/* Progress and logs go to the request they belong to, logs only when it asked for them. */
+static void test_modern_progress_and_logs(void **state)
+{
+	struct fake *f = *state;
+
+	receive(f, "{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"method\":\"tools/call\",\"params\":{"
+	           "\"name\":\"hold\",\"_meta\":{\"progressToken\":7,"
+	           "\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
+	           "\"io.modelcontextprotocol/logLevel\":\"info\","
+	           "\"io.modelcontextprotocol/clientCapabilities\":{}}}}");
+	receive(f, "{\"jsonrpc\":\"2.0\",\"id\":\"b\",\"method\":\"tools/call\",\"params\":{"
+	           "\"name\":\"hold\"," ENVELOPE("{}") "}}");
+	assert_int_equal(f->held_count, 2);
+	mcp_request_progress(f->held[0], "working");
+	mcp_request_log(f->held[0], LOG_INFO, "started");
+	mcp_request_log(f->held[0], LOG_DEBUG, "too fine");
+	mcp_request_log(f->held[1], LOG_ERROR, "not asked for");
+	mcp_session_log(f->session, LOG_ERROR, "the server's own, no setLevel");
+	assert_int_equal(sent_count(f), 2);
+	assert_string_equal(json_string_value(json_object_get(sent(f, 0), "method")),
+	                    "notifications/progress");
+	assert_string_equal(json_string_value(json_object_get(sent(f, 1), "method")),
+	                    "notifications/message");
+	assert_string_equal(json_string_value(f->last_related), "a");
+	/* notifications/cancelled cancels a modern call as a legacy one. */
+	receive(f, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{"
+	           "\"requestId\":\"b\"," ENVELOPE("{}") "}}");
+	assert_int_equal(f->cancels[1], 1);
+	mcp_request_reply(f->held[0], json_object());
+	mcp_request_reply(f->held[1], json_object());
+	assert_int_equal(sent_count(f), 3);
+}
+
+/* Roots are asked with an input_required round; the state it seals cannot be forged. */
+static void test_modern_roots_round_trip(void **state)
+{
+	struct fake *f = *state;
+	char line[4096];
+	char *req_state;
+
+	f->wants_roots = true;
+	receive(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":"
+	           "\"hold\",\"arguments\":{\"x\":1}," ENVELOPE("{\"roots\":{}}") "}}");
+	json_t *result = assert_modern_result(only_sent(f), "1", "input_required");
+	assert_int_equal(f->calls, 0);
+	assert_string_equal(
+	    json_string_value(json_object_get(
+	        json_object_get(json_object_get(result, "inputRequests"), "roots"), "method")),
+	    "roots/list");
+	req_state = strdup(json_string_value(json_object_get(result, "requestState")));
+	assert_non_null(req_state);
+	clear_sent(f);
+
+	/* Tampered: one character changed. */
+	snprintf(line, sizeof line,
+	         "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":"
+	         "\"hold\",\"arguments\":{\"x\":1},\"requestState\":\"%.*sA%s\","
+	         "\"inputResponses\":{\"roots\":{\"roots\":[]}}," ENVELOPE("{\"roots\":{}}") "}}",
+	         (int)strlen(req_state) - 2, req_state, req_state + strlen(req_state) - 1);
+	if (req_state[strlen(req_state) - 2] == 'A')
+		line[strstr(line, "A\",") - line] = 'B';
+	receive(f, line);
+	assert_error(only_sent(f), "2", -32602);
+	clear_sent(f);
+	/* Sealed for other arguments. */
+	snprintf(line, sizeof line,
+	         "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":"
+	         "\"hold\",\"arguments\":{\"x\":2},\"requestState\":\"%s\","
+	         "\"inputResponses\":{\"roots\":{\"roots\":[]}}," ENVELOPE("{\"roots\":{}}") "}}",
+	         req_state);
+	receive(f, line);
+	assert_error(only_sent(f), "3", -32602);
+	clear_sent(f);
+	/* The honest retry runs, confined to the roots it brought. */
+	snprintf(line, sizeof line,
+	         "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":"
+	         "\"hold\",\"arguments\":{\"x\":1},\"requestState\":\"%s\","
+	         "\"inputResponses\":{\"roots\":{\"roots\":[{\"uri\":\"file:///\"}]}}," ENVELOPE(
+	             "{\"roots\":{}}") "}}",
+	         req_state);
+	receive(f, line);
+	assert_int_equal(sent_count(f), 0);
+	assert_int_equal(f->held_count, 1);
+	char *const *paths;
+	size_t n;
+	assert_int_equal(mcp_request_roots(f->held[0], &paths, &n), MCP_ROOTS_LISTED);
+	assert_int_equal(n, 1);
+	assert_string_equal(paths[0], "/");
+	mcp_request_reply(f->held[0], json_object());
+	clear_sent(f);
+	/* An empty list confines nothing. */
+	snprintf(line, sizeof line,
+	         "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":"
+	         "\"hold\",\"arguments\":{\"x\":1},\"requestState\":\"%s\","
+	         "\"inputResponses\":{\"roots\":{\"roots\":[]}}," ENVELOPE("{\"roots\":{}}") "}}",
+	         req_state);
+	receive(f, line);
+	assert_int_equal(f->held_count, 2);
+	assert_int_equal(mcp_request_roots(f->held[1], &paths, &n), MCP_ROOTS_NONE);
+	mcp_request_reply(f->held[1], json_object());
+	free(req_state);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    T(test_modern_discover),
+	    T(test_modern_envelope_errors),
+	    T(test_modern_tools_list_and_call),
+	    T(test_modern_progress_and_logs),
+	    T(test_modern_roots_round_trip),
 	    T(test_initialize_result),
 	    cmocka_unit_test(test_initialize_each_version_echoed),
 	    T(test_initialize_unknown_version),

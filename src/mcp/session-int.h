@@ -1,0 +1,111 @@
+/*
+ * What the files of the session share: session.c (framing in, legacy methods,
+ * requests in flight), modern.c (the 2026-07-28 era), tasks.c (both task wires),
+ * roots.c (the client's roots). Nothing outside src/mcp includes it.
+ */
+#ifndef CODEX_MCP_SESSION_INT_H
+#define CODEX_MCP_SESSION_INT_H
+
+#include "mcp/era.h"
+#include "mcp/session.h"
+#include "rpc/jsonrpc.h"
+
+struct mcp_request {
+	struct mcp_session *session;
+	struct mcp_request *next;
+	json_t *id;
+	json_t *progress_token;
+	double progress;
+	bool cancelled;
+	void (*cancel_fn)(void *data);
+	void *cancel_data;
+	char *task_id; /* a task-augmented call: answers go to the task provider */
+	int64_t task_ttl;
+
+	/* The 2026-07-28 era: what the request's own envelope said. */
+	bool modern;
+	bool ack_only; /* tasks/cancel of the extension: acknowledged with an empty result */
+	bool wants_logs;
+	enum log_level log_level;
+	bool has_roots; /* roots answered in its own input_required round trip */
+	char **roots;
+	size_t n_roots;
+};
+
+/* A request we sent the client, awaiting its response. */
+struct outgoing {
+	char id[32];
+	int64_t sent_ms;
+	void (*done)(struct mcp_session *s, json_t *result, json_t *error);
+	struct outgoing *next;
+};
+
+/* A message held back until the client's roots are known. */
+struct held {
+	json_t *msg;
+	struct held *next;
+};
+
+struct mcp_session {
+	struct mcp_server_info info;
+	struct mcp_tool_provider tools;
+	struct mcp_transport transport;
+	const struct seal_key *seal;
+	bool initialized;
+	bool logging_enabled; /* the client called logging/setLevel */
+	bool sending_log;     /* guards against logging about sending a log */
+	enum log_level log_level;
+	char protocol_version[16];
+	struct mcp_request *requests;
+	size_t request_count;
+	struct mcp_task_provider tasks;
+	bool has_tasks;
+	struct mcp_request *task_calls; /* task-augmented calls still running */
+
+	/* tools/list is asked often and never changes: its text is made once per era. */
+	char *tools_text, *modern_tools_text;
+	const json_t *tools_text_of;
+
+	bool client_has_roots;
+	bool roots_pending;
+	bool roots_known;  /* roots holds the client's last good list */
+	bool roots_failed; /* declared, but never listed: nothing may run */
+	bool roots_heard;  /* it answered roots/list at least once */
+	char **roots;
+	size_t n_roots;
+	struct outgoing *outgoing;
+	unsigned next_outgoing;
+	struct held *held, **held_tail;
+};
+
+/* Sending. Messages of a request name it, so the transport can route them. */
+void session_send(struct mcp_session *s, json_t *msg, const json_t *related);
+void session_reply_error(struct mcp_session *s, json_t *id, int code, const char *message,
+                         json_t *data /* stolen, may be NULL */);
+/* Adds resultType and serverInfo to a modern request's result. */
+void session_reply_result(struct mcp_session *s, json_t *id, json_t *result, bool modern);
+/* Sends a result whose body is already JSON text, as tools/list does. */
+void session_reply_text(struct mcp_session *s, json_t *id, const char *body);
+
+struct mcp_request *session_new_request(struct mcp_session *s, json_t *id);
+json_t *session_progress_token(json_t *params);
+/* Modern: fills what the request's envelope says into r. */
+void session_apply_envelope(struct mcp_request *r, const struct mcp_envelope *env);
+
+/* A tools/call with a task behind it: the task answers, the call runs on (tasks.c). */
+void session_start_task_call(struct mcp_session *s, json_t *id, json_t *params, const char *name,
+                             json_t *arguments, json_t *ttl, const struct mcp_envelope *env,
+                             char **roots, size_t n_roots);
+void session_handle_tasks(struct mcp_session *s, json_t *id, const char *what, json_t *params);
+void session_handle_modern_tasks(struct mcp_session *s, json_t *id, const char *what,
+                                 json_t *params, const struct mcp_envelope *env);
+
+/* The 2026-07-28 era (modern.c). */
+void session_handle_modern(struct mcp_session *s, const struct rpc_message *m,
+                           const struct mcp_envelope *env);
+
+/* Roots (roots.c): a ListRootsResult as local paths; -1 when it is not one. */
+int roots_parse(const json_t *result, char ***paths, size_t *n, size_t *listed);
+void roots_free(char **paths, size_t n);
+
+#endif
