@@ -125,11 +125,13 @@ static json_t *detailed_task_json(const struct task_record *rec)
 		status = "failed";
 		json_object_set(task, "error", error);
 	} else if (rec->result || strcmp(rec->status, "completed") == 0) {
+		json_t *result = rec->result
+		                     ? json_deep_copy(rec->result)
+		                     : tool_text_result(rec->output ? rec->output : "", NULL);
+		/* The inlined CallToolResult is a 2026 result too; clients check its resultType. */
+		json_object_set_new(result, "resultType", json_string("complete"));
 		status = "completed";
-		json_object_set_new(task, "result",
-		                    rec->result
-		                        ? json_deep_copy(rec->result)
-		                        : tool_text_result(rec->output ? rec->output : "", NULL));
+		json_object_set_new(task, "result", result);
 	} else {
 		char message[600];
 		snprintf(message, sizeof message, "the task %s: %.400s", rec->status,
