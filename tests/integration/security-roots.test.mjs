@@ -2,8 +2,9 @@
 // refused naming the client's roots, inside works, a roots/list_changed brings the new rule,
 // a client that declares roots but never lists them gets its calls refused once the wait (5 s) ends,
 // a failed roots/list leaves the last good list in force, and a call held for the answer is
-// answered even when the client's input ends or the server stops; a client that lists no
-// file:// root is confined to nothing. Real Codex, scripted model; the official SDK
+// answered even when the client's input ends or the server stops; a client that lists only
+// roots that are not local directories is confined to nothing, and one that lists no roots at
+// all (the MCP Inspector does) is not confined by roots. Real Codex, scripted model; the official SDK
 // client with a roots handler (the clients that fail to answer are raw, with the fake Codex).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -194,9 +195,9 @@ test('a call held for roots/list is answered when the server stops on SIGTERM', 
   srv.assertCleanStdout();
 });
 
-test('a client that lists no roots, or none on this machine, is confined to nothing', { timeout: TEST_TIMEOUT, skip: SKIP }, async (t) => {
+test('a client that lists roots, none of them on this machine, is confined to nothing', { timeout: TEST_TIMEOUT, skip: SKIP }, async (t) => {
   const ctx = await createContext(t);
-  for (const roots of [[], [{ uri: 'https://example.invalid/repo' }]]) {
+  for (const roots of [[{ uri: 'https://example.invalid/repo' }]]) {
     const srv = await startMuteRootsClient(t, ctx);
     const ask = await rootsRequest(srv, 0);
     await srv.send({ id: ask.id, result: { roots } });
@@ -206,4 +207,15 @@ test('a client that lists no roots, or none on this machine, is confined to noth
     assert.match(answer.result.content[0].text, /lists no file:\/\/ root/);
     srv.assertCleanStdout();
   }
+});
+
+test('a client that lists no roots at all is not confined by roots', { timeout: TEST_TIMEOUT, skip: SKIP }, async (t) => {
+  const ctx = await createContext(t);
+  const srv = await startMuteRootsClient(t, ctx);
+  const ask = await rootsRequest(srv, 0);
+  await srv.send({ id: ask.id, result: { roots: [] } });
+  await srv.send({ id: 'call', method: 'tools/call', params: { name: 'codex', arguments: { prompt: 'ok', cwd: ctx.workspace } } });
+  const answer = await srv.response('call', 30_000);
+  assert.equal(answer.result?.isError, undefined, JSON.stringify(answer));
+  srv.assertCleanStdout();
 });
