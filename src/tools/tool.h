@@ -17,6 +17,7 @@ struct tool_entry {
 	const char *description;
 	const char *input_schema;  /* JSON text */
 	const char *output_schema; /* JSON text, or NULL */
+	const char *annotations;   /* JSON text: MCP ToolAnnotations */
 	int task_support;          /* 1: takes task-augmented calls ("optional") */
 	/* Answers req exactly once, now or later. args is borrowed. */
 	void (*call)(struct server *srv, struct mcp_request *req, json_t *args);
