@@ -20,6 +20,11 @@ static const char input_schema[] =
     "true).\"}"
     "}, \"additionalProperties\": false}";
 
+/* It deletes logs unless dry_run; a second call finds them gone. */
+static const char annotations[] =
+    "{\"title\": \"Clean up old logs\", \"readOnlyHint\": false, \"destructiveHint\": true, "
+    "\"idempotentHint\": true, \"openWorldHint\": false}";
+
 static const char *const known[] = {"days", "dry_run", NULL};
 
 static void call_cleanup_old_logs(struct server *srv, struct mcp_request *req, json_t *args)
@@ -78,5 +83,6 @@ const struct tool_entry tool_cleanup_old_logs = {
                    "default, only lists them. Only the server's own log files in its log "
                    "directory are touched; symlinks are never followed.",
     .input_schema = input_schema,
+    .annotations = annotations,
     .call = call_cleanup_old_logs,
 };

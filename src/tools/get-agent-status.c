@@ -15,6 +15,11 @@ static const char input_schema[] =
     "to return (default 20000); next_offset says where the rest starts.\"}"
     "}, \"required\": [\"task_id\"], \"additionalProperties\": false}";
 
+/* It only reads what the server knows of its tasks. */
+static const char annotations[] =
+    "{\"title\": \"Agent status\", \"readOnlyHint\": true, \"destructiveHint\": false, "
+    "\"idempotentHint\": true, \"openWorldHint\": false}";
+
 static const char *const known[] = {"task_id", "offset", "limit", NULL};
 
 static void call_get_agent_status(struct server *srv, struct mcp_request *req, json_t *args)
@@ -58,5 +63,6 @@ const struct tool_entry tool_get_agent_status = {
                    "timed_out), with its output paged by offset and limit, its log file, and, "
                    "while it runs, its pid, last activity and whether it has stalled.",
     .input_schema = input_schema,
+    .annotations = annotations,
     .call = call_get_agent_status,
 };

@@ -16,6 +16,11 @@ static const char input_schema[] =
     "SIGTERM and SIGKILL (default 5).\"}"
     "}, \"required\": [\"task_id\"], \"additionalProperties\": false}";
 
+/* It ends a run, and its work with it; a second call finds it ended. */
+static const char annotations[] =
+    "{\"title\": \"Kill agent\", \"readOnlyHint\": false, \"destructiveHint\": true, "
+    "\"idempotentHint\": true, \"openWorldHint\": false}";
+
 static const char *const known[] = {"task_id", "force", "timeout", NULL};
 
 struct kill_call {
@@ -105,5 +110,6 @@ const struct tool_entry tool_kill_agent = {
                    "SIGTERM, then SIGKILL after `timeout` seconds, or SIGKILL at once with "
                    "force. Answers once the processes are gone.",
     .input_schema = input_schema,
+    .annotations = annotations,
     .call = call_kill_agent,
 };

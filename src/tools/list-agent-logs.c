@@ -16,6 +16,11 @@ static const char input_schema[] =
     "many, newest first (default 20).\"}"
     "}, \"additionalProperties\": false}";
 
+/* It only reads the server's log directory. */
+static const char annotations[] =
+    "{\"title\": \"Agent logs\", \"readOnlyHint\": true, \"destructiveHint\": false, "
+    "\"idempotentHint\": true, \"openWorldHint\": false}";
+
 static const char *const known[] = {"max_count", NULL};
 
 static void call_list_agent_logs(struct server *srv, struct mcp_request *req, json_t *args)
@@ -60,5 +65,6 @@ const struct tool_entry tool_list_agent_logs = {
     .description = "The newest agent log files, with their size and time. Each agent writes one "
                    "human-readable log; read it to follow what the agent does.",
     .input_schema = input_schema,
+    .annotations = annotations,
     .call = call_list_agent_logs,
 };

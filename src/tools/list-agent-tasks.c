@@ -13,6 +13,11 @@ static const char input_schema[] =
     "tasks (default 50).\"}"
     "}, \"additionalProperties\": false}";
 
+/* It only reads what the server knows of its tasks. */
+static const char annotations[] =
+    "{\"title\": \"Agent tasks\", \"readOnlyHint\": true, \"destructiveHint\": false, "
+    "\"idempotentHint\": true, \"openWorldHint\": false}";
+
 static const char *const known[] = {"status", "limit", NULL};
 static const char *const statuses[] = {"queued", "running",   "completed", "failed",
                                        "killed", "timed_out", "cancelled", NULL};
@@ -69,5 +74,6 @@ const struct tool_entry tool_list_agent_tasks = {
                    "a restart, with counts by status. Output is cut to 200 characters here; "
                    "get_agent_status pages through the rest.",
     .input_schema = input_schema,
+    .annotations = annotations,
     .call = call_list_agent_tasks,
 };

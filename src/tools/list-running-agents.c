@@ -6,6 +6,11 @@
 static const char input_schema[] =
     "{\"type\": \"object\", \"properties\": {}, \"additionalProperties\": false}";
 
+/* It only reads what the server knows of its tasks. */
+static const char annotations[] =
+    "{\"title\": \"Running agents\", \"readOnlyHint\": true, \"destructiveHint\": false, "
+    "\"idempotentHint\": true, \"openWorldHint\": false}";
+
 static void add_agent(void *data, struct task *t)
 {
 	json_t *agents = data;
@@ -45,5 +50,6 @@ const struct tool_entry tool_list_running_agents = {
     .description = "The agents running now, and those queued behind the server's limit, with "
                    "their pid, elapsed time, last activity and whether they have stalled.",
     .input_schema = input_schema,
+    .annotations = annotations,
     .call = call_list_running_agents,
 };

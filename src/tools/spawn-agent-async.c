@@ -9,6 +9,11 @@ static const char input_schema[] =
     "{\"type\": \"object\", \"properties\": {" AGENT_RUN_PROPERTIES
     "}, \"required\": [\"prompt\"], \"additionalProperties\": false}";
 
+/* It runs an agent that may change and delete files, run commands and reach the network. */
+static const char annotations[] =
+    "{\"title\": \"Spawn agent in the background\", \"readOnlyHint\": false, \"destructiveHint\": "
+    "true, \"idempotentHint\": false, \"openWorldHint\": true}";
+
 static void call_spawn_agent_async(struct server *srv, struct mcp_request *req, json_t *args)
 {
 	struct agent_args a;
@@ -47,5 +52,6 @@ const struct tool_entry tool_spawn_agent_async = {
                    "its task_id and log_file. Follow it with get_agent_status; stop it with "
                    "kill_agent. Runs beyond the server's limit wait in a queue.",
     .input_schema = input_schema,
+    .annotations = annotations,
     .call = call_spawn_agent_async,
 };

@@ -12,6 +12,11 @@ static const char input_schema[] =
     "{\"type\": \"object\", \"properties\": {" AGENT_RUN_PROPERTIES
     "}, \"required\": [\"prompt\"], \"additionalProperties\": false}";
 
+/* It runs an agent that may change and delete files, run commands and reach the network. */
+static const char annotations[] =
+    "{\"title\": \"Spawn agent\", \"readOnlyHint\": false, \"destructiveHint\": true, "
+    "\"idempotentHint\": false, \"openWorldHint\": true}";
+
 static void call_spawn_agent(struct server *srv, struct mcp_request *req, json_t *args)
 {
 	struct agent_args a;
@@ -38,6 +43,7 @@ const struct tool_entry tool_spawn_agent = {
                    "token usage, commands run, files changed). Clients that give up on long tool "
                    "calls should use spawn_agent_async instead.",
     .input_schema = input_schema,
+    .annotations = annotations,
     .call = call_spawn_agent,
     .task_support = 1,
 };

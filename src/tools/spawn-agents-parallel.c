@@ -17,6 +17,11 @@ static const char input_schema[] =
     "many at once (default: the server's limit).\"}"
     "}, \"required\": [\"agents\"], \"additionalProperties\": false}";
 
+/* It runs an agent that may change and delete files, run commands and reach the network. */
+static const char annotations[] =
+    "{\"title\": \"Spawn agents in parallel\", \"readOnlyHint\": false, \"destructiveHint\": true, "
+    "\"idempotentHint\": false, \"openWorldHint\": true}";
+
 static const char *const known[] = {"agents", "max_parallel", NULL};
 
 struct parallel_call;
@@ -193,6 +198,7 @@ const struct tool_entry tool_spawn_agents_parallel = {
                    "for all of them. Returns one entry per agent, in order: index, task_id, "
                    "status, log_file, and output or error.",
     .input_schema = input_schema,
+    .annotations = annotations,
     .call = call_spawn_agents_parallel,
     .task_support = 1,
 };
