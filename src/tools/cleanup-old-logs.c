@@ -9,6 +9,7 @@
 
 #include "server.h"
 #include "tools/agent-logs.h"
+#include "tools/fleet-schemas.h"
 #include "tools/fleet.h"
 #include "tools/tool.h"
 
@@ -19,6 +20,17 @@ static const char input_schema[] =
     "\"dry_run\": {\"type\": \"boolean\", \"description\": \"Only say what would go (default "
     "true).\"}"
     "}, \"additionalProperties\": false}";
+
+static const char output_schema[] =
+    "{\"type\": \"object\", \"properties\": {"
+    "\"deleted_count\": {\"type\": \"integer\", \"description\": \"Or, in a dry run, would "
+    "be.\"},"
+    "\"freed_bytes\": {\"type\": \"integer\"},"
+    "\"freed_human\": {\"type\": \"string\"},"
+    "\"files\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}},"
+    "\"dry_run\": {\"type\": \"boolean\"}"
+    "}, \"required\": [\"deleted_count\", \"freed_bytes\", \"freed_human\", \"files\", "
+    "\"dry_run\"]}";
 
 /* It deletes logs unless dry_run; a second call finds them gone. */
 static const char annotations[] =
@@ -83,6 +95,7 @@ const struct tool_entry tool_cleanup_old_logs = {
                    "default, only lists them. Only the server's own log files in its log "
                    "directory are touched; symlinks are never followed.",
     .input_schema = input_schema,
+    .output_schema = output_schema,
     .annotations = annotations,
     .call = call_cleanup_old_logs,
 };

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "server.h"
+#include "tools/fleet-schemas.h"
 #include "tools/fleet.h"
 #include "tools/tool.h"
 
@@ -12,6 +13,20 @@ static const char input_schema[] =
     "\"limit\": {\"type\": \"integer\", \"minimum\": 1, \"description\": \"At most this many "
     "tasks (default 50).\"}"
     "}, \"additionalProperties\": false}";
+
+static const char output_schema[] =
+    "{\"type\": \"object\", \"properties\": {"
+    "\"total\": {\"type\": \"integer\"},"
+    "\"queued\": {\"type\": \"integer\"},"
+    "\"running\": {\"type\": \"integer\"},"
+    "\"completed\": {\"type\": \"integer\"},"
+    "\"failed\": {\"type\": \"integer\"},"
+    "\"killed\": {\"type\": \"integer\"},"
+    "\"timed_out\": {\"type\": \"integer\"},"
+    "\"cancelled\": {\"type\": \"integer\"},"
+    "\"tasks\": {\"type\": \"array\", \"items\": " AGENT_TASK_TYPE "}"
+    "}, \"required\": [\"total\", \"queued\", \"running\", \"completed\", \"failed\", "
+    "\"killed\", \"timed_out\", \"cancelled\", \"tasks\"]}";
 
 /* It only reads what the server knows of its tasks. */
 static const char annotations[] =
@@ -74,6 +89,7 @@ const struct tool_entry tool_list_agent_tasks = {
                    "a restart, with counts by status. Output is cut to 200 characters here; "
                    "get_agent_status pages through the rest.",
     .input_schema = input_schema,
+    .output_schema = output_schema,
     .annotations = annotations,
     .call = call_list_agent_tasks,
 };
