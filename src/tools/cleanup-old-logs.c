@@ -10,6 +10,7 @@
 #include "app/app.h"
 #include "app/fleet.h"
 #include "tasks/agent-logs.h"
+#include "tools/fleet-schemas.h"
 #include "tools/tool.h"
 
 static const char input_schema[] =
@@ -19,6 +20,22 @@ static const char input_schema[] =
     "\"dry_run\": {\"type\": \"boolean\", \"description\": \"Only say what would go (default "
     "true).\"}"
     "}, \"additionalProperties\": false}";
+
+static const char output_schema[] =
+    "{\"type\": \"object\", \"properties\": {"
+    "\"deleted_count\": {\"type\": \"integer\", \"description\": \"Or, in a dry run, would "
+    "be.\"},"
+    "\"freed_bytes\": {\"type\": \"integer\"},"
+    "\"freed_human\": {\"type\": \"string\"},"
+    "\"files\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}},"
+    "\"dry_run\": {\"type\": \"boolean\"}"
+    "}, \"required\": [\"deleted_count\", \"freed_bytes\", \"freed_human\", \"files\", "
+    "\"dry_run\"]}";
+
+/* It deletes logs unless dry_run; a second call finds them gone. */
+static const char annotations[] =
+    "{\"title\": \"Clean up old logs\", \"readOnlyHint\": false, \"destructiveHint\": true, "
+    "\"idempotentHint\": true, \"openWorldHint\": false}";
 
 static const char *const known[] = {"days", "dry_run", NULL};
 
@@ -78,5 +95,7 @@ const struct tool_entry tool_cleanup_old_logs = {
                    "default, only lists them. Only the server's own log files in its log "
                    "directory are touched; symlinks are never followed.",
     .input_schema = input_schema,
+    .output_schema = output_schema,
+    .annotations = annotations,
     .call = call_cleanup_old_logs,
 };

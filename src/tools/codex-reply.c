@@ -27,6 +27,11 @@ static const char output_schema[] = "{\"type\": \"object\", \"properties\": {\"t
                                     "{\"type\": \"string\"}, \"content\": {\"type\": "
                                     "\"string\"}}, \"required\": [\"threadId\", \"content\"]}";
 
+/* It runs an agent that may change and delete files, run commands and reach the network. */
+static const char annotations[] =
+    "{\"title\": \"Codex Reply\", \"readOnlyHint\": false, \"destructiveHint\": true, "
+    "\"idempotentHint\": false, \"openWorldHint\": true}";
+
 static void call_codex_reply(const struct tool_call *call, json_t *args)
 {
 	const char *prompt, *thread_id, *alias;
@@ -86,6 +91,7 @@ const struct tool_entry tool_codex_reply = {
     .description = "Continue a Codex conversation by providing the thread id and prompt.",
     .input_schema = input_schema,
     .output_schema = output_schema,
+    .annotations = annotations,
     .call = call_codex_reply,
     .task_support = 1,
     .runs_codex = true,

@@ -43,6 +43,11 @@ static const char output_schema[] = "{\"type\": \"object\", \"properties\": {\"t
                                     "{\"type\": \"string\"}, \"content\": {\"type\": "
                                     "\"string\"}}, \"required\": [\"threadId\", \"content\"]}";
 
+/* It runs an agent that may change and delete files, run commands and reach the network. */
+static const char annotations[] =
+    "{\"title\": \"Codex\", \"readOnlyHint\": false, \"destructiveHint\": true, "
+    "\"idempotentHint\": false, \"openWorldHint\": true}";
+
 /* Listed in the schema, plus what older servers accepted. */
 static const char *const known[] = {
     "prompt",
@@ -135,6 +140,7 @@ const struct tool_entry tool_codex = {
         "Run a Codex session. Accepts configuration parameters matching the Codex Config struct.",
     .input_schema = input_schema,
     .output_schema = output_schema,
+    .annotations = annotations,
     .call = call_codex,
     .task_support = 1,
     .runs_codex = true,

@@ -4,6 +4,7 @@
 
 #include "app/app.h"
 #include "app/fleet.h"
+#include "tools/fleet-schemas.h"
 #include "tools/tool.h"
 
 static const char input_schema[] =
@@ -14,6 +15,13 @@ static const char input_schema[] =
     "\"limit\": {\"type\": \"integer\", \"minimum\": 1, \"description\": \"Characters of output "
     "to return (default 20000); next_offset says where the rest starts.\"}"
     "}, \"required\": [\"task_id\"], \"additionalProperties\": false}";
+
+static const char output_schema[] = AGENT_TASK_TYPE;
+
+/* It only reads what the server knows of its tasks. */
+static const char annotations[] =
+    "{\"title\": \"Agent status\", \"readOnlyHint\": true, \"destructiveHint\": false, "
+    "\"idempotentHint\": true, \"openWorldHint\": false}";
 
 static const char *const known[] = {"task_id", "offset", "limit", NULL};
 
@@ -58,5 +66,7 @@ const struct tool_entry tool_get_agent_status = {
                    "timed_out), with its output paged by offset and limit, its log file, and, "
                    "while it runs, its pid, last activity and whether it has stalled.",
     .input_schema = input_schema,
+    .output_schema = output_schema,
+    .annotations = annotations,
     .call = call_get_agent_status,
 };

@@ -5,6 +5,7 @@
 
 #include "app/app.h"
 #include "app/fleet.h"
+#include "tools/fleet-schemas.h"
 #include "tools/tool.h"
 
 static const char input_schema[] =
@@ -15,6 +16,22 @@ static const char input_schema[] =
     "\"timeout\": {\"type\": \"integer\", \"minimum\": 0, \"description\": \"Seconds between "
     "SIGTERM and SIGKILL (default 5).\"}"
     "}, \"required\": [\"task_id\"], \"additionalProperties\": false}";
+
+static const char output_schema[] =
+    "{\"type\": \"object\", \"properties\": {"
+    "\"task_id\": {\"type\": \"string\"},"
+    "\"killed\": {\"type\": \"boolean\", \"description\": \"False when it had already "
+    "ended.\"},"
+    "\"signal_used\": {\"type\": [\"string\", \"null\"], \"description\": \"SIGTERM or SIGKILL; "
+    "null when none was sent.\"},"
+    "\"status\": " AGENT_STATUS_TYPE ","
+    "\"message\": {\"type\": \"string\"}"
+    "}, \"required\": [\"task_id\", \"killed\", \"signal_used\", \"status\", \"message\"]}";
+
+/* It ends a run, and its work with it; a second call finds it ended. */
+static const char annotations[] =
+    "{\"title\": \"Kill agent\", \"readOnlyHint\": false, \"destructiveHint\": true, "
+    "\"idempotentHint\": true, \"openWorldHint\": false}";
 
 static const char *const known[] = {"task_id", "force", "timeout", NULL};
 
@@ -105,5 +122,7 @@ const struct tool_entry tool_kill_agent = {
                    "SIGTERM, then SIGKILL after `timeout` seconds, or SIGKILL at once with "
                    "force. Answers once the processes are gone.",
     .input_schema = input_schema,
+    .output_schema = output_schema,
+    .annotations = annotations,
     .call = call_kill_agent,
 };

@@ -8,6 +8,7 @@
 #include "app/app.h"
 #include "app/fleet.h"
 #include "tasks/agent-logs.h"
+#include "tools/fleet-schemas.h"
 #include "tools/tool.h"
 
 static const char input_schema[] =
@@ -15,6 +16,24 @@ static const char input_schema[] =
     "\"max_count\": {\"type\": \"integer\", \"minimum\": 1, \"description\": \"At most this "
     "many, newest first (default 20).\"}"
     "}, \"additionalProperties\": false}";
+
+static const char output_schema[] =
+    "{\"type\": \"object\", \"properties\": {"
+    "\"total\": {\"type\": \"integer\"},"
+    "\"showing\": {\"type\": \"integer\"},"
+    "\"log_dir\": {\"type\": \"string\"},"
+    "\"logs\": {\"type\": \"array\", \"items\": {\"type\": \"object\", \"properties\": {"
+    "\"path\": {\"type\": \"string\"},"
+    "\"size_bytes\": {\"type\": \"integer\"},"
+    "\"size_human\": {\"type\": \"string\"},"
+    "\"modified\": " AGENT_TIME_TYPE
+    "}, \"required\": [\"path\", \"size_bytes\", \"size_human\", \"modified\"]}}"
+    "}, \"required\": [\"total\", \"showing\", \"log_dir\", \"logs\"]}";
+
+/* It only reads the server's log directory. */
+static const char annotations[] =
+    "{\"title\": \"Agent logs\", \"readOnlyHint\": true, \"destructiveHint\": false, "
+    "\"idempotentHint\": true, \"openWorldHint\": false}";
 
 static const char *const known[] = {"max_count", NULL};
 
@@ -60,5 +79,7 @@ const struct tool_entry tool_list_agent_logs = {
     .description = "The newest agent log files, with their size and time. Each agent writes one "
                    "human-readable log; read it to follow what the agent does.",
     .input_schema = input_schema,
+    .output_schema = output_schema,
+    .annotations = annotations,
     .call = call_list_agent_logs,
 };

@@ -3,6 +3,7 @@
 
 #include "app/app.h"
 #include "app/fleet.h"
+#include "tools/fleet-schemas.h"
 #include "tools/tool.h"
 
 static const char input_schema[] =
@@ -12,6 +13,25 @@ static const char input_schema[] =
     "\"limit\": {\"type\": \"integer\", \"minimum\": 1, \"description\": \"At most this many "
     "tasks (default 50).\"}"
     "}, \"additionalProperties\": false}";
+
+static const char output_schema[] =
+    "{\"type\": \"object\", \"properties\": {"
+    "\"total\": {\"type\": \"integer\"},"
+    "\"queued\": {\"type\": \"integer\"},"
+    "\"running\": {\"type\": \"integer\"},"
+    "\"completed\": {\"type\": \"integer\"},"
+    "\"failed\": {\"type\": \"integer\"},"
+    "\"killed\": {\"type\": \"integer\"},"
+    "\"timed_out\": {\"type\": \"integer\"},"
+    "\"cancelled\": {\"type\": \"integer\"},"
+    "\"tasks\": {\"type\": \"array\", \"items\": " AGENT_TASK_TYPE "}"
+    "}, \"required\": [\"total\", \"queued\", \"running\", \"completed\", \"failed\", "
+    "\"killed\", \"timed_out\", \"cancelled\", \"tasks\"]}";
+
+/* It only reads what the server knows of its tasks. */
+static const char annotations[] =
+    "{\"title\": \"Agent tasks\", \"readOnlyHint\": true, \"destructiveHint\": false, "
+    "\"idempotentHint\": true, \"openWorldHint\": false}";
 
 static const char *const known[] = {"status", "limit", NULL};
 static const char *const statuses[] = {"queued", "running",   "completed", "failed",
@@ -69,5 +89,7 @@ const struct tool_entry tool_list_agent_tasks = {
                    "a restart, with counts by status. Output is cut to 200 characters here; "
                    "get_agent_status pages through the rest.",
     .input_schema = input_schema,
+    .output_schema = output_schema,
+    .annotations = annotations,
     .call = call_list_agent_tasks,
 };

@@ -1,10 +1,32 @@
 /* Tool `list_running_agents`: the agents running or queued now. */
 #include "app/app.h"
 #include "app/fleet.h"
+#include "tools/fleet-schemas.h"
 #include "tools/tool.h"
 
 static const char input_schema[] =
     "{\"type\": \"object\", \"properties\": {}, \"additionalProperties\": false}";
+
+static const char output_schema[] =
+    "{\"type\": \"object\", \"properties\": {"
+    "\"count\": {\"type\": \"integer\"},"
+    "\"agents\": {\"type\": \"array\", \"items\": {\"type\": \"object\", \"properties\": {"
+    "\"task_id\": {\"type\": \"string\"},"
+    "\"status\": " AGENT_STATUS_TYPE ","
+    "\"tool\": {\"type\": \"string\"},"
+    "\"pid\": {\"type\": [\"integer\", \"null\"], \"description\": \"Null while queued.\"},"
+    "\"elapsed_seconds\": {\"type\": [\"number\", \"null\"]},"
+    "\"last_activity\": " AGENT_TIME_TYPE ","
+    "\"stalled\": {\"type\": [\"boolean\", \"null\"]},"
+    "\"log_file\": " AGENT_STRING_OR_NULL_TYPE
+    "}, \"required\": [\"task_id\", \"status\", \"tool\", \"pid\", \"elapsed_seconds\", "
+    "\"last_activity\", \"stalled\", \"log_file\"]}}"
+    "}, \"required\": [\"count\", \"agents\"]}";
+
+/* It only reads what the server knows of its tasks. */
+static const char annotations[] =
+    "{\"title\": \"Running agents\", \"readOnlyHint\": true, \"destructiveHint\": false, "
+    "\"idempotentHint\": true, \"openWorldHint\": false}";
 
 static void add_agent(void *data, struct task *t)
 {
@@ -45,5 +67,7 @@ const struct tool_entry tool_list_running_agents = {
     .description = "The agents running now, and those queued behind the server's limit, with "
                    "their pid, elapsed time, last activity and whether they have stalled.",
     .input_schema = input_schema,
+    .output_schema = output_schema,
+    .annotations = annotations,
     .call = call_list_running_agents,
 };

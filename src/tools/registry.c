@@ -106,6 +106,17 @@ int tools_init(const char *selection, char *err, size_t err_size)
 			}
 			json_object_set_new(entry, "outputSchema", output);
 		}
+		if (t->annotations) {
+			json_t *annotations = parse_schema(t, t->annotations);
+			if (!json_is_object(annotations)) {
+				json_decref(annotations);
+				json_decref(entry);
+				snprintf(err, err_size, "the annotations of %s do not parse",
+				         t->name);
+				return -1;
+			}
+			json_object_set_new(entry, "annotations", annotations);
+		}
 		if (t->task_support)
 			json_object_set_new(entry, "execution",
 			                    json_pack("{s:s}", "taskSupport", "optional"));

@@ -3,11 +3,25 @@
 
 #include "app/app.h"
 #include "app/fleet.h"
+#include "tools/fleet-schemas.h"
 #include "tools/tool.h"
 
 static const char input_schema[] =
     "{\"type\": \"object\", \"properties\": {" AGENT_RUN_PROPERTIES
     "}, \"required\": [\"prompt\"], \"additionalProperties\": false}";
+
+static const char output_schema[] =
+    "{\"type\": \"object\", \"properties\": {"
+    "\"task_id\": {\"type\": \"string\"},"
+    "\"status\": " AGENT_STATUS_TYPE ","
+    "\"log_file\": " AGENT_STRING_OR_NULL_TYPE ","
+    "\"started_at\": " AGENT_TIME_TYPE
+    "}, \"required\": [\"task_id\", \"status\", \"log_file\", \"started_at\"]}";
+
+/* It runs an agent that may change and delete files, run commands and reach the network. */
+static const char annotations[] =
+    "{\"title\": \"Spawn agent in the background\", \"readOnlyHint\": false, \"destructiveHint\": "
+    "true, \"idempotentHint\": false, \"openWorldHint\": true}";
 
 static void call_spawn_agent_async(const struct tool_call *call, json_t *args)
 {
@@ -48,6 +62,8 @@ const struct tool_entry tool_spawn_agent_async = {
                    "its task_id and log_file. Follow it with get_agent_status; stop it with "
                    "kill_agent. Runs beyond the server's limit wait in a queue.",
     .input_schema = input_schema,
+    .output_schema = output_schema,
+    .annotations = annotations,
     .call = call_spawn_agent_async,
     .runs_codex = true,
 };

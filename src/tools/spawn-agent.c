@@ -6,11 +6,20 @@
 #include "app/app.h"
 #include "app/blocking.h"
 #include "app/fleet.h"
+#include "tools/fleet-schemas.h"
 #include "tools/tool.h"
 
 static const char input_schema[] =
     "{\"type\": \"object\", \"properties\": {" AGENT_RUN_PROPERTIES
     "}, \"required\": [\"prompt\"], \"additionalProperties\": false}";
+
+/* The report agent_task_result() gives; isError unless it completed. */
+static const char output_schema[] = AGENT_TASK_TYPE;
+
+/* It runs an agent that may change and delete files, run commands and reach the network. */
+static const char annotations[] =
+    "{\"title\": \"Spawn agent\", \"readOnlyHint\": false, \"destructiveHint\": true, "
+    "\"idempotentHint\": false, \"openWorldHint\": true}";
 
 static void call_spawn_agent(const struct tool_call *call, json_t *args)
 {
@@ -38,6 +47,8 @@ const struct tool_entry tool_spawn_agent = {
                    "token usage, commands run, files changed). Clients that give up on long tool "
                    "calls should use spawn_agent_async instead.",
     .input_schema = input_schema,
+    .output_schema = output_schema,
+    .annotations = annotations,
     .call = call_spawn_agent,
     .task_support = 1,
     .runs_codex = true,

@@ -6,6 +6,7 @@
 
 #include "app/app.h"
 #include "app/fleet.h"
+#include "tools/fleet-schemas.h"
 #include "tools/tool.h"
 
 static const char input_schema[] =
@@ -16,6 +17,24 @@ static const char input_schema[] =
     "\"max_parallel\": {\"type\": \"integer\", \"minimum\": 1, \"description\": \"At most this "
     "many at once (default: the server's limit).\"}"
     "}, \"required\": [\"agents\"], \"additionalProperties\": false}";
+
+static const char output_schema[] =
+    "{\"type\": \"object\", \"properties\": {"
+    "\"results\": {\"type\": \"array\", \"items\": {\"type\": \"object\", \"properties\": {"
+    "\"index\": {\"type\": \"integer\"},"
+    "\"task_id\": {\"type\": [\"string\", \"null\"], \"description\": \"Null when it could "
+    "not start.\"},"
+    "\"status\": " AGENT_STATUS_TYPE ","
+    "\"log_file\": " AGENT_STRING_OR_NULL_TYPE ","
+    "\"output\": {\"type\": \"string\", \"description\": \"When it completed.\"},"
+    "\"error\": {\"type\": \"string\", \"description\": \"When it did not.\"}"
+    "}, \"required\": [\"index\", \"task_id\", \"status\"]}}"
+    "}, \"required\": [\"results\"]}";
+
+/* It runs an agent that may change and delete files, run commands and reach the network. */
+static const char annotations[] =
+    "{\"title\": \"Spawn agents in parallel\", \"readOnlyHint\": false, \"destructiveHint\": true, "
+    "\"idempotentHint\": false, \"openWorldHint\": true}";
 
 static const char *const known[] = {"agents", "max_parallel", NULL};
 
@@ -195,6 +214,8 @@ const struct tool_entry tool_spawn_agents_parallel = {
                    "for all of them. Returns one entry per agent, in order: index, task_id, "
                    "status, log_file, and output or error.",
     .input_schema = input_schema,
+    .output_schema = output_schema,
+    .annotations = annotations,
     .call = call_spawn_agents_parallel,
     .task_support = 1,
     .runs_codex = true,

@@ -19,6 +19,7 @@ struct tool_entry {
 	const char *description;
 	const char *input_schema;  /* JSON text */
 	const char *output_schema; /* JSON text, or NULL */
+	const char *annotations;   /* JSON text: MCP ToolAnnotations */
 	int task_support;          /* 1: takes task-augmented calls ("optional") */
 	bool runs_codex;           /* starts Codex runs: confined to the client's roots */
 	/* Answers call->req exactly once, now or later. call and args are borrowed. */
