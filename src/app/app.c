@@ -9,6 +9,7 @@
 #include "app/args.h"
 #include "app/tasks.h"
 #include "mcp/stdio.h"
+#include "proc/nesting.h"
 #include "proc/procfs.h"
 #include "tools/tool.h"
 #include "util/log.h"
@@ -175,6 +176,15 @@ static int call_tool(void *ctx, struct mcp_request *req, const char *name, json_
 		mcp_request_reply(req, tool_error_result("server is stopping"));
 		return 0;
 	}
+	/* Agents that call agents through us stop at --max-depth. */
+	if (tool->runs_codex) {
+		char err[512];
+		if (nesting_check(call.app->depth, call.app->opts->max_depth, err, sizeof err) !=
+		    0) {
+			mcp_request_reply(req, tool_error_result(err));
+			return 0;
+		}
+	}
 	tool->call(&call, args);
 	return 0;
 }
@@ -246,6 +256,8 @@ int app_run(const struct options *opts)
 		return 1;
 	}
 	app.instance = proc_instance_id(getpid());
+	/* Now, while every ancestor is still there to be counted. */
+	app.depth = nesting_depth();
 	int recovered = store_recover(app.store, store_now_ms(), proc_instance_alive);
 	if (recovered < 0) {
 		/* Left as they are, cut-off tasks would read "running" for ever. */

@@ -32,6 +32,7 @@ struct app {
 	char **allow_dirs; /* --allow-dir, resolved */
 	char *instance;    /* this server's name in task records: pid and start time */
 	char *log_dir;     /* where agent logs go, resolved once made */
+	unsigned depth;    /* how deep under other codex-mcp servers this one runs */
 };
 
 /* Serves stdio until stdin ends or a SIGTERM/SIGINT; returns the exit status. */

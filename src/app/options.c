@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "proc/nesting.h"
+
 static const char usage[] =
     "usage: codex-mcp [options]\n"
     "\n"
@@ -24,6 +26,8 @@ static const char usage[] =
     "  --kill-grace-ms N     wait between SIGTERM and SIGKILL when stopping a run (2000)\n"
     "  --max-message-bytes N longest message accepted from the client (67108864)\n"
     "  --progress-interval-ms N  progress at least this often while a run is quiet (10000)\n"
+    "  --max-depth N         start no Codex runs when nested N deep: started by a Codex run\n"
+    "                        of a codex-mcp that is itself N-1 deep (2; 0: no limit)\n"
     "\n"
     "Agents (the fleet tools; every run is a task):\n"
     "  --tools SET           what tools/list shows: compat (codex, codex-reply), fleet,\n"
@@ -62,6 +66,7 @@ enum {
 	OPT_TASK_TTL,
 	OPT_ALLOW_DIR,
 	OPT_ALLOW_CONFIG,
+	OPT_MAX_DEPTH,
 	OPT_VERSION,
 	OPT_HELP,
 };
@@ -87,6 +92,7 @@ static const struct option long_options[] = {
     {"task-ttl-max", required_argument, NULL, OPT_TASK_TTL},
     {"allow-dir", required_argument, NULL, OPT_ALLOW_DIR},
     {"allow-config", required_argument, NULL, OPT_ALLOW_CONFIG},
+    {"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -193,6 +199,7 @@ enum options_result options_parse(int argc, char **argv, struct options *o)
 	o->timeout_s = 3600;
 	o->stall_s = 60;
 	o->task_ttl_max_s = 7 * 86400;
+	o->max_depth = NESTING_MAX_DEFAULT;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	o->max_agents = cores > 0 ? (unsigned)cores : 1;
 
@@ -297,6 +304,11 @@ enum options_result options_parse(int argc, char **argv, struct options *o)
 			}
 			if (append(&o->allow_config, &o->n_allow_config, optarg) != 0)
 				return OPTIONS_EXIT_USAGE;
+			break;
+		case OPT_MAX_DEPTH:
+			if (number("max-depth", 0, 100, &n))
+				return OPTIONS_EXIT_USAGE;
+			o->max_depth = (unsigned)n;
 			break;
 		case OPT_VERSION:
 			printf("codex-mcp %s\n", CODEX_MCP_VERSION);

@@ -33,6 +33,7 @@ struct options {
 	size_t n_allow_dirs;
 	char **allow_config; /* --allow-config: more config keys clients may set */
 	size_t n_allow_config;
+	unsigned max_depth; /* --max-depth: a server nested this deep starts no runs; 0: none */
 };
 
 enum options_result {

@@ -8,8 +8,9 @@
 #include "codex/argv.h"
 #include "codex/backend.h"
 #include "codex/locate.h"
-#include "util/log.h"
 #include "proc/child.h"
+#include "proc/nesting.h"
+#include "util/log.h"
 #include "util/redact.h"
 #include "util/text.h"
 
@@ -22,7 +23,8 @@ struct exec_backend {
 	char *wanted_path; /* --codex-bin, or NULL */
 	char *codex_path;  /* found on first use, so Codex may be installed after we start */
 	char **extra_env;
-	char **env; /* NULL: Codex inherits the server's environment */
+	char **env;         /* NULL: Codex inherits the server's environment */
+	char depth_env[32]; /* CODEX_MCP_DEPTH=<our depth + 1> */
 	size_t max_event_line;
 };
 
@@ -200,9 +202,10 @@ static int find_codex(struct exec_backend *b, char *err, size_t err_size)
 
 	if (!path)
 		return -1;
-	for (char **p = b->extra_env; p && *p; p++)
-		n++;
-	extra = calloc(n + 2, sizeof *extra);
+	bool depth_set = false;
+	for (char **p = b->extra_env; p && *p; p++, n++)
+		depth_set = depth_set || strncmp(*p, NESTING_ENV "=", sizeof NESTING_ENV) == 0;
+	extra = calloc(n + 3, sizeof *extra);
 	if (!extra) {
 		free(path);
 		snprintf(err, err_size, "out of memory");
@@ -213,6 +216,9 @@ static int find_codex(struct exec_backend *b, char *err, size_t err_size)
 	/* What npm's wrapper would have told Codex about how it was installed. */
 	if (via_npm)
 		extra[n++] = "CODEX_MANAGED_BY_NPM=1";
+	/* How deep the run is, for a codex-mcp it starts (an --env of the same name wins). */
+	if (!depth_set)
+		extra[n++] = b->depth_env;
 	b->env = n > 0 ? build_env(extra) : NULL;
 	free(extra);
 	b->codex_path = path;
@@ -369,6 +375,8 @@ int codex_exec_backend_new(const struct codex_exec_config *cfg, struct codex_bac
 	b->loop = cfg->loop;
 	b->wanted_path = cfg->codex_path ? strdup(cfg->codex_path) : NULL;
 	b->max_event_line = cfg->max_event_line;
+	/* Worked out now, while every ancestor of the server is still there. */
+	snprintf(b->depth_env, sizeof b->depth_env, "%s=%u", NESTING_ENV, nesting_depth() + 1);
 	if (cfg->extra_env) {
 		size_t n = 0;
 		while (cfg->extra_env[n])

@@ -12,8 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "util/log.h"
 #include "rpc/framing.h"
+#include "util/log.h"
 
 enum { STREAM_GRACE_MS = 1000 };
 

@@ -1,13 +1,17 @@
 #include "proc/procfs.h"
 
+#include "proc/child.h"
 #include "util/text.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct stat_line {
@@ -17,22 +21,34 @@ struct stat_line {
 	unsigned long long start;
 };
 
-/* /proc/<pid>/stat: "pid (name) S ppid ... starttime(22) ..."; the name may hold spaces. */
-static int read_stat(pid_t pid, struct stat_line *out)
+/* Up to size - 1 bytes of <proc>/<pid>/<file>, NUL-terminated; returns the length or -errno. */
+static ssize_t read_proc_file(const char *proc, pid_t pid, const char *file, char *buf, size_t size)
 {
-	char path[64], buf[1024];
+	char path[PATH_MAX];
 	ssize_t n;
-	int fd;
+	int fd, err;
 
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if ((size_t)snprintf(path, sizeof path, "%s/%d/%s", proc, (int)pid, file) >= sizeof path)
+		return -ENAMETOOLONG;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof buf - 1);
+		return -errno;
+	n = read(fd, buf, size - 1);
+	err = errno;
 	close(fd);
-	if (n <= 0)
-		return -1;
+	if (n < 0)
+		return -err;
 	buf[n] = '\0';
+	return n;
+}
+
+/* <proc>/<pid>/stat: "pid (name) S ppid ... starttime(22) ..."; the name may hold spaces. */
+static int read_stat_at(const char *proc, pid_t pid, struct stat_line *out)
+{
+	char buf[1024];
+
+	if (read_proc_file(proc, pid, "stat", buf, sizeof buf) <= 0)
+		return -1;
 	char *lp = strchr(buf, '('), *rp = strrchr(buf, ')');
 	if (!lp || !rp || rp < lp || rp[1] != ' ')
 		return -1;
@@ -54,6 +70,11 @@ static int read_stat(pid_t pid, struct stat_line *out)
 		}
 	}
 	return 0;
+}
+
+static int read_stat(pid_t pid, struct stat_line *out)
+{
+	return read_stat_at("/proc", pid, out);
 }
 
 static const char *state_word(char s)
@@ -254,4 +275,110 @@ bool proc_instance_alive(const char *id)
 	alive = now && strcmp(now, id) == 0;
 	free(now);
 	return alive;
+}
+
+/* The program a process runs: the file behind <proc>/<pid>/exe, and its path. */
+struct program {
+	bool has_id;
+	dev_t dev;
+	ino_t ino;
+	char path[PATH_MAX];
+};
+
+static void read_program(const char *proc, pid_t pid, struct program *p)
+{
+	static const char deleted[] = " (deleted)";
+	char link[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+
+	p->has_id = false;
+	p->path[0] = '\0';
+	if ((size_t)snprintf(link, sizeof link, "%s/%d/exe", proc, (int)pid) >= sizeof link)
+		return;
+	if (stat(link, &st) == 0) {
+		p->has_id = true;
+		p->dev = st.st_dev;
+		p->ino = st.st_ino;
+	}
+	n = readlink(link, p->path, sizeof p->path - 1);
+	if (n <= 0) {
+		p->path[0] = '\0';
+		return;
+	}
+	p->path[n] = '\0';
+	/* A binary replaced since the process started: the path is still the program's name. */
+	size_t len = (size_t)n, tail = sizeof deleted - 1;
+	if (len > tail && strcmp(p->path + len - tail, deleted) == 0)
+		p->path[len - tail] = '\0';
+}
+
+static bool same_program(const struct program *a, const struct program *b)
+{
+	if (a->has_id && b->has_id && a->dev == b->dev && a->ino == b->ino)
+		return true;
+	return a->path[0] == '/' && strcmp(a->path, b->path) == 0;
+}
+
+/* Whether argv[1] is the keeper's mark, and whether argv[2] then names the keeper's parent. */
+static void keeper_mark(const char *proc, pid_t pid, pid_t ppid, bool *marked, bool *keeper)
+{
+	char buf[4096];
+	ssize_t n = read_proc_file(proc, pid, "cmdline", buf, sizeof buf);
+	const char *arg1, *arg2, *end = buf + (n > 0 ? n : 0);
+	char *num_end;
+
+	*marked = *keeper = false;
+	if (n <= 0)
+		return;
+	arg1 = memchr(buf, '\0', (size_t)n);
+	if (!arg1 || ++arg1 >= end || strcmp(arg1, CHILD_EXEC_ARG) != 0)
+		return;
+	*marked = true;
+	arg2 = arg1 + strlen(arg1) + 1;
+	if (arg2 >= end)
+		return;
+	long parent = strtol(arg2, &num_end, 10);
+	*keeper = num_end != arg2 && *num_end == '\0' && parent > 0 && parent == (long)ppid;
+}
+
+int proc_servers_above(const char *proc, pid_t pid, unsigned *servers)
+{
+	struct program *self = malloc(sizeof *self), *other = malloc(sizeof *other);
+	struct stat_line st;
+	bool below_is_keeper = false;
+	unsigned found = 0;
+	int rc = 0;
+
+	if (!self || !other) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (read_stat_at(proc, pid, &st) != 0) {
+		rc = -ESRCH;
+		goto out;
+	}
+	read_program(proc, pid, self);
+	/* Up the parent chain to pid 1; the bound is for pids reused while it is read. */
+	for (unsigned steps = 0; st.ppid > 0 && steps < 4096; steps++) {
+		pid_t up = st.ppid;
+		bool marked, keeper;
+
+		if (read_stat_at(proc, up, &st) != 0)
+			break;
+		keeper_mark(proc, up, st.ppid, &marked, &keeper);
+		if (keeper) {
+			found++; /* its parent is the server that started the run */
+		} else if (!marked && !below_is_keeper) {
+			read_program(proc, up, other);
+			if (same_program(self, other))
+				found++; /* a server whose keeper was not recognised */
+		}
+		below_is_keeper = keeper;
+	}
+	*servers = found;
+out:
+	free(self);
+	free(other);
+	return rc;
 }

@@ -1,4 +1,4 @@
-/* What /proc says about a process tree, for reports on stalled runs. */
+/* What /proc says about a process tree: for reports on stalled runs, and how deep servers nest. */
 #ifndef CODEX_MCP_PROCFS_H
 #define CODEX_MCP_PROCFS_H
 
@@ -27,5 +27,18 @@ json_t *proc_tree_report(pid_t keeper);
 char *proc_instance_id(pid_t pid);
 /* Whether the process an instance id names still runs. */
 bool proc_instance_alive(const char *id);
+
+/*
+ * How many codex-mcp servers run above process pid, for the limit on how
+ * deep they nest. Each ancestor, up to pid 1, that is a keeper (argv[1]
+ * CHILD_EXEC_ARG and argv[2] its parent's pid) is one: its parent is the
+ * server that started the run pid descends from. An ancestor that runs the
+ * same program as pid (the same file behind exe, or the same path, for a
+ * binary replaced since) and is no keeper is one too, unless the process
+ * below it on the way up is a keeper already counted.
+ * proc is "/proc", or a directory laid out like it. Returns 0 and sets
+ * *servers, or -errno when pid itself cannot be read.
+ */
+int proc_servers_above(const char *proc, pid_t pid, unsigned *servers);
 
 #endif

@@ -60,6 +60,7 @@ static void test_defaults(void **state)
 	assert_int_equal(o.max_message_bytes, (size_t)64 << 20);
 	assert_int_equal(o.max_event_bytes, (size_t)32 << 20);
 	assert_int_equal(o.heartbeat_ms, 10000);
+	assert_int_equal(o.max_depth, 2);
 	options_free(&o);
 	assert_null(o.state_dir);
 }
@@ -177,6 +178,14 @@ static void test_numbers(void **state)
 	assert_int_equal(parse(&o, ARGS("--max-message-bytes", "4294967296")), OPTIONS_RUN);
 	assert_int_equal(o.max_message_bytes, (size_t)4294967296ull);
 	options_free(&o);
+
+	/* 0 lifts the limit on nesting. */
+	assert_int_equal(parse(&o, ARGS("--max-depth", "0")), OPTIONS_RUN);
+	assert_int_equal(o.max_depth, 0);
+	options_free(&o);
+	assert_int_equal(parse(&o, ARGS("--max-depth=100")), OPTIONS_RUN);
+	assert_int_equal(o.max_depth, 100);
+	options_free(&o);
 }
 
 static void test_help_and_version(void **state)
@@ -225,6 +234,10 @@ static void test_bad_values(void **state)
 	expect_usage(ARGS("--max-message-bytes", "4294967297"));
 	expect_usage(ARGS("--max-message-bytes", "-1024"));
 	expect_usage(ARGS("--max-message-bytes", "1k"));
+	expect_usage(ARGS("--max-depth", "101"));
+	expect_usage(ARGS("--max-depth", "-1"));
+	expect_usage(ARGS("--max-depth", "two"));
+	expect_usage(ARGS("--max-depth"));
 	expect_usage(ARGS("--codex-bin"));
 	expect_usage(ARGS("--state-dir"));
 	expect_usage(ARGS("--bogus"));
