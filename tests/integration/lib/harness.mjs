@@ -227,7 +227,8 @@ export async function createContext(t, { script } = {}) {
 
     /**
      * Start a server and connect an SDK client. opts: args (extra server args), codexBin
-     * (override --codex-bin), env (extra env), cwd (server's working dir; default ctx.root).
+     * (override --codex-bin), env (extra env), cwd (server's working dir; default ctx.root),
+     * listTools (false: do not list the tools, so no outputSchema is checked).
      */
     async startServer(opts = {}) {
       const spec = ctx.serverCommand(opts);
@@ -259,6 +260,15 @@ export async function createContext(t, { script } = {}) {
         await client.connect(transport);
       } catch (e) {
         throw new Error(`could not start/initialize ${spec.command}: ${e.message}\nstderr:\n${tail(srv.stderr)}`);
+      }
+      // As a client would, list the tools first: from then on the SDK checks every call's
+      // structuredContent against the tool's outputSchema (not recorded in received/sent).
+      if (opts.listTools !== false) {
+        try {
+          await client.listTools();
+        } catch (e) {
+          throw new Error(`tools/list failed: ${e.message}\nstderr:\n${tail(srv.stderr)}`);
+        }
       }
       srv.pid = transport.pid;
       const child = transport._process; // to observe the exit status
