@@ -130,6 +130,8 @@ struct id_entry {
 	json_t *id;
 	unsigned requests, answers, cancels;
 	char method[32]; /* of every request with this id; "" when they differ */
+	bool modern;     /* the requests with this id claimed 2026-07-28 */
+	bool mixed;      /* some did and some did not: their answers are not told apart */
 };
 
 static struct {
@@ -192,6 +194,13 @@ static void check_task(const json_t *task, const char *text)
 	static const char *const statuses[] = {"working", "input_required", "completed", "failed",
 	                                       "cancelled"};
 	json_t *status = json_object_get(task, "status"), *ttl = json_object_get(task, "ttl");
+
+	/* The extension's tasks name it ttlMs, and never carry the 2025 names. */
+	if (json_object_get(task, "resultType")) {
+		FUZZ_CHECK(!ttl && !json_object_get(task, "pollInterval"), "2025 names in 2026: %s",
+		           text);
+		ttl = json_object_get(task, "ttlMs");
+	}
 	bool known = false;
 
 	for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
@@ -222,11 +231,56 @@ static void check_tool_result(const json_t *result, const char *text)
 	           text);
 }
 
+/* What 2026-07-28 answers: a resultType on everything, and the shapes of its methods. */
+static void check_modern_result(const char *method, const json_t *result, const char *text)
+{
+	json_t *type = json_object_get(result, "resultType");
+	json_t *server =
+	    json_object_get(json_object_get(result, "_meta"), "io.modelcontextprotocol/serverInfo");
+
+	FUZZ_CHECK(json_is_string(json_object_get(server, "name")), "no serverInfo: %s", text);
+	FUZZ_CHECK(is_text(type, "complete") || is_text(type, "input_required") ||
+	               is_text(type, "task"),
+	           "a resultType the revision does not have: %s", text);
+	if (!is_text(type, "complete"))
+		FUZZ_CHECK(strcmp(method, "tools/call") == 0, "%s answered %s: %s", method,
+		           json_string_value(type), text);
+	if (is_text(type, "input_required")) {
+		FUZZ_CHECK(json_is_object(json_object_get(result, "inputRequests")) &&
+		               json_is_string(json_object_get(result, "requestState")),
+		           "input_required without requests or state: %s", text);
+	} else if (is_text(type, "task")) {
+		FUZZ_CHECK(!json_object_get(result, "task"), "a nested task in 2026: %s", text);
+		check_task(result, text);
+	} else if (strcmp(method, "tools/call") == 0) {
+		check_tool_result(result, text);
+	} else if (strcmp(method, "tools/list") == 0 || strcmp(method, "server/discover") == 0) {
+		FUZZ_CHECK(json_is_integer(json_object_get(result, "ttlMs")) &&
+		               json_is_string(json_object_get(result, "cacheScope")),
+		           "%s: no ttlMs or cacheScope: %s", method, text);
+	} else if (strcmp(method, "tasks/get") == 0) {
+		check_task(result, text);
+		json_t *inlined = json_object_get(result, "result");
+		if (inlined)
+			check_tool_result(inlined, text);
+	} else if (strcmp(method, "tasks/cancel") == 0 || strcmp(method, "tasks/update") == 0) {
+		FUZZ_CHECK(!json_object_get(result, "status") && !json_object_get(result, "taskId"),
+		           "%s: an ack with a task in it: %s", method, text);
+	}
+}
+
 /* What MCP says each method answers with. */
-static void check_result(const char *method, const json_t *result, const char *text)
+static void check_result(const char *method, bool modern, const json_t *result, const char *text)
 {
 	size_t i;
 	json_t *item;
+
+	if (modern) {
+		check_modern_result(method, result, text);
+		return;
+	}
+	FUZZ_CHECK(!json_object_get(result, "resultType"), "a resultType on the legacy wire: %s",
+	           text);
 
 	if (strcmp(method, "initialize") == 0) {
 		json_t *v = json_object_get(result, "protocolVersion");
@@ -281,8 +335,8 @@ static void record_answer(json_t *answer_id, const json_t *result, const char *t
 		if (!json_equal(H.ids[i].id, id))
 			continue;
 		json_decref(id);
-		if (result && H.ids[i].method[0])
-			check_result(H.ids[i].method, result, text);
+		if (result && H.ids[i].method[0] && !H.ids[i].mixed)
+			check_result(H.ids[i].method, H.ids[i].modern, result, text);
 		if (H.ids[i].requests == 1 && strcmp(H.ids[i].method, "tools/call") == 0)
 			token_answered(H.ids[i].id);
 		H.ids[i].answers++;
@@ -942,6 +996,15 @@ static void on_line(void *data, char *line, size_t len)
 		if (entry != SIZE_MAX) {
 			struct id_entry *e = &H.ids[entry];
 			const char *method = m.kind == RPC_REQUEST ? m.method : "";
+			/* A claim that is answered at all is a modern request, but for initialize.
+			 */
+			bool modern = m.kind == RPC_REQUEST &&
+			              strcmp(m.method, "initialize") != 0 &&
+			              json_object_get(json_object_get(m.params, "_meta"),
+			                              "io.modelcontextprotocol/protocolVersion");
+			if (e->requests > 0 && e->modern != modern)
+				e->mixed = true;
+			e->modern = modern;
 			if (e->requests == 0)
 				snprintf(e->method, sizeof e->method, "%s", method);
 			else if (strcmp(e->method, method) != 0)
