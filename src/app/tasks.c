@@ -495,32 +495,29 @@ static void answer_waiters(struct mcp_tasks *p, const char *id)
 	}
 }
 
-static json_t *get(void *ctx, const char *id)
+/* A task's record in the shape a wire gives it, or NULL when there is no such task. */
+static json_t *shown(struct mcp_tasks *p, const char *id,
+                     json_t *(*shape)(const struct task_record *))
 {
-	struct mcp_tasks *p = ctx;
 	struct task_record rec;
 	struct task *live;
 	json_t *task;
 
 	if (load(p, id, &rec, &live) != 1)
 		return NULL;
-	task = task_json(&rec);
+	task = shape(&rec);
 	task_record_clear(&rec);
 	return task;
 }
 
+static json_t *get(void *ctx, const char *id)
+{
+	return shown(ctx, id, task_json);
+}
+
 static json_t *detail(void *ctx, const char *id)
 {
-	struct mcp_tasks *p = ctx;
-	struct task_record rec;
-	struct task *live;
-	json_t *task;
-
-	if (load(p, id, &rec, &live) != 1)
-		return NULL;
-	task = detailed_task_json(&rec);
-	task_record_clear(&rec);
-	return task;
+	return shown(ctx, id, detailed_task_json);
 }
 
 static int result(void *ctx, const char *id, struct mcp_request *req)

@@ -672,15 +672,23 @@ size_t mcp_session_requests_in_flight(const struct mcp_session *s)
 	return s->request_count;
 }
 
-void mcp_session_log(struct mcp_session *s, enum log_level level, const char *message)
+/* notifications/message params; the text may be cut inside a character. */
+static json_t *log_params(enum log_level level, const char *message)
 {
-	if (!s->logging_enabled || level < s->log_level || s->sending_log)
-		return;
 	char *text = text_sanitize(message, strlen(message));
 	json_t *params = text ? json_pack("{s:s, s:s, s:s}", "level", log_level_name(level),
 	                                  "logger", "codex-mcp", "data", text)
 	                      : NULL;
+
 	free(text);
+	return params;
+}
+
+void mcp_session_log(struct mcp_session *s, enum log_level level, const char *message)
+{
+	if (!s->logging_enabled || level < s->log_level || s->sending_log)
+		return;
+	json_t *params = log_params(level, message);
 	if (!params)
 		return;
 	s->sending_log = true;
@@ -755,11 +763,7 @@ void mcp_request_log(struct mcp_request *r, enum log_level level, const char *me
 {
 	if (!r->modern || !r->wants_logs || level < r->log_level || r->cancelled)
 		return;
-	char *text = text_sanitize(message, strlen(message));
-	json_t *params = text ? json_pack("{s:s, s:s, s:s}", "level", log_level_name(level),
-	                                  "logger", "codex-mcp", "data", text)
-	                      : NULL;
-	free(text);
+	json_t *params = log_params(level, message);
 	if (params)
 		mcp_request_notify(r, "notifications/message", params);
 }
