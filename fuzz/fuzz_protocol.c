@@ -1188,7 +1188,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct mcp_tool_provider provider = {list_tools, call_tool, wants_roots, &H.app};
 	struct mcp_transport transport = {.send = on_send, .backlog = transport_backlog};
 	FUZZ_CHECK(seal_key_random(&H.app.seal) == 0, "seal_key_random");
-	H.session = mcp_session_new(&info, &provider, &transport, &H.app.seal);
+	H.app.seal_loaded = true;
+	struct mcp_sealer sealer = {app_seal_key, &H.app};
+	H.session = mcp_session_new(&info, &provider, &transport, &sealer);
 	H.app.tasks = mcp_tasks_new(&H.app);
 	FUZZ_CHECK(H.session && H.app.tasks, "session");
 	struct mcp_task_provider task_provider = mcp_tasks_provider(H.app.tasks);

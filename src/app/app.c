@@ -197,6 +197,21 @@ static bool tool_wants_roots(void *ctx, const char *name)
 	return tool && tool->runs_codex;
 }
 
+const struct seal_key *app_seal_key(void *data, char *err, size_t err_size)
+{
+	struct app *app = data;
+	char path[4096];
+
+	/* Made on first use: most servers never ask a client for anything. */
+	if (!app->seal_loaded) {
+		snprintf(path, sizeof path, "%s/seal.key", app->opts->state_dir);
+		if (seal_key_load(path, &app->seal, err, err_size) != 0)
+			return NULL;
+		app->seal_loaded = true;
+	}
+	return &app->seal;
+}
+
 /* A client on stdin and stdout. */
 static struct app_client *add_stdio_client(struct app *app)
 {
@@ -220,7 +235,8 @@ static struct app_client *add_stdio_client(struct app *app)
 		return NULL;
 	}
 	c->out = stdio_transport_as_mcp(c->stdio);
-	c->session = mcp_session_new(&info, &provider, &transport, &app->seal);
+	struct mcp_sealer sealer = {app_seal_key, app};
+	c->session = mcp_session_new(&info, &provider, &transport, &sealer);
 	struct mcp_task_provider task_provider = mcp_tasks_provider(app->tasks);
 	mcp_session_set_task_provider(c->session, &task_provider);
 	c->next = app->clients;
@@ -269,13 +285,7 @@ int app_run(const struct options *opts)
 	}
 	if (recovered > 0)
 		log_info("%d task(s) were cut off when their server stopped", recovered);
-	snprintf(db_path, sizeof db_path, "%s/seal.key", opts->state_dir);
-	if (seal_key_load(db_path, &app.seal, err, sizeof err) != 0) {
-		log_error("%s", err);
-		store_close(app.store);
-		free(app.instance);
-		return 1;
-	}
+
 	if (tools_init(opts->tools, err, sizeof err) != 0) {
 		log_error("--tools: %s", err);
 		store_close(app.store);

@@ -16,6 +16,8 @@
 #include "store/store.h"
 #include "tasks/runner.h"
 
+struct app_client;
+
 struct app {
 	uv_loop_t *loop;
 	const struct options *opts;
@@ -25,6 +27,7 @@ struct app {
 	struct mcp_tasks *tasks;
 	struct app_client *clients; /* one per connection: its transport and session */
 	struct seal_key seal;       /* signs the requestState of input_required rounds */
+	bool seal_loaded;           /* read or made on first use: see app_seal_key() */
 	char *cwd; /* the default cwd of runs: --agent-cwd, else the server's own */
 	bool stopping;
 	uv_signal_t sigterm, sigint;
@@ -34,6 +37,9 @@ struct app {
 	char *log_dir;     /* where agent logs go, resolved once made */
 	unsigned depth;    /* how deep under other codex-mcp servers this one runs */
 };
+
+/* The sealing key, read from (or made in) the state dir the first time it is needed. */
+const struct seal_key *app_seal_key(void *app, char *err, size_t err_size);
 
 /* Serves stdio until stdin ends or a SIGTERM/SIGINT; returns the exit status. */
 int app_run(const struct options *opts);

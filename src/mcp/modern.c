@@ -81,10 +81,10 @@ static void list_tools(struct mcp_session *s, json_t *id)
 	session_reply_text(s, id, s->modern_tools_text);
 }
 
-static void ask_roots(struct mcp_session *s, json_t *id, const json_t *binding)
+static void ask_roots(struct mcp_session *s, const struct seal_key *key, json_t *id,
+                      const json_t *binding)
 {
-	char *state =
-	    seal_make(s->seal, "tools/call", binding, NULL, wall_ms() + STATE_LIFETIME_MS);
+	char *state = seal_make(key, "tools/call", binding, NULL, wall_ms() + STATE_LIFETIME_MS);
 	json_t *result;
 
 	if (!state) {
@@ -109,11 +109,17 @@ static int take_roots(struct mcp_session *s, json_t *id, json_t *params, const j
 {
 	json_t *state = json_object_get(params, "requestState");
 	json_t *answer = json_object_get(json_object_get(params, "inputResponses"), ROOTS_KEY);
-	char err[256];
+	char err[256], message[320];
+	const struct seal_key *key = s->sealer.key(s->sealer.ctx, err, sizeof err);
 	int rc;
 
+	if (!key) {
+		snprintf(message, sizeof message, "cannot ask for the client's roots: %s", err);
+		session_reply_error(s, id, RPC_INTERNAL_ERROR, message, NULL);
+		return -1;
+	}
 	if (!state) {
-		ask_roots(s, id, binding);
+		ask_roots(s, key, id, binding);
 		return -1;
 	}
 	if (!json_is_string(state)) {
@@ -122,7 +128,7 @@ static int take_roots(struct mcp_session *s, json_t *id, json_t *params, const j
 		return -1;
 	}
 	json_t *sealed = NULL;
-	rc = seal_open(s->seal, json_string_value(state), "tools/call", binding, wall_ms(), &sealed,
+	rc = seal_open(key, json_string_value(state), "tools/call", binding, wall_ms(), &sealed,
 	               err, sizeof err);
 	json_decref(sealed);
 	if (rc != 0 && rc != -ETIMEDOUT) {
@@ -131,7 +137,7 @@ static int take_roots(struct mcp_session *s, json_t *id, json_t *params, const j
 	}
 	/* An expired round, or a retry without the answer, is asked again. */
 	if (rc == -ETIMEDOUT || !answer) {
-		ask_roots(s, id, binding);
+		ask_roots(s, key, id, binding);
 		return -1;
 	}
 	if (roots_parse(answer, paths, n, listed) != 0) {
@@ -165,7 +171,7 @@ static void tools_call(struct mcp_session *s, json_t *id, json_t *params,
 	}
 	json_t *args = json_is_object(arguments) ? json_incref(arguments) : json_object();
 	const char *tool = json_string_value(name);
-	if (s->seal && mcp_envelope_has(env, "roots") && s->tools.wants_roots &&
+	if (s->has_sealer && mcp_envelope_has(env, "roots") && s->tools.wants_roots &&
 	    s->tools.wants_roots(s->tools.ctx, tool)) {
 		json_t *binding = json_pack("{s:s, s:O}", "name", tool, "arguments", args);
 		int rc = take_roots(s, id, params, binding, &roots, &n_roots, &listed);

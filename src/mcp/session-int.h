@@ -50,7 +50,8 @@ struct mcp_session {
 	struct mcp_server_info info;
 	struct mcp_tool_provider tools;
 	struct mcp_transport transport;
-	const struct seal_key *seal;
+	struct mcp_sealer sealer;
+	bool has_sealer;
 	bool initialized;
 	bool logging_enabled; /* the client called logging/setLevel */
 	bool sending_log;     /* guards against logging about sending a log */

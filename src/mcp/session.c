@@ -116,7 +116,7 @@ static void reply_result(struct mcp_session *s, json_t *id, json_t *result)
 struct mcp_session *mcp_session_new(const struct mcp_server_info *info,
                                     const struct mcp_tool_provider *tools,
                                     const struct mcp_transport *transport,
-                                    const struct seal_key *seal)
+                                    const struct mcp_sealer *sealer)
 {
 	struct mcp_session *s = calloc(1, sizeof *s);
 
@@ -125,7 +125,10 @@ struct mcp_session *mcp_session_new(const struct mcp_server_info *info,
 	s->info = *info;
 	s->tools = *tools;
 	s->transport = *transport;
-	s->seal = seal;
+	if (sealer) {
+		s->sealer = *sealer;
+		s->has_sealer = true;
+	}
 	return s;
 }
 

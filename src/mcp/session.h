@@ -90,13 +90,20 @@ struct mcp_server_info {
 };
 
 /*
- * seal, if given, signs the requestState of modern multi round-trip requests
- * (roots/list for calls that need roots); without it those are not asked.
+ * The key that seals the requestState of modern multi round-trip requests, asked
+ * for the first time one is sealed or opened, so that a server no client is ever
+ * asked anything by never makes one. NULL with a message when there is none.
  */
+struct mcp_sealer {
+	const struct seal_key *(*key)(void *ctx, char *err, size_t err_size);
+	void *ctx;
+};
+
+/* Without a sealer, nothing is asked of modern clients (their roots among it). */
 struct mcp_session *mcp_session_new(const struct mcp_server_info *info,
                                     const struct mcp_tool_provider *tools,
                                     const struct mcp_transport *transport,
-                                    const struct seal_key *seal);
+                                    const struct mcp_sealer *sealer);
 void mcp_session_free(struct mcp_session *s);
 /* Declares the tasks capability and serves the tasks methods. */
 void mcp_session_set_task_provider(struct mcp_session *s, const struct mcp_task_provider *p);

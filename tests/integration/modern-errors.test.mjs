@@ -2,6 +2,8 @@
 // with the request's id, and nothing else said.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { createContext } from './lib/harness.mjs';
 import { startRaw } from './lib/raw-client.mjs';
 
@@ -86,5 +88,17 @@ test('a requestState the client changed, or moved to other arguments, is refused
   const again = await answer(srv, call(5, args, { requestState: state }));
   assert.equal(again.result.resultType, 'input_required');
   assert.equal(ctx.model.requests.length, 0, 'nothing ran');
+  srv.assertCleanStdout();
+});
+
+test('a sealing key that cannot be read is said in the answer, and nothing runs', { timeout: 60_000 }, async (t) => {
+  const ctx = await createContext(t);
+  fs.mkdirSync(path.join(ctx.stateDir, 'seal.key'));
+  const srv = startRaw(t, ctx);
+  const call = { id: 1, method: 'tools/call', params: { name: 'codex', arguments: { prompt: 'p', cwd: ctx.workspace }, _meta: env({ roots: {} }) } };
+  await assertError(srv, call, -32603, /cannot ask for the client's roots: .*seal\.key/);
+  // A client that declares no roots is not asked, and runs.
+  const plain = await answer(srv, { id: 2, method: 'tools/call', params: { name: 'list_agent_tasks', arguments: {}, _meta: env() } });
+  assert.equal(plain.result.resultType, 'complete');
   srv.assertCleanStdout();
 });

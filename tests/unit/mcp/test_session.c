@@ -78,6 +78,15 @@ static int fake_call(void *ctx, struct mcp_request *req, const char *name, json_
 	return -1;
 }
 
+static const struct seal_key *fake_key(void *ctx, char *err, size_t err_size)
+{
+	struct fake *f = ctx;
+
+	(void)err;
+	(void)err_size;
+	return &f->seal;
+}
+
 static bool fake_wants_roots(void *ctx, const char *name)
 {
 	struct fake *f = ctx;
@@ -105,8 +114,9 @@ static int setup(void **state)
 	f->tools = json_pack("[{s:s}, {s:s}]", "name", "echo", "name", "hold");
 	provider.ctx = f;
 	transport.ctx = f;
+	struct mcp_sealer sealer = {fake_key, f};
 	assert_int_equal(seal_key_random(&f->seal), 0);
-	f->session = mcp_session_new(&info, &provider, &transport, &f->seal);
+	f->session = mcp_session_new(&info, &provider, &transport, &sealer);
 	if (!f->session)
 		return -1;
 	*state = f;
