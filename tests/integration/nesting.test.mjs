@@ -123,7 +123,7 @@ test('each nested codex-mcp counts the servers above it in /proc; its runs learn
   await ctx.assertNoCodexProcesses(10_000, 'after the chain ended:');
 });
 
-test('past --max-depth (default 2) a nested codex-mcp refuses to start runs, and the model reads why', { timeout: TIMEOUT, skip: SKIP, todo: 'until the Codex-starting tools call nesting_check()' }, async (t) => {
+test('past --max-depth (default 2) a nested codex-mcp refuses to start runs, and the model reads why', { timeout: TIMEOUT, skip: SKIP }, async (t) => {
   // A guard: were nothing refused, the model itself would stop the chain at level 2.
   const ctx = await chainContext(t, 2);
   const log = listCodexMcp(ctx);
