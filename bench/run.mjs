@@ -114,6 +114,18 @@ async function start(name, extra = {}) {
   s.send({ method: 'notifications/initialized' });
   return { proc, s, startMs };
 }
+// 2026-07-28: no handshake; every request carries its envelope, and discover comes first.
+const envelope = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
+async function startModern() {
+  const spec = servers['codex-mcp']();
+  const t0 = process.hrtime.bigint();
+  const proc = spawn(spec.cmd, spec.args, { env, cwd: work, stdio: ['pipe', 'pipe', 'ignore'] });
+  const s = session(proc);
+  s.send({ id: 1, method: 'server/discover', params: { _meta: envelope } });
+  await s.next((m) => m.id === 1);
+  return { proc, s, startMs: since(t0) };
+}
+
 async function stop(proc) {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   const gone = new Promise((r) => proc.once('exit', r));
@@ -147,6 +159,23 @@ for (let round = 0; round < RUNS; round++) {
     record('CPU for 20k requests (s)', name, cpuSeconds(proc.pid) - cpu0);
     await stop(proc);
   }
+  // The same for codex-mcp in the 2026-07-28 era, which no peer speaks.
+  const { proc, s, startMs } = await startModern();
+  record('2026-07-28: cold start to server/discover (ms)', 'codex-mcp', startMs);
+  s.send({ id: 2, method: 'tools/list', params: { _meta: envelope } });
+  await s.next((m) => m.id === 2);
+  record('2026-07-28: RSS after tools/list (MiB)', 'codex-mcp', procStatus(proc.pid, 'VmRSS'));
+  const cpu0 = cpuSeconds(proc.pid);
+  const N = 20000;
+  let lines = '';
+  for (let i = 0; i < N; i++) {
+    lines += JSON.stringify({ jsonrpc: '2.0', id: 100 + i, method: i % 2 ? 'tools/list' : 'server/discover', params: { _meta: envelope } }) + '\n';
+  }
+  proc.stdin.write(lines);
+  await s.next((m) => m.id === 100 + N - 1);
+  s.drain();
+  record('2026-07-28: CPU for 20k requests (s)', 'codex-mcp', cpuSeconds(proc.pid) - cpu0);
+  await stop(proc);
 }
 
 // 4: the time a codex call through a server adds to a bare codex exec of the same scripted turn.
