@@ -5,7 +5,7 @@ set -eu
 need=""
 # clang and its runtime for the fuzzers; valgrind for the unit tests' memory check.
 for pkg in build-essential cmake pkg-config libuv1-dev libjansson-dev libsqlite3-dev \
-	libssl-dev libcmocka-dev clang libclang-rt-14-dev valgrind; do
+	libsodium-dev libcmocka-dev clang libclang-rt-14-dev valgrind; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
 		need="$need $pkg"
 done

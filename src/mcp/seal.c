@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,38 +11,49 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
+#include <sodium.h>
 
 #define PREFIX "v1."
+#define B64_VARIANT sodium_base64_VARIANT_URLSAFE_NO_PADDING
+/* Room for n bytes in unpadded base64url and a NUL: what sodium_bin2base64 insists on. */
+#define B64_CAP(n) sodium_base64_ENCODED_LEN(n, B64_VARIANT)
 
 enum {
 	PREFIX_LEN = 3,
 	KEY_LEN = sizeof(((struct seal_key *)0)->bytes),
-	HASH_LEN = 32,     /* SHA-256, and so HMAC-SHA256 */
-	HASH_B64_LEN = 43, /* its base64url, unpadded */
-	HASH_B64_CAP = 45, /* EVP_EncodeBlock writes the padded 44 and a NUL */
+	HASH_LEN = crypto_hash_sha256_BYTES, /* SHA-256, and so HMAC-SHA256 */
+	HASH_B64_LEN = 43,                   /* its base64url, unpadded */
+	HASH_B64_CAP = B64_CAP(HASH_LEN),    /* and a NUL */
 };
 
-/* --- base64url, unpadded, on top of OpenSSL's base64 --- */
+_Static_assert(KEY_LEN == crypto_auth_hmacsha256_KEYBYTES, "the key is an HMAC-SHA256 key");
+_Static_assert(HASH_LEN == crypto_auth_hmacsha256_BYTES, "a MAC is as long as a digest");
+_Static_assert(HASH_B64_CAP == HASH_B64_LEN + 1, "43 characters and a NUL");
 
-/* out needs 4 * ((n + 2) / 3) + 1 bytes; n fits an int (callers keep to SEAL_STATE_MAX). */
+/*
+ * libsodium wants sodium_init() before use. Called here, on the first seal, key or state,
+ * rather than at startup: a server that never seals never pays for it. sodium_init is
+ * idempotent and thread-safe, so two threads racing to the first call are harmless.
+ */
+static int crypto_ready(void)
+{
+	static atomic_bool ready;
+
+	if (atomic_load_explicit(&ready, memory_order_acquire))
+		return 0;
+	if (sodium_init() < 0)
+		return -1;
+	atomic_store_explicit(&ready, true, memory_order_release);
+	return 0;
+}
+
+/* --- base64url, unpadded --- */
+
+/* out holds B64_CAP(n) bytes; returns the length written before the NUL. */
 static size_t b64url_encode(char *out, const unsigned char *in, size_t n)
 {
-	int len = EVP_EncodeBlock((unsigned char *)out, in, (int)n);
-
-	while (len > 0 && out[len - 1] == '=')
-		len--;
-	out[len] = '\0';
-	for (int i = 0; i < len; i++) {
-		if (out[i] == '+')
-			out[i] = '-';
-		else if (out[i] == '/')
-			out[i] = '_';
-	}
-	return (size_t)len;
+	sodium_bin2base64(out, B64_CAP(n), in, n, B64_VARIANT);
+	return B64_CAP(n) - 1;
 }
 
 static bool is_b64url(const char *s, size_t n)
@@ -55,74 +67,52 @@ static bool is_b64url(const char *s, size_t n)
 	return true;
 }
 
-/* in holds n base64url characters (checked by the caller); returns the bytes, caller frees. */
+/*
+ * in holds n > 0 base64url characters (checked by the caller); returns the bytes, caller
+ * frees. Refuses a character left over (it encodes no whole byte) and stray bits after the
+ * last byte, so only the one canonical spelling of the bytes decodes.
+ */
 static unsigned char *b64url_decode(const char *in, size_t n, size_t *out_len)
 {
-	size_t pad = (4 - n % 4) % 4;
-	char *std;
-	unsigned char *out;
-	int len;
+	size_t cap = n / 4 * 3 + 2;
+	unsigned char *out = malloc(cap);
 
-	if (pad == 3)
-		return NULL; /* one character left over encodes no whole byte */
-	std = malloc(n + pad + 1);
-	out = malloc((n + pad) / 4 * 3 + 1);
-	if (!std || !out) {
-		free(std);
+	if (!out)
+		return NULL;
+	if (sodium_base642bin(out, cap, in, n, NULL, out_len, NULL, B64_VARIANT) != 0) {
 		free(out);
 		return NULL;
 	}
-	for (size_t i = 0; i < n; i++)
-		std[i] = in[i] == '-' ? '+' : in[i] == '_' ? '/' : in[i];
-	memset(std + n, '=', pad);
-	std[n + pad] = '\0';
-	/* EVP_DecodeBlock counts the padding as decoded zero bytes. */
-	len = EVP_DecodeBlock(out, (unsigned char *)std, (int)(n + pad));
-	free(std);
-	if (len < 0 || (size_t)len < pad) {
-		free(out);
-		return NULL;
-	}
-	*out_len = (size_t)len - pad;
 	return out;
 }
 
 /* --- MAC and digest --- */
 
-/* HMAC-SHA256 of msg[0..n), in base64url; 0 or -ENOMEM. */
-static int mac_of(const struct seal_key *key, const char *msg, size_t n, char out[HASH_B64_CAP])
+/* HMAC-SHA256 of msg[0..n), in base64url. */
+static void mac_of(const struct seal_key *key, const char *msg, size_t n, char out[HASH_B64_CAP])
 {
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
 
-	if (!HMAC(EVP_sha256(), key->bytes, KEY_LEN, (const unsigned char *)msg, n, mac, &len) ||
-	    len != HASH_LEN)
-		return -ENOMEM;
-	b64url_encode(out, mac, len);
-	OPENSSL_cleanse(mac, sizeof mac);
-	return 0;
+	crypto_auth_hmacsha256(mac, (const unsigned char *)msg, n, key->bytes);
+	b64url_encode(out, mac, sizeof mac);
+	sodium_memzero(mac, sizeof mac);
 }
 
 /* SHA-256 of the canonical JSON text (sorted keys, compact), so key order does not matter. */
 static int binding_digest(const json_t *binding, char out[HASH_B64_CAP])
 {
 	char *text = NULL;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-	int ok;
+	unsigned char md[crypto_hash_sha256_BYTES];
 
 	if (binding) {
 		text = json_dumps(binding, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 		if (!text)
 			return -ENOMEM;
 	}
-	ok = EVP_Digest(text ? text : "null", text ? strlen(text) : 4, md, &len, EVP_sha256(),
-	                NULL) == 1 &&
-	     len == HASH_LEN;
+	crypto_hash_sha256(md, (const unsigned char *)(text ? text : "null"),
+	                   text ? strlen(text) : 4);
 	free(text);
-	if (!ok)
-		return -ENOMEM;
-	b64url_encode(out, md, len);
+	b64url_encode(out, md, sizeof md);
 	return 0;
 }
 
@@ -136,17 +126,18 @@ static char *assemble(const struct seal_key *key, const char *text, size_t n)
 
 	if (n > SEAL_STATE_MAX)
 		return NULL; /* its encoding would be longer still */
-	state = malloc(PREFIX_LEN + 4 * ((n + 2) / 3) + 1 + HASH_B64_CAP);
+	state = malloc(PREFIX_LEN + B64_CAP(n) + HASH_B64_CAP);
 	if (!state)
 		return NULL;
 	memcpy(state, PREFIX, PREFIX_LEN);
 	len = PREFIX_LEN + b64url_encode(state + PREFIX_LEN, (const unsigned char *)text, n);
-	state[len] = '.';
 	/* Never hand out a state seal_open would refuse for its length. */
-	if (len + 1 + HASH_B64_LEN > SEAL_STATE_MAX || mac_of(key, state, len, state + len + 1)) {
+	if (len + 1 + HASH_B64_LEN > SEAL_STATE_MAX) {
 		free(state);
 		return NULL;
 	}
+	state[len] = '.';
+	mac_of(key, state, len, state + len + 1);
 	return state;
 }
 
@@ -157,7 +148,8 @@ char *seal_make(const struct seal_key *key, const char *method, const json_t *bi
 	json_t *payload;
 	char *text, *state;
 
-	if (!key || !method || (data && !json_is_object(data)) || binding_digest(binding, digest))
+	if (!key || !method || (data && !json_is_object(data)) || crypto_ready() != 0 ||
+	    binding_digest(binding, digest))
 		return NULL;
 	payload =
 	    json_pack("{s:s, s:s, s:I}", "m", method, "b", digest, "e", (json_int_t)expires_ms);
@@ -236,7 +228,7 @@ static int check_payload(const json_t *payload, const char *method, const json_t
 	if (binding_digest(binding, digest))
 		return fail(err, err_size, -ENOMEM, "cannot be checked (out of memory)");
 	if (json_string_length(b) != HASH_B64_LEN ||
-	    CRYPTO_memcmp(json_string_value(b), digest, HASH_B64_LEN) != 0)
+	    sodium_memcmp(json_string_value(b), digest, HASH_B64_LEN) != 0)
 		return fail(err, err_size, -EINVAL,
 		            "issued for other arguments; send the request again without it");
 	if (now_ms >= json_integer_value(e))
@@ -264,9 +256,18 @@ int seal_open(const struct seal_key *key, const char *state, const char *method,
 	if (end == 0)
 		return fail(err, err_size, -EBADMSG,
 		            "malformed; send back the one issued, unchanged");
-	if (mac_of(key, state, end, mac))
-		return fail(err, err_size, -ENOMEM, "cannot be checked (out of memory)");
-	if (CRYPTO_memcmp(mac, state + end + 1, HASH_B64_LEN) != 0)
+	if (crypto_ready() != 0)
+		return fail(err, err_size, -ENOMEM,
+		            "cannot be checked (libsodium failed to start)");
+	/*
+	 * The expected MAC as text against the client's text, in constant time, rather than
+	 * the client's decoded: only the one canonical spelling of the MAC matches, so a state
+	 * with other stray bits in its last character is refused like any other change.
+	 */
+	mac_of(key, state, end, mac);
+	rc = sodium_memcmp(mac, state + end + 1, HASH_B64_LEN);
+	sodium_memzero(mac, sizeof mac);
+	if (rc != 0)
 		return fail(err, err_size, -EBADMSG, "altered, or not issued by this server");
 	payload = read_payload(state + PREFIX_LEN, end - PREFIX_LEN);
 	if (!payload)
@@ -282,7 +283,10 @@ int seal_open(const struct seal_key *key, const char *state, const char *method,
 
 int seal_key_random(struct seal_key *key)
 {
-	return RAND_bytes(key->bytes, KEY_LEN) == 1 ? 0 : -EIO;
+	if (crypto_ready() != 0)
+		return -EIO;
+	randombytes_buf(key->bytes, KEY_LEN);
+	return 0;
 }
 
 static int read_all(int fd, unsigned char *p, size_t n)
@@ -393,18 +397,21 @@ static int publish_key(const char *path, const char *tmp, struct seal_key *key)
 
 static int create_key(const char *path, struct seal_key *key, char *err, size_t err_size)
 {
-	char tmp[PATH_MAX];
+	char tmp[PATH_MAX], hex[17];
 	unsigned char r[8];
 	int rc, n;
 
-	if (RAND_bytes(r, sizeof r) != 1)
-		return -EIO;
-	n = snprintf(tmp, sizeof tmp, "%s.%02x%02x%02x%02x%02x%02x%02x%02x.tmp", path, r[0], r[1],
-	             r[2], r[3], r[4], r[5], r[6], r[7]);
-	if (n < 0 || (size_t)n >= sizeof tmp)
-		rc = -ENAMETOOLONG;
-	else
-		rc = publish_key(path, tmp, key);
+	if (crypto_ready() != 0) {
+		rc = -EIO;
+	} else {
+		randombytes_buf(r, sizeof r);
+		sodium_bin2hex(hex, sizeof hex, r, sizeof r);
+		n = snprintf(tmp, sizeof tmp, "%s.%s.tmp", path, hex);
+		if (n < 0 || (size_t)n >= sizeof tmp)
+			rc = -ENAMETOOLONG;
+		else
+			rc = publish_key(path, tmp, key);
+	}
 	if (rc && rc != -EEXIST)
 		snprintf(err, err_size, "cannot create the seal key %.200s: %s", path,
 		         strerror(-rc));
@@ -425,7 +432,8 @@ int seal_key_load(const char *path, struct seal_key *key, char *err, size_t err_
 	}
 	if (rc == -EEXIST)
 		snprintf(err, err_size, "%.200s: the seal key kept appearing and vanishing", path);
+	/* sodium_memzero needs no sodium_init: loading an existing key starts no libsodium. */
 	if (rc)
-		OPENSSL_cleanse(key->bytes, KEY_LEN);
+		sodium_memzero(key->bytes, KEY_LEN);
 	return rc;
 }

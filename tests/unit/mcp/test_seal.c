@@ -6,8 +6,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <sodium.h>
 
 #include "mcp/seal.h"
 
@@ -406,30 +405,24 @@ static void test_make_refuses_bad_input(void **state)
 
 static char *b64url(const unsigned char *in, size_t n)
 {
-	char *out = malloc(4 * ((n + 2) / 3) + 1);
-	int len;
+	size_t cap = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	char *out = malloc(cap);
 
 	assert_non_null(out);
-	len = EVP_EncodeBlock((unsigned char *)out, in, (int)n);
-	while (len > 0 && out[len - 1] == '=')
-		len--;
-	out[len] = '\0';
-	for (int i = 0; i < len; i++)
-		out[i] = out[i] == '+' ? '-' : out[i] == '/' ? '_' : out[i];
-	return out;
+	return sodium_bin2base64(out, cap, in, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
 /* A state with a valid MAC around any payload, as only the key's holder could make. */
 static char *forge(const struct seal_key *key, const char *payload_b64)
 {
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned int mac_len = 0;
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
 	char *signed_part, *mac_b64, *state;
 
 	assert_true(asprintf(&signed_part, "v1.%s", payload_b64) > 0);
-	assert_non_null(HMAC(EVP_sha256(), key->bytes, sizeof key->bytes,
-	                     (unsigned char *)signed_part, strlen(signed_part), mac, &mac_len));
-	mac_b64 = b64url(mac, mac_len);
+	assert_int_equal(crypto_auth_hmacsha256(mac, (unsigned char *)signed_part,
+	                                        strlen(signed_part), key->bytes),
+	                 0);
+	mac_b64 = b64url(mac, sizeof mac);
 	assert_true(asprintf(&state, "%s.%s", signed_part, mac_b64) > 0);
 	free(mac_b64);
 	free(signed_part);
@@ -479,8 +472,11 @@ static void test_authentic_but_odd_payload(void **state)
 		assert_null(strstr(err, "altered"));
 		free(s);
 	}
-	/* Base64 with a character left over. */
+	/* Base64 with a character left over, or with stray bits after the last byte. */
 	s = forge(&key_a, "e30xA");
+	expect_open(&key_a, s, "tools/call", b, NOW, -EBADMSG);
+	free(s);
+	s = forge(&key_a, "e31");
 	expect_open(&key_a, s, "tools/call", b, NOW, -EBADMSG);
 	free(s);
 	/* Well-formed, sealed for another method or arguments, with a method holding a NUL. */
@@ -489,6 +485,76 @@ static void test_authentic_but_odd_payload(void **state)
 	free(s);
 	s = forge_json(&key_a, "{\"m\":\"tools/call\",\"b\":\"x\",\"e\":1}");
 	expect_open(&key_a, s, "tools/call", b, NOW, -EINVAL);
+	free(s);
+	json_decref(b);
+}
+
+/*
+ * A state sealed before the move to libsodium, under a fixed key: HMAC-SHA256, the SHA-256
+ * binding digest and the base64url are the same bytes, so states outstanding across an
+ * upgrade still open, and seal_make writes exactly this.
+ */
+static void test_known_state(void **state)
+{
+	(void)state;
+	static const char known[] =
+	    "v1.eyJtIjoidG9vbHMvY2FsbCIsImIiOiJYaF9aTnJNWVgwNlRZd0RVOFZiVVUweE9PZ0hCQ19Ka0QxZTNjd2"
+	    "xrNDAwIiwiZSI6NDEwMjQ0NDgwMDAwMCwiZCI6eyJzdGVwIjoyLCJ0aHJlYWQiOiJ0LTEifX0."
+	    "lUhU21yABMUWYgqBie4p7ivY6PkHIIkiaowxiclaA7Q";
+	struct seal_key key;
+	json_t *b = parse("{\"name\":\"codex\",\"arguments\":{\"prompt\":\"hi\",\"n\":3}}");
+	json_t *d = parse("{\"step\":2,\"thread\":\"t-1\"}"), *got = NULL;
+	char *s;
+
+	for (size_t i = 0; i < sizeof key.bytes; i++)
+		key.bytes[i] = (unsigned char)(0xa0 + i);
+	s = seal_make(&key, "tools/call", b, d, INT64_C(4102444800000));
+	assert_non_null(s);
+	assert_string_equal(s, known);
+	free(s);
+	assert_int_equal(seal_open(&key, known, "tools/call", b, NOW, &got, NULL, 0), 0);
+	assert_true(json_equal(got, d));
+	json_decref(got);
+	expect_open(&key_a, known, "tools/call", b, NOW, -EBADMSG);
+	json_decref(d);
+	json_decref(b);
+}
+
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/*
+ * The MAC's last character carries 4 bits and 2 that must be zero: a client that sets those
+ * spells the same MAC bytes another way. The MAC is compared as text, so that is a change
+ * like any other. Likewise the payload's last character, which the MAC covers as text.
+ */
+static void test_noncanonical_spellings_refused(void **state)
+{
+	(void)state;
+	json_t *b = call_binding("codex", "{}");
+	char *s = make(b, NULL);
+	size_t len = strlen(s);
+	const size_t at[2] = {len - 1, (size_t)(strrchr(s, '.') - s) - 1};
+	char *t = malloc(len + 1);
+	char err[128];
+
+	assert_non_null(t);
+	assert_int_equal((strchr(b64_alphabet, s[len - 1]) - b64_alphabet) & 3, 0);
+	for (size_t k = 0; k < 2; k++) {
+		size_t v = (size_t)(strchr(b64_alphabet, s[at[k]]) - b64_alphabet);
+		/* The other characters that differ from it only in the low 2 bits. */
+		for (size_t alias = v & ~(size_t)3; alias <= (v | 3); alias++) {
+			if (alias == v)
+				continue;
+			memcpy(t, s, len + 1);
+			t[at[k]] = b64_alphabet[alias];
+			assert_int_equal(
+			    seal_open(&key_a, t, "tools/call", b, NOW, NULL, err, sizeof err),
+			    -EBADMSG);
+			assert_non_null(strstr(err, "altered"));
+		}
+	}
+	free(t);
 	free(s);
 	json_decref(b);
 }
@@ -754,6 +820,8 @@ int main(void)
 	    cmocka_unit_test(test_size_limit_when_sealing),
 	    cmocka_unit_test(test_make_refuses_bad_input),
 	    cmocka_unit_test(test_authentic_but_odd_payload),
+	    cmocka_unit_test(test_known_state),
+	    cmocka_unit_test(test_noncanonical_spellings_refused),
 	    cmocka_unit_test(test_small_error_buffers),
 	    K(test_key_created_private),
 	    K(test_key_loaded_back),
