@@ -13,9 +13,10 @@
 	"\"killed\", \"timed_out\", \"cancelled\"]}"
 
 /* iso_time(): ISO 8601 UTC, or null for none. */
-#define AGENT_TIME_TYPE "{\"type\": [\"string\", \"null\"], \"format\": \"date-time\"}"
+#define AGENT_TIME_TYPE                                                                            \
+	"{\"anyOf\": [{\"type\": \"string\", \"format\": \"date-time\"}, {\"type\": \"null\"}]}"
 
-#define AGENT_STRING_OR_NULL_TYPE "{\"type\": [\"string\", \"null\"]}"
+#define AGENT_STRING_OR_NULL_TYPE "{\"anyOf\": [{\"type\": \"string\"}, {\"type\": \"null\"}]}"
 
 /* What a run did, built when it ends. */
 #define AGENT_REPORT_TYPE                                                                          \
@@ -46,11 +47,12 @@
 	"{\"type\": \"object\", \"properties\": {"                                                 \
 	"\"stalled\": {\"type\": \"boolean\"},"                                                    \
 	"\"quiet_seconds\": {\"type\": \"integer\"},"                                              \
-	"\"process\": {\"type\": [\"object\", \"null\"], \"properties\": {"                        \
+	"\"process\": {\"anyOf\": [{\"type\": \"object\", \"properties\": {"                       \
 	"\"state\": {\"type\": \"string\"}, \"pid\": {\"type\": \"integer\"}, "                    \
 	"\"busiest\": {\"type\": \"object\", \"properties\": {\"pid\": {\"type\": \"integer\"}, "  \
 	"\"name\": {\"type\": \"string\"}, \"state\": {\"type\": \"string\"}}, "                   \
-	"\"required\": [\"pid\", \"name\", \"state\"]}}, \"required\": [\"state\"]},"              \
+	"\"required\": [\"pid\", \"name\", \"state\"]}}, \"required\": [\"state\"]}, "             \
+	"{\"type\": \"null\"}]},"                                                                  \
 	"\"last_command\": " AGENT_STRING_OR_NULL_TYPE                                             \
 	"}, \"required\": [\"stalled\", \"quiet_seconds\", \"process\", \"last_command\"]}"
 
