@@ -8,6 +8,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { startMockModel } from './lib/mock-model.mjs';
 import { codexBin } from './lib/harness.mjs';
+import { connectModern, callAsTask, waitTask } from './lib/modern-client.mjs';
 
 const server = path.resolve(process.argv[2] || path.join(import.meta.dirname, '../../build/codex-mcp'));
 // Not under /tmp: Codex will not set up its sandbox helpers for a CODEX_HOME there.
@@ -50,6 +51,26 @@ if (loggedIn) {
   prompt = 'WRITE hello.txt Hello from Codex';
 }
 
+// The same server in MCP 2026-07-28: no handshake, and a long run as a task of the extension.
+let modernStderr = '';
+async function modernSession() {
+  const modern = await connectModern(server, args, env, { mode: 'pin' });
+  try {
+    const d = modern.discover;
+    console.log(`\nMCP ${modern.version}, through the official 2.4.0 client: server/discover offers ` +
+      `${d.supportedVersions.join(', ')} and ${Object.keys(d.capabilities.extensions ?? {}).join(', ')}`);
+    const ask = loggedIn ? 'Say hello in three words.' : 'hello from 2026';
+    const created = await callAsTask(modern, 'codex', { prompt: ask, cwd: workspace });
+    console.log(`tools/call codex {prompt: ${JSON.stringify(ask)}} as a task`);
+    console.log(`  resultType "${created.resultType}": task ${created.taskId}, ${created.status}`);
+    const done = await waitTask(modern, created.taskId, { timeoutMs: 600_000 });
+    console.log(`  tasks/get: ${done.status}: ${done.result.content[0].text}`);
+  } finally {
+    modernStderr = modern.stderr ? `\n--- 2026-07-28 server stderr ---\n${modern.stderr}` : '';
+    await modern.close();
+  }
+}
+
 const transport = new StdioClientTransport({ command: server, args, env, stderr: 'pipe' });
 let stderr = '';
 transport.stderr?.on('data', (d) => { stderr += d; });
@@ -80,8 +101,9 @@ try {
     undefined, { timeout: 600_000 });
   console.log(`\ntools/call codex-reply {threadId, prompt: "What did you just do?"}`);
   console.log(`  answer:   ${reply.content[0].text}`);
+  await modernSession();
 } catch (e) {
-  console.error(`\nThe demo failed: ${e.message}\n--- server stderr ---\n${stderr}`);
+  console.error(`\nThe demo failed: ${e.message}\n--- server stderr ---\n${stderr}${modernStderr}`);
   process.exitCode = 1;
 } finally {
   await client.close().catch(() => {});
