@@ -96,7 +96,8 @@ void session_reply_text(struct mcp_session *s, json_t *id, const char *body)
 	size_t len = sizeof head - 1 + id_len + sizeof mid - 1 + body_len + 1;
 
 	/* Pieces copied once: printf-style formatting of a long body costs several times more. */
-	msg = id_text ? malloc(len) : NULL;
+	/* NUL-terminated as every message handed to a transport is, though len says its size. */
+	msg = id_text ? malloc(len + 1) : NULL;
 	if (!msg) {
 		free(id_text);
 		session_reply_error(s, id, RPC_INTERNAL_ERROR, "out of memory", NULL);
@@ -106,7 +107,8 @@ void session_reply_text(struct mcp_session *s, json_t *id, const char *body)
 	p = mempcpy(p, id_text, id_len);
 	p = mempcpy(p, mid, sizeof mid - 1);
 	p = mempcpy(p, body, body_len);
-	*p = '}';
+	p[0] = '}';
+	p[1] = '\0';
 	s->transport.send(s->transport.ctx, msg, len, id);
 	free(msg);
 	free(id_text);

@@ -23,9 +23,10 @@ struct seal_key;
 
 struct mcp_transport {
 	/*
-	 * Sends one serialized message; the transport adds the framing. related is the
-	 * id of the request the message belongs to (its answer, its progress, its logs),
-	 * or NULL, so a transport with a stream per request can route it.
+	 * Sends one serialized message (len bytes, NUL-terminated); the transport adds the
+	 * framing. related is the id of the request the message belongs to (its answer,
+	 * its progress, its logs), or NULL, so a transport with a stream per request can
+	 * route it.
 	 */
 	void (*send)(void *ctx, const char *data, size_t len, const json_t *related);
 	/* Bytes accepted but not yet written; may be NULL. */
