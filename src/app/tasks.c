@@ -1,5 +1,6 @@
 #include "app/tasks.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -496,28 +497,33 @@ static void answer_waiters(struct mcp_tasks *p, const char *id)
 }
 
 /* A task's record in the shape a wire gives it, or NULL when there is no such task. */
-static json_t *shown(struct mcp_tasks *p, const char *id,
-                     json_t *(*shape)(const struct task_record *))
+/* A task's record in the shape a wire gives it: 1, or 0 no such task, -1 unreadable. */
+static int shown(struct mcp_tasks *p, const char *id, json_t *(*shape)(const struct task_record *),
+                 json_t **out)
 {
 	struct task_record rec;
 	struct task *live;
-	json_t *task;
+	int found = load(p, id, &rec, &live);
 
-	if (load(p, id, &rec, &live) != 1)
-		return NULL;
-	task = shape(&rec);
+	*out = NULL;
+	if (found != 1)
+		return found;
+	*out = shape(&rec);
 	task_record_clear(&rec);
-	return task;
+	return *out ? 1 : -1;
 }
 
 static json_t *get(void *ctx, const char *id)
 {
-	return shown(ctx, id, task_json);
+	json_t *task;
+
+	shown(ctx, id, task_json, &task);
+	return task;
 }
 
-static json_t *detail(void *ctx, const char *id)
+static int detail(void *ctx, const char *id, json_t **out)
 {
-	return shown(ctx, id, detailed_task_json);
+	return shown(ctx, id, detailed_task_json, out);
 }
 
 static int result(void *ctx, const char *id, struct mcp_request *req)
@@ -543,13 +549,17 @@ static int cancel(void *ctx, const char *id, struct mcp_request *req)
 	struct open_call *open = find_open(p, id);
 	struct task_record rec;
 	struct task *live;
+	int found = load(p, id, &rec, &live);
+	bool elsewhere;
 
-	if (load(p, id, &rec, &live) != 1)
-		return -1;
+	if (found != 1)
+		return found < 0 ? -EIO : -ENOENT;
+	elsewhere = runs_elsewhere(p, &rec);
 	task_record_clear(&rec);
 	if (!live && !open)
-		return -2;
-	add_waiter(p, id, req, true, live);
+		return elsewhere ? -EBUSY : -EALREADY;
+	if (req)
+		add_waiter(p, id, req, true, live);
 	if (open) {
 		open->cancel_asked = true;
 		mcp_request_cancel(open->req);

@@ -67,12 +67,10 @@ static void list_tools(struct mcp_session *s, json_t *id)
 {
 	json_t *tools = s->tools.list(s->tools.ctx);
 
-	if (!s->modern_tools_text || s->tools_text_of != tools) {
+	if (!s->modern_tools_text || s->modern_tools_text_of != tools) {
 		free(s->modern_tools_text);
-		free(s->tools_text);
-		s->tools_text = NULL;
 		s->modern_tools_text = modern_tools_text(s);
-		s->tools_text_of = tools;
+		s->modern_tools_text_of = tools;
 	}
 	if (!s->modern_tools_text) {
 		session_reply_error(s, id, RPC_INTERNAL_ERROR, "out of memory", NULL);

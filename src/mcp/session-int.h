@@ -24,7 +24,6 @@ struct mcp_request {
 
 	/* The 2026-07-28 era: what the request's own envelope said. */
 	bool modern;
-	bool ack_only; /* tasks/cancel of the extension: acknowledged with an empty result */
 	bool wants_logs;
 	enum log_level log_level;
 	bool has_roots; /* roots answered in its own input_required round trip */
@@ -65,7 +64,7 @@ struct mcp_session {
 
 	/* tools/list is asked often and never changes: its text is made once per era. */
 	char *tools_text, *modern_tools_text;
-	const json_t *tools_text_of;
+	const json_t *tools_text_of, *modern_tools_text_of;
 
 	bool client_has_roots;
 	bool roots_pending;

@@ -368,8 +368,6 @@ static void reply_tools_list(struct mcp_session *s, json_t *id)
 		if (list && asprintf(&s->tools_text, "{\"tools\":%s}", list) < 0)
 			s->tools_text = NULL;
 		free(list);
-		free(s->modern_tools_text);
-		s->modern_tools_text = NULL;
 		s->tools_text_of = tools;
 	}
 	if (!s->tools_text) {
@@ -795,10 +793,6 @@ void mcp_request_reply(struct mcp_request *r, json_t *result)
 		struct mcp_session *s = r->session;
 		s->tasks.answered(s->tasks.ctx, r->task_id, result, 0, NULL);
 	} else if (!r->cancelled) {
-		if (r->ack_only) {
-			json_decref(result);
-			result = json_object();
-		}
 		session_reply_result(r->session, r->id, result, r->modern);
 	} else {
 		json_decref(result);

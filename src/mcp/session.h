@@ -70,15 +70,20 @@ struct mcp_task_provider {
 	/* tasks/get: the Task object, or NULL when there is no such task. */
 	json_t *(*get)(void *ctx, const char *id);
 	/*
-	 * tasks/get of the 2026 extension: the DetailedTask (its result inlined once it
-	 * completed), or NULL when there is no such task.
+	 * tasks/get of the 2026 extension: 1 with *out the DetailedTask (its result
+	 * inlined once it completed), 0 when there is no such task, -1 when the records
+	 * cannot be read.
 	 */
-	json_t *(*detail)(void *ctx, const char *id);
+	int (*detail)(void *ctx, const char *id, json_t **out);
 	/* tasks/result: answers req now or once the task ends; -1 when there is no such task. */
 	int (*result)(void *ctx, const char *id, struct mcp_request *req);
 	/* tasks/list: {tasks, nextCursor?}, or NULL for a cursor that is not ours. */
 	json_t *(*list)(void *ctx, const char *cursor);
-	/* tasks/cancel: answers req once stopped; -1 no such task, -2 it has already ended. */
+	/*
+	 * tasks/cancel: starts stopping the task and, when req is given, answers it once
+	 * stopped. 0, or -ENOENT no such task, -EALREADY it has ended, -EBUSY another
+	 * server runs it, -EIO the records cannot be read.
+	 */
 	int (*cancel)(void *ctx, const char *id, struct mcp_request *req);
 	void *ctx;
 };

@@ -5,6 +5,7 @@
  * server decides to answer a call with a task, tasks/get inlines its result, and
  * tasks/update and tasks/cancel are acknowledged with empty results.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,15 @@ void session_start_task_call(struct mcp_session *s, json_t *id, json_t *params, 
 	}
 	r->session = s;
 	r->task_id = strdup(task_id);
+	if (!r->task_id) {
+		/* Recorded, but no call will stand behind it: say so rather than leave it. */
+		s->tasks.answered(s->tasks.ctx, task_id, NULL, RPC_INTERNAL_ERROR, "out of memory");
+		json_decref(created);
+		free(r);
+		roots_free(roots, n_roots);
+		session_reply_error(s, id, RPC_INTERNAL_ERROR, "out of memory", NULL);
+		return;
+	}
 	r->task_ttl = json_integer_value(json_object_get(created, "ttl"));
 	if (env) {
 		/* The extension has no progress or log notifications for tasks: tasks/get tells. */
@@ -90,37 +100,68 @@ void session_start_task_call(struct mcp_session *s, json_t *id, json_t *params, 
 	json_decref(args);
 }
 
+/* Why tasks/cancel cannot, in the provider's words; the code to answer with. */
+static int cancel_refusal(int rc, const char *task_id, char *message, size_t size)
+{
+	switch (rc) {
+	case -ENOENT:
+		snprintf(message, size, "tasks/cancel: no task %.100s", task_id);
+		return RPC_INVALID_PARAMS;
+	case -EALREADY:
+		snprintf(message, size, "tasks/cancel: task %.100s has already ended", task_id);
+		return RPC_INVALID_PARAMS;
+	case -EBUSY:
+		snprintf(message, size,
+		         "tasks/cancel: task %.100s runs in another codex-mcp server on this state "
+		         "directory, which alone can stop it",
+		         task_id);
+		return RPC_INVALID_PARAMS;
+	default:
+		snprintf(message, size, "tasks/cancel: the task records cannot be read");
+		return RPC_INTERNAL_ERROR;
+	}
+}
+
 /* Calls that may answer later (result, cancel) become requests in flight. */
-static void start_waiting(struct mcp_session *s, json_t *id, const char *what, const char *task_id,
-                          const struct mcp_envelope *env)
+static void start_waiting(struct mcp_session *s, json_t *id, const char *what, const char *task_id)
 {
 	struct mcp_request *r = session_new_request(s, id);
 	char message[256];
-	int rc;
+	int rc, code;
 
 	if (!r) {
 		session_reply_error(s, id, RPC_INTERNAL_ERROR, "out of memory", NULL);
 		return;
 	}
-	if (env) {
-		session_apply_envelope(r, env);
-		r->ack_only = true;
-	}
-	rc = strcmp(what, "result") == 0 ? s->tasks.result(s->tasks.ctx, task_id, r)
-	                                 : s->tasks.cancel(s->tasks.ctx, task_id, r);
-	if (rc == -2 && env) {
-		/* Cancelling a task that has ended is acknowledged: the extension makes it
-		 * idempotent. */
-		mcp_request_reply(r, json_object());
+	if (strcmp(what, "result") == 0) {
+		if (s->tasks.result(s->tasks.ctx, task_id, r) < 0) {
+			snprintf(message, sizeof message, "tasks/result: no task %.100s", task_id);
+			mcp_request_fail(r, RPC_INVALID_PARAMS, message);
+		}
 		return;
 	}
-	if (rc == -2)
-		snprintf(message, sizeof message, "tasks/cancel: task %.100s has already ended",
-		         task_id);
-	else
-		snprintf(message, sizeof message, "tasks/%s: no task %.100s", what, task_id);
-	if (rc < 0)
-		mcp_request_fail(r, RPC_INVALID_PARAMS, message);
+	rc = s->tasks.cancel(s->tasks.ctx, task_id, r);
+	if (rc < 0) {
+		code = cancel_refusal(rc, task_id, message, sizeof message);
+		mcp_request_fail(r, code, message);
+	}
+}
+
+/*
+ * The extension's tasks/cancel is cooperative: acknowledged as soon as the run is
+ * told to stop, and again for a task that has ended.
+ */
+static void cancel_modern(struct mcp_session *s, json_t *id, const char *task_id)
+{
+	char message[256];
+	int rc = s->tasks.cancel(s->tasks.ctx, task_id, NULL);
+
+	if (rc == 0 || rc == -EALREADY) {
+		session_reply_result(s, id, json_object(), true);
+		return;
+	}
+	int code = cancel_refusal(rc, task_id, message, sizeof message);
+	session_reply_error(s, id, code, message, NULL);
 }
 
 void session_handle_tasks(struct mcp_session *s, json_t *id, const char *what, json_t *params)
@@ -160,7 +201,7 @@ void session_handle_tasks(struct mcp_session *s, json_t *id, const char *what, j
 			session_reply_error(s, id, RPC_INVALID_PARAMS, message, NULL);
 		return;
 	}
-	start_waiting(s, id, what, task_id, NULL);
+	start_waiting(s, id, what, task_id);
 }
 
 void session_handle_modern_tasks(struct mcp_session *s, json_t *id, const char *what,
@@ -169,6 +210,7 @@ void session_handle_modern_tasks(struct mcp_session *s, json_t *id, const char *
 	const char *task_id = json_string_value(json_object_get(params, "taskId"));
 	char message[256];
 	json_t *task;
+	int found;
 
 	/* tasks/result and tasks/list are gone from the extension's wire. */
 	if (!s->has_tasks || (strcmp(what, "get") != 0 && strcmp(what, "update") != 0 &&
@@ -193,7 +235,7 @@ void session_handle_modern_tasks(struct mcp_session *s, json_t *id, const char *
 		return;
 	}
 	if (strcmp(what, "cancel") == 0) {
-		start_waiting(s, id, what, task_id, env);
+		cancel_modern(s, id, task_id);
 		return;
 	}
 	if (strcmp(what, "update") == 0 &&
@@ -202,10 +244,16 @@ void session_handle_modern_tasks(struct mcp_session *s, json_t *id, const char *
 		                    "tasks/update: \"inputResponses\" must be an object", NULL);
 		return;
 	}
-	task = s->tasks.detail(s->tasks.ctx, task_id);
-	if (!task) {
-		snprintf(message, sizeof message, "tasks/%s: no task %.100s", what, task_id);
-		session_reply_error(s, id, RPC_INVALID_PARAMS, message, NULL);
+	found = s->tasks.detail(s->tasks.ctx, task_id, &task);
+	if (found != 1) {
+		if (found == 0)
+			snprintf(message, sizeof message, "tasks/%s: no task %.100s", what,
+			         task_id);
+		else
+			snprintf(message, sizeof message,
+			         "tasks/%s: the task records cannot be read", what);
+		session_reply_error(s, id, found == 0 ? RPC_INVALID_PARAMS : RPC_INTERNAL_ERROR,
+		                    message, NULL);
 		return;
 	}
 	/* No task of ours waits for input yet: answers to questions not asked are ignored. */

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createContext, gatedScript, waitFor, resultText } from './lib/harness.mjs';
 import { connectModern, callAsTask, getTask, cancelTask, updateTask, waitTask } from './lib/modern-client.mjs';
 import { ISO } from './lib/tasks.mjs';
+import { fakeCodex } from './lib/fault.mjs';
 
 const TIMEOUT = 120_000;
 
@@ -66,12 +67,13 @@ test('tasks/cancel stops the run: the task reads cancelled and no Codex is left'
   const created = await callAsTask(conn, 'codex', { prompt: 'GATE cancel me', cwd: ctx.workspace });
   await waitFor(() => gate.held() === 1, { timeoutMs: 30_000, what: 'the run to reach the model' });
   assert.ok(ctx.codexProcesses().length > 0, 'no Codex process seen while the run is held');
+  // Acknowledged as soon as the run is told to stop, not once it is gone.
   const ack = await cancelTask(conn, created.taskId);
   assert.equal(ack.resultType, 'complete');
   assert.equal(ack.status, undefined, 'an ack, not a task');
-  await ctx.assertNoCodexProcesses(10_000);
-  const got = await getTask(conn, created.taskId);
+  const got = await waitTask(conn, created.taskId, { timeoutMs: 30_000 });
   assert.equal(got.status, 'cancelled');
+  await ctx.assertNoCodexProcesses(10_000);
   // Cancelling an ended task is acknowledged again.
   assert.equal((await cancelTask(conn, created.taskId)).resultType, 'complete');
 });
@@ -89,4 +91,18 @@ test('a task is read after a restart of the server', { timeout: TIMEOUT }, async
   assert.equal(again.status, 'completed');
   assert.deepEqual(again.result, done.result);
   assert.match(resultText(again.result), /survive a restart/);
+});
+
+test('tasks/cancel is acknowledged before a run that ignores SIGTERM is killed', { timeout: TIMEOUT }, async (t) => {
+  const ctx = await createContext(t);
+  // A fake Codex that ignores SIGTERM: only the SIGKILL after --kill-grace-ms ends it.
+  const spec = ctx.serverCommand({ codexBin: fakeCodex(), args: ['--kill-grace-ms', '60000'] });
+  const conn = await connectModern(spec.command, spec.args, spec.env, { ctx, cwd: ctx.root, mode: 'pin' });
+  const created = await callAsTask(conn, 'codex', { prompt: 'stubborn hang', cwd: ctx.workspace });
+  await waitFor(() => ctx.codexProcesses().length > 0, { timeoutMs: 10_000, what: 'the fake Codex to start' });
+  const ack = await cancelTask(conn, created.taskId);
+  assert.equal(ack.resultType, 'complete');
+  // The grace is a minute: the ack came without waiting for it, and the task still runs.
+  assert.equal((await getTask(conn, created.taskId)).status, 'working');
+  assert.ok(ctx.codexProcesses().length > 0, 'the stubborn run is still there during its grace');
 });
