@@ -73,7 +73,8 @@ static void list_tools(struct mcp_session *s, json_t *id)
 		s->modern_tools_text_of = tools;
 	}
 	if (!s->modern_tools_text) {
-		session_reply_error(s, id, RPC_INTERNAL_ERROR, "out of memory", NULL);
+		session_reply_error(s, id, RPC_INTERNAL_ERROR,
+		                    "tools/list: the listing cannot be made", NULL);
 		return;
 	}
 	session_reply_text(s, id, s->modern_tools_text);

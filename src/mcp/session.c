@@ -371,7 +371,7 @@ static void reply_tools_list(struct mcp_session *s, json_t *id)
 		s->tools_text_of = tools;
 	}
 	if (!s->tools_text) {
-		reply_error(s, id, RPC_INTERNAL_ERROR, "out of memory");
+		reply_error(s, id, RPC_INTERNAL_ERROR, "tools/list: the listing cannot be made");
 		return;
 	}
 	session_reply_text(s, id, s->tools_text);

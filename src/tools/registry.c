@@ -83,50 +83,43 @@ int tools_init(const char *selection, char *err, size_t err_size)
 			p++;
 	}
 
-	listing = json_array();
-	for (size_t i = 0; i < N_TOOLS; i++) {
-		const struct tool_entry *t = registry[i].tool;
-		json_t *input, *entry;
+	for (size_t i = 0; i < N_TOOLS; i++)
+		if (served[i])
+			return 0;
+	snprintf(err, err_size, "no tools selected");
+	return -1;
+}
 
-		if (!served[i])
-			continue;
-		input = parse_schema(t, t->input_schema);
-		if (!input) {
-			snprintf(err, err_size, "the schema of %s does not parse", t->name);
-			return -1;
+/* One tool as tools/list shows it, or NULL when a schema of it does not parse. */
+static json_t *tool_json(const struct tool_entry *t)
+{
+	json_t *input = parse_schema(t, t->input_schema), *entry;
+
+	if (!input)
+		return NULL;
+	entry = json_pack("{s:s, s:s, s:s, s:o}", "name", t->name, "title", t->title, "description",
+	                  t->description, "inputSchema", input);
+	if (entry && t->output_schema) {
+		json_t *output = parse_schema(t, t->output_schema);
+		if (!output) {
+			json_decref(entry);
+			return NULL;
 		}
-		entry = json_pack("{s:s, s:s, s:s, s:o}", "name", t->name, "title", t->title,
-		                  "description", t->description, "inputSchema", input);
-		if (t->output_schema) {
-			json_t *output = parse_schema(t, t->output_schema);
-			if (!output) {
-				json_decref(entry);
-				snprintf(err, err_size, "the schema of %s does not parse", t->name);
-				return -1;
-			}
-			json_object_set_new(entry, "outputSchema", output);
-		}
-		if (t->annotations) {
-			json_t *annotations = parse_schema(t, t->annotations);
-			if (!json_is_object(annotations)) {
-				json_decref(annotations);
-				json_decref(entry);
-				snprintf(err, err_size, "the annotations of %s do not parse",
-				         t->name);
-				return -1;
-			}
-			json_object_set_new(entry, "annotations", annotations);
-		}
-		if (t->task_support)
-			json_object_set_new(entry, "execution",
-			                    json_pack("{s:s}", "taskSupport", "optional"));
-		json_array_append_new(listing, entry);
+		json_object_set_new(entry, "outputSchema", output);
 	}
-	if (json_array_size(listing) == 0) {
-		snprintf(err, err_size, "no tools selected");
-		return -1;
+	if (entry && t->annotations) {
+		json_t *annotations = parse_schema(t, t->annotations);
+		if (!json_is_object(annotations)) {
+			json_decref(annotations);
+			json_decref(entry);
+			return NULL;
+		}
+		json_object_set_new(entry, "annotations", annotations);
 	}
-	return 0;
+	if (entry && t->task_support)
+		json_object_set_new(entry, "execution",
+		                    json_pack("{s:s}", "taskSupport", "optional"));
+	return entry;
 }
 
 void tools_free(void)
@@ -135,8 +128,25 @@ void tools_free(void)
 	listing = NULL;
 }
 
+/*
+ * Built on first use rather than at start: parsing the schemas is most of a cold
+ * start's work, and a client that only calls tools never needs them.
+ */
 json_t *tools_list(void)
 {
+	if (listing)
+		return listing;
+	listing = json_array();
+	for (size_t i = 0; listing && i < N_TOOLS; i++) {
+		json_t *entry = served[i] ? tool_json(registry[i].tool) : NULL;
+		if (served[i] && !entry) {
+			/* A schema that does not parse is a bug the registry's test catches. */
+			json_decref(listing);
+			listing = NULL;
+		} else if (entry) {
+			json_array_append_new(listing, entry);
+		}
+	}
 	return listing;
 }
 

@@ -41,11 +41,11 @@ extern const struct tool_entry tool_cleanup_old_logs;
 /*
  * Chooses the tools served: "compat" (codex, codex-reply), "fleet" (the
  * agent tools), "all", or a comma list of those words and tool names.
- * Parses their schemas once. Returns -1 with err on an unknown name.
+ * Returns -1 with err on an unknown name, or when none is left.
  */
 int tools_init(const char *selection, char *err, size_t err_size);
 void tools_free(void);
-/* The tools/list array (borrowed). */
+/* The tools/list array (borrowed), built on the first call; NULL if a schema does not parse. */
 json_t *tools_list(void);
 const struct tool_entry *tools_find(const char *name);
 
