@@ -48,8 +48,12 @@ static void discover(struct mcp_session *s, json_t *id)
 /* The 2026 listing: no execution field (tasks are the extension's now), with its ttl. */
 static char *modern_tools_text(struct mcp_session *s)
 {
-	json_t *tools = json_deep_copy(s->tools.list(s->tools.ctx)), *tool;
+	json_t *given = s->tools.list(s->tools.ctx);
+	/* A copy: the provider's tree may be shared with others. */
+	json_t *tools = json_deep_copy(given), *tool;
 	size_t i;
+
+	json_decref(given);
 
 	if (!tools)
 		return NULL;
@@ -65,13 +69,8 @@ static char *modern_tools_text(struct mcp_session *s)
 
 static void list_tools(struct mcp_session *s, json_t *id)
 {
-	json_t *tools = s->tools.list(s->tools.ctx);
-
-	if (!s->modern_tools_text || s->modern_tools_text_of != tools) {
-		free(s->modern_tools_text);
+	if (!s->modern_tools_text)
 		s->modern_tools_text = modern_tools_text(s);
-		s->modern_tools_text_of = tools;
-	}
 	if (!s->modern_tools_text) {
 		session_reply_error(s, id, RPC_INTERNAL_ERROR,
 		                    "tools/list: the listing cannot be made", NULL);

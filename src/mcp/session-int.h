@@ -64,7 +64,6 @@ struct mcp_session {
 
 	/* tools/list is asked often and never changes: its text is made once per era. */
 	char *tools_text, *modern_tools_text;
-	const json_t *tools_text_of, *modern_tools_text_of;
 
 	bool client_has_roots;
 	bool roots_pending;

@@ -359,16 +359,13 @@ static void handle_tools_call(struct mcp_session *s, json_t *id, json_t *params)
 
 static void reply_tools_list(struct mcp_session *s, json_t *id)
 {
-	json_t *tools = s->tools.list(s->tools.ctx);
-
-	if (!s->tools_text || s->tools_text_of != tools) {
-		char *list = json_dumps(tools, JSON_COMPACT);
-		free(s->tools_text);
-		s->tools_text = NULL;
+	if (!s->tools_text) {
+		json_t *tools = s->tools.list(s->tools.ctx);
+		char *list = tools ? json_dumps(tools, JSON_COMPACT) : NULL;
+		json_decref(tools);
 		if (list && asprintf(&s->tools_text, "{\"tools\":%s}", list) < 0)
 			s->tools_text = NULL;
 		free(list);
-		s->tools_text_of = tools;
 	}
 	if (!s->tools_text) {
 		reply_error(s, id, RPC_INTERNAL_ERROR, "tools/list: the listing cannot be made");

@@ -35,7 +35,10 @@ struct mcp_transport {
 };
 
 struct mcp_tool_provider {
-	/* The "tools" array for tools/list (borrowed). */
+	/*
+	 * The "tools" array for tools/list (a new reference, or NULL). The session asks
+	 * once per era and keeps the text it makes of it: the tools never change.
+	 */
 	json_t *(*list)(void *ctx);
 	/*
 	 * Starts a call. Returns -1 when no tool has that name; otherwise the

@@ -25,7 +25,6 @@ static const struct {
 
 #define N_TOOLS (sizeof registry / sizeof registry[0])
 
-static json_t *listing;
 static bool served[N_TOOLS];
 
 static json_t *parse_schema(const struct tool_entry *t, const char *text)
@@ -124,32 +123,30 @@ static json_t *tool_json(const struct tool_entry *t)
 
 void tools_free(void)
 {
-	json_decref(listing);
-	listing = NULL;
+	memset(served, 0, sizeof served);
 }
 
 /*
- * Built on first use rather than at start: parsing the schemas is most of a cold
- * start's work, and a client that only calls tools never needs them.
+ * Made anew for each caller, which keeps the text it needs and lets the tree go:
+ * parsing the schemas is most of a cold start's work, and their tree most of the
+ * memory a listing would hold for the life of the server.
  */
 json_t *tools_list(void)
 {
-	if (listing)
-		return listing;
-	listing = json_array();
+	json_t *listing = json_array();
+
 	for (size_t i = 0; listing && i < N_TOOLS; i++) {
 		json_t *entry = served[i] ? tool_json(registry[i].tool) : NULL;
 		if (served[i] && !entry) {
 			/* A schema that does not parse is a bug the registry's test catches. */
 			json_decref(listing);
-			listing = NULL;
-		} else if (entry) {
-			json_array_append_new(listing, entry);
+			return NULL;
 		}
+		if (entry)
+			json_array_append_new(listing, entry);
 	}
 	return listing;
 }
-
 const struct tool_entry *tools_find(const char *name)
 {
 	for (size_t i = 0; i < N_TOOLS; i++)

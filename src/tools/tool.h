@@ -45,7 +45,7 @@ extern const struct tool_entry tool_cleanup_old_logs;
  */
 int tools_init(const char *selection, char *err, size_t err_size);
 void tools_free(void);
-/* The tools/list array (borrowed), built on the first call; NULL if a schema does not parse. */
+/* The tools/list array, made anew (a new reference); NULL if a schema does not parse. */
 json_t *tools_list(void);
 const struct tool_entry *tools_find(const char *name);
 

@@ -46,7 +46,7 @@ static void fake_send(void *ctx, const char *data, size_t len, const json_t *rel
 static json_t *fake_list(void *ctx)
 {
 	struct fake *f = ctx;
-	return f->tools;
+	return json_incref(f->tools);
 }
 
 static void on_cancel(void *data)
