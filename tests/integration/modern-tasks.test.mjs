@@ -99,7 +99,11 @@ test('tasks/cancel is acknowledged before a run that ignores SIGTERM is killed',
   const spec = ctx.serverCommand({ codexBin: fakeCodex(), args: ['--kill-grace-ms', '60000'] });
   const conn = await connectModern(spec.command, spec.args, spec.env, { ctx, cwd: ctx.root, mode: 'pin' });
   const created = await callAsTask(conn, 'codex', { prompt: 'stubborn hang', cwd: ctx.workspace });
-  await waitFor(() => ctx.codexProcesses().length > 0, { timeoutMs: 10_000, what: 'the fake Codex to start' });
+  // It ignores SIGTERM from before it says its thread started: wait for that, not just the process.
+  await waitFor(async () => {
+    const status = await conn.rawRequest('tools/call', { name: 'get_agent_status', arguments: { task_id: created.taskId } });
+    return typeof status.result?.structuredContent?.thread_id === 'string';
+  }, { timeoutMs: 30_000, what: 'the fake Codex to start its thread' });
   const ack = await cancelTask(conn, created.taskId);
   assert.equal(ack.resultType, 'complete');
   // The grace is a minute: the ack came without waiting for it, and the task still runs.
