@@ -454,9 +454,10 @@ static void check_notification(const char *method, json_t *params, const char *t
 	}
 }
 
-static void on_send(void *ctx, const char *data, size_t len, const json_t *related)
+static void on_send(void *ctx, const char *data, size_t len, const json_t *related, bool answer)
 {
 	(void)related;
+	(void)answer;
 	json_error_t error;
 	json_t *msg, *id, *result, *err, *method, *params;
 

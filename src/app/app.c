@@ -4,10 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "app/args.h"
 #include "app/tasks.h"
+#include "http/auth.h"
+#include "http/listen.h"
+#include "mcp/http.h"
 #include "mcp/stdio.h"
 #include "proc/nesting.h"
 #include "proc/procfs.h"
@@ -32,6 +36,13 @@ static const char instructions[] =
     "get_agent_status, kill_agent) or several at once (spawn_agents_parallel). Runs are "
     "sandboxed and confined to the client's roots.";
 
+static const struct mcp_server_info server_info = {
+    .name = "codex-mcp",
+    .title = "Codex",
+    .version = CODEX_MCP_VERSION,
+    .instructions = instructions,
+};
+
 static void on_line(void *data, char *line, size_t len)
 {
 	struct app_client *c = data;
@@ -51,15 +62,18 @@ static void log_to_clients(void *data, enum log_level level, const char *message
 
 	for (struct app_client *c = app->clients; c; c = c->next)
 		mcp_session_log(c->session, level, message);
+	if (app->http)
+		mcp_http_log(app->http, level, message);
 }
 
 /* The session's transport: stdio while it is open, nothing once it is closed. */
-static void send_to_client(void *data, const char *msg, size_t len, const json_t *related)
+static void send_to_client(void *data, const char *msg, size_t len, const json_t *related,
+                           bool answer)
 {
 	struct app_client *c = data;
 
 	if (c->stdio)
-		c->out.send(c->out.ctx, msg, len, related);
+		c->out.send(c->out.ctx, msg, len, related, answer);
 }
 
 static size_t unsent_to_client(void *data)
@@ -69,10 +83,22 @@ static size_t unsent_to_client(void *data)
 	return c->stdio && c->out.backlog ? c->out.backlog(c->out.ctx) : 0;
 }
 
+static void http_closed(void *data)
+{
+	struct app *app = data;
+
+	app->http = NULL;
+}
+
 static void close_if_done(struct app *app)
 {
 	if (!app->stopping || runner_live(app->runner) > 0)
 		return;
+	/* Answers already given still reach their clients, for a moment. */
+	if (app->http && !app->http_closing) {
+		app->http_closing = true;
+		mcp_http_close(app->http, http_closed, app);
+	}
 	/* Every run is reaped; closing the last handles ends uv_run. */
 	/* What is logged from now on (a last failed save) has no client to go to. */
 	log_set_sink(NULL, NULL);
@@ -106,6 +132,8 @@ static void stop(struct app *app, const char *why, bool again_kills)
 	mcp_tasks_stop(app->tasks);
 	for (struct app_client *c = app->clients; c; c = c->next)
 		mcp_session_stop(c->session);
+	if (app->http)
+		mcp_http_stop(app->http);
 	runner_stop_all(app->runner);
 	close_if_done(app);
 }
@@ -217,12 +245,6 @@ static struct app_client *add_stdio_client(struct app *app)
 {
 	struct app_client *c = calloc(1, sizeof *c);
 	struct line_sink sink = {on_line, on_overflow, c};
-	struct mcp_server_info info = {
-	    .name = "codex-mcp",
-	    .title = "Codex",
-	    .version = CODEX_MCP_VERSION,
-	    .instructions = instructions,
-	};
 	struct mcp_tool_provider provider = {list_tools, call_tool, tool_wants_roots, app};
 	struct mcp_transport transport = {send_to_client, unsent_to_client, c};
 
@@ -236,12 +258,98 @@ static struct app_client *add_stdio_client(struct app *app)
 	}
 	c->out = stdio_transport_as_mcp(c->stdio);
 	struct mcp_sealer sealer = {app_seal_key, app};
-	c->session = mcp_session_new(&info, &provider, &transport, &sealer);
+	c->session = mcp_session_new(&server_info, &provider, &transport, &sealer);
 	struct mcp_task_provider task_provider = mcp_tasks_provider(app->tasks);
 	mcp_session_set_task_provider(c->session, &task_provider);
 	c->next = app->clients;
 	app->clients = c;
 	return c;
+}
+
+/* Enough descriptors for --http-max-connections: the soft limit is often 1024. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int start_auth(struct app *app, const struct http_address *addr, const char *url)
+{
+	const struct http_options *ho = &app->opts->http;
+	char err[1024];
+
+	if (!ho->token_file && !ho->oauth_issuer) {
+		if (addr->loopback)
+			return 0;
+		log_error("--http %s is reachable from other machines: give --http-token-file "
+		          "or --oauth-issuer, or bind 127.0.0.1",
+		          ho->listen);
+		return -EACCES;
+	}
+	struct http_auth_config cfg = {
+	    .token_file = ho->token_file,
+	    .issuer = ho->oauth_issuer,
+	    .jwks_file = ho->oauth_jwks,
+	    .resource = ho->public_url ? ho->public_url : url,
+	    .scopes = ho->oauth_scopes,
+	    .loop = app->loop,
+	};
+	int rc = http_auth_new(&cfg, &app->auth, err, sizeof err);
+	if (rc != 0)
+		log_error("%s", err);
+	return rc;
+}
+
+/* Clients over HTTP at /mcp, as many as come. */
+static int start_http(struct app *app)
+{
+	const struct http_options *ho = &app->opts->http;
+	struct http_address addr;
+	char err[1024], hostport[300], url[400];
+	int fd = http_listen(ho->listen, &addr, err, sizeof err), rc;
+
+	if (fd < 0) {
+		log_error("%s", err);
+		return fd;
+	}
+	http_address_format(&addr, hostport, sizeof hostport);
+	snprintf(url, sizeof url, "http://%s/mcp", hostport);
+	if ((rc = start_auth(app, &addr, url)) != 0) {
+		close(fd);
+		return rc;
+	}
+	raise_fd_limit();
+	struct mcp_http_config cfg = {
+	    .loop = app->loop,
+	    .listen_fd = fd,
+	    .address = addr,
+	    .auth = app->auth,
+	    .info = &server_info,
+	    .tools = {list_tools, call_tool, tool_wants_roots, app},
+	    .tasks = mcp_tasks_provider(app->tasks),
+	    .has_tasks = true,
+	    .sealer = {app_seal_key, app},
+	    .allow_origins = ho->allow_origins,
+	    .allow_hosts = ho->allow_hosts,
+	    .max_body = app->opts->max_message_bytes,
+	    .max_connections = ho->max_connections,
+	    .max_sessions = ho->max_sessions,
+	    .timeout_s = ho->timeout_s,
+	    .session_idle_s = ho->session_idle_s,
+	    .max_backlog = ho->max_backlog,
+	    .keepalive_s = ho->keepalive_s,
+	};
+	if ((rc = mcp_http_new(&cfg, &app->http, err, sizeof err)) != 0) {
+		log_error("%s", err);
+		return rc;
+	}
+	/* Always said, whatever the log level: scripts wait for this line. */
+	fprintf(stderr, "codex-mcp: listening on %s\n", url);
+	return 0;
 }
 
 static void free_clients(struct app *app)
@@ -359,9 +467,10 @@ int app_run(const struct options *opts)
 	app.runner = runner_new(&runner_cfg);
 
 	app.tasks = mcp_tasks_new(&app);
-	struct app_client *client = add_stdio_client(&app);
-	if (!client) {
-		log_error("cannot use stdout");
+	struct app_client *client = NULL;
+	if (opts->http.listen ? start_http(&app) != 0 : !(client = add_stdio_client(&app))) {
+		if (!opts->http.listen)
+			log_error("cannot use stdout");
 		status = 1;
 		mcp_tasks_close(app.tasks);
 		goto out;
@@ -378,7 +487,7 @@ int app_run(const struct options *opts)
 	uv_timer_start(&app.tick, on_tick, 1000, 1000);
 	uv_unref((uv_handle_t *)&app.tick);
 
-	if (stdio_transport_start(client->stdio) != 0) {
+	if (client && stdio_transport_start(client->stdio) != 0) {
 		log_error("cannot read stdin");
 		stop(&app, "stdin unusable", false);
 		status = 1;
@@ -389,6 +498,8 @@ int app_run(const struct options *opts)
 out:
 	runner_free(app.runner);
 	uv_run(&loop, UV_RUN_DEFAULT); /* lets the last close callbacks run */
+	http_auth_free(app.auth);
+	uv_run(&loop, UV_RUN_DEFAULT); /* and a key refresh still in flight end */
 	app.backend.ops->free(app.backend.impl);
 	uv_loop_close(&loop);
 early_out:

@@ -26,9 +26,12 @@ struct app {
 	struct runner *runner;
 	struct mcp_tasks *tasks;
 	struct app_client *clients; /* one per connection: its transport and session */
-	struct seal_key seal;       /* signs the requestState of input_required rounds */
-	bool seal_loaded;           /* read or made on first use: see app_seal_key() */
-	char *cwd; /* the default cwd of runs: --agent-cwd, else the server's own */
+	struct mcp_http *http;      /* --http: every client over HTTP */
+	struct http_auth *auth;     /* who may use it */
+	bool http_closing;
+	struct seal_key seal; /* signs the requestState of input_required rounds */
+	bool seal_loaded;     /* read or made on first use: see app_seal_key() */
+	char *cwd;            /* the default cwd of runs: --agent-cwd, else the server's own */
 	bool stopping;
 	uv_signal_t sigterm, sigint;
 	uv_timer_t tick;   /* unanswered requests to the client time out */
@@ -41,7 +44,7 @@ struct app {
 /* The sealing key, read from (or made in) the state dir the first time it is needed. */
 const struct seal_key *app_seal_key(void *app, char *err, size_t err_size);
 
-/* Serves stdio until stdin ends or a SIGTERM/SIGINT; returns the exit status. */
+/* Serves stdio until stdin ends, or HTTP, until a SIGTERM/SIGINT; returns the exit status. */
 int app_run(const struct options *opts);
 
 #endif

@@ -42,6 +42,23 @@ static const char usage[] =
     "  --log-max-bytes N     one agent log's size before it rotates (10485760)\n"
     "  --task-ttl-max SECONDS  longest an MCP task is kept after it is created (604800)\n"
     "\n"
+    "HTTP (instead of stdio; MCP at /mcp, both protocol eras):\n"
+    "  --http HOST:PORT      listen there; a bare PORT means 127.0.0.1; port 0 takes a free one\n"
+    "  --http-token-file FILE  bearer tokens, one a line; needed off loopback unless OAuth\n"
+    "  --oauth-issuer URL    accept JWT access tokens of this issuer (RS256, ES256)\n"
+    "  --oauth-jwks FILE     the issuer's keys (default: fetched from the issuer)\n"
+    "  --oauth-scopes \"A B\"  scopes every token must carry\n"
+    "  --http-public-url URL the endpoint's URL as clients reach it, e.g. behind a TLS\n"
+    "                        proxy (default: http://HOST:PORT/mcp); tokens' audience\n"
+    "  --http-allow-origin ORIGIN  a browser origin allowed besides our own; repeatable\n"
+    "  --http-allow-host NAME  a Host name allowed besides the bound address; repeatable\n"
+    "  --http-max-connections N  connections at once (1024)\n"
+    "  --http-max-sessions N  2025-era sessions at once (4096)\n"
+    "  --http-timeout SECONDS  close a connection idle this long, headers included (30)\n"
+    "  --http-session-idle SECONDS  end a 2025 session unused this long (3600)\n"
+    "  --http-keepalive SECONDS  a comment on an SSE stream quiet this long (15)\n"
+    "  --http-max-backlog BYTES  cut off a client that leaves this much unread (4194304)\n"
+    "\n"
     "  --version             print the version\n"
     "  --help                print this help\n";
 
@@ -69,6 +86,20 @@ enum {
 	OPT_MAX_DEPTH,
 	OPT_VERSION,
 	OPT_HELP,
+	OPT_HTTP,
+	OPT_HTTP_PUBLIC_URL,
+	OPT_HTTP_TOKEN_FILE,
+	OPT_OAUTH_ISSUER,
+	OPT_OAUTH_JWKS,
+	OPT_OAUTH_SCOPES,
+	OPT_HTTP_ALLOW_ORIGIN,
+	OPT_HTTP_ALLOW_HOST,
+	OPT_HTTP_MAX_CONNECTIONS,
+	OPT_HTTP_MAX_SESSIONS,
+	OPT_HTTP_TIMEOUT,
+	OPT_HTTP_SESSION_IDLE,
+	OPT_HTTP_KEEPALIVE,
+	OPT_HTTP_MAX_BACKLOG,
 };
 
 static const struct option long_options[] = {
@@ -93,6 +124,20 @@ static const struct option long_options[] = {
     {"allow-dir", required_argument, NULL, OPT_ALLOW_DIR},
     {"allow-config", required_argument, NULL, OPT_ALLOW_CONFIG},
     {"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
+    {"http", required_argument, NULL, OPT_HTTP},
+    {"http-public-url", required_argument, NULL, OPT_HTTP_PUBLIC_URL},
+    {"http-token-file", required_argument, NULL, OPT_HTTP_TOKEN_FILE},
+    {"oauth-issuer", required_argument, NULL, OPT_OAUTH_ISSUER},
+    {"oauth-jwks", required_argument, NULL, OPT_OAUTH_JWKS},
+    {"oauth-scopes", required_argument, NULL, OPT_OAUTH_SCOPES},
+    {"http-allow-origin", required_argument, NULL, OPT_HTTP_ALLOW_ORIGIN},
+    {"http-allow-host", required_argument, NULL, OPT_HTTP_ALLOW_HOST},
+    {"http-max-connections", required_argument, NULL, OPT_HTTP_MAX_CONNECTIONS},
+    {"http-max-sessions", required_argument, NULL, OPT_HTTP_MAX_SESSIONS},
+    {"http-timeout", required_argument, NULL, OPT_HTTP_TIMEOUT},
+    {"http-session-idle", required_argument, NULL, OPT_HTTP_SESSION_IDLE},
+    {"http-keepalive", required_argument, NULL, OPT_HTTP_KEEPALIVE},
+    {"http-max-backlog", required_argument, NULL, OPT_HTTP_MAX_BACKLOG},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -184,6 +229,86 @@ static int number(const char *flag, unsigned long long min, unsigned long long m
 	return -1;
 }
 
+/* The HTTP flags: 0 taken, -1 a bad value (said), 1 not one of them. */
+static int parse_http(int c, struct http_options *h)
+{
+	unsigned long long n;
+
+	switch (c) {
+	case OPT_HTTP:
+		set_string(&h->listen, optarg);
+		return 0;
+	case OPT_HTTP_PUBLIC_URL:
+		set_string(&h->public_url, optarg);
+		return 0;
+	case OPT_HTTP_TOKEN_FILE:
+		set_string(&h->token_file, optarg);
+		return 0;
+	case OPT_OAUTH_ISSUER:
+		set_string(&h->oauth_issuer, optarg);
+		return 0;
+	case OPT_OAUTH_JWKS:
+		set_string(&h->oauth_jwks, optarg);
+		return 0;
+	case OPT_OAUTH_SCOPES:
+		set_string(&h->oauth_scopes, optarg);
+		return 0;
+	case OPT_HTTP_ALLOW_ORIGIN:
+		return append(&h->allow_origins, &h->n_allow_origins, optarg);
+	case OPT_HTTP_ALLOW_HOST:
+		return append(&h->allow_hosts, &h->n_allow_hosts, optarg);
+	case OPT_HTTP_MAX_CONNECTIONS:
+		if (number("http-max-connections", 1, 1000000, &n))
+			return -1;
+		h->max_connections = (unsigned)n;
+		return 0;
+	case OPT_HTTP_MAX_SESSIONS:
+		if (number("http-max-sessions", 1, 1000000, &n))
+			return -1;
+		h->max_sessions = (unsigned)n;
+		return 0;
+	case OPT_HTTP_TIMEOUT:
+		if (number("http-timeout", 1, 86400, &n))
+			return -1;
+		h->timeout_s = (unsigned)n;
+		return 0;
+	case OPT_HTTP_SESSION_IDLE:
+		if (number("http-session-idle", 1, 30 * 86400, &n))
+			return -1;
+		h->session_idle_s = (unsigned)n;
+		return 0;
+	case OPT_HTTP_KEEPALIVE:
+		if (number("http-keepalive", 1, 3600, &n))
+			return -1;
+		h->keepalive_s = (unsigned)n;
+		return 0;
+	case OPT_HTTP_MAX_BACKLOG:
+		if (number("http-max-backlog", 4096, 1ull << 32, &n))
+			return -1;
+		h->max_backlog = (size_t)n;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+static void http_defaults(struct http_options *h)
+{
+	h->max_connections = 1024;
+	h->max_sessions = 4096;
+	h->timeout_s = 30;
+	h->session_idle_s = 3600;
+	h->keepalive_s = 15;
+	h->max_backlog = 4u << 20;
+}
+
+static void free_list(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
 enum options_result options_parse(int argc, char **argv, struct options *o)
 {
 	unsigned long long n;
@@ -202,9 +327,15 @@ enum options_result options_parse(int argc, char **argv, struct options *o)
 	o->max_depth = NESTING_MAX_DEFAULT;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	o->max_agents = cores > 0 ? (unsigned)cores : 1;
+	http_defaults(&o->http);
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+		int taken = parse_http(c, &o->http);
+		if (taken < 0)
+			return OPTIONS_EXIT_USAGE;
+		if (taken == 0)
+			continue;
 		switch (c) {
 		case OPT_CODEX_BIN:
 			set_string(&o->codex_bin, optarg);
@@ -341,6 +472,16 @@ enum options_result options_parse(int argc, char **argv, struct options *o)
 
 void options_free(struct options *o)
 {
+	struct http_options *h = &o->http;
+
+	free(h->listen);
+	free(h->public_url);
+	free(h->token_file);
+	free(h->oauth_issuer);
+	free(h->oauth_jwks);
+	free(h->oauth_scopes);
+	free_list(h->allow_origins, h->n_allow_origins);
+	free_list(h->allow_hosts, h->n_allow_hosts);
 	for (size_t i = 0; i < o->n_env; i++)
 		free(o->env[i]);
 	free(o->env);

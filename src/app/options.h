@@ -7,6 +7,23 @@
 
 #include "util/log.h"
 
+/* --http and what goes with it. */
+struct http_options {
+	char *listen;       /* HOST:PORT; NULL: serve stdio */
+	char *public_url;   /* the endpoint's URL as clients see it (behind a proxy) */
+	char *token_file;   /* bearer tokens, one a line */
+	char *oauth_issuer; /* JWT access tokens from this issuer */
+	char *oauth_jwks;   /* its keys, read from a file instead of fetched */
+	char *oauth_scopes; /* scopes every token must carry, space-separated */
+	char **allow_origins, **allow_hosts;
+	size_t n_allow_origins, n_allow_hosts;
+	unsigned max_connections, max_sessions;
+	unsigned timeout_s;      /* idle connections, headers included */
+	unsigned session_idle_s; /* a 2025 session unused this long ends */
+	unsigned keepalive_s;    /* comments on quiet SSE streams */
+	size_t max_backlog;      /* unread bytes before a client is cut off */
+};
+
 struct options {
 	char *codex_bin;   /* NULL: $CODEX_BIN, then PATH */
 	char *state_dir;   /* where the database lives */
@@ -34,6 +51,7 @@ struct options {
 	char **allow_config; /* --allow-config: more config keys clients may set */
 	size_t n_allow_config;
 	unsigned max_depth; /* --max-depth: a server nested this deep starts no runs; 0: none */
+	struct http_options http;
 };
 
 enum options_result {

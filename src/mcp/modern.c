@@ -69,14 +69,14 @@ static char *modern_tools_text(struct mcp_session *s)
 
 static void list_tools(struct mcp_session *s, json_t *id)
 {
-	if (!s->modern_tools_text)
-		s->modern_tools_text = modern_tools_text(s);
-	if (!s->modern_tools_text) {
+	if (!s->listing->modern)
+		s->listing->modern = modern_tools_text(s);
+	if (!s->listing->modern) {
 		session_reply_error(s, id, RPC_INTERNAL_ERROR,
 		                    "tools/list: the listing cannot be made", NULL);
 		return;
 	}
-	session_reply_text(s, id, s->modern_tools_text);
+	session_reply_text(s, id, s->listing->modern);
 }
 
 static void ask_roots(struct mcp_session *s, const struct seal_key *key, json_t *id,

@@ -10,6 +10,10 @@
 #include "mcp/session.h"
 #include "rpc/jsonrpc.h"
 
+struct mcp_listing {
+	char *legacy, *modern;
+};
+
 struct mcp_request {
 	struct mcp_session *session;
 	struct mcp_request *next;
@@ -62,8 +66,12 @@ struct mcp_session {
 	bool has_tasks;
 	struct mcp_request *task_calls; /* task-augmented calls still running */
 
-	/* tools/list is asked often and never changes: its text is made once per era. */
-	char *tools_text, *modern_tools_text;
+	/* tools/list is asked often and never changes: its text is made once per era,
+	 * by the session or by all the sessions that share a listing. */
+	struct mcp_listing own_listing, *listing;
+	bool closed;   /* its transport is gone: it ends once its requests have */
+	bool closing;  /* inside mcp_session_close(), which frees it at the end */
+	char *subject; /* who the transport says the client is, or NULL */
 
 	bool client_has_roots;
 	bool roots_pending;

@@ -1,5 +1,6 @@
 #include "mcp/session.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,13 +45,17 @@ void session_send(struct mcp_session *s, json_t *msg, const json_t *related)
 {
 	char *text;
 
-	if (!msg)
+	if (!msg || s->closed) {
+		json_decref(msg);
 		return;
+	}
+	bool answer = related && !json_object_get(msg, "method");
+
 	text = json_dumps(msg, JSON_COMPACT | JSON_REAL_PRECISION(precision_for(msg)));
 	json_decref(msg);
 	if (!text)
 		return;
-	s->transport.send(s->transport.ctx, text, strlen(text), related);
+	s->transport.send(s->transport.ctx, text, strlen(text), related, answer);
 	free(text);
 }
 
@@ -95,6 +100,8 @@ void session_reply_text(struct mcp_session *s, json_t *id, const char *body)
 	size_t id_len = id_text ? strlen(id_text) : 0, body_len = strlen(body);
 	size_t len = sizeof head - 1 + id_len + sizeof mid - 1 + body_len + 1;
 
+	if (s->closed)
+		return;
 	/* Pieces copied once: printf-style formatting of a long body costs several times more. */
 	/* NUL-terminated as every message handed to a transport is, though len says its size. */
 	msg = id_text ? malloc(len + 1) : NULL;
@@ -109,7 +116,7 @@ void session_reply_text(struct mcp_session *s, json_t *id, const char *body)
 	p = mempcpy(p, body, body_len);
 	p[0] = '}';
 	p[1] = '\0';
-	s->transport.send(s->transport.ctx, msg, len, id);
+	s->transport.send(s->transport.ctx, msg, len, id, true);
 	free(msg);
 	free(id_text);
 }
@@ -135,6 +142,7 @@ struct mcp_session *mcp_session_new(const struct mcp_server_info *info,
 		return NULL;
 	s->info = *info;
 	s->tools = *tools;
+	s->listing = &s->own_listing;
 	s->transport = *transport;
 	if (sealer) {
 		s->sealer = *sealer;
@@ -207,9 +215,92 @@ void mcp_session_free(struct mcp_session *s)
 		free(h);
 	}
 	free_roots(s);
-	free(s->tools_text);
-	free(s->modern_tools_text);
+	free(s->own_listing.legacy);
+	free(s->own_listing.modern);
+	free(s->subject);
 	free(s);
+}
+
+bool mcp_legacy_version_supported(const char *version)
+{
+	for (size_t i = 0; i < sizeof protocol_versions / sizeof protocol_versions[0]; i++)
+		if (strcmp(version, protocol_versions[i]) == 0)
+			return true;
+	return false;
+}
+
+struct mcp_listing *mcp_listing_new(void)
+{
+	return calloc(1, sizeof(struct mcp_listing));
+}
+
+void mcp_listing_free(struct mcp_listing *l)
+{
+	if (!l)
+		return;
+	free(l->legacy);
+	free(l->modern);
+	free(l);
+}
+
+void mcp_session_share_listing(struct mcp_session *s, struct mcp_listing *l)
+{
+	s->listing = l ? l : &s->own_listing;
+}
+
+int mcp_session_set_subject(struct mcp_session *s, const char *subject)
+{
+	char *copy = subject ? strdup(subject) : NULL;
+
+	if (subject && !copy)
+		return -ENOMEM;
+	free(s->subject);
+	s->subject = copy;
+	return 0;
+}
+
+const char *mcp_session_subject(const struct mcp_session *s)
+{
+	return s->subject;
+}
+
+/* A closed session goes once nothing in flight can name it. */
+static void free_if_drained(struct mcp_session *s)
+{
+	if (s->closed && !s->closing && !s->requests && !s->task_calls)
+		mcp_session_free(s);
+}
+
+static struct mcp_request *first_uncancelled(struct mcp_session *s)
+{
+	for (struct mcp_request *r = s->requests; r; r = r->next)
+		if (!r->cancelled)
+			return r;
+	return NULL;
+}
+
+static void cancel_request(struct mcp_request *r);
+
+void mcp_session_close(struct mcp_session *s, bool cancel_calls)
+{
+	struct mcp_request *r;
+
+	if (!s || s->closed)
+		return;
+	s->closed = true;
+	s->closing = true;
+	while (s->held) {
+		struct held *h = s->held;
+		s->held = h->next;
+		json_decref(h->msg);
+		free(h);
+	}
+	mcp_session_stop(s);
+	/* A cancel may answer at once and unlink its request: start over each time. */
+	while (cancel_calls && (r = first_uncancelled(s)))
+		cancel_request(r);
+	s->closing = false;
+	free_if_drained(s);
 }
 
 static struct mcp_request *find_request(struct mcp_session *s, const json_t *id)
@@ -359,19 +450,21 @@ static void handle_tools_call(struct mcp_session *s, json_t *id, json_t *params)
 
 static void reply_tools_list(struct mcp_session *s, json_t *id)
 {
-	if (!s->tools_text) {
+	struct mcp_listing *l = s->listing;
+
+	if (!l->legacy) {
 		json_t *tools = s->tools.list(s->tools.ctx);
 		char *list = tools ? json_dumps(tools, JSON_COMPACT) : NULL;
 		json_decref(tools);
-		if (list && asprintf(&s->tools_text, "{\"tools\":%s}", list) < 0)
-			s->tools_text = NULL;
+		if (list && asprintf(&l->legacy, "{\"tools\":%s}", list) < 0)
+			l->legacy = NULL;
 		free(list);
 	}
-	if (!s->tools_text) {
+	if (!l->legacy) {
 		reply_error(s, id, RPC_INTERNAL_ERROR, "tools/list: the listing cannot be made");
 		return;
 	}
-	session_reply_text(s, id, s->tools_text);
+	session_reply_text(s, id, l->legacy);
 }
 
 static void handle_request(struct mcp_session *s, const struct rpc_message *m)
@@ -673,7 +766,7 @@ void mcp_session_notify(struct mcp_session *s, const char *method, json_t *param
 
 size_t mcp_session_backlog(const struct mcp_session *s)
 {
-	return s->transport.backlog ? s->transport.backlog(s->transport.ctx) : 0;
+	return s->transport.backlog && !s->closed ? s->transport.backlog(s->transport.ctx) : 0;
 }
 
 size_t mcp_session_requests_in_flight(const struct mcp_session *s)
@@ -785,9 +878,10 @@ void mcp_request_on_cancel(struct mcp_request *r, void (*fn)(void *data), void *
 
 void mcp_request_reply(struct mcp_request *r, json_t *result)
 {
+	struct mcp_session *s = r->session;
+
 	request_unlink(r);
 	if (r->task_id) {
-		struct mcp_session *s = r->session;
 		s->tasks.answered(s->tasks.ctx, r->task_id, result, 0, NULL);
 	} else if (!r->cancelled) {
 		session_reply_result(r->session, r->id, result, r->modern);
@@ -795,15 +889,18 @@ void mcp_request_reply(struct mcp_request *r, json_t *result)
 		json_decref(result);
 	}
 	request_free(r);
+	free_if_drained(s);
 }
 
 void mcp_request_fail(struct mcp_request *r, int code, const char *message)
 {
+	struct mcp_session *s = r->session;
+
 	request_unlink(r);
 	if (r->task_id) {
-		struct mcp_session *s = r->session;
 		s->tasks.answered(s->tasks.ctx, r->task_id, NULL, code, message);
 	} else if (!r->cancelled)
-		reply_error(r->session, r->id, code, message);
+		reply_error(s, r->id, code, message);
 	request_free(r);
+	free_if_drained(s);
 }

@@ -26,9 +26,9 @@ struct mcp_transport {
 	 * Sends one serialized message (len bytes, NUL-terminated); the transport adds the
 	 * framing. related is the id of the request the message belongs to (its answer,
 	 * its progress, its logs), or NULL, so a transport with a stream per request can
-	 * route it.
+	 * route it; answer says the message is that request's answer, its last.
 	 */
-	void (*send)(void *ctx, const char *data, size_t len, const json_t *related);
+	void (*send)(void *ctx, const char *data, size_t len, const json_t *related, bool answer);
 	/* Bytes accepted but not yet written; may be NULL. */
 	size_t (*backlog)(void *ctx);
 	void *ctx;
@@ -114,6 +114,30 @@ struct mcp_session *mcp_session_new(const struct mcp_server_info *info,
                                     const struct mcp_transport *transport,
                                     const struct mcp_sealer *sealer);
 void mcp_session_free(struct mcp_session *s);
+/*
+ * The transport is gone (a stream closed, a session ended): nothing more is sent,
+ * requests to the client end unanswered, calls in flight are cancelled when
+ * cancel_calls says so, and the session frees itself once the last of them has
+ * answered; task-augmented calls run on to their tasks' ends. The caller must not
+ * use s afterwards, and must not call this from inside the session's own send.
+ */
+void mcp_session_close(struct mcp_session *s, bool cancel_calls);
+
+/* Whether a 2025-era protocol version (MCP-Protocol-Version) is one this server speaks. */
+bool mcp_legacy_version_supported(const char *version);
+
+/*
+ * The tools/list text, made once and shared by every session given it, so that
+ * a transport with a session per request does not make it again for each. It
+ * must outlive them.
+ */
+struct mcp_listing *mcp_listing_new(void);
+void mcp_listing_free(struct mcp_listing *l);
+void mcp_session_share_listing(struct mcp_session *s, struct mcp_listing *l);
+
+/* Who the client is, as its transport authenticated it (a token's subject); NULL: anyone. */
+int mcp_session_set_subject(struct mcp_session *s, const char *subject);
+const char *mcp_session_subject(const struct mcp_session *s);
 /* Declares the tasks capability and serves the tasks methods. */
 void mcp_session_set_task_provider(struct mcp_session *s, const struct mcp_task_provider *p);
 

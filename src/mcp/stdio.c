@@ -262,9 +262,11 @@ static void flush_cb(uv_check_t *h)
  * Messages gather during one turn of the loop and leave in one write: a burst
  * of answers to pipelined requests costs one system call, not one each.
  */
-static void transport_send(void *ctx, const char *data, size_t len, const json_t *related)
+static void transport_send(void *ctx, const char *data, size_t len, const json_t *related,
+                           bool answer)
 {
 	(void)related; /* one stream: everything goes the same way */
+	(void)answer;
 	struct stdio_transport *t = ctx;
 
 	if (!t->out_is_stream) {

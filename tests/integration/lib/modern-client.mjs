@@ -37,6 +37,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { createTaskSessionFromClient } from '@modelcontextprotocol/ext-tasks/client';
 
 export const MODERN_VERSION = '2026-07-28';
@@ -114,10 +115,13 @@ export async function connectModern(command, args = [], env = {}, opts = {}) {
   if (roots) capabilities.roots ??= {};
   if (elicit) capabilities.elicitation ??= { form: {} };
 
+  // opts.url: over Streamable HTTP to a server already listening there (command is only a label).
   const Transport = opts.siblingProbe ? StdioClientTransport : InPlaceStdioClientTransport;
-  const transport = new Transport({ command, args, env, cwd, stderr: 'pipe' });
+  const transport = opts.url
+    ? new StreamableHTTPClientTransport(new URL(opts.url), { requestInit: opts.requestInit })
+    : new Transport({ command, args, env, cwd, stderr: 'pipe' });
   const conn = { transport, stderr: '', exited: null, pid: null, tasks: null };
-  transport.stderr.on('data', (d) => {
+  transport.stderr?.on('data', (d) => {
     conn.stderr += d;
     if (opts.stderrLog) try { fs.appendFileSync(opts.stderrLog, d); } catch { /* dir may be gone */ }
   });

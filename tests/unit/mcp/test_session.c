@@ -24,12 +24,14 @@ struct fake {
 	json_t *last_related;  /* the request the last message was said to belong to */
 	bool wants_roots;      /* the tools are confined to the client's roots */
 	struct seal_key seal;
+	bool last_answer; /* the last message was its request's answer */
 };
 
-static void fake_send(void *ctx, const char *data, size_t len, const json_t *related)
+static void fake_send(void *ctx, const char *data, size_t len, const json_t *related, bool answer)
 {
 	struct fake *f = ctx;
 
+	f->last_answer = answer;
 	json_decref(f->last_related);
 	f->last_related = related ? json_deep_copy(related) : NULL;
 	json_error_t err;

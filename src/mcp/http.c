@@ -1,0 +1,891 @@
+#include "mcp/http.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "http/auth.h"
+#include "http/server.h"
+#include "mcp/era.h"
+#include "mcp/http-check.h"
+#include "rpc/jsonrpc.h"
+
+/* What a legacy session holds for a GET stream that is not open yet. */
+#define STANDALONE_MAX_BYTES (1u << 20)
+
+struct held_msg {
+	char *text;
+	size_t len;
+	struct held_msg *next;
+};
+
+struct hsession;
+
+/* One POST or GET on /mcp, from the moment it is read until its answer is delivered. */
+struct exch {
+	struct mcp_http *h;
+	struct http_exchange *x; /* while its handler runs */
+	struct hsession *hs;     /* a legacy session's, or NULL */
+	struct mcp_session *own; /* a modern request's session of its own */
+	json_t *id;              /* the request it answers; NULL for a GET stream */
+	struct http_stream *st;  /* once it streams */
+	bool in_handler;         /* messages gather in `first` until the handler decides */
+	struct held_msg *first, **first_tail;
+	int first_code; /* the code of an error answer gathered, for its status */
+	bool answered;  /* its request's answer went out */
+	bool overflowed;
+	char subject[256];
+	struct exch *next; /* its session's exchanges, or the transport's modern ones */
+};
+
+/* A 2025-era session. */
+struct hsession {
+	struct mcp_http *h;
+	char id[33];
+	char *subject;
+	struct mcp_session *s;
+	struct exch *exchanges; /* POST streams, and GET streams */
+	struct held_msg *standalone, **standalone_tail;
+	size_t standalone_bytes;
+	uint64_t last_ms;
+	struct hsession *next;
+};
+
+struct mcp_http {
+	struct mcp_http_config cfg;
+	struct http_server *server;
+	struct mcp_listing *listing;
+	struct hsession *sessions;
+	unsigned n_sessions;
+	struct exch *modern; /* modern requests that stream */
+	unsigned open_streams;
+	uv_timer_t *tick;
+	bool stopping;
+	void (*closed)(void *data);
+	void *closed_data;
+	uint64_t close_deadline;
+	char metadata_url[512];
+};
+
+static const char *const sse_headers[] = {"Cache-Control", "no-cache", "X-Accel-Buffering", "no",
+                                          NULL};
+
+/* ---- answers that are not the session's ---- */
+
+static void respond_json(struct http_exchange *x, unsigned status, const char *text,
+                         const char *const *headers)
+{
+	http_respond(x, status, "application/json", text, strlen(text), headers);
+}
+
+static void respond_error(struct http_exchange *x, unsigned status, json_t *id, int code,
+                          const char *message, json_t *data /* stolen */,
+                          const char *const *headers)
+{
+	json_t *msg = rpc_make_error(id, code, message);
+	char *text;
+
+	if (msg && data)
+		json_object_set(json_object_get(msg, "error"), "data", data);
+	json_decref(data);
+	text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+	json_decref(msg);
+	if (text)
+		respond_json(x, status, text, headers);
+	else
+		http_respond(x, 500, NULL, "", 0, NULL);
+	free(text);
+}
+
+/* ---- messages, and where they go ---- */
+
+static void free_held(struct held_msg *m)
+{
+	while (m) {
+		struct held_msg *next = m->next;
+		free(m->text);
+		free(m);
+		m = next;
+	}
+}
+
+static struct held_msg *hold_msg(const char *data, size_t len)
+{
+	struct held_msg *m = calloc(1, sizeof *m);
+
+	if (m && !(m->text = malloc(len + 1))) {
+		free(m);
+		return NULL;
+	}
+	if (m) {
+		memcpy(m->text, data, len + 1);
+		m->len = len;
+	}
+	return m;
+}
+
+/* One SSE event; cut off when the client holds too much unread. */
+static void stream_msg(struct exch *e, const char *data, size_t len)
+{
+	static const char head[] = "event: message\ndata: ";
+	size_t n = sizeof head - 1 + len + 2;
+	char *event;
+
+	if (!e->st || e->overflowed)
+		return;
+	event = malloc(n);
+	if (!event)
+		return;
+	memcpy(event, head, sizeof head - 1);
+	memcpy(event + sizeof head - 1, data, len);
+	memcpy(event + n - 2, "\n\n", 2);
+	if (http_stream_write(e->st, event, n) == -ENOBUFS)
+		e->overflowed = true;
+	free(event);
+}
+
+static int answer_code(const char *data, size_t len)
+{
+	json_t *msg = json_loadb(data, len, 0, NULL);
+	json_t *code = json_object_get(json_object_get(msg, "error"), "code");
+	int c = json_is_integer(code) ? (int)json_integer_value(code) : 0;
+
+	json_decref(msg);
+	return c;
+}
+
+/* A message for the exchange: gathered while its handler runs, else streamed. */
+static void exch_send(struct exch *e, const char *data, size_t len, bool answer)
+{
+	if (answer) {
+		e->answered = true;
+		if (e->in_handler)
+			e->first_code = answer_code(data, len);
+	}
+	if (e->in_handler) {
+		struct held_msg *m = hold_msg(data, len);
+		if (m) {
+			*e->first_tail = m;
+			e->first_tail = &m->next;
+		}
+		return;
+	}
+	stream_msg(e, data, len);
+	if (answer && e->st)
+		http_stream_end(e->st);
+}
+
+static struct exch *find_exch(struct hsession *hs, const json_t *id)
+{
+	for (struct exch *e = hs->exchanges; e; e = e->next)
+		if (e->id && !e->answered && json_equal(e->id, (json_t *)id))
+			return e;
+	return NULL;
+}
+
+static struct exch *get_stream(struct hsession *hs)
+{
+	for (struct exch *e = hs->exchanges; e; e = e->next)
+		if (!e->id && e->st && !e->overflowed)
+			return e;
+	return NULL;
+}
+
+/* What belongs to no request waits for a GET stream, within a bound. */
+static void standalone(struct hsession *hs, const char *data, size_t len)
+{
+	struct exch *get = get_stream(hs);
+	struct held_msg *m;
+
+	if (get) {
+		stream_msg(get, data, len);
+		return;
+	}
+	if (hs->standalone_bytes + len > STANDALONE_MAX_BYTES || !(m = hold_msg(data, len)))
+		return;
+	if (!hs->standalone)
+		hs->standalone_tail = &hs->standalone;
+	*hs->standalone_tail = m;
+	hs->standalone_tail = &m->next;
+	hs->standalone_bytes += len;
+}
+
+static void legacy_send(void *ctx, const char *data, size_t len, const json_t *related, bool answer)
+{
+	struct hsession *hs = ctx;
+	struct exch *e = related ? find_exch(hs, related) : NULL;
+
+	if (e)
+		exch_send(e, data, len, answer);
+	else if (!related)
+		standalone(hs, data, len);
+	/* A request whose stream is gone hears nothing more: its client left. */
+}
+
+static void modern_send(void *ctx, const char *data, size_t len, const json_t *related, bool answer)
+{
+	struct exch *e = ctx;
+
+	(void)related; /* the session serves this one request */
+	exch_send(e, data, len, answer);
+}
+
+static size_t exch_backlog(void *ctx)
+{
+	(void)ctx;
+	/* Each stream is bounded on its own: no client slows the runs of another. */
+	return 0;
+}
+
+/* ---- exchanges ---- */
+
+static struct exch *exch_new(struct mcp_http *h, struct http_exchange *x, const char *subject)
+{
+	struct exch *e = calloc(1, sizeof *e);
+
+	if (!e)
+		return NULL;
+	e->h = h;
+	e->x = x;
+	e->first_tail = &e->first;
+	snprintf(e->subject, sizeof e->subject, "%s", subject);
+	return e;
+}
+
+static void exch_unlink(struct exch *e)
+{
+	struct exch **p = e->hs ? &e->hs->exchanges : e->own ? &e->h->modern : NULL;
+
+	for (; p && *p; p = &(*p)->next)
+		if (*p == e) {
+			*p = e->next;
+			break;
+		}
+	e->next = NULL;
+}
+
+static void exch_link(struct exch *e)
+{
+	struct exch **head = e->hs ? &e->hs->exchanges : &e->h->modern;
+
+	e->next = *head;
+	*head = e;
+}
+
+/* The exchange is over; a modern request's session goes with it, cancelling what runs
+ * when the client left before its answer (unless it was cut off for reading too slowly). */
+static void exch_free(struct exch *e, bool client_left)
+{
+	if (e->own)
+		mcp_session_close(e->own, client_left && !e->answered && !e->overflowed);
+	if (e->hs)
+		e->hs->last_ms = uv_now(e->h->cfg.loop);
+	free_held(e->first);
+	json_decref(e->id);
+	free(e);
+}
+
+static void on_stream_closed(void *data, bool done)
+{
+	struct exch *e = data;
+
+	e->st = NULL;
+	e->h->open_streams--;
+	exch_unlink(e);
+	exch_free(e, !done);
+}
+
+static unsigned status_for(const struct exch *e)
+{
+	if (!e->own) /* 2025: errors travel in the body */
+		return 200;
+	switch (e->first_code) {
+	case RPC_METHOD_NOT_FOUND:
+		return 404;
+	case RPC_PARSE_ERROR:
+	case RPC_INVALID_REQUEST:
+	case MCP_ERR_HEADER_MISMATCH:
+	case MCP_ERR_MISSING_CAPABILITY:
+	case MCP_ERR_UNSUPPORTED_VERSION:
+		return 400;
+	default:
+		return 200;
+	}
+}
+
+/*
+ * The handler has fed the request to its session: an answer alone goes back as
+ * JSON; anything else (progress first, or no answer yet) opens an SSE stream.
+ */
+static void finish(struct exch *e, const char *session_id)
+{
+	const char *headers[8] = {0};
+	size_t n = 0;
+
+	e->in_handler = false;
+	if (session_id) {
+		headers[n++] = "Mcp-Session-Id";
+		headers[n++] = session_id;
+	}
+	if (e->answered && e->first && !e->first->next) {
+		respond_json(e->x, status_for(e), e->first->text, headers);
+		exch_free(e, false);
+		return;
+	}
+	for (size_t i = 0; sse_headers[i]; i++)
+		headers[n++] = sse_headers[i];
+	e->st = http_respond_stream(e->x, 200, "text/event-stream", headers, on_stream_closed, e);
+	if (!e->st) {
+		respond_error(e->x, 500, e->id, RPC_INTERNAL_ERROR, "cannot open a stream", NULL,
+		              NULL);
+		exch_free(e, true);
+		return;
+	}
+	exch_link(e);
+	e->h->open_streams++;
+	for (struct held_msg *m = e->first; m; m = m->next)
+		stream_msg(e, m->text, m->len);
+	free_held(e->first);
+	e->first = NULL;
+	if (e->answered)
+		http_stream_end(e->st);
+}
+
+/* ---- 2025 sessions ---- */
+
+static struct hsession *find_session(struct mcp_http *h, const char *id, const char *subject)
+{
+	for (struct hsession *hs = h->sessions; hs; hs = hs->next)
+		if (strcmp(hs->id, id) == 0)
+			/* Another subject's session is no more found than one that never was. */
+			return strcmp(hs->subject ? hs->subject : "", subject) == 0 ? hs : NULL;
+	return NULL;
+}
+
+static void end_session(struct hsession *hs)
+{
+	struct mcp_http *h = hs->h;
+
+	for (struct hsession **p = &h->sessions; *p; p = &(*p)->next)
+		if (*p == hs) {
+			*p = hs->next;
+			h->n_sessions--;
+			break;
+		}
+	while (hs->exchanges) {
+		struct exch *e = hs->exchanges;
+		hs->exchanges = e->next;
+		e->hs = NULL;
+		e->next = NULL;
+		/* An answer given is delivered; a GET stream ends; a call unanswered is cut. */
+		if (e->st && !e->id)
+			http_stream_end(e->st);
+		else if (e->st && !e->answered)
+			http_stream_abort(e->st);
+	}
+	mcp_session_close(hs->s, true);
+	free_held(hs->standalone);
+	free(hs->subject);
+	free(hs);
+}
+
+static struct mcp_session *new_session(struct mcp_http *h, const struct mcp_transport *t,
+                                       const char *subject)
+{
+	struct mcp_session *s = mcp_session_new(h->cfg.info, &h->cfg.tools, t, &h->cfg.sealer);
+
+	if (!s)
+		return NULL;
+	mcp_session_share_listing(s, h->listing);
+	if (h->cfg.has_tasks)
+		mcp_session_set_task_provider(s, &h->cfg.tasks);
+	if (*subject && mcp_session_set_subject(s, subject) != 0) {
+		mcp_session_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static struct hsession *start_session(struct mcp_http *h, const char *subject)
+{
+	struct hsession *hs = calloc(1, sizeof *hs);
+	unsigned char raw[16];
+
+	if (!hs)
+		return NULL;
+	hs->h = h;
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2hex(hs->id, sizeof hs->id, raw, sizeof raw);
+	struct mcp_transport t = {legacy_send, exch_backlog, hs};
+	hs->s = new_session(h, &t, subject);
+	if (!hs->s || (*subject && !(hs->subject = strdup(subject)))) {
+		mcp_session_free(hs->s);
+		free(hs);
+		return NULL;
+	}
+	hs->last_ms = uv_now(h->cfg.loop);
+	hs->next = h->sessions;
+	h->sessions = hs;
+	h->n_sessions++;
+	return hs;
+}
+
+/* ---- POST ---- */
+
+struct post {
+	struct mcp_http *h;
+	struct http_exchange *x;
+	const char *body;
+	size_t len;
+	json_t *msg;
+	struct rpc_message m;
+	const char *subject;
+};
+
+/* A request (or, legacy only, a notification or response) for its session. */
+static void feed(struct exch *e, struct mcp_session *s, const struct post *p)
+{
+	e->in_handler = true;
+	mcp_session_receive(s, p->body, p->len);
+}
+
+static void post_modern(struct post *p)
+{
+	struct mcp_envelope env;
+	struct http_mcp_headers hdr = {http_header(p->x, "MCP-Protocol-Version"),
+	                               http_header(p->x, "Mcp-Method"),
+	                               http_header(p->x, "Mcp-Name")};
+	json_t *data = NULL;
+	char err[256];
+	int era;
+
+	if (p->m.kind != RPC_REQUEST) {
+		/* 2026-07-28 has no client notifications over HTTP: cancelling is closing. */
+		if (p->m.kind == RPC_NOTIFICATION)
+			http_respond(p->x, 202, NULL, "", 0, NULL);
+		else
+			respond_error(p->x, 400, NULL, RPC_INVALID_REQUEST,
+			              "a 2026-07-28 client posts requests only", NULL, NULL);
+		return;
+	}
+	era = mcp_era_classify(p->m.method, p->m.params, &env, &data, err, sizeof err);
+	if (era < 0) {
+		respond_error(p->x, 400, p->m.id, era, err, data, NULL);
+		return;
+	}
+	if (era != MCP_ERA_MODERN) {
+		respond_error(p->x, 400, p->m.id, RPC_INVALID_PARAMS,
+		              "MCP-Protocol-Version names 2026-07-28 but the request has no _meta "
+		              "envelope",
+		              json_pack("{s:{s:[s]}}", "envelope", "missing", "_meta"), NULL);
+		return;
+	}
+	if (http_check_modern_headers(&hdr, p->m.method, p->m.params, env.version, &data, err,
+	                              sizeof err) != 0) {
+		respond_error(p->x, 400, p->m.id, MCP_ERR_HEADER_MISMATCH, err, data, NULL);
+		return;
+	}
+	struct exch *e = exch_new(p->h, p->x, p->subject);
+	struct mcp_transport t = {modern_send, exch_backlog, e};
+	if (!e || !(e->own = new_session(p->h, &t, p->subject))) {
+		free(e);
+		respond_error(p->x, 503, p->m.id, RPC_INTERNAL_ERROR, "out of memory", NULL, NULL);
+		return;
+	}
+	e->id = json_incref(p->m.id);
+	feed(e, e->own, p);
+	finish(e, NULL);
+}
+
+static bool legacy_version_ok(struct http_exchange *x)
+{
+	const char *v = http_header(x, "MCP-Protocol-Version");
+
+	return !v || mcp_legacy_version_supported(v);
+}
+
+static void post_legacy(struct post *p)
+{
+	struct mcp_http *h = p->h;
+	const char *sid = http_header(p->x, "Mcp-Session-Id");
+	bool init = p->m.kind == RPC_REQUEST && strcmp(p->m.method, "initialize") == 0;
+	struct hsession *hs;
+
+	if (init) {
+		if (h->n_sessions >= h->cfg.max_sessions) {
+			respond_error(p->x, 503, p->m.id, -32000, "too many sessions; try later",
+			              NULL, NULL);
+			return;
+		}
+		hs = start_session(h, p->subject);
+		if (!hs) {
+			respond_error(p->x, 503, p->m.id, RPC_INTERNAL_ERROR, "out of memory", NULL,
+			              NULL);
+			return;
+		}
+	} else if (!sid) {
+		respond_error(p->x, 400, p->m.id, RPC_INVALID_REQUEST,
+		              "Mcp-Session-Id is missing: initialize first", NULL, NULL);
+		return;
+	} else if (!(hs = find_session(h, sid, p->subject))) {
+		respond_error(p->x, 404, p->m.id, -32001, "session not found", NULL, NULL);
+		return;
+	} else if (!legacy_version_ok(p->x)) {
+		respond_error(p->x, 400, p->m.id, RPC_INVALID_REQUEST,
+		              "unsupported MCP-Protocol-Version", NULL, NULL);
+		return;
+	}
+	hs->last_ms = uv_now(h->cfg.loop);
+	if (p->m.kind != RPC_REQUEST) {
+		mcp_session_receive(hs->s, p->body, p->len);
+		http_respond(p->x, 202, NULL, "", 0, NULL);
+		return;
+	}
+	struct exch *e = exch_new(h, p->x, p->subject);
+	if (!e) {
+		respond_error(p->x, 503, p->m.id, RPC_INTERNAL_ERROR, "out of memory", NULL, NULL);
+		return;
+	}
+	e->hs = hs;
+	e->id = json_incref(p->m.id);
+	/* Linked first, so that the session's messages for this id find it. */
+	exch_link(e);
+	feed(e, hs->s, p);
+	exch_unlink(e);
+	finish(e, init ? hs->id : NULL);
+}
+
+/*
+ * Modern when the body carries the 2026 envelope, or when MCP-Protocol-Version
+ * names a version the 2025 era does not know (its envelope is then missing).
+ */
+static bool is_modern(const struct post *p)
+{
+	const char *v = http_header(p->x, "MCP-Protocol-Version");
+	json_t *meta = json_object_get(p->m.params, "_meta");
+
+	if (json_object_get(meta, MCP_META_PROTOCOL_VERSION))
+		return true;
+	return v && !mcp_legacy_version_supported(v) && p->m.kind == RPC_REQUEST;
+}
+
+static const char *const both_types[] = {"application/json", "text/event-stream", NULL};
+
+static void handle_post(struct mcp_http *h, struct http_exchange *x, const char *subject)
+{
+	struct post p = {.h = h, .x = x, .subject = subject};
+	json_error_t jerr;
+	bool too_large;
+
+	if (!http_check_accept(http_header(x, "Accept"), both_types)) {
+		respond_error(x, 406, NULL, RPC_INVALID_REQUEST,
+		              "Accept must list application/json and text/event-stream", NULL,
+		              NULL);
+		return;
+	}
+	if (!http_check_json_type(http_header(x, "Content-Type"))) {
+		respond_error(x, 415, NULL, RPC_INVALID_REQUEST,
+		              "Content-Type must be application/json", NULL, NULL);
+		return;
+	}
+	p.body = http_body(x, &p.len, &too_large);
+	if (too_large) {
+		char message[128];
+		snprintf(message, sizeof message, "the body is longer than %zu bytes",
+		         h->cfg.max_body);
+		respond_error(x, 413, NULL, RPC_INVALID_REQUEST, message, NULL, NULL);
+		return;
+	}
+	p.msg = json_loadb(p.body, p.len, JSON_DECODE_ANY, &jerr);
+	if (!p.msg) {
+		char message[256];
+		snprintf(message, sizeof message, "parse error: %s", jerr.text);
+		respond_error(x, 400, NULL, RPC_PARSE_ERROR, message, NULL, NULL);
+		return;
+	}
+	rpc_classify(p.msg, &p.m);
+	if (json_is_array(p.msg))
+		respond_error(x, 400, NULL, RPC_INVALID_REQUEST, "batches are not supported", NULL,
+		              NULL);
+	else if (p.m.kind == RPC_INVALID) {
+		char message[256];
+		snprintf(message, sizeof message, "invalid request: %s", p.m.why);
+		respond_error(x, 400, p.m.id, RPC_INVALID_REQUEST, message, NULL, NULL);
+	} else if (is_modern(&p))
+		post_modern(&p);
+	else
+		post_legacy(&p);
+	json_decref(p.msg);
+}
+
+/* ---- GET and DELETE: the 2025 session's own stream, and its end ---- */
+
+static const char *const sse_type[] = {"text/event-stream", NULL};
+
+static struct hsession *session_of(struct mcp_http *h, struct http_exchange *x, const char *subject)
+{
+	const char *sid = http_header(x, "Mcp-Session-Id");
+	struct hsession *hs;
+
+	if (!sid) {
+		/* Only a 2025 session has a stream of its own, or an end. */
+		const char *allow[] = {"Allow", "POST", NULL};
+		respond_error(x, 405, NULL, -32000, "Method not allowed.", NULL, allow);
+		return NULL;
+	}
+	if (!(hs = find_session(h, sid, subject)))
+		respond_error(x, 404, NULL, -32001, "session not found", NULL, NULL);
+	return hs;
+}
+
+static void handle_get(struct mcp_http *h, struct http_exchange *x, const char *subject)
+{
+	struct hsession *hs;
+	struct exch *e;
+
+	if (!http_check_accept(http_header(x, "Accept"), sse_type)) {
+		respond_error(x, 406, NULL, RPC_INVALID_REQUEST,
+		              "Accept must list text/event-stream", NULL, NULL);
+		return;
+	}
+	if (!(hs = session_of(h, x, subject)))
+		return;
+	if (!(e = exch_new(h, x, subject))) {
+		respond_error(x, 503, NULL, RPC_INTERNAL_ERROR, "out of memory", NULL, NULL);
+		return;
+	}
+	e->hs = hs;
+	e->st = http_respond_stream(x, 200, "text/event-stream", sse_headers, on_stream_closed, e);
+	if (!e->st) {
+		free(e);
+		respond_error(x, 500, NULL, RPC_INTERNAL_ERROR, "cannot open a stream", NULL, NULL);
+		return;
+	}
+	exch_link(e);
+	h->open_streams++;
+	hs->last_ms = uv_now(h->cfg.loop);
+	/* What waited for a stream goes first; a comment tells the client it is open. */
+	http_stream_write(e->st, ": stream open\n\n", 15);
+	for (struct held_msg *m = hs->standalone; m; m = m->next)
+		stream_msg(e, m->text, m->len);
+	free_held(hs->standalone);
+	hs->standalone = NULL;
+	hs->standalone_bytes = 0;
+}
+
+static void handle_delete(struct mcp_http *h, struct http_exchange *x, const char *subject)
+{
+	struct hsession *hs = session_of(h, x, subject);
+
+	if (!hs)
+		return;
+	end_session(hs);
+	http_respond(x, 200, NULL, "", 0, NULL);
+}
+
+/* ---- the endpoint ---- */
+
+static bool authorized(struct mcp_http *h, struct http_exchange *x, char *subject, size_t size)
+{
+	char challenge[1024], why[256];
+	enum http_auth_verdict v;
+
+	subject[0] = '\0';
+	if (!h->cfg.auth)
+		return true;
+	v = http_auth_check(h->cfg.auth, http_header(x, "Authorization"), subject, size, challenge,
+	                    sizeof challenge, why, sizeof why);
+	if (v == HTTP_AUTH_OK)
+		return true;
+	log_info("http: %s %s refused: %s", http_method(x), http_path(x), why);
+	const char *headers[] = {"WWW-Authenticate", challenge, NULL};
+	if (v == HTTP_AUTH_FORBIDDEN)
+		respond_error(x, 403, NULL, -32000, "insufficient scope", NULL, headers);
+	else
+		respond_error(x, 401, NULL, -32000, "unauthorized: a bearer token is needed", NULL,
+		              headers);
+	return false;
+}
+
+static void serve_metadata(struct mcp_http *h, struct http_exchange *x)
+{
+	json_t *doc = h->cfg.auth ? http_auth_resource_metadata(h->cfg.auth) : NULL;
+	char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+
+	json_decref(doc);
+	if (text)
+		respond_json(x, 200, text, NULL);
+	else
+		respond_error(x, 404, NULL, -32000, "this server has no OAuth metadata", NULL,
+		              NULL);
+	free(text);
+}
+
+static void on_request(void *data, struct http_exchange *x)
+{
+	struct mcp_http *h = data;
+	const char *method = http_method(x), *path = http_path(x);
+	char subject[256];
+
+	if (!http_check_host(http_header(x, "Host"), &h->cfg.address, h->cfg.allow_hosts)) {
+		respond_error(x, 403, NULL, -32000, "forbidden: Host is not this server", NULL,
+		              NULL);
+		return;
+	}
+	if (!http_check_origin(http_header(x, "Origin"), &h->cfg.address, h->cfg.allow_origins)) {
+		respond_error(x, 403, NULL, -32000, "forbidden: Origin is not allowed", NULL, NULL);
+		return;
+	}
+	if (strcmp(path, "/.well-known/oauth-protected-resource") == 0 ||
+	    strcmp(path, "/.well-known/oauth-protected-resource/mcp") == 0) {
+		serve_metadata(h, x);
+		return;
+	}
+	if (strcmp(path, "/mcp") != 0) {
+		respond_error(x, 404, NULL, -32000, "not found: MCP is served at /mcp", NULL, NULL);
+		return;
+	}
+	if (!authorized(h, x, subject, sizeof subject))
+		return;
+	if (h->stopping) {
+		respond_error(x, 503, NULL, -32000, "server is stopping", NULL, NULL);
+		return;
+	}
+	if (strcmp(method, "POST") == 0)
+		handle_post(h, x, subject);
+	else if (strcmp(method, "GET") == 0)
+		handle_get(h, x, subject);
+	else if (strcmp(method, "DELETE") == 0)
+		handle_delete(h, x, subject);
+	else {
+		const char *allow[] = {"Allow", "GET, POST, DELETE", NULL};
+		respond_error(x, 405, NULL, -32000, "Method not allowed.", NULL, allow);
+	}
+}
+
+/* ---- time: keep-alives, idle sessions, unanswered requests ---- */
+
+static void keep_alive(struct mcp_http *h, struct exch *list)
+{
+	static const char comment[] = ": keep-alive\n\n";
+
+	for (struct exch *e = list; e; e = e->next)
+		if (e->st && !e->overflowed &&
+		    http_stream_quiet_ms(e->st) >= h->cfg.keepalive_s * 1000ull &&
+		    http_stream_write(e->st, comment, sizeof comment - 1) == -ENOBUFS)
+			e->overflowed = true;
+}
+
+static bool all_closed(const struct mcp_http *h)
+{
+	return !h->sessions && h->open_streams == 0;
+}
+
+static void finish_close(struct mcp_http *h)
+{
+	void (*done)(void *) = h->closed;
+	void *data = h->closed_data;
+
+	http_server_free(h->server);
+	uv_close((uv_handle_t *)h->tick, (uv_close_cb)free);
+	mcp_listing_free(h->listing);
+	free(h);
+	done(data);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+	struct mcp_http *h = t->data;
+	uint64_t now = uv_now(h->cfg.loop);
+
+	if (h->closed) {
+		if (all_closed(h) || now >= h->close_deadline)
+			finish_close(h);
+		return;
+	}
+	for (struct hsession *hs = h->sessions, *next; hs; hs = next) {
+		next = hs->next;
+		mcp_session_tick(hs->s);
+		if (!hs->exchanges && now - hs->last_ms >= h->cfg.session_idle_s * 1000ull) {
+			log_info("http: session %.8s… ended after %u s unused", hs->id,
+			         h->cfg.session_idle_s);
+			end_session(hs);
+			continue;
+		}
+		keep_alive(h, hs->exchanges);
+	}
+	keep_alive(h, h->modern);
+}
+
+int mcp_http_new(const struct mcp_http_config *cfg, struct mcp_http **out, char *err,
+                 size_t err_size)
+{
+	struct mcp_http *h = calloc(1, sizeof *h);
+	int rc;
+
+	if (!h || !(h->listing = mcp_listing_new()) || !(h->tick = malloc(sizeof *h->tick))) {
+		if (h)
+			mcp_listing_free(h->listing);
+		free(h);
+		close(cfg->listen_fd);
+		snprintf(err, err_size, "out of memory");
+		return -ENOMEM;
+	}
+	h->cfg = *cfg;
+	struct http_server_config scfg = {
+	    .loop = cfg->loop,
+	    .listen_fd = cfg->listen_fd,
+	    .max_body = cfg->max_body,
+	    .max_connections = cfg->max_connections,
+	    .timeout_s = cfg->timeout_s,
+	    .max_backlog = cfg->max_backlog,
+	    .handle = on_request,
+	    .data = h,
+	};
+	if ((rc = http_server_new(&scfg, &h->server, err, err_size)) != 0) {
+		mcp_listing_free(h->listing);
+		free(h->tick);
+		free(h);
+		return rc;
+	}
+	uv_timer_init(cfg->loop, h->tick);
+	h->tick->data = h;
+	uv_timer_start(h->tick, on_tick, 1000, 1000);
+	uv_unref((uv_handle_t *)h->tick);
+	*out = h;
+	return 0;
+}
+
+void mcp_http_stop(struct mcp_http *h)
+{
+	h->stopping = true;
+	http_server_quiesce(h->server);
+	for (struct hsession *hs = h->sessions; hs; hs = hs->next)
+		mcp_session_stop(hs->s);
+}
+
+void mcp_http_close(struct mcp_http *h, void (*done)(void *data), void *data)
+{
+	h->stopping = true;
+	h->closed = done;
+	h->closed_data = data;
+	/* Answers given are on their streams: those end once written, within the deadline. */
+	while (h->sessions)
+		end_session(h->sessions);
+	for (struct exch *e = h->modern; e; e = e->next)
+		if (e->st && !e->answered)
+			http_stream_abort(e->st);
+	h->close_deadline = uv_now(h->cfg.loop) + 1000;
+	uv_ref((uv_handle_t *)h->tick);
+	uv_timer_start(h->tick, on_tick, 0, 50);
+}
+
+void mcp_http_log(struct mcp_http *h, enum log_level level, const char *message)
+{
+	for (struct hsession *hs = h->sessions; hs; hs = hs->next)
+		mcp_session_log(hs->s, level, message);
+}
