@@ -479,8 +479,8 @@ static void post_modern(struct post *p)
 	}
 	if (era != MCP_ERA_MODERN) {
 		respond_error(p->x, 400, p->m.id, RPC_INVALID_PARAMS,
-		              "MCP-Protocol-Version names 2026-07-28 but the request has no _meta "
-		              "envelope",
+		              "MCP-Protocol-Version is not a 2025 version, and the request has "
+		              "no _meta envelope",
 		              json_pack("{s:{s:[s]}}", "envelope", "missing", "_meta"), NULL);
 		return;
 	}
@@ -560,8 +560,9 @@ static void post_legacy(struct post *p)
 }
 
 /*
- * Modern when the body carries the 2026 envelope, or when MCP-Protocol-Version
- * names a version the 2025 era does not know (its envelope is then missing).
+ * Modern when the body carries the 2026 envelope, or when, outside any 2025
+ * session, MCP-Protocol-Version names a version the 2025 era does not know (the
+ * envelope is then missing).
  */
 static bool is_modern(const struct post *p)
 {
@@ -570,7 +571,8 @@ static bool is_modern(const struct post *p)
 
 	if (json_object_get(meta, MCP_META_PROTOCOL_VERSION))
 		return true;
-	return v && !mcp_legacy_version_supported(v) && p->m.kind == RPC_REQUEST;
+	return v && !mcp_legacy_version_supported(v) && p->m.kind == RPC_REQUEST &&
+	       !http_header(p->x, "Mcp-Session-Id");
 }
 
 static const char *const both_types[] = {"application/json", "text/event-stream", NULL};
