@@ -8,21 +8,41 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <malloc.h>
 #include <microhttpd.h>
 
 #include "util/log.h"
 
 /* Bytes handed to libmicrohttpd per call of a stream's reader. */
 #define STREAM_BLOCK 16384
+/*
+ * Each connection's memory pool (headers, buffers). Past 32 KiB libmicrohttpd maps it
+ * rather than mallocs it: pages a connection never touches cost nothing, and a closed
+ * connection's go back to the system instead of staying in the heap.
+ */
+#define CONNECTION_POOL (64 * 1024)
+
+/*
+ * One connection. libmicrohttpd 0.9.75 in epoll mode misses a client's FIN that
+ * arrives with the last bytes it reads (a short read clears its "readable" mark),
+ * and it never sees one while the connection is suspended: we watch for it.
+ */
+struct http_conn {
+	struct http_server *server;
+	struct MHD_Connection *conn;
+	uv_poll_t *watch;           /* until the client is gone */
+	struct http_stream *stream; /* its answer being streamed, if any */
+	bool gone;
+};
 
 struct http_stream {
 	struct http_exchange *x;
+	struct http_conn *hc;
 	char *buf; /* queued bytes: buf[off..len) are unwritten */
 	size_t len, off, cap;
-	bool ended;       /* the writer is done */
-	bool cut;         /* the client is gone or too slow: end with an error */
-	bool suspended;   /* waiting for bytes, out of libmicrohttpd's loop */
-	uv_poll_t *watch; /* notices the client leaving while suspended */
+	bool ended;     /* the writer is done */
+	bool cut;       /* the client is gone or too slow: end with an error */
+	bool suspended; /* waiting for bytes, out of libmicrohttpd's loop */
 	uint64_t last_ms;
 	void (*on_close)(void *data, bool done);
 	void *data;
@@ -46,7 +66,9 @@ struct http_server {
 	uv_timer_t *timer; /* its timeouts, and a run after a stream resumes */
 	struct http_stream *streams;
 	unsigned connections;
-	bool running; /* inside MHD_run: a resume needs no extra run */
+	unsigned peak;       /* most connections since memory was last given back */
+	uv_timer_t *trimmer; /* gives it back once a burst of connections is over */
+	bool running;        /* inside MHD_run: a resume needs no extra run */
 };
 
 static void close_free(uv_handle_t *h)
@@ -87,19 +109,10 @@ static void schedule(struct http_server *s)
 		uv_timer_stop(s->timer);
 }
 
-static void stop_watch(struct http_stream *st)
-{
-	if (st->watch) {
-		uv_close((uv_handle_t *)st->watch, close_free);
-		st->watch = NULL;
-	}
-}
-
 static void resume(struct http_stream *st)
 {
 	if (!st->suspended)
 		return;
-	stop_watch(st);
 	st->suspended = false;
 	MHD_resume_connection(st->x->conn);
 	/* libmicrohttpd takes the connection back on its next run. */
@@ -109,32 +122,77 @@ static void resume(struct http_stream *st)
 
 static void on_peer_gone(uv_poll_t *p, int status, int events)
 {
-	struct http_stream *st = p->data;
+	struct http_conn *hc = p->data;
 
 	(void)status;
 	(void)events;
-	st->cut = true;
-	resume(st);
+	/* Level-triggered: once is enough. */
+	uv_poll_stop(p);
+	hc->gone = true;
+	if (hc->stream && hc->stream->suspended) {
+		hc->stream->cut = true;
+		resume(hc->stream);
+	} else {
+		/* libmicrohttpd may not notice by itself: it closes the connection once idle. */
+		MHD_set_connection_option(hc->conn, MHD_CONNECTION_OPTION_TIMEOUT, 1u);
+	}
 }
 
-/* A suspended connection is out of libmicrohttpd's sight: we watch for the client leaving. */
-static void watch_peer(struct http_stream *st)
+static struct http_conn *watch_connection(struct http_server *s, struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *info =
-	    MHD_get_connection_info(st->x->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct http_conn *hc = calloc(1, sizeof *hc);
 
-	if (!info)
-		return;
-	st->watch = malloc(sizeof *st->watch);
-	if (!st->watch)
-		return;
-	if (uv_poll_init_socket(st->x->server->cfg.loop, st->watch, info->connect_fd) != 0) {
-		free(st->watch);
-		st->watch = NULL;
-		return;
+	if (!hc)
+		return NULL;
+	hc->server = s;
+	hc->conn = conn;
+	hc->watch = malloc(sizeof *hc->watch);
+	if (!info || !hc->watch ||
+	    uv_poll_init_socket(s->cfg.loop, hc->watch, info->connect_fd) != 0) {
+		free(hc->watch);
+		hc->watch = NULL;
+		return hc;
 	}
-	st->watch->data = st;
-	uv_poll_start(st->watch, UV_DISCONNECT, on_peer_gone);
+	hc->watch->data = hc;
+	uv_poll_start(hc->watch, UV_DISCONNECT, on_peer_gone);
+	return hc;
+}
+
+static void unwatch_connection(struct http_conn *hc)
+{
+	if (!hc)
+		return;
+	if (hc->stream)
+		hc->stream->hc = NULL;
+	/* Before libmicrohttpd closes the descriptor. */
+	if (hc->watch)
+		uv_close((uv_handle_t *)hc->watch, close_free);
+	free(hc);
+}
+
+/*
+ * A burst of connections leaves the heap full of holes that malloc keeps; once it
+ * is over, they go back to the system, so that memory comes back down.
+ */
+static void on_trim(uv_timer_t *t)
+{
+	struct http_server *s = t->data;
+
+	malloc_trim(0);
+	s->peak = s->connections;
+}
+
+static void connection_closed(struct http_server *s)
+{
+	enum { BURST = 64 };
+
+	if (s->connections > 0)
+		s->connections--;
+	if (s->peak >= BURST && s->connections < s->peak / 4 &&
+	    !uv_is_active((uv_handle_t *)s->trimmer))
+		uv_timer_start(s->trimmer, on_trim, 1000, 0);
 }
 
 static ssize_t read_stream(void *cls, uint64_t pos, char *buf, size_t max)
@@ -148,9 +206,10 @@ static ssize_t read_stream(void *cls, uint64_t pos, char *buf, size_t max)
 	if (n == 0) {
 		if (st->ended)
 			return MHD_CONTENT_READER_END_OF_STREAM;
+		if (st->hc && st->hc->gone)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
 		st->suspended = true;
 		MHD_suspend_connection(st->x->conn);
-		watch_peer(st);
 		return 0;
 	}
 	if (n > max)
@@ -184,7 +243,8 @@ static void free_exchange(struct http_exchange *x)
 		void *data = st->data;
 		bool done = st->ended && !st->cut && st->len == st->off;
 		unlink_stream(st);
-		stop_watch(st);
+		if (st->hc && st->hc->stream == st)
+			st->hc->stream = NULL;
 		free(st->buf);
 		free(st);
 		if (fn)
@@ -210,12 +270,15 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 {
 	struct http_server *s = cls;
 
-	(void)conn;
-	(void)socket_ctx;
-	if (code == MHD_CONNECTION_NOTIFY_STARTED)
-		s->connections++;
-	else if (s->connections > 0)
-		s->connections--;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		if (++s->connections > s->peak)
+			s->peak = s->connections;
+		*socket_ctx = watch_connection(s, conn);
+		return;
+	}
+	connection_closed(s);
+	unwatch_connection(*socket_ctx);
+	*socket_ctx = NULL;
 }
 
 static int take_body(struct http_exchange *x, const char *data, size_t n)
@@ -335,17 +398,21 @@ int http_server_new(const struct http_server_config *cfg, struct http_server **o
 	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD);
 	s->poll = malloc(sizeof *s->poll);
 	s->timer = malloc(sizeof *s->timer);
-	if (!info || !s->poll || !s->timer ||
+	s->trimmer = malloc(sizeof *s->trimmer);
+	if (!info || !s->poll || !s->timer || !s->trimmer ||
 	    uv_poll_init(cfg->loop, s->poll, info->epoll_fd) != 0) {
 		MHD_stop_daemon(s->daemon);
 		free(s->poll);
 		free(s->timer);
+		free(s->trimmer);
 		free(s);
 		snprintf(err, err_size, "cannot watch libmicrohttpd's descriptor");
 		return -EIO;
 	}
 	uv_timer_init(cfg->loop, s->timer);
-	s->poll->data = s->timer->data = s;
+	uv_timer_init(cfg->loop, s->trimmer);
+	uv_unref((uv_handle_t *)s->trimmer);
+	s->poll->data = s->timer->data = s->trimmer->data = s;
 	uv_poll_start(s->poll, UV_READABLE, on_poll);
 	schedule(s);
 	*out = s;
@@ -380,6 +447,7 @@ void http_server_free(struct http_server *s)
 	MHD_stop_daemon(s->daemon);
 	uv_close((uv_handle_t *)s->poll, close_free);
 	uv_close((uv_handle_t *)s->timer, close_free);
+	uv_close((uv_handle_t *)s->trimmer, close_free);
 	free(s);
 }
 
@@ -451,6 +519,11 @@ struct http_stream *http_respond_stream(struct http_exchange *x, unsigned status
 		return NULL;
 	}
 	MHD_destroy_response(r);
+	const union MHD_ConnectionInfo *info =
+	    MHD_get_connection_info(x->conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	st->hc = info ? info->socket_context : NULL;
+	if (st->hc)
+		st->hc->stream = st;
 	st->on_close = on_close;
 	st->data = data;
 	st->last_ms = uv_now(x->server->cfg.loop);

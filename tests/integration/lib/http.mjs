@@ -5,18 +5,20 @@
 //   const c = await connectLegacyHttp(srv.url);               // SDK 1.32.2 Client over StreamableHTTPClientTransport
 //   await srv.stop();                                          // SIGTERM, and wait for the exit (also at cleanup)
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
 const tail = (s, n = 4000) => s.slice(-n);
 
 /** Starts `codex-mcp --http 127.0.0.1:0` for ctx and resolves once it listens. */
-export async function startHttpServer(ctx, { args = [], env = {}, listen = '127.0.0.1:0', startTimeoutMs = 15_000 } = {}) {
-  const spec = ctx.serverCommand({ args: ['--http', listen, ...args], env });
+export async function startHttpServer(ctx, { args = [], env = {}, codexBin, listen = '127.0.0.1:0', startTimeoutMs = 15_000 } = {}) {
+  const spec = ctx.serverCommand({ args: ['--http', listen, ...args], env, codexBin });
   const child = spawn(spec.command, spec.args, { env: spec.env, cwd: ctx.root, stdio: ['ignore', 'ignore', 'pipe'] });
   const srv = { child, pid: child.pid, stderr: '', url: null, exited: null };
   ctx.serverPids.add(child.pid);
-  const exited = new Promise((r) => child.once('exit', (code, signal) => { srv.exited = { code, signal }; r(); }));
+  const exited = srv.exitPromise = new Promise((r) => child.once('exit', (code, signal) => { srv.exited = { code, signal }; r(); }));
   child.stderr.on('data', (d) => { srv.stderr += d; });
   srv.diag = (label = '') => `${label}\n--- server stderr ---\n${tail(srv.stderr)}`;
   srv.stop = async (signal = 'SIGTERM') => {
@@ -83,4 +85,42 @@ export function modern(id, method, params = {}, name) {
   const headers = { 'mcp-protocol-version': '2026-07-28', 'mcp-method': method };
   if (name !== undefined) headers['mcp-name'] = name;
   return { body, headers };
+}
+
+/**
+ * Descriptors the process holds now, files aside: sockets, pipes, event and timer descriptors.
+ * (SQLite opens its -wal and -shm files with the first write, which is not a leak.)
+ */
+export function fdCount(pid) {
+  let n = 0;
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    try { if (!fs.readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('/')) n++; } catch { /* closed meanwhile */ }
+  }
+  return n;
+}
+
+/**
+ * A modern tools/call on a raw socket: resolves once the SSE stream's headers are in, with
+ * the socket (paused: nothing more is read until the caller resumes it) and what came so far.
+ */
+export function rawStreamingCall(port, id, name, args) {
+  const { body, headers } = modern(id, 'tools/call', { name, arguments: args }, name);
+  const text = JSON.stringify(body);
+  const head = Object.entries({ ...headers, host: '127.0.0.1', 'content-type': 'application/json',
+    accept: 'application/json, text/event-stream', 'content-length': Buffer.byteLength(text) })
+    .map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1', () => sock.write(`POST /mcp HTTP/1.1\r\n${head}\r\n${text}`));
+    let got = '';
+    const onData = (d) => {
+      got += d.toString('latin1');
+      if (got.includes('\r\n\r\n')) {
+        sock.off('data', onData);
+        sock.pause();
+        resolve({ sock, head: got });
+      }
+    };
+    sock.on('data', onData);
+    sock.on('error', reject);
+  });
 }
