@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -377,7 +378,8 @@ int http_server_new(const struct http_server_config *cfg, struct http_server **o
 	const union MHD_DaemonInfo *info;
 
 	if (!s) {
-		close(cfg->listen_fd);
+		if (cfg->listen_fd >= 0)
+			close(cfg->listen_fd);
 		snprintf(err, err_size, "out of memory");
 		return -ENOMEM;
 	}
@@ -390,7 +392,8 @@ int http_server_new(const struct http_server_config *cfg, struct http_server **o
 	                     on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 	                     MHD_OPTION_EXTERNAL_LOGGER, log_mhd, s, MHD_OPTION_END);
 	if (!s->daemon) {
-		close(cfg->listen_fd);
+		if (cfg->listen_fd >= 0)
+			close(cfg->listen_fd);
 		free(s);
 		snprintf(err, err_size, "libmicrohttpd cannot start");
 		return -EIO;
@@ -426,6 +429,18 @@ void http_server_quiesce(struct http_server *s)
 		if (fd != MHD_INVALID_SOCKET)
 			close(fd);
 	}
+}
+
+int http_server_adopt(struct http_server *s, int fd)
+{
+	struct sockaddr_in peer = {.sin_family = AF_INET,
+	                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+
+	if (MHD_add_connection(s->daemon, fd, (struct sockaddr *)&peer, sizeof peer) != MHD_YES)
+		return -EIO;
+	if (!s->running)
+		uv_timer_start(s->timer, on_timer, 0, 0);
+	return 0;
 }
 
 unsigned http_server_connections(const struct http_server *s)

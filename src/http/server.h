@@ -19,7 +19,7 @@ struct http_stream;   /* an answer written piece by piece */
 
 struct http_server_config {
 	uv_loop_t *loop;
-	int listen_fd;            /* bound and listening; the server closes it */
+	int listen_fd;            /* bound and listening; the server closes it; -1: none */
 	size_t max_body;          /* longer bodies reach the handler flagged, not read */
 	unsigned max_connections; /* more are refused at once */
 	unsigned timeout_s;       /* a connection idle this long (headers included) is closed */
@@ -31,6 +31,8 @@ struct http_server_config {
 
 int http_server_new(const struct http_server_config *cfg, struct http_server **out, char *err,
                     size_t err_size);
+/* Serves a socket already connected (tests and fuzzing); the server closes it. */
+int http_server_adopt(struct http_server *s, int fd);
 /* Stops accepting connections; those open go on. */
 void http_server_quiesce(struct http_server *s);
 /* Ends every stream and connection; their on_close run before it returns. */

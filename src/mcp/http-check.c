@@ -7,6 +7,8 @@
 
 #include <sodium.h>
 
+#include "util/text.h"
+
 /* The host part of "host", "host:port", "[v6]" or "[v6]:port"; false when malformed. */
 static bool host_part(const char *hostport, char *out, size_t size)
 {
@@ -182,8 +184,13 @@ static int mismatch(const char *header, const char *raw, const char *body, json_
 		snprintf(err, err_size, "the %s header is missing", header);
 	else
 		snprintf(err, err_size, "the %s header does not match the body", header);
-	*data = json_pack("{s:{s:s, s:s?, s:s?}}", "mismatch", "header", header, "value", raw,
-	                  "body", body);
+	/* The client's bytes may not be UTF-8: they are quoted as text that is. */
+	char *value = raw ? text_sanitize(raw, strlen(raw)) : NULL;
+	char *expected = body ? text_sanitize(body, strlen(body)) : NULL;
+	*data = json_pack("{s:{s:s, s:s?, s:s?}}", "mismatch", "header", header, "value", value,
+	                  "body", expected);
+	free(value);
+	free(expected);
 	return -1;
 }
 

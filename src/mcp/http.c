@@ -833,7 +833,8 @@ int mcp_http_new(const struct mcp_http_config *cfg, struct mcp_http **out, char 
 		if (h)
 			mcp_listing_free(h->listing);
 		free(h);
-		close(cfg->listen_fd);
+		if (cfg->listen_fd >= 0)
+			close(cfg->listen_fd);
 		snprintf(err, err_size, "out of memory");
 		return -ENOMEM;
 	}
@@ -860,6 +861,11 @@ int mcp_http_new(const struct mcp_http_config *cfg, struct mcp_http **out, char 
 	uv_unref((uv_handle_t *)h->tick);
 	*out = h;
 	return 0;
+}
+
+int mcp_http_adopt(struct mcp_http *h, int fd)
+{
+	return http_server_adopt(h->server, fd);
 }
 
 void mcp_http_stop(struct mcp_http *h)

@@ -26,7 +26,7 @@ struct mcp_http;
 
 struct mcp_http_config {
 	uv_loop_t *loop;
-	int listen_fd; /* from http_listen(); the transport closes it */
+	int listen_fd; /* from http_listen(); the transport closes it; -1: see mcp_http_adopt() */
 	struct http_address address;
 	struct http_auth *auth; /* NULL: no authentication (loopback only) */
 	const struct mcp_server_info *info;
@@ -47,6 +47,8 @@ struct mcp_http_config {
 
 int mcp_http_new(const struct mcp_http_config *cfg, struct mcp_http **out, char *err,
                  size_t err_size);
+/* Serves a connected socket, as if accepted (tests and fuzzing). */
+int mcp_http_adopt(struct mcp_http *h, int fd);
 /* The server is stopping: no new connection, requests to clients end unanswered. */
 void mcp_http_stop(struct mcp_http *h);
 /*
