@@ -108,15 +108,18 @@ static int answer(struct conn *c, const char *body, size_t len)
 		rlen = strlen(result);
 		session = "Mcp-Session-Id: canned\r\n";
 	} else {
-		result = "{\"content\":[{\"type\":\"text\",\"text\":\"task_id: no task\"}],\"isError\":true}";
+		result = "{\"content\":[{\"type\":\"text\",\"text\":\"task_id: no "
+		         "task\"}],\"isError\":true}";
 		rlen = strlen(result);
 	}
-	int jn = snprintf(json, sizeof json, "{\"jsonrpc\":\"2.0\",\"id\":%.*s,\"result\":", (int)idn, id);
-	int hn = snprintf(head, sizeof head,
-	                  "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n%sContent-Length: %zu\r\n\r\n",
-	                  session, (size_t)jn + rlen + 1);
-	return append(c, head, (size_t)hn) || append(c, json, (size_t)jn) || append(c, result, rlen) ||
-	       append(c, "}", 1);
+	int jn = snprintf(json, sizeof json,
+	                  "{\"jsonrpc\":\"2.0\",\"id\":%.*s,\"result\":", (int)idn, id);
+	int hn = snprintf(
+	    head, sizeof head,
+	    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n%sContent-Length: %zu\r\n\r\n",
+	    session, (size_t)jn + rlen + 1);
+	return append(c, head, (size_t)hn) || append(c, json, (size_t)jn) ||
+	       append(c, result, rlen) || append(c, "}", 1);
 }
 
 /* Answers every complete request in the input buffer. */
@@ -180,12 +183,14 @@ int main(int argc, char **argv)
 	}
 	FILE *f = fopen(argv[1], "rb");
 	if (!f || fseek(f, 0, SEEK_END) || (tools_len = (size_t)ftell(f), fseek(f, 0, SEEK_SET)) ||
-	    !(tools_result = malloc(tools_len)) || fread(tools_result, 1, tools_len, f) != tools_len) {
+	    !(tools_result = malloc(tools_len)) ||
+	    fread(tools_result, 1, tools_len, f) != tools_len) {
 		perror(argv[1]);
 		return 1;
 	}
 	fclose(f);
-	while (tools_len && (tools_result[tools_len - 1] == '\n' || tools_result[tools_len - 1] == ' '))
+	while (tools_len &&
+	       (tools_result[tools_len - 1] == '\n' || tools_result[tools_len - 1] == ' '))
 		tools_len--;
 	signal(SIGPIPE, SIG_IGN);
 
@@ -217,7 +222,8 @@ int main(int argc, char **argv)
 						continue;
 					}
 					nc->fd = fd;
-					struct epoll_event cev = {.events = EPOLLIN, .data.ptr = nc};
+					struct epoll_event cev = {.events = EPOLLIN,
+					                          .data.ptr = nc};
 					epoll_ctl(ep, EPOLL_CTL_ADD, fd, &cev);
 				}
 				continue;
@@ -229,7 +235,8 @@ int main(int argc, char **argv)
 						c = NULL;
 						break;
 					}
-					ssize_t r = read(c->fd, c->in + c->in_len, c->in_cap - c->in_len);
+					ssize_t r =
+					    read(c->fd, c->in + c->in_len, c->in_cap - c->in_len);
 					if (r < 0 && errno == EAGAIN)
 						break;
 					if (r <= 0) {
