@@ -9,8 +9,9 @@ FUZZ_SECONDS ?= 60
 NODE_DEPS := tests/integration/node_modules/.installed
 BENCH_DEPS := bench/node_modules/.installed bench/peers/codex-0.153.4/node_modules/.installed
 BENCH_RUNS ?= 7
+BENCH_HTTP_ARGS ?=
 
-.PHONY: all deps bench run test test-suite test-sanitizers test-valgrind fuzz unit clean format
+.PHONY: all deps bench bench-http run test test-suite test-sanitizers test-valgrind fuzz unit clean format
 
 all: $(BUILD)/codex-mcp
 
@@ -42,6 +43,12 @@ bench: $(NODE_DEPS) $(BENCH_DEPS)
 	scripts/setup.sh --bench
 	$(MAKE) all
 	node bench/run.mjs $(BUILD) $(BENCH_RUNS)
+
+# The HTTP load benchmark alone, e.g. BENCH_HTTP_ARGS='--only ts --runs 1'; writes bench/results/http-load.*.
+bench-http: bench/node_modules/.installed
+	scripts/setup.sh --bench
+	$(MAKE) all
+	node bench/http-load.mjs --build $(BUILD) $(BENCH_HTTP_ARGS)
 
 run: deps $(NODE_DEPS)
 	$(MAKE) all

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startMockModel } from '../tests/integration/lib/mock-model.mjs';
+import { httpLoad, httpTarget, oursHasHttp } from './http-load.mjs';
 
 const here = import.meta.dirname;
 const build = path.resolve(process.argv[2] || path.join(here, '..', 'build'));
@@ -287,6 +288,17 @@ for (const stored of [10, 100000]) {
   }
 }
 
+// 8: Streamable HTTP under load, beside the official TypeScript server (bench/http-load.mjs).
+console.log('bench: HTTP load');
+{
+  const tsOnly = !oursHasHttp(build);
+  if (tsOnly) console.log('bench: this codex-mcp does not serve HTTP yet; the TypeScript server runs alone');
+  const h = await httpLoad({ build, runs: Math.min(RUNS, 3), only: tsOnly ? 'ts' : null });
+  for (const [measure, byServer] of Object.entries(h.results)) {
+    for (const [server, values] of Object.entries(byServer)) for (const v of values) record(measure, server, v);
+  }
+}
+
 await model.close();
 fs.rmSync(scratch, { recursive: true, force: true });
 
@@ -313,7 +325,7 @@ for (const [measure, byServer] of Object.entries(results)) {
     const m = median(values);
     summary[measure][server] = { median: m, runs: values.length };
     const ratio = server !== 'codex-mcp' && ourMedian && ourMedian > 0 && m > 0 ? `${fmt(m / ourMedian)}×` : '';
-    rows.push(`| ${measure} | ${server} | ${fmt(m)} | ${values.length} | ${ratio} | ${server === 'codex-mcp' ? targets[measure] ?? '' : ''} |`);
+    rows.push(`| ${measure} | ${server} | ${fmt(m)} | ${values.length} | ${ratio} | ${server === 'codex-mcp' ? targets[measure] ?? httpTarget(measure) : ''} |`);
   }
 }
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -324,6 +336,7 @@ const md = [
   `Medians of the runs shown; "peer ÷ ours" is how many times the peer's median ours is (for times and`,
   `memory: how many times more the peer takes). The scripted model is on loopback; Codex is real where`,
   `named, and the fleet and parsing measures use a stand-in that streams events (bench/fake_stream.c).`,
+  `The HTTP rows are bench/http-load.mjs (see bench/results/http-load.md): wrk, 1,000 clients.`,
   '',
   '| measure | server | median | runs | peer ÷ ours | target |',
   '|---|---|---|---|---|---|',

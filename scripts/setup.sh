@@ -11,10 +11,12 @@ for pkg in build-essential cmake pkg-config libuv1-dev libjansson-dev libsqlite3
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
 		need="$need $pkg"
 done
-# The benchmarks draw their plot with gnuplot.
+# The benchmarks draw their plot with gnuplot; wrk drives the HTTP load benchmark.
 if [ "${1:-}" = "--bench" ]; then
-	dpkg-query -W -f='${Status}' gnuplot-nox 2>/dev/null | grep -q "install ok installed" ||
-		need="$need gnuplot-nox"
+	for pkg in gnuplot-nox wrk; do
+		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
+			need="$need $pkg"
+	done
 fi
 # Node runs the MCP client in the demo and the integration tests; any node >= 18 will do.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
