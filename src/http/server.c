@@ -16,12 +16,6 @@
 
 /* Bytes handed to libmicrohttpd per call of a stream's reader. */
 #define STREAM_BLOCK 16384
-/*
- * Each connection's memory pool (headers, buffers). Past 32 KiB libmicrohttpd maps it
- * rather than mallocs it: pages a connection never touches cost nothing, and a closed
- * connection's go back to the system instead of staying in the heap.
- */
-#define CONNECTION_POOL (64 * 1024)
 
 /*
  * One connection. libmicrohttpd 0.9.75 in epoll mode misses a client's FIN that
@@ -498,11 +492,9 @@ static int add_headers(struct MHD_Response *r, const char *content_type, const c
 	return 0;
 }
 
-int http_respond(struct http_exchange *x, unsigned status, const char *content_type,
-                 const char *body, size_t len, const char *const *headers)
+static int respond(struct http_exchange *x, unsigned status, const char *content_type,
+                   struct MHD_Response *r, const char *const *headers)
 {
-	struct MHD_Response *r =
-	    MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	int rc;
 
 	if (!r)
@@ -512,6 +504,24 @@ int http_respond(struct http_exchange *x, unsigned status, const char *content_t
 		rc = -EIO;
 	MHD_destroy_response(r);
 	return rc;
+}
+
+int http_respond(struct http_exchange *x, unsigned status, const char *content_type,
+                 const char *body, size_t len, const char *const *headers)
+{
+	return respond(x, status, content_type,
+	               MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY),
+	               headers);
+}
+
+int http_respond_owned(struct http_exchange *x, unsigned status, const char *content_type,
+                       char *body, size_t len, const char *const *headers)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+
+	if (!r)
+		free(body);
+	return respond(x, status, content_type, r, headers);
 }
 
 struct http_stream *http_respond_stream(struct http_exchange *x, unsigned status,

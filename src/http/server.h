@@ -56,6 +56,10 @@ const char *http_body(const struct http_exchange *x, size_t *len, bool *too_larg
 int http_respond(struct http_exchange *x, unsigned status, const char *content_type,
                  const char *body, size_t len, const char *const *headers);
 
+/* The same, taking body (malloced) instead of copying it: long answers are not copied again. */
+int http_respond_owned(struct http_exchange *x, unsigned status, const char *content_type,
+                       char *body, size_t len, const char *const *headers);
+
 /*
  * Answers with a body written later. on_close runs once when the stream is over:
  * done is true when it ended and was delivered, false when the client went away,

@@ -150,7 +150,13 @@ static void stream_msg(struct exch *e, const char *data, size_t len)
 
 static int answer_code(const char *data, size_t len)
 {
-	json_t *msg = json_loadb(data, len, 0, NULL);
+	static const char error[] = "\"error\":{";
+	json_t *msg;
+
+	/* Only an error needs reading, and errors are short: a listing is not parsed again. */
+	if (!memmem(data, len < 512 ? len : 512, error, sizeof error - 1))
+		return 0;
+	msg = json_loadb(data, len, 0, NULL);
 	json_t *code = json_object_get(json_object_get(msg, "error"), "code");
 	int c = json_is_integer(code) ? (int)json_integer_value(code) : 0;
 
@@ -332,7 +338,9 @@ static void finish(struct exch *e, const char *session_id)
 		headers[n++] = session_id;
 	}
 	if (e->answered && e->first && !e->first->next) {
-		respond_json(e->x, status_for(e), e->first->text, headers);
+		http_respond_owned(e->x, status_for(e), "application/json", e->first->text,
+		                   e->first->len, headers);
+		e->first->text = NULL;
 		exch_free(e, false);
 		return;
 	}
