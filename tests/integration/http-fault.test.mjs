@@ -91,10 +91,12 @@ test('10,000 connections opened and dropped leave no descriptor behind and memor
   const rssBefore = rss(srv.pid);
   await round(10_000);
   await waitFor(() => fdCount(srv.pid) <= fdsBefore, { timeoutMs: 15_000, what: `descriptors back to ${fdsBefore} (now ${fdCount(srv.pid)})` });
-  // The server gives memory back a second after a burst of connections ends.
-  const slack = (SANITIZED ? 64 : 4) * MiB;
-  await waitFor(() => rss(srv.pid) <= rssBefore + slack, { timeoutMs: 10_000,
-    what: `memory to come back down: ${mib(rssBefore)} before, ${mib(rss(srv.pid))} now` });
+  // The server gives memory back a second after a burst of connections ends. AddressSanitizer's
+  // allocator keeps freed memory in quarantine by design: memory is checked in the plain run.
+  if (!SANITIZED) {
+    await waitFor(() => rss(srv.pid) <= rssBefore + 4 * MiB, { timeoutMs: 10_000,
+      what: `memory to come back down: ${mib(rssBefore)} before, ${mib(rss(srv.pid))} now` });
+  }
   await assertServing(srv.url, 'after the storm');
 });
 
