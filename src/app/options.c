@@ -12,7 +12,7 @@
 static const char usage[] =
     "usage: codex-mcp [options]\n"
     "\n"
-    "An MCP server over stdio that hands coding work to the Codex CLI.\n"
+    "An MCP server, over stdio or HTTP, that hands coding work to the Codex CLI.\n"
     "\n"
     "  --codex-bin PATH      the Codex to run (default: $CODEX_BIN, then codex on PATH)\n"
     "  --state-dir DIR       where threads are stored\n"
