@@ -589,7 +589,7 @@ static json_t *list(void *ctx, const char *cursor)
 	struct page pg = {json_array()};
 	char *next = NULL;
 
-	if (store_page_tasks(p->app->store, cursor, PAGE_SIZE, add_to_page, &pg, &next) != 0) {
+	if (store_page_tasks(p->app->store, NULL, cursor, PAGE_SIZE, add_to_page, &pg, &next) != 0) {
 		json_decref(pg.tasks);
 		return NULL;
 	}

@@ -67,8 +67,8 @@ static void call_list_agent_tasks(const struct tool_call *call, json_t *args)
 		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
-	counts = store_count_tasks(call->app->store);
-	store_each_task(call->app->store, status, (int)limit, add_task, &l);
+	counts = store_count_tasks(call->app->store, NULL);
+	store_each_task(call->app->store, NULL, status, (int)limit, add_task, &l);
 	result = json_pack("{s:I}", "total", (json_int_t)0);
 	json_int_t total = 0;
 	for (const char *const *s = statuses; *s; s++) {
