@@ -5,6 +5,7 @@
 
 #include "app/app.h"
 #include "app/args.h"
+#include "app/visible.h"
 #include "util/redact.h"
 
 struct blocking_call {
@@ -79,6 +80,7 @@ void tool_run_blocking(const struct tool_call *call, struct task_spec *spec, tas
 	spec->result = result;
 	spec->id = mcp_request_task_id(req);
 	spec->ttl_ms = mcp_request_task_ttl(req);
+	spec->subject = call_subject(call); /* the run, its task and its thread are the caller's */
 	c->submitting = true;
 	struct task *t = runner_submit(app->runner, spec, &c->observer, err, sizeof err);
 	c->submitting = false;

@@ -8,6 +8,7 @@
 #include "app/app.h"
 #include "app/args.h"
 #include "app/fleet.h"
+#include "app/visible.h"
 #include "proc/procfs.h"
 #include "rpc/jsonrpc.h"
 #include "tools/tool.h"
@@ -26,6 +27,7 @@ struct waiter {
 	struct mcp_tasks *owner;
 	struct mcp_request *req;
 	char id[64];
+	char *subject;     /* the caller's, who alone may read the task */
 	bool cancel;       /* answers tasks/cancel with the task; otherwise tasks/result */
 	struct task *task; /* when watching a run that no MCP call stands behind */
 	bool polled;       /* a task another server runs: read again until it ends */
@@ -42,6 +44,7 @@ struct open_call {
 	struct mcp_request *req; /* the call, until it is answered */
 	bool cancel_asked;
 	char *tool;
+	char *subject;
 	int64_t created_at;
 	int64_t ttl_ms;
 	struct open_call *next;
@@ -154,28 +157,14 @@ static struct open_call *find_open(struct mcp_tasks *p, const char *id)
 	return NULL;
 }
 
-/* The record as it is now: from the live run when there is one, else from the store. */
-static int load(struct mcp_tasks *p, const char *id, struct task_record *out, struct task **live)
+/* The record as it is now, when it is the subject's: see visible_task(). */
+static int load(struct mcp_tasks *p, const char *subject, const char *id, struct task_record *out,
+                struct task **live)
 {
-	struct task *t = runner_find(p->app->runner, id);
-	const struct task_record *pending = runner_unsaved(p->app->runner, id);
-	int found;
+	int found = visible_task(p->app, subject, id, out, live);
 
-	*live = t;
-	/* What the store has not taken yet is newer than what it has. */
-	if (pending)
-		found = task_record_copy(out, pending) == 0 ? 1 : -1;
-	else
-		found = store_get_task(p->app->store, id, out);
 	if (found != 1)
 		return found;
-	if (t) {
-		/* The live record is fresher: copy what tasks care about. */
-		const struct task_record *now = task_record(t);
-		free(out->status);
-		out->status = strdup(now->status);
-		out->started_at = now->started_at;
-	}
 	/* Past its ttl a task is gone, even before the sweep deletes it. */
 	if (out->ttl_ms && is_terminal(out->status) &&
 	    out->created_at + out->ttl_ms < store_now_ms()) {
@@ -232,7 +221,7 @@ static void answer_waiter(struct mcp_tasks *p, struct waiter *w)
 	struct task *live;
 
 	mcp_request_on_cancel(w->req, NULL, NULL);
-	if (load(p, w->id, &rec, &live) != 1) {
+	if (load(p, w->subject, w->id, &rec, &live) != 1) {
 		mcp_request_fail(w->req, RPC_INVALID_PARAMS, "the task is gone");
 		return;
 	}
@@ -241,6 +230,12 @@ static void answer_waiter(struct mcp_tasks *p, struct waiter *w)
 	else
 		answer_result(w->req, &rec);
 	task_record_clear(&rec);
+}
+
+static void waiter_free(struct waiter *w)
+{
+	free(w->subject);
+	free(w);
 }
 
 static void unlink_waiter(struct mcp_tasks *p, struct waiter *w)
@@ -260,7 +255,7 @@ static void waiter_finished(void *data, struct task *t)
 	unlink_waiter(w->owner, w);
 	/* The run's record is saved before observers hear of its end. */
 	answer_waiter(w->owner, w);
-	free(w);
+	waiter_free(w);
 }
 
 static void waiter_cancelled(void *data)
@@ -271,7 +266,7 @@ static void waiter_cancelled(void *data)
 	if (w->task)
 		task_unobserve(w->task, &w->observer);
 	mcp_request_reply(w->req, json_object());
-	free(w);
+	waiter_free(w);
 }
 
 /* Whether a task not ours may still end: the server that runs it is alive. */
@@ -297,7 +292,7 @@ static void poll_others(uv_timer_t *h)
 			q = &w->next;
 			continue;
 		}
-		found = load(p, w->id, &rec, &live);
+		found = load(p, w->subject, w->id, &rec, &live);
 		waiting = found == 1 && runs_elsewhere(p, &rec);
 		if (found == 1)
 			task_record_clear(&rec);
@@ -308,18 +303,19 @@ static void poll_others(uv_timer_t *h)
 		}
 		*q = w->next;
 		answer_waiter(p, w); /* ended, gone, or cut off: never a made-up answer */
-		free(w);
+		waiter_free(w);
 	}
 	if (!any)
 		uv_timer_stop(h);
 }
 
-static void add_waiter(struct mcp_tasks *p, const char *id, struct mcp_request *req, bool cancel,
-                       struct task *live)
+static void add_waiter(struct mcp_tasks *p, const char *subject, const char *id,
+                       struct mcp_request *req, bool cancel, struct task *live)
 {
 	struct waiter *w = calloc(1, sizeof *w);
 
-	if (!w) {
+	if (!w || (subject && !(w->subject = strdup(subject)))) {
+		free(w);
 		mcp_request_fail(req, RPC_INTERNAL_ERROR, "out of memory");
 		return;
 	}
@@ -359,9 +355,11 @@ static json_t *create(void *ctx, struct mcp_request *req, const char *tool, json
 	int64_t want = json_is_integer(ttl) ? json_integer_value(ttl) : 24 * 3600 * 1000;
 	struct task_record rec = {0};
 	struct open_call *open = calloc(1, sizeof *open);
+	const char *subject = mcp_session_subject(mcp_request_session(req));
 	json_t *task;
 
-	if (!open || task_new_id(rec.id) != 0) {
+	if (!open || task_new_id(rec.id) != 0 ||
+	    (subject && *subject && !(open->subject = strdup(subject)))) {
 		free(open);
 		return NULL;
 	}
@@ -369,10 +367,12 @@ static json_t *create(void *ctx, struct mcp_request *req, const char *tool, json
 	rec.status = "queued";
 	rec.created_at = store_now_ms();
 	rec.owner = p->app->instance;
+	rec.subject = open->subject; /* the caller's: only it will see the task */
 	rec.ttl_ms = want > max ? max : want;
 	if (rec.ttl_ms == 0)
 		rec.ttl_ms = 1; /* 0 would mean "keep"; the client asked for the shortest */
 	if (store_put_task(p->app->store, &rec) != 0) {
+		free(open->subject);
 		free(open);
 		return NULL;
 	}
@@ -400,6 +400,7 @@ static void notify_status(struct mcp_request *call, const struct task_record *re
 static void open_call_free(struct open_call *o)
 {
 	free(o->tool);
+	free(o->subject);
 	free(o);
 }
 
@@ -422,9 +423,10 @@ static int load_answered(struct mcp_tasks *p, const char *id, const struct open_
 	rec->tool = strdup(open->tool ? open->tool : "");
 	rec->status = strdup("queued");
 	rec->owner = p->app->instance ? strdup(p->app->instance) : NULL;
+	rec->subject = open->subject ? strdup(open->subject) : NULL;
 	rec->created_at = open->created_at;
 	rec->ttl_ms = open->ttl_ms;
-	if (!rec->tool || !rec->status) {
+	if (!rec->tool || !rec->status || (open->subject && !rec->subject)) {
 		task_record_clear(rec);
 		return -1;
 	}
@@ -492,18 +494,17 @@ static void answer_waiters(struct mcp_tasks *p, const char *id)
 		}
 		*q = w->next;
 		answer_waiter(p, w);
-		free(w);
+		waiter_free(w);
 	}
 }
 
-/* A task's record in the shape a wire gives it, or NULL when there is no such task. */
 /* A task's record in the shape a wire gives it: 1, or 0 no such task, -1 unreadable. */
-static int shown(struct mcp_tasks *p, const char *id, json_t *(*shape)(const struct task_record *),
-                 json_t **out)
+static int shown(struct mcp_tasks *p, const struct mcp_session *caller, const char *id,
+                 json_t *(*shape)(const struct task_record *), json_t **out)
 {
 	struct task_record rec;
 	struct task *live;
-	int found = load(p, id, &rec, &live);
+	int found = load(p, mcp_session_subject(caller), id, &rec, &live);
 
 	*out = NULL;
 	if (found != 1)
@@ -513,43 +514,47 @@ static int shown(struct mcp_tasks *p, const char *id, json_t *(*shape)(const str
 	return *out ? 1 : -1;
 }
 
-static json_t *get(void *ctx, const char *id)
+static json_t *get(void *ctx, const struct mcp_session *caller, const char *id)
 {
 	json_t *task;
 
-	shown(ctx, id, task_json, &task);
+	shown(ctx, caller, id, task_json, &task);
 	return task;
 }
 
-static int detail(void *ctx, const char *id, json_t **out)
+static int detail(void *ctx, const struct mcp_session *caller, const char *id, json_t **out)
 {
-	return shown(ctx, id, detailed_task_json, out);
+	return shown(ctx, caller, id, detailed_task_json, out);
 }
 
-static int result(void *ctx, const char *id, struct mcp_request *req)
+static int result(void *ctx, const struct mcp_session *caller, const char *id,
+                  struct mcp_request *req)
 {
 	struct mcp_tasks *p = ctx;
+	const char *subject = mcp_session_subject(caller);
 	struct task_record rec;
 	struct task *live;
 
-	if (load(p, id, &rec, &live) != 1)
+	if (load(p, subject, id, &rec, &live) != 1)
 		return -1;
 	/* Until it ends, wait: for our run, our call, or the other server that runs it. */
 	if (live || find_open(p, id) || runs_elsewhere(p, &rec))
-		add_waiter(p, id, req, false, live);
+		add_waiter(p, subject, id, req, false, live);
 	else
 		answer_result(req, &rec);
 	task_record_clear(&rec);
 	return 0;
 }
 
-static int cancel(void *ctx, const char *id, struct mcp_request *req)
+static int cancel(void *ctx, const struct mcp_session *caller, const char *id,
+                  struct mcp_request *req)
 {
 	struct mcp_tasks *p = ctx;
+	const char *subject = mcp_session_subject(caller);
 	struct open_call *open = find_open(p, id);
 	struct task_record rec;
 	struct task *live;
-	int found = load(p, id, &rec, &live);
+	int found = load(p, subject, id, &rec, &live);
 	bool elsewhere;
 
 	if (found != 1)
@@ -559,7 +564,7 @@ static int cancel(void *ctx, const char *id, struct mcp_request *req)
 	if (!live && !open)
 		return elsewhere ? -EBUSY : -EALREADY;
 	if (req)
-		add_waiter(p, id, req, true, live);
+		add_waiter(p, subject, id, req, true, live);
 	if (open) {
 		open->cancel_asked = true;
 		mcp_request_cancel(open->req);
@@ -583,13 +588,14 @@ static void add_to_page(void *data, const struct task_record *rec)
 	json_array_append_new(pg->tasks, task_json(rec));
 }
 
-static json_t *list(void *ctx, const char *cursor)
+static json_t *list(void *ctx, const struct mcp_session *caller, const char *cursor)
 {
 	struct mcp_tasks *p = ctx;
 	struct page pg = {json_array()};
 	char *next = NULL;
 
-	if (store_page_tasks(p->app->store, cursor, PAGE_SIZE, add_to_page, &pg, &next) != 0) {
+	if (store_page_tasks(p->app->store, mcp_session_subject(caller), cursor, PAGE_SIZE,
+	                     add_to_page, &pg, &next) != 0) {
 		json_decref(pg.tasks);
 		return NULL;
 	}
@@ -644,7 +650,7 @@ static void closed(uv_handle_t *h)
 		struct waiter *w = p->waiters;
 		p->waiters = w->next;
 		mcp_request_on_cancel(w->req, NULL, NULL);
-		free(w);
+		waiter_free(w);
 	}
 	free(p);
 }
@@ -662,7 +668,7 @@ void mcp_tasks_stop(struct mcp_tasks *p)
 		mcp_request_on_cancel(w->req, NULL, NULL);
 		mcp_request_fail(w->req, RPC_INTERNAL_ERROR,
 		                 "server is stopping; the task runs on in another server");
-		free(w);
+		waiter_free(w);
 	}
 	uv_timer_stop(&p->poll);
 }

@@ -56,14 +56,17 @@ struct mcp_tool_provider {
 
 /*
  * Task-augmented requests (spec 2025-11-25, basic/utilities/tasks). The
- * session speaks the protocol; the provider keeps the tasks.
+ * session speaks the protocol; the provider keeps the tasks. Each read is made
+ * for a caller, the session the request came on: the provider shows it only
+ * what is its subject's (mcp_session_subject()), and another's task is no more
+ * there than one that never was.
  */
 struct mcp_task_provider {
 	/* 1 when the tool takes task-augmented calls, 0 when not, -1 when unknown. */
 	int (*tool_support)(void *ctx, const char *tool);
 	/*
-	 * Records a task for the call req is about to start; fills id. Returns the Task
-	 * object (2025 shape). ttl is NULL for the default.
+	 * Records a task for the call req (already on its session) is about to start;
+	 * fills id. Returns the Task object (2025 shape). ttl is NULL for the default.
 	 */
 	json_t *(*create)(void *ctx, struct mcp_request *req, const char *tool, json_t *ttl,
 	                  char *id, size_t id_size);
@@ -71,23 +74,25 @@ struct mcp_task_provider {
 	 * error. */
 	void (*answered)(void *ctx, const char *id, json_t *result, int code, const char *message);
 	/* tasks/get: the Task object, or NULL when there is no such task. */
-	json_t *(*get)(void *ctx, const char *id);
+	json_t *(*get)(void *ctx, const struct mcp_session *caller, const char *id);
 	/*
 	 * tasks/get of the 2026 extension: 1 with *out the DetailedTask (its result
 	 * inlined once it completed), 0 when there is no such task, -1 when the records
 	 * cannot be read.
 	 */
-	int (*detail)(void *ctx, const char *id, json_t **out);
+	int (*detail)(void *ctx, const struct mcp_session *caller, const char *id, json_t **out);
 	/* tasks/result: answers req now or once the task ends; -1 when there is no such task. */
-	int (*result)(void *ctx, const char *id, struct mcp_request *req);
+	int (*result)(void *ctx, const struct mcp_session *caller, const char *id,
+	              struct mcp_request *req);
 	/* tasks/list: {tasks, nextCursor?}, or NULL for a cursor that is not ours. */
-	json_t *(*list)(void *ctx, const char *cursor);
+	json_t *(*list)(void *ctx, const struct mcp_session *caller, const char *cursor);
 	/*
 	 * tasks/cancel: starts stopping the task and, when req is given, answers it once
 	 * stopped. 0, or -ENOENT no such task, -EALREADY it has ended, -EBUSY another
 	 * server runs it, -EIO the records cannot be read.
 	 */
-	int (*cancel)(void *ctx, const char *id, struct mcp_request *req);
+	int (*cancel)(void *ctx, const struct mcp_session *caller, const char *id,
+	              struct mcp_request *req);
 	void *ctx;
 };
 

@@ -59,6 +59,8 @@ void session_start_task_call(struct mcp_session *s, json_t *id, json_t *params, 
 		return;
 	}
 	r = calloc(1, sizeof *r);
+	if (r)
+		r->session = s; /* the task is its caller's */
 	created = r ? s->tasks.create(s->tasks.ctx, r, name, ttl, task_id, sizeof task_id) : NULL;
 	if (!created) {
 		free(r);
@@ -66,7 +68,6 @@ void session_start_task_call(struct mcp_session *s, json_t *id, json_t *params, 
 		session_reply_error(s, id, RPC_INTERNAL_ERROR, "cannot record the task", NULL);
 		return;
 	}
-	r->session = s;
 	r->task_id = strdup(task_id);
 	if (!r->task_id) {
 		/* Recorded, but no call will stand behind it: say so rather than leave it. */
@@ -134,13 +135,13 @@ static void start_waiting(struct mcp_session *s, json_t *id, const char *what, c
 		return;
 	}
 	if (strcmp(what, "result") == 0) {
-		if (s->tasks.result(s->tasks.ctx, task_id, r) < 0) {
+		if (s->tasks.result(s->tasks.ctx, s, task_id, r) < 0) {
 			snprintf(message, sizeof message, "tasks/result: no task %.100s", task_id);
 			mcp_request_fail(r, RPC_INVALID_PARAMS, message);
 		}
 		return;
 	}
-	rc = s->tasks.cancel(s->tasks.ctx, task_id, r);
+	rc = s->tasks.cancel(s->tasks.ctx, s, task_id, r);
 	if (rc < 0) {
 		code = cancel_refusal(rc, task_id, message, sizeof message);
 		mcp_request_fail(r, code, message);
@@ -154,7 +155,7 @@ static void start_waiting(struct mcp_session *s, json_t *id, const char *what, c
 static void cancel_modern(struct mcp_session *s, json_t *id, const char *task_id)
 {
 	char message[256];
-	int rc = s->tasks.cancel(s->tasks.ctx, task_id, NULL);
+	int rc = s->tasks.cancel(s->tasks.ctx, s, task_id, NULL);
 
 	if (rc == 0 || rc == -EALREADY) {
 		session_reply_result(s, id, json_object(), true);
@@ -173,7 +174,7 @@ void session_handle_tasks(struct mcp_session *s, json_t *id, const char *what, j
 		json_t *cursor = json_object_get(params, "cursor");
 		json_t *page = NULL;
 		if (!cursor || json_is_string(cursor))
-			page = s->tasks.list(s->tasks.ctx, json_string_value(cursor));
+			page = s->tasks.list(s->tasks.ctx, s, json_string_value(cursor));
 		if (!page)
 			session_reply_error(s, id, RPC_INVALID_PARAMS, "tasks/list: invalid cursor",
 			                    NULL);
@@ -193,7 +194,7 @@ void session_handle_tasks(struct mcp_session *s, json_t *id, const char *what, j
 		return;
 	}
 	if (strcmp(what, "get") == 0) {
-		json_t *task = s->tasks.get(s->tasks.ctx, task_id);
+		json_t *task = s->tasks.get(s->tasks.ctx, s, task_id);
 		snprintf(message, sizeof message, "tasks/get: no task %.100s", task_id);
 		if (task)
 			session_reply_result(s, id, task, false);
@@ -244,7 +245,7 @@ void session_handle_modern_tasks(struct mcp_session *s, json_t *id, const char *
 		                    "tasks/update: \"inputResponses\" must be an object", NULL);
 		return;
 	}
-	found = s->tasks.detail(s->tasks.ctx, task_id, &task);
+	found = s->tasks.detail(s->tasks.ctx, s, task_id, &task);
 	if (found != 1) {
 		if (found == 0)
 			snprintf(message, sizeof message, "tasks/%s: no task %.100s", what,

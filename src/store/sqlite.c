@@ -23,6 +23,7 @@ struct store {
 	sqlite3_stmt *get_thread;
 	sqlite3_stmt *put_task;
 	sqlite3_stmt *get_task;
+	sqlite3_stmt *log_subject;
 	char *owner;                      /* this process, in the records of the threads it runs */
 	bool (*alive)(const char *owner); /* during store_recover() */
 	char error[256];                  /* SQLite's word on the last failure */
@@ -36,7 +37,8 @@ static const char schema[] =
     "  status TEXT NOT NULL,"
     "  created_at INTEGER NOT NULL,"
     "  last_used_at INTEGER NOT NULL,"
-    "  owner TEXT"
+    "  owner TEXT,"
+    "  subject TEXT NOT NULL DEFAULT ''"
     ");"
     "CREATE TABLE IF NOT EXISTS tasks ("
     "  id TEXT PRIMARY KEY,"
@@ -55,12 +57,18 @@ static const char schema[] =
     "  pid INTEGER,"
     "  result TEXT,"
     "  ttl_ms INTEGER,"
-    "  owner TEXT"
+    "  owner TEXT,"
+    "  subject TEXT NOT NULL DEFAULT ''"
     ");"
     "CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (status, created_at);"
-    "CREATE INDEX IF NOT EXISTS tasks_by_creation ON tasks (created_at);";
+    "CREATE INDEX IF NOT EXISTS tasks_by_creation ON tasks (created_at);"
+    /* Every listing is one subject's: its tasks, newest first, or those in one status. */
+    "CREATE INDEX IF NOT EXISTS tasks_by_subject ON tasks (subject, created_at);"
+    "CREATE INDEX IF NOT EXISTS tasks_by_subject_status ON tasks (subject, status, created_at);"
+    /* Whose an agent log is: the task that names it. */
+    "CREATE INDEX IF NOT EXISTS tasks_by_log_file ON tasks (log_file);";
 
-enum { SCHEMA_VERSION = 5 };
+enum { SCHEMA_VERSION = 6 };
 
 /*
  * Start-up may wait for another server's migration to commit; once serving,
@@ -86,11 +94,25 @@ static const struct {
     {"tasks", "ttl_ms", "INTEGER"},
     {"tasks", "owner", "TEXT"},   /* version 4 */
     {"threads", "owner", "TEXT"}, /* version 5 */
+    /* version 6: who made it; '' for no one (no authentication), as every older record */
+    {"tasks", "subject", "TEXT NOT NULL DEFAULT ''"},
+    {"threads", "subject", "TEXT NOT NULL DEFAULT ''"},
 };
 
 #define TASK_COLUMNS                                                                               \
 	"id, tool, status, thread_id, cwd, log_file, output, error, report, created_at, "          \
-	"started_at, completed_at, last_activity, pid, result, ttl_ms, owner"
+	"started_at, completed_at, last_activity, pid, result, ttl_ms, owner, subject"
+
+/* In the database no one is '', in memory NULL. */
+static const char *subject_text(const char *subject)
+{
+	return subject ? subject : "";
+}
+
+bool store_subject_same(const char *a, const char *b)
+{
+	return strcmp(subject_text(a), subject_text(b)) == 0;
+}
 
 int64_t store_now_ms(void)
 {
@@ -263,10 +285,12 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 		rc = sqlite3_create_function_v2(s->db, "owner_alive", 1,
 		                                SQLITE_UTF8 | SQLITE_DIRECTONLY, s, owner_alive,
 		                                NULL, NULL, NULL);
+	/* A thread stays the subject's that started it. */
 	if (rc == SQLITE_OK)
 		rc = prepare(s, &s->put_thread,
 		             "INSERT INTO threads (id, cwd, options, status, created_at, "
-		             "last_used_at, owner) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6) "
+		             "last_used_at, owner, subject) "
+		             "VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7) "
 		             "ON CONFLICT(id) DO UPDATE SET cwd = ?2, options = ?3, status = ?4, "
 		             "last_used_at = ?5, owner = ?6");
 	if (rc == SQLITE_OK)
@@ -275,18 +299,19 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 		             "WHERE id = ?1");
 	if (rc == SQLITE_OK)
 		rc = prepare(s, &s->get_thread,
-		             "SELECT options, status, created_at, last_used_at FROM threads "
-		             "WHERE id = ?1");
+		             "SELECT options, status, created_at, last_used_at, subject "
+		             "FROM threads WHERE id = ?1");
 	if (rc == SQLITE_OK)
 		/*
 		 * An update keeps the row, its rowid and its creation time: the list
 		 * cursor is (created_at, rowid), and a new rowid would move a task
-		 * across it between two pages.
+		 * across it between two pages. The subject is the creator's, for good.
 		 */
 		rc = prepare(
 		    s, &s->put_task,
 		    "INSERT INTO tasks (" TASK_COLUMNS ") VALUES "
-		    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
+		    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+		    "?18) "
 		    "ON CONFLICT(id) DO UPDATE SET tool = excluded.tool, status = excluded.status, "
 		    "thread_id = excluded.thread_id, cwd = excluded.cwd, "
 		    "log_file = excluded.log_file, output = excluded.output, "
@@ -296,6 +321,9 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 		    "result = excluded.result, ttl_ms = excluded.ttl_ms, owner = excluded.owner");
 	if (rc == SQLITE_OK)
 		rc = prepare(s, &s->get_task, "SELECT " TASK_COLUMNS " FROM tasks WHERE id = ?1");
+	if (rc == SQLITE_OK)
+		rc = prepare(s, &s->log_subject,
+		             "SELECT subject FROM tasks WHERE log_file = ?1 LIMIT 1");
 	if (rc != SQLITE_OK) {
 		snprintf(err, err_size, "cannot open the database %s: %s", path,
 		         s->error[0] ? s->error
@@ -317,6 +345,7 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->get_thread);
 	sqlite3_finalize(s->put_task);
 	sqlite3_finalize(s->get_task);
+	sqlite3_finalize(s->log_subject);
 	sqlite3_close(s->db);
 	free(s->owner);
 	free(s);
@@ -345,7 +374,7 @@ static void bind_text_or_null(sqlite3_stmt *q, int i, const char *v)
 }
 
 int store_put_thread(struct store *s, const char *id, const json_t *options, const char *status,
-                     int64_t now)
+                     const char *subject, int64_t now)
 {
 	char *text = json_dumps(options, JSON_COMPACT);
 	const char *cwd = json_string_value(json_object_get(options, "cwd"));
@@ -359,6 +388,7 @@ int store_put_thread(struct store *s, const char *id, const json_t *options, con
 	sqlite3_bind_text(s->put_thread, 4, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s->put_thread, 5, now);
 	bind_text_or_null(s->put_thread, 6, s->owner);
+	sqlite3_bind_text(s->put_thread, 7, subject_text(subject), -1, SQLITE_STATIC);
 	rc = step_done(s, s->put_thread);
 	free(text);
 	return rc;
@@ -394,6 +424,13 @@ static int lookup(struct store *s, sqlite3_stmt *q, const char *id,
 	return found;
 }
 
+/* The subject column: NULL for no one. */
+static char *column_subject(sqlite3_stmt *q, int i)
+{
+	const unsigned char *v = sqlite3_column_text(q, i);
+	return v && *v ? strdup((const char *)v) : NULL;
+}
+
 static void read_thread(sqlite3_stmt *q, const char *id, void *data)
 {
 	struct thread_record *out = data;
@@ -407,6 +444,7 @@ static void read_thread(sqlite3_stmt *q, const char *id, void *data)
 	out->status = strdup(status ? status : "");
 	out->created_at = sqlite3_column_int64(q, 2);
 	out->last_used_at = sqlite3_column_int64(q, 3);
+	out->subject = column_subject(q, 4);
 }
 
 int store_get_thread(struct store *s, const char *id, struct thread_record *out)
@@ -420,6 +458,7 @@ void thread_record_clear(struct thread_record *r)
 	free(r->id);
 	json_decref(r->options);
 	free(r->status);
+	free(r->subject);
 	memset(r, 0, sizeof *r);
 }
 
@@ -455,6 +494,7 @@ int store_put_task(struct store *s, const struct task_record *t)
 	bind_text_or_null(q, 15, result);
 	bind_time(q, 16, t->ttl_ms);
 	bind_text_or_null(q, 17, t->owner);
+	sqlite3_bind_text(q, 18, subject_text(t->subject), -1, SQLITE_STATIC);
 	rc = step_done(s, q);
 	free(report);
 	free(result);
@@ -495,6 +535,7 @@ static void read_task(sqlite3_stmt *q, struct task_record *t)
 	t->result = column_json(q, 14);
 	t->ttl_ms = sqlite3_column_int64(q, 15);
 	t->owner = column_dup(q, 16);
+	t->subject = column_subject(q, 17);
 }
 
 static void read_task_by_id(sqlite3_stmt *q, const char *id, void *out)
@@ -509,16 +550,17 @@ int store_get_task(struct store *s, const char *id, struct task_record *out)
 	return lookup(s, s->get_task, id, read_task_by_id, out);
 }
 
-int store_each_task(struct store *s, const char *status, int limit,
+int store_each_task(struct store *s, const char *subject, const char *status, int limit,
                     void (*fn)(void *data, const struct task_record *t), void *data)
 {
 	sqlite3_stmt *q;
 	int rc;
 
 	rc = sqlite3_prepare_v2(s->db,
-	                        status ? "SELECT " TASK_COLUMNS " FROM tasks WHERE status = ?1 "
+	                        status ? "SELECT " TASK_COLUMNS " FROM tasks "
+	                                 "WHERE subject = ?3 AND status = ?1 "
 	                                 "ORDER BY created_at DESC, rowid DESC LIMIT ?2"
-	                               : "SELECT " TASK_COLUMNS " FROM tasks "
+	                               : "SELECT " TASK_COLUMNS " FROM tasks WHERE subject = ?3 "
 	                                 "ORDER BY created_at DESC, rowid DESC LIMIT ?2",
 	                        -1, &q, NULL);
 	if (rc != SQLITE_OK)
@@ -526,6 +568,7 @@ int store_each_task(struct store *s, const char *status, int limit,
 	if (status)
 		sqlite3_bind_text(q, 1, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, 2, limit);
+	sqlite3_bind_text(q, 3, subject_text(subject), -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct task_record t;
 		read_task(q, &t);
@@ -538,14 +581,17 @@ int store_each_task(struct store *s, const char *status, int limit,
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-json_t *store_count_tasks(struct store *s)
+json_t *store_count_tasks(struct store *s, const char *subject)
 {
 	sqlite3_stmt *q;
 	json_t *counts = json_object();
 
-	if (sqlite3_prepare_v2(s->db, "SELECT status, COUNT(*) FROM tasks GROUP BY status", -1, &q,
-	                       NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT status, COUNT(*) FROM tasks WHERE subject = ?1 "
+	                       "GROUP BY status",
+	                       -1, &q, NULL) != SQLITE_OK)
 		return counts;
+	sqlite3_bind_text(q, 1, subject_text(subject), -1, SQLITE_STATIC);
 	while (sqlite3_step(q) == SQLITE_ROW)
 		json_object_set_new(counts, (const char *)sqlite3_column_text(q, 0),
 		                    json_integer(sqlite3_column_int64(q, 1)));
@@ -553,7 +599,7 @@ json_t *store_count_tasks(struct store *s)
 	return counts;
 }
 
-int store_page_tasks(struct store *s, const char *cursor, int limit,
+int store_page_tasks(struct store *s, const char *subject, const char *cursor, int limit,
                      void (*fn)(void *data, const struct task_record *t), void *data, char **next)
 {
 	long long created = INT64_MAX, rowid = INT64_MAX, last_created = 0, last_rowid = 0;
@@ -568,7 +614,7 @@ int store_page_tasks(struct store *s, const char *cursor, int limit,
 		return -1;
 	rc = sqlite3_prepare_v2(s->db,
 	                        "SELECT " TASK_COLUMNS ", rowid FROM tasks "
-	                        "WHERE (created_at, rowid) < (?1, ?2) "
+	                        "WHERE subject = ?4 AND (created_at, rowid) < (?1, ?2) "
 	                        "ORDER BY created_at DESC, rowid DESC LIMIT ?3",
 	                        -1, &q, NULL);
 	if (rc != SQLITE_OK)
@@ -576,6 +622,7 @@ int store_page_tasks(struct store *s, const char *cursor, int limit,
 	sqlite3_bind_int64(q, 1, created);
 	sqlite3_bind_int64(q, 2, rowid);
 	sqlite3_bind_int(q, 3, limit + 1); /* one more says whether a next page exists */
+	sqlite3_bind_text(q, 4, subject_text(subject), -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct task_record t;
 		if (n == limit) {
@@ -585,7 +632,7 @@ int store_page_tasks(struct store *s, const char *cursor, int limit,
 		}
 		read_task(q, &t);
 		last_created = t.created_at;
-		last_rowid = sqlite3_column_int64(q, 17);
+		last_rowid = sqlite3_column_int64(q, 18);
 		fn(data, &t);
 		task_record_clear(&t);
 		n++;
@@ -594,6 +641,24 @@ int store_page_tasks(struct store *s, const char *cursor, int limit,
 		failed(s, rc);
 	sqlite3_finalize(q);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
+int store_log_visible(struct store *s, const char *subject, const char *log_file)
+{
+	sqlite3_stmt *q = s->log_subject;
+	int rc, visible;
+
+	sqlite3_bind_text(q, 1, log_file, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		visible = store_subject_same((const char *)sqlite3_column_text(q, 0), subject);
+	else if (rc == SQLITE_DONE)
+		visible = store_subject_same(NULL, subject); /* no task names it: no one's */
+	else
+		visible = failed(s, -1);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return visible;
 }
 
 int store_expire_tasks(struct store *s, int64_t now)
@@ -631,10 +696,12 @@ int task_record_copy(struct task_record *dst, const struct task_record *src)
 	dst->output = dup_or_null(src->output);
 	dst->error = dup_or_null(src->error);
 	dst->owner = dup_or_null(src->owner);
+	dst->subject = dup_or_null(src->subject);
 	dst->report = src->report ? json_deep_copy(src->report) : NULL;
 	dst->result = src->result ? json_deep_copy(src->result) : NULL;
 	if ((src->tool && !dst->tool) || (src->status && !dst->status) ||
-	    (src->output && !dst->output) || (src->result && !dst->result)) {
+	    (src->output && !dst->output) || (src->result && !dst->result) ||
+	    (src->subject && !dst->subject)) {
 		task_record_clear(dst);
 		return -1;
 	}
@@ -653,6 +720,7 @@ void task_record_clear(struct task_record *t)
 	json_decref(t->report);
 	json_decref(t->result);
 	free(t->owner);
+	free(t->subject);
 	memset(t, 0, sizeof *t);
 }
 

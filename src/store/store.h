@@ -14,12 +14,22 @@
 
 struct store;
 
+/*
+ * Every thread and task belongs to the subject of the caller that made it: who
+ * the transport authenticated (a JWT's sub, a static token's "token:<hex>"), or
+ * no one (NULL) without authentication. A caller sees a record only when the
+ * subjects are the same; NULL and "" are the same, no one. Listings take the
+ * caller's subject and return that subject's records alone.
+ */
+bool store_subject_same(const char *a, const char *b);
+
 struct thread_record {
 	char *id;
 	json_t *options;    /* codex_options_to_json() */
 	char *status;       /* running, completed, failed, cancelled */
 	int64_t created_at; /* ms since the epoch */
 	int64_t last_used_at;
+	char *subject; /* who started it; NULL: no one */
 };
 
 /* Opens or creates the database, making its directory. Returns 0 or -1 with err. */
@@ -32,12 +42,12 @@ void store_set_open_wait(int ms);
 void store_close(struct store *s);
 
 /*
- * Records a thread, or updates one already known (its creation time stays).
- * Both make it this process's, by the name proc_instance_id() gives it: a
- * server recovering meanwhile leaves it alone while this one runs.
+ * Records a thread, or updates one already known (its creation time and its
+ * subject stay). Both make it this process's, by the name proc_instance_id()
+ * gives it: a server recovering meanwhile leaves it alone while this one runs.
  */
 int store_put_thread(struct store *s, const char *id, const json_t *options, const char *status,
-                     int64_t now);
+                     const char *subject, int64_t now);
 int store_set_thread_status(struct store *s, const char *id, const char *status, int64_t now);
 /* Returns 1 and fills out when found, 0 when not, -1 on error. */
 int store_get_thread(struct store *s, const char *id, struct thread_record *out);
@@ -60,6 +70,7 @@ struct task_record {
 	json_t *result;     /* the CallToolResult the run answered with, once ended */
 	int64_t ttl_ms;     /* an MCP task's lifetime from creation; 0 keeps it */
 	char *owner;        /* the server running it: "<pid>:<start time>" */
+	char *subject;      /* who made it, kept from the first write on; NULL: no one */
 	int64_t created_at; /* ms since the epoch; 0 when not yet */
 	int64_t started_at;
 	int64_t completed_at;
@@ -70,19 +81,29 @@ struct task_record {
 int store_put_task(struct store *s, const struct task_record *t);
 /* Returns 1 and fills out when found, 0 when not, -1 on error. */
 int store_get_task(struct store *s, const char *id, struct task_record *out);
-/* Newest first; status NULL for all; calls fn for each of at most limit records. */
-int store_each_task(struct store *s, const char *status, int limit,
+/*
+ * The subject's tasks, newest first; status NULL for all; calls fn for each of
+ * at most limit records.
+ */
+int store_each_task(struct store *s, const char *subject, const char *status, int limit,
                     void (*fn)(void *data, const struct task_record *t), void *data);
-/* Number of tasks in each status, as {status: count}. */
-json_t *store_count_tasks(struct store *s);
+/* Number of the subject's tasks in each status, as {status: count}. */
+json_t *store_count_tasks(struct store *s, const char *subject);
 
 /*
- * One page of tasks, newest first. cursor is NULL for the first page, else
- * what the previous page set in *next (malloc'd, NULL after the last page).
- * Returns 0, or -1 when the cursor is not one of ours.
+ * One page of the subject's tasks, newest first. cursor is NULL for the first
+ * page, else what the previous page set in *next (malloc'd, NULL after the
+ * last page). Returns 0, or -1 when the cursor is not one of ours.
  */
-int store_page_tasks(struct store *s, const char *cursor, int limit,
+int store_page_tasks(struct store *s, const char *subject, const char *cursor, int limit,
                      void (*fn)(void *data, const struct task_record *t), void *data, char **next);
+
+/*
+ * Whether the agent log at log_file (as a task record names it) is the subject's:
+ * 1 when the task that wrote it is, or when no task names it and the subject is
+ * no one; 0 when not; -1 when the records cannot be read.
+ */
+int store_log_visible(struct store *s, const char *subject, const char *log_file);
 
 /* Deletes ended tasks whose ttl has passed. Returns how many. */
 int store_expire_tasks(struct store *s, int64_t now);

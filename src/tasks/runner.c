@@ -73,11 +73,15 @@ struct unsaved {
 	struct unsaved *next;
 };
 
-/* A thread write the store refused: its options (NULL: only the status changes), its status. */
+/*
+ * A thread write the store refused: its options (NULL: only the status changes), its status,
+ * and the subject it is recorded for when new.
+ */
 struct unsaved_thread {
 	char *id;
 	json_t *options;
 	char *status;
+	char *subject;
 	int64_t at;
 	struct unsaved_thread *next;
 };
@@ -135,6 +139,7 @@ static void unsaved_thread_free(struct unsaved_thread *u)
 	free(u->id);
 	json_decref(u->options);
 	free(u->status);
+	free(u->subject);
 	free(u);
 }
 
@@ -182,8 +187,9 @@ static void set_status(struct task *t, const char *status)
 
 static int put_thread(struct runner *r, const struct unsaved_thread *u)
 {
-	return u->options ? store_put_thread(r->cfg.store, u->id, u->options, u->status, u->at)
-	                  : store_set_thread_status(r->cfg.store, u->id, u->status, u->at);
+	return u->options
+	           ? store_put_thread(r->cfg.store, u->id, u->options, u->status, u->subject, u->at)
+	           : store_set_thread_status(r->cfg.store, u->id, u->status, u->at);
 }
 
 static void retry_saves(uv_timer_t *h)
@@ -274,10 +280,14 @@ static void save(struct task *t)
 }
 
 /* As save(), for a thread: the write queued first is merged with this one, never reordered. */
-static void save_thread(struct runner *r, const char *id, json_t *options, const char *status)
+static void save_thread(struct runner *r, const char *id, json_t *options, const char *status,
+                        const char *subject)
 {
-	struct unsaved_thread now = {
-	    .id = (char *)id, .options = options, .status = (char *)status, .at = store_now_ms()};
+	struct unsaved_thread now = {.id = (char *)id,
+	                             .options = options,
+	                             .status = (char *)status,
+	                             .subject = (char *)subject,
+	                             .at = store_now_ms()};
 	struct unsaved_thread *u, **p;
 
 	for (p = &r->unsaved_threads; *p && strcmp((*p)->id, id) != 0; p = &(*p)->next)
@@ -303,7 +313,8 @@ static void save_thread(struct runner *r, const char *id, json_t *options, const
 		}
 	} else {
 		u = calloc(1, sizeof *u);
-		if (!u || !(u->id = strdup(id)) || !(u->status = strdup(status))) {
+		if (!u || !(u->id = strdup(id)) || !(u->status = strdup(status)) ||
+		    (subject && !(u->subject = strdup(subject)))) {
 			if (u)
 				unsaved_thread_free(u);
 			log_error("thread %s could not be recorded: out of memory", id);
@@ -361,7 +372,7 @@ static void remember_thread(struct task *t, const char *status)
 		log_error("could not record thread %s: out of memory", t->rec.thread_id);
 		return;
 	}
-	save_thread(t->runner, t->rec.thread_id, options, status);
+	save_thread(t->runner, t->rec.thread_id, options, status, t->rec.subject);
 	json_decref(options);
 }
 
@@ -815,6 +826,8 @@ struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task
 	t->files = json_array();
 	t->rec.tool = strdup(spec->tool);
 	t->rec.owner = r->cfg.owner ? strdup(r->cfg.owner) : NULL;
+	t->rec.subject = spec->subject && *spec->subject ? strdup(spec->subject) : NULL;
+	bool no_subject = spec->subject && *spec->subject && !t->rec.subject; /* out of memory */
 	t->rec.status = strdup("queued");
 	t->rec.thread_id = spec->resume_thread ? strdup(spec->resume_thread) : NULL;
 	t->rec.cwd = t->options.cwd ? strdup(t->options.cwd) : NULL;
@@ -822,14 +835,19 @@ struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task
 	if (spec->id) {
 		/* The MCP task was recorded a moment ago: it keeps the time it was created. */
 		struct task_record before;
-		if (store_get_task(r->cfg.store, spec->id, &before) == 1)
+		if (store_get_task(r->cfg.store, spec->id, &before) == 1) {
 			t->rec.created_at = before.created_at;
+			/* and it stays the subject's it was recorded for */
+			free(t->rec.subject);
+			t->rec.subject = before.subject;
+			before.subject = NULL;
+		}
 		task_record_clear(&before);
 	}
 	/* Named now, for the caller; opened when the run starts, so a queue holds no files. */
 	t->rec.log_file = agent_log_name(r->log_dir, t->rec.id);
 	if (!t->prompt || !t->rec.tool || !t->rec.status || !t->commands || !t->files ||
-	    store_put_task(r->cfg.store, &t->rec) != 0) {
+	    no_subject || store_put_task(r->cfg.store, &t->rec) != 0) {
 		snprintf(err, err_size, "cannot record the task");
 		agent_log_close(t->log);
 		uv_close((uv_handle_t *)&t->tick, task_freed);

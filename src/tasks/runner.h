@@ -79,6 +79,7 @@ struct task_spec {
 	const char *resume_thread; /* NULL: a new thread */
 	unsigned timeout_s;        /* 0: the server's default */
 	struct task_group *group;  /* NULL: only the server's cap */
+	const char *subject;       /* who asks (see store.h); its task and thread are its own */
 };
 
 struct runner *runner_new(const struct runner_config *cfg);

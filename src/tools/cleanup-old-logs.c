@@ -9,6 +9,7 @@
 
 #include "app/app.h"
 #include "app/fleet.h"
+#include "app/visible.h"
 #include "tasks/agent-logs.h"
 #include "tools/fleet-schemas.h"
 #include "tools/tool.h"
@@ -67,7 +68,9 @@ static void call_cleanup_old_logs(const struct tool_call *call, json_t *args)
 	time_t cutoff = time(NULL) - (time_t)days * 86400;
 	for (int i = 0; i < n; i++) {
 		char path[PATH_MAX];
-		if (entries[i].modified >= cutoff)
+		/* Only the caller's agents' logs are its to delete. */
+		if (entries[i].modified >= cutoff ||
+		    !visible_log(call->app, call_subject(call), entries[i].name))
 			continue;
 		/* Relative to the directory we scanned: nothing else can be reached. */
 		if (!dry_run && unlinkat(dfd, entries[i].name, 0) != 0)

@@ -6,6 +6,7 @@
 #include "app/args.h"
 #include "app/blocking.h"
 #include "app/confine.h"
+#include "app/visible.h"
 #include "tools/tool.h"
 
 static const char input_schema[] =
@@ -52,7 +53,8 @@ static void call_codex_reply(const struct tool_call *call, json_t *args)
 		mcp_request_reply(call->req, tool_error_result("threadId: is required"));
 		return;
 	}
-	found = store_get_thread(call->app->store, thread_id, &rec);
+	/* Another subject's thread is answered as one that does not exist. */
+	found = visible_thread(call->app, call_subject(call), thread_id, &rec);
 	if (found != 1) {
 		snprintf(e.message, sizeof e.message,
 		         found < 0 ? "cannot read thread %.200s from the database"

@@ -4,6 +4,7 @@
 
 #include "app/app.h"
 #include "app/fleet.h"
+#include "app/visible.h"
 #include "tools/fleet-schemas.h"
 #include "tools/tool.h"
 
@@ -40,22 +41,13 @@ static void call_get_agent_status(const struct tool_call *call, json_t *args)
 		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
-	live = runner_find(call->app->runner, id);
-	if (live) {
-		status = agent_status(task_record(live), live, (size_t)offset, (size_t)limit);
-	} else if (runner_unsaved(call->app->runner, id)) {
-		status = agent_status(runner_unsaved(call->app->runner, id), NULL, (size_t)offset,
-		                      (size_t)limit);
-	} else {
-		int found = store_get_task(call->app->store, id, &rec);
-		if (found != 1) {
-			snprintf(e.message, sizeof e.message, "task_id: no task %.200s", id);
-			mcp_request_reply(call->req, tool_error_result(e.message));
-			return;
-		}
-		status = agent_status(&rec, NULL, (size_t)offset, (size_t)limit);
-		task_record_clear(&rec);
+	if (visible_task(call->app, call_subject(call), id, &rec, &live) != 1) {
+		snprintf(e.message, sizeof e.message, "task_id: no task %.200s", id);
+		mcp_request_reply(call->req, tool_error_result(e.message));
+		return;
 	}
+	status = agent_status(&rec, live, (size_t)offset, (size_t)limit);
+	task_record_clear(&rec);
 	mcp_request_reply(call->req, json_tool_result(status));
 }
 

@@ -5,6 +5,7 @@
 
 #include "app/app.h"
 #include "app/fleet.h"
+#include "app/visible.h"
 #include "tools/fleet-schemas.h"
 #include "tools/tool.h"
 
@@ -75,6 +76,7 @@ static void call_kill_agent(const struct tool_call *call, json_t *args)
 	int force;
 	json_int_t timeout;
 	struct arg_error e;
+	struct task_record rec;
 	struct task *t;
 
 	if (args_only(args, known, &e) || arg_string(args, "task_id", true, &id, &e) ||
@@ -83,17 +85,12 @@ static void call_kill_agent(const struct tool_call *call, json_t *args)
 		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
-	t = runner_find(call->app->runner, id);
+	if (visible_task(call->app, call_subject(call), id, &rec, &t) != 1) {
+		snprintf(e.message, sizeof e.message, "task_id: no task %.200s", id);
+		mcp_request_reply(call->req, tool_error_result(e.message));
+		return;
+	}
 	if (!t) {
-		/* An end the store has not taken yet is newer than what it holds. */
-		const struct task_record *pending = runner_unsaved(call->app->runner, id);
-		struct task_record rec;
-		if (pending ? task_record_copy(&rec, pending) != 0
-		            : store_get_task(call->app->store, id, &rec) != 1) {
-			snprintf(e.message, sizeof e.message, "task_id: no task %.200s", id);
-			mcp_request_reply(call->req, tool_error_result(e.message));
-			return;
-		}
 		snprintf(e.message, sizeof e.message, "agent %s had already ended: %s", rec.id,
 		         rec.status);
 		mcp_request_reply(call->req,
@@ -103,6 +100,7 @@ static void call_kill_agent(const struct tool_call *call, json_t *args)
 		task_record_clear(&rec);
 		return;
 	}
+	task_record_clear(&rec);
 	struct kill_call *k = calloc(1, sizeof *k);
 	if (!k) {
 		mcp_request_reply(call->req, tool_error_result("out of memory"));

@@ -7,6 +7,7 @@
 
 #include "app/app.h"
 #include "app/fleet.h"
+#include "app/visible.h"
 #include "tasks/agent-logs.h"
 #include "tools/fleet-schemas.h"
 #include "tools/tool.h"
@@ -56,6 +57,12 @@ static void call_list_agent_logs(const struct tool_call *call, json_t *args)
 		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
+	/* The caller's agents' logs alone: another subject's are not there for it. */
+	int shown = 0;
+	for (int i = 0; i < n; i++)
+		if (visible_log(call->app, call_subject(call), entries[i].name))
+			entries[shown++] = entries[i];
+	n = shown;
 	json_t *logs = json_array();
 	for (int i = 0; i < n && i < max_count; i++) {
 		char path[PATH_MAX], human[32];

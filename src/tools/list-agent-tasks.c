@@ -3,6 +3,7 @@
 
 #include "app/app.h"
 #include "app/fleet.h"
+#include "app/visible.h"
 #include "tools/fleet-schemas.h"
 #include "tools/tool.h"
 
@@ -67,8 +68,9 @@ static void call_list_agent_tasks(const struct tool_call *call, json_t *args)
 		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
-	counts = store_count_tasks(call->app->store);
-	store_each_task(call->app->store, status, (int)limit, add_task, &l);
+	/* The caller's own tasks: another subject's are neither listed nor counted. */
+	counts = store_count_tasks(call->app->store, call_subject(call));
+	store_each_task(call->app->store, call_subject(call), status, (int)limit, add_task, &l);
 	result = json_pack("{s:I}", "total", (json_int_t)0);
 	json_int_t total = 0;
 	for (const char *const *s = statuses; *s; s++) {

@@ -1,6 +1,7 @@
 /* Tool `list_running_agents`: the agents running or queued now. */
 #include "app/app.h"
 #include "app/fleet.h"
+#include "app/visible.h"
 #include "tools/fleet-schemas.h"
 #include "tools/tool.h"
 
@@ -56,7 +57,7 @@ static void call_list_running_agents(const struct tool_call *call, json_t *args)
 		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
-	runner_each(call->app->runner, add_agent, agents);
+	visible_each_live(call->app, call_subject(call), add_agent, agents);
 	mcp_request_reply(call->req, json_tool_result(json_pack("{s:I, s:o}", "count",
 	                                                        (json_int_t)json_array_size(agents),
 	                                                        "agents", agents)));

@@ -3,6 +3,7 @@
 
 #include "app/app.h"
 #include "app/fleet.h"
+#include "app/visible.h"
 #include "tools/fleet-schemas.h"
 #include "tools/tool.h"
 
@@ -40,7 +41,8 @@ static void call_spawn_agent_async(const struct tool_call *call, json_t *args)
 	                         .options = &a.options,
 	                         .prompt = a.prompt,
 	                         .prompt_len = strlen(a.prompt),
-	                         .timeout_s = a.timeout_s};
+	                         .timeout_s = a.timeout_s,
+	                         .subject = call_subject(call)};
 	t = runner_submit(call->app->runner, &spec, NULL, err, sizeof err);
 	if (!t) {
 		codex_options_clear(&a.options);

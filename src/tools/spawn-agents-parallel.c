@@ -6,6 +6,7 @@
 
 #include "app/app.h"
 #include "app/fleet.h"
+#include "app/visible.h"
 #include "tools/fleet-schemas.h"
 #include "tools/tool.h"
 
@@ -188,7 +189,8 @@ static void call_spawn_agents_parallel(const struct tool_call *call, json_t *arg
 		                         .options = &parsed[i].options,
 		                         .prompt = parsed[i].prompt,
 		                         .prompt_len = strlen(parsed[i].prompt),
-		                         .group = &c->group};
+		                         .group = &c->group,
+		                         .subject = call_subject(call)};
 		struct task *t =
 		    runner_submit(call->app->runner, &spec, &m->observer, err, sizeof err);
 		if (t && !m->done)

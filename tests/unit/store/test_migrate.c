@@ -10,7 +10,7 @@
 
 #include "store/store.h"
 
-enum { CURRENT_VERSION = 5, CRASHED = 77 };
+enum { CURRENT_VERSION = 6, CRASHED = 77 };
 
 /* The tables as versions 2 and 3 made them, with a thread and a task in each. */
 static const char old_tables[] =
@@ -33,10 +33,8 @@ static const char version_3[] = "ALTER TABLE tasks ADD COLUMN result TEXT;"
 
 /* Every column a version added since 2: a migrated database has all, an old one none. */
 static const char *const added[][2] = {
-    {"tasks", "result"},
-    {"tasks", "ttl_ms"},
-    {"tasks", "owner"},
-    {"threads", "owner"},
+    {"tasks", "result"},  {"tasks", "ttl_ms"},  {"tasks", "owner"},
+    {"threads", "owner"}, {"tasks", "subject"}, {"threads", "subject"},
 };
 enum { N_ADDED = sizeof added / sizeof added[0] };
 
@@ -198,10 +196,19 @@ static void assert_current_and_whole(const char *path)
 		fail_msg("store_open: %s", err);
 	assert_int_equal(store_get_thread(s, "old-thread", &th), 1);
 	assert_string_equal(th.status, "completed");
+	/* Made before anyone authenticated: no one's. */
+	assert_null(th.subject);
 	thread_record_clear(&th);
 	assert_int_equal(store_get_task(s, "0123456789abcdef0123456789abcdef", &got), 1);
 	assert_string_equal(got.output, "old");
+	assert_null(got.subject);
 	task_record_clear(&got);
+	json_t *counts = store_count_tasks(s, NULL);
+	assert_true(json_integer_value(json_object_get(counts, "completed")) >= 1);
+	json_decref(counts);
+	counts = store_count_tasks(s, "someone");
+	assert_int_equal(json_object_size(counts), 0);
+	json_decref(counts);
 	memset(&t, 0, sizeof t);
 	snprintf(t.id, sizeof t.id, "%s", "fedcba9876543210fedcba9876543210");
 	t.tool = "codex";
@@ -209,9 +216,11 @@ static void assert_current_and_whole(const char *path)
 	t.created_at = 300;
 	t.ttl_ms = 1000;
 	t.owner = "1:2";
+	t.subject = "token:0123456789abcdef";
 	assert_int_equal(store_put_task(s, &t), 0);
 	assert_int_equal(store_get_task(s, t.id, &got), 1);
 	assert_string_equal(got.owner, "1:2");
+	assert_string_equal(got.subject, "token:0123456789abcdef");
 	assert_int_equal(got.ttl_ms, 1000);
 	task_record_clear(&got);
 	store_close(s);

@@ -90,7 +90,7 @@ static void test_put_get_round_trip(void **state)
 	json_t *options = options_json();
 
 	open_store(f);
-	assert_int_equal(store_put_thread(f->store, "thread-1", options, "running", 1000), 0);
+	assert_int_equal(store_put_thread(f->store, "thread-1", options, "running", NULL, 1000), 0);
 	assert_int_equal(store_get_thread(f->store, "thread-1", &r), 1);
 	assert_string_equal(r.id, "thread-1");
 	assert_string_equal(r.status, "running");
@@ -119,7 +119,7 @@ static void test_put_empty_options(void **state)
 	json_t *options = json_object();
 
 	open_store(f);
-	assert_int_equal(store_put_thread(f->store, "t", options, "completed", 5), 0);
+	assert_int_equal(store_put_thread(f->store, "t", options, "completed", NULL, 5), 0);
 	assert_int_equal(store_get_thread(f->store, "t", &r), 1);
 	assert_true(json_is_object(r.options));
 	assert_int_equal(json_object_size(r.options), 0);
@@ -135,8 +135,8 @@ static void test_put_twice_keeps_created_at(void **state)
 	json_t *second = json_pack("{s:s}", "model", "o3");
 
 	open_store(f);
-	assert_int_equal(store_put_thread(f->store, "t", first, "running", 1000), 0);
-	assert_int_equal(store_put_thread(f->store, "t", second, "completed", 2500), 0);
+	assert_int_equal(store_put_thread(f->store, "t", first, "running", NULL, 1000), 0);
+	assert_int_equal(store_put_thread(f->store, "t", second, "completed", NULL, 2500), 0);
 	assert_int_equal(store_get_thread(f->store, "t", &r), 1);
 	assert_int_equal(r.created_at, 1000);
 	assert_int_equal(r.last_used_at, 2500);
@@ -154,7 +154,7 @@ static void test_set_status(void **state)
 	json_t *options = options_json();
 
 	open_store(f);
-	assert_int_equal(store_put_thread(f->store, "t", options, "running", 1000), 0);
+	assert_int_equal(store_put_thread(f->store, "t", options, "running", NULL, 1000), 0);
 	assert_int_equal(store_set_thread_status(f->store, "t", "cancelled", 3000), 0);
 	assert_int_equal(store_get_thread(f->store, "t", &r), 1);
 	assert_string_equal(r.status, "cancelled");
@@ -182,7 +182,7 @@ static void test_get_unknown(void **state)
 	assert_null(r.options);
 	assert_null(r.status);
 	/* Ids are exact. */
-	assert_int_equal(store_put_thread(f->store, "abc", options, "running", 1), 0);
+	assert_int_equal(store_put_thread(f->store, "abc", options, "running", NULL, 1), 0);
 	assert_int_equal(store_get_thread(f->store, "ab", &r), 0);
 	assert_int_equal(store_get_thread(f->store, "ABC", &r), 0);
 	assert_int_equal(store_get_thread(f->store, "abc%", &r), 0);
@@ -200,7 +200,8 @@ static void test_recover(void **state)
 
 	open_store(f);
 	for (size_t i = 0; i < 6; i++)
-		assert_int_equal(store_put_thread(f->store, ids[i], options, statuses[i], 100), 0);
+		assert_int_equal(
+		    store_put_thread(f->store, ids[i], options, statuses[i], NULL, 100), 0);
 	assert_int_equal(store_recover(f->store, 9000, NULL), 3);
 	for (size_t i = 0; i < 6; i++) {
 		assert_int_equal(store_get_thread(f->store, ids[i], &r), 1);
@@ -259,8 +260,8 @@ static void test_pages_while_updated(void **state)
 	for (int i = 0; i < 30; i++)
 		put_task(f->store, i, "queued", 5000);
 	do {
-		assert_int_equal(store_page_tasks(f->store, cursor, 4, count_task, &seen, &next),
-		                 0);
+		assert_int_equal(
+		    store_page_tasks(f->store, NULL, cursor, 4, count_task, &seen, &next), 0);
 		free(cursor);
 		cursor = next;
 		/* Tasks on pages already read and on pages still to come start and end. */
@@ -287,6 +288,258 @@ static void test_task_update_keeps_created_at(void **state)
 	assert_string_equal(t.status, "completed");
 	assert_int_equal(t.created_at, 5000);
 	task_record_clear(&t);
+}
+
+/* No one is NULL or "" alike; a subject is only ever itself. */
+static void test_subject_same(void **state)
+{
+	(void)state;
+	assert_true(store_subject_same(NULL, NULL));
+	assert_true(store_subject_same(NULL, ""));
+	assert_true(store_subject_same("", NULL));
+	assert_true(store_subject_same("token:00112233", "token:00112233"));
+	assert_false(store_subject_same("token:00112233", "token:00112234"));
+	assert_false(store_subject_same(NULL, "alice"));
+	assert_false(store_subject_same("alice", ""));
+	assert_false(store_subject_same("alice", "Alice"));
+}
+
+static void put_task_of(struct store *s, int n, const char *status, int64_t created_at,
+                        const char *subject, const char *log_file)
+{
+	struct task_record t = {.tool = "spawn_agent_async", .created_at = created_at};
+
+	snprintf(t.id, sizeof t.id, "%032x", n);
+	t.status = (char *)status;
+	t.subject = (char *)subject;
+	t.log_file = (char *)log_file;
+	assert_int_equal(store_put_task(s, &t), 0);
+}
+
+/* Tasks 0-5 are alice's, 10-12 bob's, 20-21 no one's (NULL and ""), each newest last. */
+static void put_subjects_tasks(struct store *s)
+{
+	for (int i = 0; i < 6; i++)
+		put_task_of(s, i, i % 2 ? "completed" : "running", 1000 + i, "alice", NULL);
+	for (int i = 10; i < 13; i++)
+		put_task_of(s, i, "completed", 1000 + i, "bob", NULL);
+	put_task_of(s, 20, "failed", 1020, NULL, NULL);
+	put_task_of(s, 21, "completed", 1021, "", NULL);
+}
+
+struct collected {
+	char ids[16][33];
+	int n;
+};
+
+static void collect(void *data, const struct task_record *t)
+{
+	struct collected *c = data;
+
+	assert_true(c->n < 16);
+	snprintf(c->ids[c->n++], sizeof c->ids[0], "%s", t->id);
+}
+
+static int id_number(const char *id)
+{
+	unsigned n;
+
+	assert_int_equal(sscanf(id, "%x", &n), 1);
+	return (int)n;
+}
+
+static void test_task_subject_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct task_record t, copy;
+
+	open_store(f);
+	put_subjects_tasks(f->store);
+	assert_int_equal(store_get_task(f->store, "00000000000000000000000000000003", &t), 1);
+	assert_string_equal(t.subject, "alice");
+	assert_int_equal(task_record_copy(&copy, &t), 0);
+	assert_string_equal(copy.subject, "alice");
+	assert_ptr_not_equal(copy.subject, t.subject);
+	task_record_clear(&copy);
+	task_record_clear(&t);
+	/* No one reads back as NULL, however it was written. */
+	assert_int_equal(store_get_task(f->store, "00000000000000000000000000000014", &t), 1);
+	assert_null(t.subject);
+	task_record_clear(&t);
+	assert_int_equal(store_get_task(f->store, "00000000000000000000000000000015", &t), 1);
+	assert_null(t.subject);
+	task_record_clear(&t);
+	/* A later write never gives a task to someone else, nor to no one. */
+	put_task_of(f->store, 3, "completed", 1003, "bob", NULL);
+	put_task_of(f->store, 4, "completed", 1004, NULL, NULL);
+	assert_int_equal(store_get_task(f->store, "00000000000000000000000000000003", &t), 1);
+	assert_string_equal(t.subject, "alice");
+	assert_string_equal(t.status, "completed");
+	task_record_clear(&t);
+	assert_int_equal(store_get_task(f->store, "00000000000000000000000000000004", &t), 1);
+	assert_string_equal(t.subject, "alice");
+	task_record_clear(&t);
+}
+
+/* Each listing holds the subject's own tasks and nothing else. */
+static void test_lists_filter_by_subject(void **state)
+{
+	struct fixture *f = *state;
+	struct collected c;
+	json_t *counts;
+
+	open_store(f);
+	put_subjects_tasks(f->store);
+
+	memset(&c, 0, sizeof c);
+	assert_int_equal(store_each_task(f->store, "alice", NULL, 50, collect, &c), 0);
+	assert_int_equal(c.n, 6);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(id_number(c.ids[i]), 5 - i); /* newest first */
+
+	memset(&c, 0, sizeof c);
+	assert_int_equal(store_each_task(f->store, "alice", "running", 50, collect, &c), 0);
+	assert_int_equal(c.n, 3);
+	for (int i = 0; i < c.n; i++)
+		assert_int_equal(id_number(c.ids[i]) % 2, 0);
+
+	memset(&c, 0, sizeof c);
+	assert_int_equal(store_each_task(f->store, "bob", "running", 50, collect, &c), 0);
+	assert_int_equal(c.n, 0);
+	assert_int_equal(store_each_task(f->store, "bob", NULL, 2, collect, &c), 0);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(id_number(c.ids[0]), 12);
+
+	/* No one, as NULL or as "": the tasks made without authentication. */
+	for (int k = 0; k < 2; k++) {
+		memset(&c, 0, sizeof c);
+		assert_int_equal(store_each_task(f->store, k ? "" : NULL, NULL, 50, collect, &c),
+		                 0);
+		assert_int_equal(c.n, 2);
+		assert_int_equal(id_number(c.ids[0]), 21);
+		assert_int_equal(id_number(c.ids[1]), 20);
+	}
+	memset(&c, 0, sizeof c);
+	assert_int_equal(store_each_task(f->store, "mallory", NULL, 50, collect, &c), 0);
+	assert_int_equal(c.n, 0);
+
+	counts = store_count_tasks(f->store, "alice");
+	assert_int_equal(json_integer_value(json_object_get(counts, "running")), 3);
+	assert_int_equal(json_integer_value(json_object_get(counts, "completed")), 3);
+	assert_null(json_object_get(counts, "failed"));
+	json_decref(counts);
+	counts = store_count_tasks(f->store, NULL);
+	assert_int_equal(json_integer_value(json_object_get(counts, "failed")), 1);
+	assert_int_equal(json_integer_value(json_object_get(counts, "completed")), 1);
+	assert_null(json_object_get(counts, "running"));
+	json_decref(counts);
+	counts = store_count_tasks(f->store, "mallory");
+	assert_int_equal(json_object_size(counts), 0);
+	json_decref(counts);
+}
+
+/* Pages of one subject's tasks: every one of them once, no one else's, whoever's are between. */
+static void test_pages_filter_by_subject(void **state)
+{
+	struct fixture *f = *state;
+	struct collected c = {0};
+	char *cursor = NULL, *next = NULL;
+	int pages = 0;
+
+	open_store(f);
+	put_subjects_tasks(f->store);
+	do {
+		assert_int_equal(store_page_tasks(f->store, "alice", cursor, 4, collect, &c, &next),
+		                 0);
+		free(cursor);
+		cursor = next;
+		pages++;
+	} while (cursor && pages < 10);
+	assert_null(cursor);
+	assert_int_equal(pages, 2);
+	assert_int_equal(c.n, 6);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(id_number(c.ids[i]), 5 - i);
+
+	/* Another subject's page starts nowhere near alice's and holds only its own. */
+	memset(&c, 0, sizeof c);
+	assert_int_equal(store_page_tasks(f->store, "bob", NULL, 50, collect, &c, &next), 0);
+	assert_null(next);
+	assert_int_equal(c.n, 3);
+	memset(&c, 0, sizeof c);
+	assert_int_equal(store_page_tasks(f->store, "", NULL, 1, collect, &c, &next), 0);
+	assert_non_null(next);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(id_number(c.ids[0]), 21);
+	assert_int_equal(store_page_tasks(f->store, NULL, next, 1, collect, &c, &cursor), 0);
+	free(next);
+	assert_null(cursor);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(id_number(c.ids[1]), 20);
+	/* A cursor is only a place: from alice's pages, bob reads none of her older tasks. */
+	memset(&c, 0, sizeof c);
+	assert_int_equal(store_page_tasks(f->store, "alice", NULL, 1, collect, &c, &next), 0);
+	assert_non_null(next);
+	assert_int_equal(store_page_tasks(f->store, "bob", next, 50, collect, &c, &cursor), 0);
+	free(next);
+	assert_null(cursor);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(id_number(c.ids[0]), 5);
+}
+
+/* A thread is its starter's for good: updates and status changes keep the subject. */
+static void test_thread_subject(void **state)
+{
+	struct fixture *f = *state;
+	struct thread_record r;
+	json_t *options = options_json();
+
+	open_store(f);
+	assert_int_equal(store_put_thread(f->store, "a", options, "running", "alice", 100), 0);
+	assert_int_equal(store_put_thread(f->store, "n", options, "running", NULL, 100), 0);
+	assert_int_equal(store_put_thread(f->store, "e", options, "running", "", 100), 0);
+	assert_int_equal(store_get_thread(f->store, "a", &r), 1);
+	assert_string_equal(r.subject, "alice");
+	thread_record_clear(&r);
+	assert_int_equal(store_get_thread(f->store, "n", &r), 1);
+	assert_null(r.subject);
+	thread_record_clear(&r);
+	assert_int_equal(store_get_thread(f->store, "e", &r), 1);
+	assert_null(r.subject);
+	thread_record_clear(&r);
+
+	assert_int_equal(store_put_thread(f->store, "a", options, "completed", "bob", 200), 0);
+	assert_int_equal(store_set_thread_status(f->store, "a", "running", 300), 0);
+	assert_int_equal(store_put_thread(f->store, "n", options, "completed", "bob", 200), 0);
+	assert_int_equal(store_get_thread(f->store, "a", &r), 1);
+	assert_string_equal(r.subject, "alice");
+	assert_string_equal(r.status, "running");
+	thread_record_clear(&r);
+	assert_int_equal(store_get_thread(f->store, "n", &r), 1);
+	assert_null(r.subject);
+	thread_record_clear(&r);
+	json_decref(options);
+}
+
+/* An agent log is its task's subject's; one no task names is no one's. */
+static void test_log_visible(void **state)
+{
+	struct fixture *f = *state;
+
+	open_store(f);
+	put_task_of(f->store, 1, "completed", 100, "alice", "/logs/codex_agent_1_00000000.log");
+	put_task_of(f->store, 2, "completed", 100, NULL, "/logs/codex_agent_2_00000000.log");
+	assert_int_equal(store_log_visible(f->store, "alice", "/logs/codex_agent_1_00000000.log"),
+	                 1);
+	assert_int_equal(store_log_visible(f->store, "bob", "/logs/codex_agent_1_00000000.log"), 0);
+	assert_int_equal(store_log_visible(f->store, NULL, "/logs/codex_agent_1_00000000.log"), 0);
+	assert_int_equal(store_log_visible(f->store, NULL, "/logs/codex_agent_2_00000000.log"), 1);
+	assert_int_equal(store_log_visible(f->store, "", "/logs/codex_agent_2_00000000.log"), 1);
+	assert_int_equal(store_log_visible(f->store, "alice", "/logs/codex_agent_2_00000000.log"),
+	                 0);
+	assert_int_equal(store_log_visible(f->store, NULL, "/logs/codex_agent_9_00000000.log"), 1);
+	assert_int_equal(store_log_visible(f->store, "alice", "/logs/codex_agent_9_00000000.log"),
+	                 0);
 }
 
 static void exec_raw(const char *path, const char *sql)
@@ -330,10 +583,10 @@ static pid_t other_server(const char *path, const char *prefix, int ready, const
 		if (!me || store_open(path, &s, err, sizeof err) != 0)
 			_exit(1);
 		snprintf(id, sizeof id, "%s-thread", prefix);
-		if (store_put_thread(s, id, options, "running", 100) != 0)
+		if (store_put_thread(s, id, options, "running", NULL, 100) != 0)
 			_exit(1);
 		snprintf(id, sizeof id, "%s-task-thread", prefix);
-		if (store_put_thread(s, id, options, "running", 100) != 0)
+		if (store_put_thread(s, id, options, "running", NULL, 100) != 0)
 			_exit(1);
 		snprintf(task, sizeof task, "%s%032d", prefix, 0);
 		put_running_task(s, task, id, me);
@@ -395,8 +648,8 @@ static void test_recover_other_servers(void **state)
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
 	/* Threads an older version recorded name no owner: a task on them tells. */
-	assert_int_equal(store_put_thread(f->store, "old-live", options, "running", 100), 0);
-	assert_int_equal(store_put_thread(f->store, "old-gone", options, "running", 100), 0);
+	assert_int_equal(store_put_thread(f->store, "old-live", options, "running", NULL, 100), 0);
+	assert_int_equal(store_put_thread(f->store, "old-gone", options, "running", NULL, 100), 0);
 	exec_raw(f->path, "UPDATE threads SET owner = NULL WHERE id LIKE 'old-%'");
 	char *live_owner = proc_instance_id(live);
 	assert_non_null(live_owner);
@@ -439,8 +692,8 @@ static void test_recover_keeps_own_threads(void **state)
 	json_t *options = json_object();
 
 	open_store(f);
-	assert_int_equal(store_put_thread(f->store, "mine", options, "running", 100), 0);
-	assert_int_equal(store_put_thread(f->store, "replied", options, "completed", 100), 0);
+	assert_int_equal(store_put_thread(f->store, "mine", options, "running", NULL, 100), 0);
+	assert_int_equal(store_put_thread(f->store, "replied", options, "completed", NULL, 100), 0);
 	/* A thread a gone server started: a reply this server runs makes it its own. */
 	exec_raw(f->path, "UPDATE threads SET owner = '1:1' WHERE id = 'replied'");
 	assert_int_equal(store_set_thread_status(f->store, "replied", "running", 200), 0);
@@ -460,7 +713,7 @@ static void test_recover_all_or_nothing(void **state)
 	json_t *options = json_object();
 
 	open_store(f);
-	assert_int_equal(store_put_thread(f->store, "t", options, "running", 100), 0);
+	assert_int_equal(store_put_thread(f->store, "t", options, "running", NULL, 100), 0);
 	put_running_task(f->store, "e0000000000000000000000000000000", "t", "1:1");
 	put_running_task(f->store, "f0000000000000000000000000000000", NULL, "1:1");
 	exec_raw(f->path, "CREATE TRIGGER refuse BEFORE UPDATE ON tasks "
@@ -486,7 +739,7 @@ static void test_reopen_keeps_data(void **state)
 	json_t *options = options_json();
 
 	open_store(f);
-	assert_int_equal(store_put_thread(f->store, "keep", options, "running", 1234), 0);
+	assert_int_equal(store_put_thread(f->store, "keep", options, "running", NULL, 1234), 0);
 	assert_int_equal(store_set_thread_status(f->store, "keep", "completed", 2345), 0);
 	store_close(f->store);
 	f->store = NULL;
@@ -586,6 +839,12 @@ int main(void)
 	    T(test_reopen_keeps_data),
 	    T(test_pages_while_updated),
 	    T(test_task_update_keeps_created_at),
+	    cmocka_unit_test(test_subject_same),
+	    T(test_task_subject_round_trip),
+	    T(test_lists_filter_by_subject),
+	    T(test_pages_filter_by_subject),
+	    T(test_thread_subject),
+	    T(test_log_visible),
 	    T(test_open_parent_is_file),
 	    T(test_open_corrupt_file),
 	    T(test_open_path_is_directory),

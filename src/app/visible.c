@@ -1,0 +1,82 @@
+#include "app/visible.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app/app.h"
+
+const char *call_subject(const struct tool_call *call)
+{
+	return call->session ? mcp_session_subject(call->session) : NULL;
+}
+
+int visible_task(struct app *app, const char *subject, const char *id, struct task_record *out,
+                 struct task **live)
+{
+	struct task *t = runner_find(app->runner, id);
+	const struct task_record *pending = t ? NULL : runner_unsaved(app->runner, id);
+	int found;
+
+	*live = NULL;
+	/* The live run is the freshest; what the store has not taken yet is newer than it. */
+	if (t || pending)
+		found = task_record_copy(out, t ? task_record(t) : pending) == 0 ? 1 : -1;
+	else
+		found = store_get_task(app->store, id, out);
+	if (found != 1)
+		return found;
+	if (!store_subject_same(out->subject, subject)) {
+		task_record_clear(out);
+		return 0;
+	}
+	*live = t;
+	return 1;
+}
+
+int visible_thread(struct app *app, const char *subject, const char *id, struct thread_record *out)
+{
+	int found = store_get_thread(app->store, id, out);
+
+	if (found == 1 && !store_subject_same(out->subject, subject)) {
+		thread_record_clear(out);
+		return 0;
+	}
+	return found;
+}
+
+struct live_filter {
+	const char *subject;
+	void (*fn)(void *data, struct task *t);
+	void *data;
+};
+
+static void if_visible(void *data, struct task *t)
+{
+	struct live_filter *f = data;
+
+	if (store_subject_same(task_record(t)->subject, f->subject))
+		f->fn(f->data, t);
+}
+
+void visible_each_live(struct app *app, const char *subject, void (*fn)(void *data, struct task *t),
+                       void *data)
+{
+	struct live_filter f = {subject, fn, data};
+
+	runner_each(app->runner, if_visible, &f);
+}
+
+bool visible_log(struct app *app, const char *subject, const char *name)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(name);
+
+	/* A rotated log is its task's as much as the live one: the record names the live one. */
+	if (len > 2 && strcmp(name + len - 2, ".1") == 0)
+		len -= 2;
+	if (snprintf(path, sizeof path, "%s/%.*s", app->log_dir, (int)len, name) >=
+	    (int)sizeof path)
+		return false;
+	return store_log_visible(app->store, subject, path) == 1;
+}

@@ -1,0 +1,41 @@
+/*
+ * What a caller may see of the server's records: only those of its own subject
+ * (store.h says whose a record is). Every tool and the MCP task provider find
+ * tasks, threads and agent logs through here, so that all of them agree; another
+ * subject's record is answered exactly as one that does not exist.
+ */
+#ifndef CODEX_MCP_VISIBLE_H
+#define CODEX_MCP_VISIBLE_H
+
+#include <stdbool.h>
+
+#include "app/call.h"
+#include "store/store.h"
+#include "tasks/runner.h"
+
+struct app;
+
+/* Who makes the call: its session's subject, or NULL for no one (no authentication). */
+const char *call_subject(const struct tool_call *call);
+
+/*
+ * The task as it is now, when it is the subject's: the live run's record, else
+ * the state the store has not taken yet, else the store's. 1 with *out filled
+ * (a copy, for task_record_clear()) and *live the run when it runs here (else
+ * NULL); 0 when there is no such task or it is another subject's; -1 when the
+ * records cannot be read.
+ */
+int visible_task(struct app *app, const char *subject, const char *id, struct task_record *out,
+                 struct task **live);
+
+/* The thread, when it is the subject's: 1 with *out filled, 0 when not (or none), -1 on error. */
+int visible_thread(struct app *app, const char *subject, const char *id, struct thread_record *out);
+
+/* Calls fn for each of the subject's runs that are running or queued here. */
+void visible_each_live(struct app *app, const char *subject, void (*fn)(void *data, struct task *t),
+                       void *data);
+
+/* Whether the agent log named name in the log directory (rotated ".1" too) is the subject's. */
+bool visible_log(struct app *app, const char *subject, const char *name);
+
+#endif
