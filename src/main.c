@@ -1,9 +1,9 @@
 #include <signal.h>
 #include <string.h>
 
+#include "app/app.h"
 #include "app/options.h"
 #include "proc/child.h"
-#include "app/app.h"
 
 int main(int argc, char **argv)
 {

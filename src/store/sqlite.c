@@ -11,10 +11,10 @@
 
 #include <sqlite3.h>
 
-#include "util/log.h"
-#include "util/paths.h"
 #include "proc/procfs.h"
 #include "store/store.h"
+#include "util/log.h"
+#include "util/paths.h"
 
 struct store {
 	sqlite3 *db;

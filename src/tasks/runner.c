@@ -7,10 +7,10 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "util/log.h"
 #include "proc/procfs.h"
-#include "util/redact.h"
 #include "tasks/agent-log.h"
+#include "util/log.h"
+#include "util/redact.h"
 #include "util/text.h"
 
 struct task {
