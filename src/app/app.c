@@ -8,10 +8,8 @@
 #include <unistd.h>
 
 #include "app/args.h"
+#include "app/http-module.h"
 #include "app/tasks.h"
-#include "http/auth.h"
-#include "http/listen.h"
-#include "mcp/http.h"
 #include "mcp/stdio.h"
 #include "proc/nesting.h"
 #include "proc/procfs.h"
@@ -63,7 +61,7 @@ static void log_to_clients(void *data, enum log_level level, const char *message
 	for (struct app_client *c = app->clients; c; c = c->next)
 		mcp_session_log(c->session, level, message);
 	if (app->http)
-		mcp_http_log(app->http, level, message);
+		app->httpm->transport_log(app->http, level, message);
 }
 
 /* The session's transport: stdio while it is open, nothing once it is closed. */
@@ -97,7 +95,7 @@ static void close_if_done(struct app *app)
 	/* Answers already given still reach their clients, for a moment. */
 	if (app->http && !app->http_closing) {
 		app->http_closing = true;
-		mcp_http_close(app->http, http_closed, app);
+		app->httpm->transport_close(app->http, http_closed, app);
 	}
 	/* Every run is reaped; closing the last handles ends uv_run. */
 	/* What is logged from now on (a last failed save) has no client to go to. */
@@ -133,7 +131,7 @@ static void stop(struct app *app, const char *why, bool again_kills)
 	for (struct app_client *c = app->clients; c; c = c->next)
 		mcp_session_stop(c->session);
 	if (app->http)
-		mcp_http_stop(app->http);
+		app->httpm->transport_stop(app->http);
 	runner_stop_all(app->runner);
 	close_if_done(app);
 }
@@ -298,7 +296,7 @@ static int start_auth(struct app *app, const struct http_address *addr, const ch
 	    .scopes = ho->oauth_scopes,
 	    .loop = app->loop,
 	};
-	int rc = http_auth_new(&cfg, &app->auth, err, sizeof err);
+	int rc = app->httpm->auth_new(&cfg, &app->auth, err, sizeof err);
 	if (rc != 0)
 		log_error("%s", err);
 	return rc;
@@ -310,13 +308,17 @@ static int start_http(struct app *app)
 	const struct http_options *ho = &app->opts->http;
 	struct http_address addr;
 	char err[1024], hostport[300], url[400];
-	int fd = http_listen(ho->listen, &addr, err, sizeof err), rc;
+	int fd, rc;
 
-	if (fd < 0) {
+	if (!(app->httpm = http_module_load(err, sizeof err))) {
+		log_error("%s", err);
+		return -ENOENT;
+	}
+	if ((fd = app->httpm->listen(ho->listen, &addr, err, sizeof err)) < 0) {
 		log_error("%s", err);
 		return fd;
 	}
-	http_address_format(&addr, hostport, sizeof hostport);
+	app->httpm->address_format(&addr, hostport, sizeof hostport);
 	snprintf(url, sizeof url, "http://%s/mcp", hostport);
 	if ((rc = start_auth(app, &addr, url)) != 0) {
 		close(fd);
@@ -343,7 +345,7 @@ static int start_http(struct app *app)
 	    .max_backlog = ho->max_backlog,
 	    .keepalive_s = ho->keepalive_s,
 	};
-	if ((rc = mcp_http_new(&cfg, &app->http, err, sizeof err)) != 0) {
+	if ((rc = app->httpm->transport_new(&cfg, &app->http, err, sizeof err)) != 0) {
 		log_error("%s", err);
 		return rc;
 	}
@@ -498,7 +500,8 @@ int app_run(const struct options *opts)
 out:
 	runner_free(app.runner);
 	uv_run(&loop, UV_RUN_DEFAULT); /* lets the last close callbacks run */
-	http_auth_free(app.auth);
+	if (app.auth)
+		app.httpm->auth_free(app.auth);
 	uv_run(&loop, UV_RUN_DEFAULT); /* and a key refresh still in flight end */
 	app.backend.ops->free(app.backend.impl);
 	uv_loop_close(&loop);

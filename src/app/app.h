@@ -25,9 +25,10 @@ struct app {
 	struct codex_backend backend;
 	struct runner *runner;
 	struct mcp_tasks *tasks;
-	struct app_client *clients; /* one per connection: its transport and session */
-	struct mcp_http *http;      /* --http: every client over HTTP */
-	struct http_auth *auth;     /* who may use it */
+	struct app_client *clients;      /* one per connection: its transport and session */
+	const struct http_module *httpm; /* the HTTP transport, loaded for --http */
+	struct mcp_http *http;           /* --http: every client over HTTP */
+	struct http_auth *auth;          /* who may use it */
 	bool http_closing;
 	struct seal_key seal; /* signs the requestState of input_required rounds */
 	bool seal_loaded;     /* read or made on first use: see app_seal_key() */
