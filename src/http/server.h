@@ -21,7 +21,7 @@ struct http_server_config {
 	uv_loop_t *loop;
 	int listen_fd;            /* bound and listening; the server closes it; -1: none */
 	size_t max_body;          /* longer bodies reach the handler flagged, not read */
-	unsigned max_connections; /* more are refused at once */
+	unsigned max_connections; /* more wait, unaccepted, until one closes */
 	unsigned timeout_s;       /* a connection idle this long (headers included) is closed */
 	size_t max_backlog;       /* bytes a stream may hold for a client that does not read */
 	/* Called once per request, with its whole body; must answer before returning. */
