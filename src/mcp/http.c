@@ -403,6 +403,8 @@ static struct mcp_session *new_session(struct mcp_http *h, const struct mcp_tran
 	mcp_session_share_listing(s, h->listing);
 	if (h->cfg.has_tasks)
 		mcp_session_set_task_provider(s, &h->cfg.tasks);
+	if (h->cfg.has_methods)
+		mcp_session_set_method_provider(s, &h->cfg.methods);
 	if (*subject && mcp_session_set_subject(s, subject) != 0) {
 		mcp_session_free(s);
 		return NULL;

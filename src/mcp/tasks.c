@@ -256,9 +256,12 @@ void session_handle_modern_tasks(struct mcp_session *s, json_t *id, const char *
 		                    message, NULL);
 		return;
 	}
-	/* No task of ours waits for input yet: answers to questions not asked are ignored. */
+	/* Answers go to the provider that asked; one that never asks ignores them. */
 	if (strcmp(what, "update") == 0) {
 		json_decref(task);
+		if (s->tasks.update)
+			s->tasks.update(s->tasks.ctx, task_id,
+			                json_object_get(params, "inputResponses"));
 		task = json_object();
 	}
 	session_reply_result(s, id, task, true);
