@@ -231,6 +231,15 @@ void mcp_request_notify(struct mcp_request *r, const char *method, json_t *param
  * this level; legacy clients hear the server's log through mcp_session_log().
  */
 void mcp_request_log(struct mcp_request *r, enum log_level level, const char *message);
+/*
+ * A modern tools/call that has gathered what it needed (input_required rounds) goes on
+ * as a task of the tasks extension (SEP-2663: MRTR, then task creation): the task
+ * provider records it for tool, the client gets its CreateTaskResult now, and r stands
+ * for the task from then on (its answer goes to the provider). Returns 0; -1, r
+ * unchanged and still to be answered, when the request did not declare the extension,
+ * is not modern, is a task already, or the task cannot be recorded.
+ */
+int mcp_request_become_task(struct mcp_request *r, const char *tool);
 /* For a task-augmented call: the task's id and the ttl asked for (NULL, 0 otherwise). */
 const char *mcp_request_task_id(const struct mcp_request *r);
 int64_t mcp_request_task_ttl(const struct mcp_request *r);

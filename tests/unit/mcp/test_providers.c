@@ -27,6 +27,9 @@ struct fake {
 	/* tasks/update */
 	char updated_id[64];
 	json_t *updated;
+	/* tasks created, and what their calls answered */
+	int created;
+	json_t *task_result;
 };
 
 static void fake_send(void *ctx, const char *data, size_t len, const json_t *related, bool answer)
@@ -87,6 +90,11 @@ static int tool_call(void *ctx, struct mcp_request *r, const char *name, json_t 
 		if (mcp_request_send(r, "sampling/createMessage",
 		                     json_pack("{s:i}", "maxTokens", 5), answered, f) != 0)
 			mcp_request_fail(r, RPC_INTERNAL_ERROR, "cannot ask");
+	} else if (strcmp(name, "escalate") == 0) {
+		if (mcp_request_become_task(r, name) == 0)
+			f->held = r;
+		else
+			mcp_request_reply(r, json_pack("{s:s}", "text", "at once"));
 	} else if (strcmp(name, "progress") == 0) {
 		mcp_request_progress_at(r, 50, 100, NULL);
 		mcp_request_progress_at(r, 100, 0, "done");
@@ -164,6 +172,32 @@ static int task_detail(void *ctx, const char *id, json_t **out)
 	return 1;
 }
 
+static json_t *task_create(void *ctx, struct mcp_request *req, const char *tool, json_t *ttl,
+                           char *id, size_t id_size)
+{
+	struct fake *f = ctx;
+
+	(void)req;
+	(void)ttl;
+	assert_string_equal(tool, "escalate");
+	f->created++;
+	snprintf(id, id_size, "t%d", f->created);
+	return json_pack("{s:s, s:s, s:s, s:s, s:i}", "taskId", id, "status", "working",
+	                 "createdAt", "2026-01-01T00:00:00Z", "lastUpdatedAt",
+	                 "2026-01-01T00:00:00Z", "ttl", 1000);
+}
+
+static void task_answered(void *ctx, const char *id, json_t *result, int code, const char *message)
+{
+	struct fake *f = ctx;
+
+	(void)code;
+	(void)message;
+	assert_string_equal(id, "t1");
+	json_decref(f->task_result);
+	f->task_result = result;
+}
+
 static void task_update(void *ctx, const char *id, json_t *responses)
 {
 	struct fake *f = ctx;
@@ -180,8 +214,12 @@ static int setup(void **state)
 	struct mcp_transport transport = {.send = fake_send, .ctx = f};
 	struct mcp_sealer sealer = {fake_key, f};
 	struct mcp_method_provider methods = {capabilities, method_request, f};
-	struct mcp_task_provider tasks = {
-	    .tool_support = task_support, .detail = task_detail, .update = task_update, .ctx = f};
+	struct mcp_task_provider tasks = {.tool_support = task_support,
+	                                  .create = task_create,
+	                                  .answered = task_answered,
+	                                  .detail = task_detail,
+	                                  .update = task_update,
+	                                  .ctx = f};
 
 	f->sent = json_array();
 	assert_int_equal(seal_key_random(&f->seal), 0);
@@ -204,6 +242,7 @@ static int teardown(void **state)
 	json_decref(f->answer_result);
 	json_decref(f->answer_error);
 	json_decref(f->updated);
+	json_decref(f->task_result);
 	free(f);
 	return 0;
 }
@@ -576,6 +615,40 @@ static void test_task_update_reaches_provider(void **state)
 	json_decref(msg);
 }
 
+static void test_call_becomes_task(void **state)
+{
+	struct fake *f = *state;
+	json_t *msg, *result;
+
+	/* Without the extension in its own envelope, the call answers itself. */
+	receive(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{"
+	           "\"name\":\"escalate\"," ENVELOPE("{}") "}}");
+	msg = take(f);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(msg, "result"), "text")), "at once");
+	assert_int_equal(f->created, 0);
+	json_decref(msg);
+
+	receive(f, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{"
+	           "\"name\":\"escalate\"," ENVELOPE(
+	               "{\"extensions\":{\"io.modelcontextprotocol/tasks\":{}}}") "}}");
+	msg = take(f);
+	result = json_object_get(msg, "result");
+	assert_string_equal(json_string_value(json_object_get(result, "resultType")), "task");
+	assert_string_equal(json_string_value(json_object_get(result, "taskId")), "t1");
+	assert_true(json_is_integer(json_object_get(result, "ttlMs")));
+	assert_null(json_object_get(result, "ttl"));
+	json_decref(msg);
+	/* The call is the task's now: not in flight, its answer goes to the provider. */
+	assert_int_equal(mcp_session_requests_in_flight(f->session), 0);
+	assert_non_null(f->held);
+	assert_string_equal(mcp_request_task_id(f->held), "t1");
+	mcp_request_reply(f->held, json_pack("{s:b}", "done", 1));
+	f->held = NULL;
+	assert_int_equal(json_array_size(f->sent), 0);
+	assert_true(json_is_true(json_object_get(f->task_result, "done")));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -594,6 +667,7 @@ int main(void)
 	    T(test_round_on_prompts_get),
 	    T(test_legacy_cannot_ask),
 	    T(test_task_update_reaches_provider),
+	    T(test_call_becomes_task),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
