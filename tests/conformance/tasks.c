@@ -306,7 +306,10 @@ static void slow_done(uv_timer_t *timer)
 
 	stop_timer(t);
 	t->call = NULL;
-	snprintf(text, sizeof text, "Computed %s", t->message ? t->message : "the answer");
+	if (strcmp(t->tool, "slow_compute") == 0)
+		snprintf(text, sizeof text, "Computed %s", t->message ? t->message : "the answer");
+	else
+		snprintf(text, sizeof text, "%s", t->message ? t->message : "done");
 	if (call)
 		mcp_request_reply(call, fixture_text_result(text, false));
 }
@@ -365,7 +368,15 @@ int fixture_task_call(struct mcp_request *req, const char *name, json_t *args)
 				    json_object_get(json_object_get(a, "content"), "name"));
 				snprintf(text, sizeof text, "Hello, %.400s!",
 				         who ? who : "stranger");
-				mcp_request_reply(req, fixture_text_result(text, false));
+				/* Answered: it goes on as a task when the client takes tasks. */
+				if (mcp_request_become_task(req, name) == 0 &&
+				    (t = find(mcp_request_task_id(req)))) {
+					t->message = strdup(text);
+					t->call = req;
+					start_timer(t, 100, slow_done);
+				} else {
+					mcp_request_reply(req, fixture_text_result(text, false));
+				}
 			} else {
 				mcp_request_ask(
 				    req,

@@ -81,7 +81,8 @@ static const struct {
     {"confirm_delete", "A task that asks for a confirmation",
      "{\"type\":\"object\",\"properties\":{\"filename\":{\"type\":\"string\"}}}", "required"},
     {"multi_input", "A task that asks two things at once", NULL, "required"},
-    {"test_tool_with_task", "Asks the user's name, then runs as a task", NULL, "optional"},
+    /* Not a task from the start: it asks first, then becomes one (SEP-2663 composition). */
+    {"test_tool_with_task", "Asks the user's name, then runs as a task", NULL, NULL},
     /* a parameter mirrored in an Mcp-Param header (SEP-2243) */
     {"test_custom_header", "Echoes a value that travels in a header too",
      "{\"type\":\"object\",\"properties\":{\"region\":{\"type\":\"string\","
