@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "mcp/seal.h"
 #include "mcp/session-int.h"
 
@@ -35,6 +37,35 @@ static int64_t wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * What a round is bound to: the request's params less what a retry adds (its envelope,
+ * inputResponses, requestState), as a digest of their canonical text, so that a call that
+ * runs for hours with a large prompt keeps 64 bytes for it rather than a copy.
+ */
+static json_t *binding_of(json_t *params)
+{
+	json_t *rest = json_is_object(params) ? json_copy(params) : json_object();
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	char hex[2 * sizeof digest + 1];
+	char *text;
+
+	if (!rest)
+		return NULL;
+	json_object_del(rest, "_meta");
+	json_object_del(rest, "inputResponses");
+	json_object_del(rest, "requestState");
+	text = json_dumps(rest, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	json_decref(rest);
+	if (!text || sodium_init() < 0) {
+		free(text);
+		return NULL;
+	}
+	crypto_hash_sha256(digest, (const unsigned char *)text, strlen(text));
+	free(text);
+	sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+	return json_pack("{s:s}", "params", hex);
+}
+
 static const struct seal_key *session_key(struct mcp_session *s, char *err, size_t size)
 {
 	if (!s->has_sealer) {
@@ -53,15 +84,12 @@ int session_mrtr_take(struct mcp_request *r, const char *method, json_t *params)
 	char err[256], message[400];
 
 	r->mrtr_method = method;
-	r->mrtr_binding = json_is_object(params) ? json_deep_copy(params) : json_object();
+	/* A retry is the same request: what it adds, and its envelope, are not bound. */
+	r->mrtr_binding = binding_of(params);
 	if (!r->mrtr_binding) {
 		mcp_request_fail(r, RPC_INTERNAL_ERROR, "out of memory");
 		return -1;
 	}
-	/* A retry is the same request: what it adds, and its envelope, are not bound. */
-	json_object_del(r->mrtr_binding, "_meta");
-	json_object_del(r->mrtr_binding, "inputResponses");
-	json_object_del(r->mrtr_binding, "requestState");
 	if (responses && !json_is_object(responses)) {
 		mcp_request_fail(r, RPC_INVALID_PARAMS,
 		                 "inputResponses must be an object: {key: the client's result}");

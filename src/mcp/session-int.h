@@ -37,7 +37,7 @@ struct mcp_request {
 
 	/* Multi round-trip (mrtr.c): what a retry brought, and what a new round seals. */
 	const char *mrtr_method; /* NULL: the request cannot ask */
-	json_t *mrtr_binding;    /* its params, less _meta, inputResponses and requestState */
+	json_t *mrtr_binding;    /* a digest of its params, less what a retry adds */
 	json_t *input_responses;
 	json_t *state;
 };
