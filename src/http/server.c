@@ -63,7 +63,8 @@ struct http_server {
 	unsigned connections;
 	unsigned peak;       /* most connections since memory was last given back */
 	uv_timer_t *trimmer; /* gives it back once a burst of connections is over */
-	bool running;        /* inside MHD_run: a resume needs no extra run */
+	bool running;        /* inside MHD_run */
+	bool resumed;        /* a stream resumed inside MHD_run: run again at once */
 };
 
 static void close_free(uv_handle_t *h)
@@ -72,13 +73,20 @@ static void close_free(uv_handle_t *h)
 }
 
 static void schedule(struct http_server *s);
+static void on_timer(uv_timer_t *t);
 
 static void run(struct http_server *s)
 {
 	s->running = true;
+	s->resumed = false;
 	MHD_run(s->daemon);
 	s->running = false;
-	schedule(s);
+	/* A connection resumed during the run is taken back only by the next one, and
+	 * MHD_get_timeout() does not count it: without this its bytes wait seconds. */
+	if (s->resumed)
+		uv_timer_start(s->timer, on_timer, 0, 0);
+	else
+		schedule(s);
 }
 
 static void on_timer(uv_timer_t *t)
@@ -111,7 +119,9 @@ static void resume(struct http_stream *st)
 	st->suspended = false;
 	MHD_resume_connection(st->x->conn);
 	/* libmicrohttpd takes the connection back on its next run. */
-	if (!st->x->server->running)
+	if (st->x->server->running)
+		st->x->server->resumed = true;
+	else
 		uv_timer_start(st->x->server->timer, on_timer, 0, 0);
 }
 

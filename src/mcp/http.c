@@ -411,6 +411,8 @@ static struct mcp_session *new_session(struct mcp_http *h, const struct mcp_tran
 	mcp_session_share_listing(s, h->listing);
 	if (h->cfg.has_tasks)
 		mcp_session_set_task_provider(s, &h->cfg.tasks);
+	if (h->cfg.has_methods)
+		mcp_session_set_method_provider(s, &h->cfg.methods);
 	if (*subject && mcp_session_set_subject(s, subject) != 0) {
 		mcp_session_free(s);
 		return NULL;
@@ -481,6 +483,21 @@ static void post_modern(struct post *p)
 		return;
 	}
 	era = mcp_era_classify(p->m.method, p->m.params, &env, &data, err, sizeof err);
+	if (era == MCP_ERR_UNSUPPORTED_VERSION) {
+		/* Headers that contradict the body are the first fault (-32020), whatever the
+		 * version the body names; a version both name alike is then unsupported. */
+		const char *body_version = json_string_value(json_object_get(
+		    json_object_get(p->m.params, "_meta"), MCP_META_PROTOCOL_VERSION));
+		json_t *mismatch = NULL;
+		char why[256];
+		if (http_check_modern_headers(&hdr, p->m.method, p->m.params, body_version,
+		                              &mismatch, why, sizeof why) != 0) {
+			json_decref(data);
+			respond_error(p->x, 400, p->m.id, MCP_ERR_HEADER_MISMATCH, why, mismatch,
+			              NULL);
+			return;
+		}
+	}
 	if (era < 0) {
 		respond_error(p->x, 400, p->m.id, era, err, data, NULL);
 		return;

@@ -33,6 +33,8 @@ struct mcp_http_config {
 	struct mcp_tool_provider tools;
 	struct mcp_task_provider tasks; /* ignored when has_tasks is false */
 	bool has_tasks;
+	struct mcp_method_provider methods; /* ignored when has_methods is false */
+	bool has_methods;
 	struct mcp_sealer sealer;
 	char **allow_origins; /* more origins allowed, NULL-terminated; may be NULL */
 	char **allow_hosts;   /* more Host names allowed, NULL-terminated; may be NULL */

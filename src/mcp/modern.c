@@ -38,6 +38,8 @@ static void discover(struct mcp_session *s, json_t *id)
 
 	if (caps && s->has_tasks)
 		json_object_set_new(caps, "extensions", json_pack("{s:{}}", MCP_TASKS_EXTENSION));
+	if (caps)
+		session_provider_capabilities(s, caps, true);
 	result = json_pack("{s:[s], s:o, s:i, s:s}", "supportedVersions", MCP_MODERN_VERSION,
 	                   "capabilities", caps, "ttlMs", DISCOVER_TTL_MS, "cacheScope", "public");
 	if (result && s->info.instructions)
@@ -155,6 +157,7 @@ static void tools_call(struct mcp_session *s, json_t *id, json_t *params,
 	json_t *arguments = json_object_get(params, "arguments");
 	char **roots = NULL;
 	size_t n_roots = 0, listed = 0;
+	bool took_roots = false;
 	struct mcp_request *r;
 
 	if (!json_is_string(name)) {
@@ -178,6 +181,7 @@ static void tools_call(struct mcp_session *s, json_t *id, json_t *params,
 			json_decref(args);
 			return;
 		}
+		took_roots = true;
 		/* An empty list confines nothing, as on the legacy wire. */
 		if (listed == 0) {
 			roots_free(roots, n_roots);
@@ -205,6 +209,11 @@ static void tools_call(struct mcp_session *s, json_t *id, json_t *params,
 	r->has_roots = roots != NULL;
 	r->roots = roots;
 	r->n_roots = n_roots;
+	/* Its requestState was the roots round's; otherwise the tool may ask on its own. */
+	if (!took_roots && session_mrtr_take(r, "tools/call", params) != 0) {
+		json_decref(args);
+		return;
+	}
 	if (s->tools.call(s->tools.ctx, r, tool, args) != 0) {
 		char message[512];
 		snprintf(message, sizeof message, "tools/call: unknown tool \"%.400s\"", tool);
@@ -226,6 +235,8 @@ void session_handle_modern(struct mcp_session *s, const struct rpc_message *m,
 		tools_call(s, m->id, m->params, env);
 	} else if (strncmp(method, "tasks/", 6) == 0) {
 		session_handle_modern_tasks(s, m->id, method + 6, m->params, env);
+	} else if (s->has_methods) {
+		session_provider_request(s, m, env);
 	} else {
 		/* ping, logging/setLevel and initialize among them: gone from 2026-07-28. */
 		char message[512];

@@ -33,6 +33,13 @@ struct mcp_request {
 	bool has_roots; /* roots answered in its own input_required round trip */
 	char **roots;
 	size_t n_roots;
+	json_t *client_caps; /* its envelope's clientCapabilities */
+
+	/* Multi round-trip (mrtr.c): what a retry brought, and what a new round seals. */
+	const char *mrtr_method; /* NULL: the request cannot ask */
+	json_t *mrtr_binding;    /* a digest of its params, less what a retry adds */
+	json_t *input_responses;
+	json_t *state;
 };
 
 /* A request we sent the client, awaiting its response. */
@@ -40,6 +47,9 @@ struct outgoing {
 	char id[32];
 	int64_t sent_ms;
 	void (*done)(struct mcp_session *s, json_t *result, json_t *error);
+	/* Asked on behalf of a request (mcp_request_send): this instead of done. */
+	void (*on_answer)(void *data, json_t *result, json_t *error);
+	void *data;
 	struct outgoing *next;
 };
 
@@ -65,6 +75,9 @@ struct mcp_session {
 	struct mcp_task_provider tasks;
 	bool has_tasks;
 	struct mcp_request *task_calls; /* task-augmented calls still running */
+	struct mcp_method_provider methods;
+	bool has_methods;
+	json_t *client_caps; /* what the legacy client declared in initialize */
 
 	/* tools/list is asked often and never changes: its text is made once per era,
 	 * by the session or by all the sessions that share a listing. */
@@ -110,6 +123,19 @@ void session_handle_modern_tasks(struct mcp_session *s, json_t *id, const char *
 /* The 2026-07-28 era (modern.c). */
 void session_handle_modern(struct mcp_session *s, const struct rpc_message *m,
                            const struct mcp_envelope *env);
+
+/* Methods of the method provider, in either era (env NULL: legacy) (methods.c). */
+void session_provider_request(struct mcp_session *s, const struct rpc_message *m,
+                              const struct mcp_envelope *env);
+/* The provider's capabilities merged into caps. */
+void session_provider_capabilities(const struct mcp_session *s, json_t *caps, bool modern);
+
+/*
+ * A modern tools/call, prompts/get or resources/read (mrtr.c): reads what a retry
+ * brought into r, which may then ask. Returns 0, or -1 once r has failed (and is gone).
+ */
+int session_mrtr_take(struct mcp_request *r, const char *method, json_t *params);
+void session_mrtr_free(struct mcp_request *r);
 
 /* Roots (roots.c): a ListRootsResult as local paths; -1 when it is not one. */
 int roots_parse(const json_t *result, char ***paths, size_t *n, size_t *listed);

@@ -154,6 +154,8 @@ struct mcp_session *mcp_session_new(const struct mcp_server_info *info,
 static void request_free(struct mcp_request *r)
 {
 	roots_free(r->roots, r->n_roots);
+	json_decref(r->client_caps);
+	session_mrtr_free(r);
 	free(r->task_id);
 	json_decref(r->id);
 	json_decref(r->progress_token);
@@ -215,6 +217,7 @@ void mcp_session_free(struct mcp_session *s)
 		free(h);
 	}
 	free_roots(s);
+	json_decref(s->client_caps);
 	free(s->own_listing.legacy);
 	free(s->own_listing.modern);
 	free(s->subject);
@@ -321,6 +324,8 @@ static json_t *capabilities(const struct mcp_session *s)
 		json_object_set_new(caps, "tasks",
 		                    json_pack("{s:{}, s:{}, s:{s:{s:{}}}}", "list", "cancel",
 		                              "requests", "tools", "call"));
+	if (caps)
+		session_provider_capabilities(s, caps, false);
 	return caps;
 }
 
@@ -346,6 +351,8 @@ static void handle_initialize(struct mcp_session *s, json_t *id, json_t *params)
 	s->initialized = true;
 	s->client_has_roots =
 	    json_is_object(json_object_get(json_object_get(params, "capabilities"), "roots"));
+	if (json_is_object(json_object_get(params, "capabilities")))
+		s->client_caps = json_incref(json_object_get(params, "capabilities"));
 	snprintf(s->protocol_version, sizeof s->protocol_version, "%s", chosen);
 	result = json_pack("{s:s, s:o, s:{s:s, s:s, s:s}}", "protocolVersion", chosen,
 	                   "capabilities", capabilities(s), "serverInfo", "name", s->info.name,
@@ -397,6 +404,7 @@ struct mcp_request *session_new_request(struct mcp_session *s, json_t *id)
 void session_apply_envelope(struct mcp_request *r, const struct mcp_envelope *env)
 {
 	r->modern = true;
+	r->client_caps = json_incref(env->capabilities);
 	r->wants_logs = env->has_log_level;
 	r->log_level = env->log_level;
 }
@@ -493,6 +501,8 @@ static void handle_request(struct mcp_session *s, const struct rpc_message *m)
 		handle_set_level(s, m->id, params);
 	else if (s->has_tasks && strncmp(method, "tasks/", 6) == 0)
 		session_handle_tasks(s, m->id, method + 6, params);
+	else if (s->has_methods)
+		session_provider_request(s, m, NULL);
 	else {
 		char message[512];
 		snprintf(message, sizeof message, "method not found: %.400s", method);
@@ -520,16 +530,34 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* An answer to a request we sent, or its end unanswered (result and error NULL). */
+static void outgoing_done(struct mcp_session *s, struct outgoing *o, json_t *result, json_t *error)
+{
+	if (o->on_answer)
+		o->on_answer(o->data, result, error);
+	else
+		o->done(s, result, error);
+	free(o);
+}
+
+/* related: the request it is sent for, whose stream carries it; NULL for none. */
 static void send_request(struct mcp_session *s, const char *method, json_t *params,
-                         void (*done)(struct mcp_session *s, json_t *result, json_t *error))
+                         void (*done)(struct mcp_session *s, json_t *result, json_t *error),
+                         void (*on_answer)(void *data, json_t *result, json_t *error), void *data,
+                         const json_t *related)
 {
 	struct outgoing *o = calloc(1, sizeof *o);
 
 	if (!o) {
 		json_decref(params);
-		done(s, NULL, NULL);
+		if (on_answer)
+			on_answer(data, NULL, NULL);
+		else
+			done(s, NULL, NULL);
 		return;
 	}
+	o->on_answer = on_answer;
+	o->data = data;
 	/* Our ids cannot collide with the client's: the client never sees them as requests. */
 	snprintf(o->id, sizeof o->id, "codex-mcp-%u", ++s->next_outgoing);
 	o->sent_ms = now_ms();
@@ -538,7 +566,7 @@ static void send_request(struct mcp_session *s, const char *method, json_t *para
 	s->outgoing = o;
 	json_t *msg = rpc_make_notification(method, params);
 	json_object_set_new(msg, "id", json_string(o->id));
-	session_send(s, msg, NULL);
+	session_send(s, msg, related);
 }
 
 static void release_held(struct mcp_session *s);
@@ -579,7 +607,7 @@ static void ask_roots(struct mcp_session *s)
 	if (!s->client_has_roots)
 		return;
 	s->roots_pending = true;
-	send_request(s, "roots/list", NULL, roots_answered);
+	send_request(s, "roots/list", NULL, roots_answered, NULL, NULL, NULL);
 }
 
 static void handle_response(struct mcp_session *s, json_t *msg, json_t *id)
@@ -588,8 +616,8 @@ static void handle_response(struct mcp_session *s, json_t *msg, json_t *id)
 		struct outgoing *o = *p;
 		if (json_is_string(id) && strcmp(json_string_value(id), o->id) == 0) {
 			*p = o->next;
-			o->done(s, json_object_get(msg, "result"), json_object_get(msg, "error"));
-			free(o);
+			outgoing_done(s, o, json_object_get(msg, "result"),
+			              json_object_get(msg, "error"));
 			return;
 		}
 	}
@@ -607,8 +635,7 @@ void mcp_session_tick(struct mcp_session *s)
 			continue;
 		}
 		*p = o->next;
-		o->done(s, NULL, NULL);
-		free(o);
+		outgoing_done(s, o, NULL, NULL);
 	}
 }
 
@@ -635,8 +662,7 @@ void mcp_session_stop(struct mcp_session *s)
 	while (s->outgoing) {
 		struct outgoing *o = s->outgoing;
 		s->outgoing = o->next;
-		o->done(s, NULL, NULL);
-		free(o);
+		outgoing_done(s, o, NULL, NULL);
 	}
 }
 
@@ -804,6 +830,28 @@ void mcp_session_set_task_provider(struct mcp_session *s, const struct mcp_task_
 	s->has_tasks = true;
 }
 
+void mcp_session_set_method_provider(struct mcp_session *s, const struct mcp_method_provider *p)
+{
+	s->methods = *p;
+	s->has_methods = true;
+}
+
+json_t *mcp_request_client_capability(const struct mcp_request *r, const char *key)
+{
+	return json_object_get(r->modern ? r->client_caps : r->session->client_caps, key);
+}
+
+int mcp_request_send(struct mcp_request *r, const char *method, json_t *params,
+                     void (*done)(void *data, json_t *result, json_t *error), void *data)
+{
+	if (r->modern) {
+		json_decref(params);
+		return -1;
+	}
+	send_request(r->session, method, params, NULL, done, data, r->id);
+	return 0;
+}
+
 const char *mcp_request_task_id(const struct mcp_request *r)
 {
 	return r->task_id;
@@ -861,6 +909,25 @@ void mcp_request_progress(struct mcp_request *r, const char *message)
 	mcp_request_notify(r, "notifications/progress", params);
 }
 
+void mcp_request_progress_at(struct mcp_request *r, double progress, double total,
+                             const char *message)
+{
+	char *text;
+	json_t *params;
+
+	if (!r->progress_token || (r->cancelled && !r->task_id))
+		return;
+	text = message ? text_sanitize(message, strlen(message)) : NULL;
+	params = json_pack("{s:O, s:f}", "progressToken", r->progress_token, "progress", progress);
+	if (params && total > 0)
+		json_object_set_new(params, "total", json_real(total));
+	if (params && text)
+		json_object_set_new(params, "message", json_string(text));
+	free(text);
+	if (params)
+		mcp_request_notify(r, "notifications/progress", params);
+}
+
 void mcp_request_log(struct mcp_request *r, enum log_level level, const char *message)
 {
 	if (!r->modern || !r->wants_logs || level < r->log_level || r->cancelled)
@@ -894,13 +961,21 @@ void mcp_request_reply(struct mcp_request *r, json_t *result)
 
 void mcp_request_fail(struct mcp_request *r, int code, const char *message)
 {
+	mcp_request_fail_data(r, code, message, NULL);
+}
+
+void mcp_request_fail_data(struct mcp_request *r, int code, const char *message, json_t *data)
+{
 	struct mcp_session *s = r->session;
 
 	request_unlink(r);
 	if (r->task_id) {
 		s->tasks.answered(s->tasks.ctx, r->task_id, NULL, code, message);
+		json_decref(data);
 	} else if (!r->cancelled)
-		reply_error(s, r->id, code, message);
+		session_reply_error(s, r->id, code, message, data);
+	else
+		json_decref(data);
 	request_free(r);
 	free_if_drained(s);
 }

@@ -93,6 +93,37 @@ struct mcp_task_provider {
 	 */
 	int (*cancel)(void *ctx, const struct mcp_session *caller, const char *id,
 	              struct mcp_request *req);
+	/*
+	 * tasks/update of the 2026 extension, for a task that exists: the client's answers
+	 * (borrowed, an object) to what its DetailedTask's inputRequests asked; keys the
+	 * provider does not know are ignored. May be NULL: a provider that never asks.
+	 */
+	void (*update)(void *ctx, const char *id, json_t *input_responses);
+	void *ctx;
+};
+
+/*
+ * Methods besides tools, logging and tasks (resources, prompts, completion...),
+ * for a server that has them. The session still classifies, tracks and answers
+ * each request; what the provider does not know is answered -32601. Modern
+ * requests of the methods 2026-07-28 removed (initialize, ping, logging/setLevel,
+ * resources/subscribe, resources/unsubscribe) never reach it. A modern
+ * prompts/get or resources/read may ask the client for input with
+ * mcp_request_ask(), as a tools/call may.
+ */
+struct mcp_method_provider {
+	/*
+	 * The capabilities it serves, merged into initialize's (modern false) and
+	 * server/discover's (modern true), e.g. {"prompts": {}}: a new reference, or NULL.
+	 */
+	json_t *(*capabilities)(void *ctx, bool modern);
+	/*
+	 * Starts a request. Returns -1 when the method is not the provider's; otherwise
+	 * it answers req exactly once, now or later. params is borrowed (an object, or
+	 * NULL). A modern complete result of resources/list, resources/templates/list,
+	 * resources/read or prompts/list must carry ttlMs and cacheScope.
+	 */
+	int (*request)(void *ctx, struct mcp_request *req, const char *method, json_t *params);
 	void *ctx;
 };
 
@@ -145,6 +176,9 @@ int mcp_session_set_subject(struct mcp_session *s, const char *subject);
 const char *mcp_session_subject(const struct mcp_session *s);
 /* Declares the tasks capability and serves the tasks methods. */
 void mcp_session_set_task_provider(struct mcp_session *s, const struct mcp_task_provider *p);
+
+/* Declares what the provider adds to the capabilities and sends it the methods it serves. */
+void mcp_session_set_method_provider(struct mcp_session *s, const struct mcp_method_provider *p);
 
 /* Input from the transport: one framed message, or an over-long one that was dropped. */
 void mcp_session_receive(struct mcp_session *s, const char *data, size_t len);
@@ -202,15 +236,66 @@ void mcp_request_notify(struct mcp_request *r, const char *method, json_t *param
  * this level; legacy clients hear the server's log through mcp_session_log().
  */
 void mcp_request_log(struct mcp_request *r, enum log_level level, const char *message);
+/*
+ * A modern tools/call that has gathered what it needed (input_required rounds) goes on
+ * as a task of the tasks extension (SEP-2663: MRTR, then task creation): the task
+ * provider records it for tool, the client gets its CreateTaskResult now, and r stands
+ * for the task from then on (its answer goes to the provider). Returns 0; -1, r
+ * unchanged and still to be answered, when the request did not declare the extension,
+ * is not modern, is a task already, or the task cannot be recorded.
+ */
+int mcp_request_become_task(struct mcp_request *r, const char *tool);
 /* For a task-augmented call: the task's id and the ttl asked for (NULL, 0 otherwise). */
 const char *mcp_request_task_id(const struct mcp_request *r);
 int64_t mcp_request_task_ttl(const struct mcp_request *r);
 /* Sends notifications/progress when the call carried a progress token. */
 void mcp_request_progress(struct mcp_request *r, const char *message);
+/*
+ * A capability the client declared ("sampling", "elicitation", "roots"...): a modern
+ * request's own envelope says, else its session's initialize. Borrowed; NULL when
+ * not declared.
+ */
+json_t *mcp_request_client_capability(const struct mcp_request *r, const char *key);
+/*
+ * Sends notifications/progress with these values when the request carried a
+ * progress token; total <= 0 leaves it out, message may be NULL.
+ */
+void mcp_request_progress_at(struct mcp_request *r, double progress, double total,
+                             const char *message);
+/*
+ * Legacy requests only: sends the client a request of the server's own (sampling/
+ * createMessage, elicitation/create...) on this request's stream. done runs exactly
+ * once: with the client's result or error, or both NULL when it did not answer in
+ * time or the session ended. Returns 0; -1 (done never runs, params freed) for a
+ * modern request, which asks with mcp_request_ask() instead.
+ */
+int mcp_request_send(struct mcp_request *r, const char *method, json_t *params,
+                     void (*done)(void *data, json_t *result, json_t *error), void *data);
+/*
+ * Multi round-trip requests (2026-07-28, basic/patterns/mrtr), for modern tools/call,
+ * prompts/get and resources/read. A first call has neither; a retry brings the client's
+ * answers, keyed as they were asked (borrowed, each an object; NULL when none), and the
+ * state the last round sealed (borrowed; NULL when none, or when it expired and the
+ * client must be asked again). A requestState that was tampered with, or sealed for
+ * another request, never reaches the provider: the session answers -32602 itself.
+ */
+json_t *mcp_request_input_responses(const struct mcp_request *r);
+json_t *mcp_request_state(const struct mcp_request *r);
+/*
+ * Answers r with an input_required result asking the client for input_requests
+ * ({key: {method, params}}, stolen) and sealing state (a JSON object, stolen, may be
+ * NULL) into its requestState, bound to this method and params: the client can read
+ * it but not alter it. Each embedded method needs its capability in this request's
+ * envelope (elicitation/create, sampling/createMessage, roots/list); when one is
+ * missing the answer is -32021 naming it. Like a reply, it ends r.
+ */
+void mcp_request_ask(struct mcp_request *r, json_t *input_requests, json_t *state);
 /* Called once if the client cancels the request; the provider still replies. */
 void mcp_request_on_cancel(struct mcp_request *r, void (*fn)(void *data), void *data);
 /* Answer the request and free it; a cancelled request's answer is not sent. */
 void mcp_request_reply(struct mcp_request *r, json_t *result); /* steals result */
 void mcp_request_fail(struct mcp_request *r, int code, const char *message);
+/* A failure with error.data (stolen, may be NULL). */
+void mcp_request_fail_data(struct mcp_request *r, int code, const char *message, json_t *data);
 
 #endif

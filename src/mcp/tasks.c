@@ -101,6 +101,42 @@ void session_start_task_call(struct mcp_session *s, json_t *id, json_t *params, 
 	json_decref(args);
 }
 
+int mcp_request_become_task(struct mcp_request *r, const char *tool)
+{
+	struct mcp_session *s = r->session;
+	json_t *ext = json_object_get(r->client_caps, "extensions");
+	char task_id[64];
+	json_t *created;
+
+	if (!r->modern || r->task_id || r->cancelled || !s->has_tasks ||
+	    !json_is_object(json_object_get(ext, MCP_TASKS_EXTENSION)))
+		return -1;
+	created = s->tasks.create(s->tasks.ctx, r, tool, NULL, task_id, sizeof task_id);
+	if (!created)
+		return -1;
+	if (!(r->task_id = strdup(task_id))) {
+		s->tasks.answered(s->tasks.ctx, task_id, NULL, RPC_INTERNAL_ERROR, "out of memory");
+		json_decref(created);
+		return -1;
+	}
+	r->task_ttl = json_integer_value(json_object_get(created, "ttl"));
+	/* From a request in flight to a task's call, as session_start_task_call() makes. */
+	for (struct mcp_request **p = &s->requests; *p; p = &(*p)->next)
+		if (*p == r) {
+			*p = r->next;
+			s->request_count--;
+			break;
+		}
+	r->next = s->task_calls;
+	s->task_calls = r;
+	/* The extension has no progress or log notifications for tasks: tasks/get tells. */
+	r->wants_logs = false;
+	json_decref(r->progress_token);
+	r->progress_token = NULL;
+	session_reply_result(s, r->id, created_task_result(created), true);
+	return 0;
+}
+
 /* Why tasks/cancel cannot, in the provider's words; the code to answer with. */
 static int cancel_refusal(int rc, const char *task_id, char *message, size_t size)
 {
@@ -257,9 +293,12 @@ void session_handle_modern_tasks(struct mcp_session *s, json_t *id, const char *
 		                    message, NULL);
 		return;
 	}
-	/* No task of ours waits for input yet: answers to questions not asked are ignored. */
+	/* Answers go to the provider that asked; one that never asks ignores them. */
 	if (strcmp(what, "update") == 0) {
 		json_decref(task);
+		if (s->tasks.update)
+			s->tasks.update(s->tasks.ctx, task_id,
+			                json_object_get(params, "inputResponses"));
 		task = json_object();
 	}
 	session_reply_result(s, id, task, true);
