@@ -163,8 +163,9 @@ static int task_support(void *ctx, const char *tool)
 	return 0;
 }
 
-static int task_detail(void *ctx, const char *id, json_t **out)
+static int task_detail(void *ctx, const struct mcp_session *caller, const char *id, json_t **out)
 {
+	(void)caller;
 	(void)ctx;
 	if (strcmp(id, "t1") != 0)
 		return 0;
