@@ -1,5 +1,6 @@
 #include "mcp/http-check.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,5 +218,80 @@ int http_check_modern_headers(const struct http_mcp_headers *h, const char *meth
 	/* The name is mirrored only when the body has one as a string. */
 	if (json_is_string(name))
 		return check_one("Mcp-Name", h->name, json_string_value(name), data, err, err_size);
+	return 0;
+}
+
+json_t *http_param_headers(const json_t *tools)
+{
+	json_t *map = json_object(), *tool;
+	size_t i;
+
+	json_array_foreach(tools, i, tool)
+	{
+		const char *name = json_string_value(json_object_get(tool, "name")), *param;
+		json_t *props = json_object_get(json_object_get(tool, "inputSchema"), "properties");
+		json_t *prop, *pairs = NULL;
+
+		json_object_foreach(props, param, prop)
+		{
+			json_t *header = json_object_get(prop, "x-mcp-header");
+			if (!name || !json_is_string(header))
+				continue;
+			if (!pairs)
+				pairs = json_array();
+			json_array_append_new(pairs, json_pack("[s, O]", param, header));
+		}
+		if (pairs)
+			json_object_set_new(map, name, pairs);
+	}
+	return map;
+}
+
+/* An argument's value as its header carries it; NULL for a type headers cannot carry. */
+static char *header_form(const json_t *v)
+{
+	char *out = NULL;
+
+	if (json_is_string(v))
+		return strdup(json_string_value(v));
+	if (json_is_integer(v) &&
+	    asprintf(&out, "%" JSON_INTEGER_FORMAT, json_integer_value(v)) < 0)
+		return NULL;
+	if (json_is_boolean(v))
+		return strdup(json_is_true(v) ? "true" : "false");
+	return out;
+}
+
+int http_check_param_headers(const json_t *mirrored, const json_t *arguments,
+                             const char *(*header)(void *ctx, const char *name), void *ctx,
+                             json_t **data, char *err, size_t err_size)
+{
+	json_t *pair;
+	size_t i;
+
+	*data = NULL;
+	json_array_foreach(mirrored, i, pair)
+	{
+		const char *param = json_string_value(json_array_get(pair, 0));
+		char name[300];
+		json_t *arg = json_object_get(arguments, param);
+		snprintf(name, sizeof name, "Mcp-Param-%s",
+		         json_string_value(json_array_get(pair, 1)));
+		const char *raw = header(ctx, name);
+		bool given = arg && !json_is_null(arg);
+		if (!given && !raw)
+			continue;
+		char *want = given ? header_form(arg) : NULL, *got = http_header_value(raw);
+		bool same = want && got && strcmp(want, got) == 0, undecodable = raw && !got;
+		free(got);
+		if (!same) {
+			int rc = mismatch(name, raw, want, data, err, err_size);
+			if (undecodable)
+				snprintf(err, err_size, "the %s header cannot be decoded", name);
+			free(want);
+			return rc;
+		}
+		free(want);
+	}
 	return 0;
 }

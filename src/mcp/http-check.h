@@ -45,4 +45,22 @@ int http_check_modern_headers(const struct http_mcp_headers *h, const char *meth
                               const json_t *params, const char *body_version, json_t **data,
                               char *err, size_t err_size);
 
+/*
+ * The arguments a tool mirrors into headers (SEP-2243): from a tools/list "tools"
+ * array, {tool: [[param, header name], ...]} for each tool whose input schema has
+ * properties annotated "x-mcp-header" (a new reference; {} when none).
+ */
+json_t *http_param_headers(const json_t *tools);
+
+/*
+ * Checks a modern tools/call's Mcp-Param-{Name} headers against its arguments:
+ * each annotated argument present (not null) must come with its header, equal to
+ * its value once decoded (strings as they are, integers in decimal, booleans as
+ * true or false); a header for an argument not given is a mismatch too. header()
+ * looks a request header up by name. 0, or -1 with a message and *data.
+ */
+int http_check_param_headers(const json_t *mirrored, const json_t *arguments,
+                             const char *(*header)(void *ctx, const char *name), void *ctx,
+                             json_t **data, char *err, size_t err_size);
+
 #endif

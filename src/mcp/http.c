@@ -63,6 +63,7 @@ struct mcp_http {
 	unsigned n_sessions;
 	struct exch *modern; /* modern requests that stream */
 	unsigned open_streams;
+	json_t *mirrored; /* arguments tools mirror into headers, read from the listing once */
 	uv_timer_t *tick;
 	bool stopping;
 	void (*closed)(void *data);
@@ -463,6 +464,35 @@ static void feed(struct exch *e, struct mcp_session *s, const struct post *p)
 	mcp_session_receive(s, p->body, p->len);
 }
 
+static const char *header_of(void *ctx, const char *name)
+{
+	return http_header(ctx, name);
+}
+
+/* A tools/call's Mcp-Param-* headers say what its arguments say (SEP-2243). */
+static int check_param_headers(struct post *p)
+{
+	struct mcp_http *h = p->h;
+	json_t *data = NULL, *pairs;
+	char err[512];
+
+	if (strcmp(p->m.method, "tools/call") != 0)
+		return 0;
+	if (!h->mirrored) {
+		/* The tools never change: their annotations are read once. */
+		json_t *tools = h->cfg.tools.list(h->cfg.tools.ctx);
+		h->mirrored = http_param_headers(tools);
+		json_decref(tools);
+	}
+	pairs =
+	    json_object_get(h->mirrored, json_string_value(json_object_get(p->m.params, "name")));
+	if (!pairs || http_check_param_headers(pairs, json_object_get(p->m.params, "arguments"),
+	                                       header_of, p->x, &data, err, sizeof err) == 0)
+		return 0;
+	respond_error(p->x, 400, p->m.id, MCP_ERR_HEADER_MISMATCH, err, data, NULL);
+	return -1;
+}
+
 static void post_modern(struct post *p)
 {
 	struct mcp_envelope env;
@@ -514,6 +544,8 @@ static void post_modern(struct post *p)
 		respond_error(p->x, 400, p->m.id, MCP_ERR_HEADER_MISMATCH, err, data, NULL);
 		return;
 	}
+	if (check_param_headers(p) != 0)
+		return;
 	struct exch *e = exch_new(p->h, p->x, p->subject);
 	struct mcp_transport t = {modern_send, exch_backlog, e};
 	if (!e || !(e->own = new_session(p->h, &t, p->subject))) {
@@ -820,6 +852,7 @@ static void finish_close(struct mcp_http *h)
 	http_server_free(h->server);
 	uv_close((uv_handle_t *)h->tick, (uv_close_cb)free);
 	mcp_listing_free(h->listing);
+	json_decref(h->mirrored);
 	free(h);
 	done(data);
 }
