@@ -69,9 +69,10 @@ static void check_headers(char **v)
 	(void)http_check_json_type(v[6]);
 	for (int i = 0; i < 3; i++) {
 		char *once = http_header_value(v[i]), *twice = NULL;
-		if (once && !strstr(once, "=?"))
+		/* Plain text decodes to itself (spaces at the ends aside); base64 may hold
+		 * anything. */
+		if (once && !strcasestr(v[i], "=?base64?"))
 			twice = http_header_value(once);
-		/* Plain text decodes to itself (spaces at the ends aside). */
 		if (twice)
 			FUZZ_CHECK(strcmp(once, twice) == 0, "decoding is not stable");
 		free(once);
