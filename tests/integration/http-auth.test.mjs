@@ -46,8 +46,10 @@ test('off loopback without authentication, the server refuses to start', { timeo
 test('bearer tokens from --http-token-file; a wrong or missing one gets 401', { timeout: TEST_TIMEOUT }, async (t) => {
   const ctx = await createContext(t);
   const good = crypto.randomBytes(24).toString('hex');
+  // Long tokens fit in what a connection keeps for its headers.
+  const long = crypto.randomBytes(4000).toString('hex');
   const file = path.join(ctx.root, 'tokens');
-  fs.writeFileSync(file, `# who may call\n${good}\n\n${crypto.randomBytes(24).toString('hex')}\n`);
+  fs.writeFileSync(file, `# who may call\n${good}\n\n${crypto.randomBytes(24).toString('hex')}\n${long}\n`);
   // Off loopback, a token file is enough.
   const srv = await startHttpServer(ctx, { listen: '0.0.0.0:0', args: ['--http-token-file', file] });
   const url = srv.url.replace('0.0.0.0', '127.0.0.1');
@@ -64,6 +66,8 @@ test('bearer tokens from --http-token-file; a wrong or missing one gets 401', { 
   const ok = await post(url, list.body, { headers: bearer(good) });
   assert.equal(ok.status, 200, ok.text);
   assert.ok(ok.json.result.tools.length > 0);
+  const okLong = await post(url, list.body, { headers: bearer(long) });
+  assert.equal(okLong.status, 200, `an 8,000-character token: ${okLong.status}`);
   // The token never reaches the log.
   assert.ok(!srv.stderr.includes(good), 'a token was logged');
 });
