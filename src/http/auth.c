@@ -114,19 +114,6 @@ static bool word_in(const char *list, const char *word)
 	return false;
 }
 
-static bool has_string(const json_t *array, const char *want)
-{
-	size_t i;
-	const json_t *v;
-
-	json_array_foreach(array, i, v)
-	{
-		if (json_is_string(v) && strcmp(json_string_value(v), want) == 0)
-			return true;
-	}
-	return false;
-}
-
 /* --- static tokens --- */
 
 static bool is_blank(char c)
@@ -261,7 +248,7 @@ static int parse_scopes(struct http_auth *a, const char *spec, char *err, size_t
 		if (!is_scope_token(tok)) {
 			snprintf(err, err_size, "scopes: '%s' is not a scope", tok);
 			rc = -EINVAL;
-		} else if (!has_string(a->scope_list, tok) &&
+		} else if (!jwks_has_string(a->scope_list, tok) &&
 		           json_array_append_new(a->scope_list, json_string(tok)) < 0) {
 			snprintf(err, err_size, "out of memory");
 			rc = -ENOMEM;
@@ -573,7 +560,7 @@ static bool names_audience(const json_t *aud, const char *resource)
 {
 	if (json_is_string(aud))
 		return strcmp(json_string_value(aud), resource) == 0;
-	return json_is_array(aud) && has_string(aud, resource);
+	return json_is_array(aud) && jwks_has_string(aud, resource);
 }
 
 /* What is wrong with the claims, or NULL. */
@@ -610,7 +597,7 @@ static bool has_scope(const json_t *claims, const char *want)
 		return true;
 	if (json_is_string(scp))
 		return word_in(json_string_value(scp), want);
-	return json_is_array(scp) && has_string(scp, want);
+	return json_is_array(scp) && jwks_has_string(scp, want);
 }
 
 static bool scopes_held(const struct http_auth *a, const json_t *claims)

@@ -18,7 +18,7 @@ static size_t b64_len(const json_t *s)
 	return json_is_string(s) ? jose_b64_dec(s, NULL, 0) : SIZE_MAX;
 }
 
-static bool has_string(const json_t *array, const char *want)
+bool jwks_has_string(const json_t *array, const char *want)
 {
 	size_t i;
 	const json_t *v;
@@ -42,7 +42,7 @@ static bool key_usable(const json_t *jwk)
 	                &alg, "crv", &crv) < 0)
 		return false;
 	if ((use && strcmp(use, "sig") != 0) || (kid && !json_is_string(kid)) ||
-	    (ops && (!json_is_array(ops) || !has_string(ops, "verify"))))
+	    (ops && (!json_is_array(ops) || !jwks_has_string(ops, "verify"))))
 		return false;
 	if (strcmp(kty, "RSA") == 0) {
 		n = b64_len(json_object_get(jwk, "n"));

@@ -7,9 +7,13 @@
 #ifndef CODEX_MCP_HTTP_JWKS_H
 #define CODEX_MCP_HTTP_JWKS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
+
+/* Whether a JSON array holds the string want (audiences, algorithms, scopes). */
+bool jwks_has_string(const json_t *array, const char *want);
 
 /* Bodies longer than this are refused, as are transfers slower than the timeout. */
 #define JWKS_BODY_MAX (1024 * 1024)
