@@ -296,7 +296,11 @@ static int start_auth(struct app *app, const struct http_address *addr, const ch
 	    .scopes = ho->oauth_scopes,
 	    .loop = app->loop,
 	};
-	int rc = app->httpm->auth_new(&cfg, &app->auth, err, sizeof err);
+	if (!(app->authm = module_load(AUTH_MODULE_FILE, AUTH_MODULE_SYMBOL, err, sizeof err))) {
+		log_error("%s", err);
+		return -ENOENT;
+	}
+	int rc = app->authm->create(&cfg, &app->auth, err, sizeof err);
 	if (rc != 0)
 		log_error("%s", err);
 	return rc;
@@ -310,7 +314,7 @@ static int start_http(struct app *app)
 	char err[1024], hostport[300], url[400];
 	int fd, rc;
 
-	if (!(app->httpm = http_module_load(err, sizeof err))) {
+	if (!(app->httpm = module_load(HTTP_MODULE_FILE, HTTP_MODULE_SYMBOL, err, sizeof err))) {
 		log_error("%s", err);
 		return -ENOENT;
 	}
@@ -329,7 +333,8 @@ static int start_http(struct app *app)
 	    .loop = app->loop,
 	    .listen_fd = fd,
 	    .address = addr,
-	    .auth = app->auth,
+	    .auth = {app->auth, app->authm ? app->authm->check : NULL,
+	             app->authm ? app->authm->metadata : NULL},
 	    .info = &server_info,
 	    .tools = {list_tools, call_tool, tool_wants_roots, app},
 	    .tasks = mcp_tasks_provider(app->tasks),
@@ -501,7 +506,7 @@ out:
 	runner_free(app.runner);
 	uv_run(&loop, UV_RUN_DEFAULT); /* lets the last close callbacks run */
 	if (app.auth)
-		app.httpm->auth_free(app.auth);
+		app.authm->free(app.auth);
 	uv_run(&loop, UV_RUN_DEFAULT); /* and a key refresh still in flight end */
 	app.backend.ops->free(app.backend.impl);
 	uv_loop_close(&loop);

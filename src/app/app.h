@@ -27,6 +27,7 @@ struct app {
 	struct mcp_tasks *tasks;
 	struct app_client *clients;      /* one per connection: its transport and session */
 	const struct http_module *httpm; /* the HTTP transport, loaded for --http */
+	const struct auth_module *authm; /* its authenticator, loaded for a token or issuer */
 	struct mcp_http *http;           /* --http: every client over HTTP */
 	struct http_auth *auth;          /* who may use it */
 	bool http_closing;

@@ -8,45 +8,46 @@
 #include <string.h>
 #include <unistd.h>
 
-static int module_path(char *path, size_t size)
+static int module_path(const char *file, char *path, size_t size)
 {
-	const char *given = getenv("CODEX_MCP_HTTP_MODULE");
-	char exe[PATH_MAX];
+	const char *given = getenv("CODEX_MCP_MODULE_DIR");
+	char dir[PATH_MAX];
 	ssize_t n;
 	char *slash;
 
-	if (given && *given)
-		return snprintf(path, size, "%s", given) < (int)size ? 0 : -ENAMETOOLONG;
-	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n < 0)
-		return -errno;
-	exe[n] = '\0';
-	slash = strrchr(exe, '/');
-	if (slash)
-		*slash = '\0';
-	return snprintf(path, size, "%s/%s", exe, HTTP_MODULE_FILE) < (int)size ? 0 : -ENAMETOOLONG;
+	if (given && *given) {
+		snprintf(dir, sizeof dir, "%s", given);
+	} else {
+		n = readlink("/proc/self/exe", dir, sizeof dir - 1);
+		if (n < 0)
+			return -errno;
+		dir[n] = '\0';
+		slash = strrchr(dir, '/');
+		if (slash)
+			*slash = '\0';
+	}
+	return snprintf(path, size, "%s/%s", dir, file) < (int)size ? 0 : -ENAMETOOLONG;
 }
 
-const struct http_module *http_module_load(char *err, size_t err_size)
+const void *module_load(const char *file, const char *symbol, char *err, size_t err_size)
 {
-	static const struct http_module *module;
 	char path[PATH_MAX];
+	const void *table;
 	void *handle;
+	int rc = module_path(file, path, sizeof path);
 
-	if (module)
-		return module;
-	if (module_path(path, sizeof path) != 0) {
-		snprintf(err, err_size, "cannot find %s: %s", HTTP_MODULE_FILE, strerror(errno));
+	if (rc != 0) {
+		snprintf(err, err_size, "cannot find %s: %s", file, strerror(-rc));
 		return NULL;
 	}
 	/* Kept loaded for the life of the process: its code runs until the end. */
 	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!handle) {
-		snprintf(err, err_size, "--http needs %s: %s", HTTP_MODULE_FILE, dlerror());
+		snprintf(err, err_size, "cannot load %s: %s", file, dlerror());
 		return NULL;
 	}
-	module = dlsym(handle, HTTP_MODULE_SYMBOL);
-	if (!module)
+	table = dlsym(handle, symbol);
+	if (!table)
 		snprintf(err, err_size, "%s: %s", path, dlerror());
-	return module;
+	return table;
 }

@@ -1,7 +1,9 @@
 /*
- * The HTTP transport as the application reaches it: a table of functions in
- * codex-mcp-http.so, loaded from beside the executable the first time --http
- * asks for it, so that a server on stdio never maps libmicrohttpd, José or libcurl.
+ * The HTTP transport and its authenticator as the application reaches them: tables
+ * of functions in codex-mcp-http.so and codex-mcp-auth.so, loaded from beside the
+ * executable when --http (and a token file or an issuer) asks for them, so that a
+ * server on stdio never maps libmicrohttpd, and one without authentication never
+ * maps José, libcurl and OpenSSL.
  */
 #ifndef CODEX_MCP_HTTP_MODULE_H
 #define CODEX_MCP_HTTP_MODULE_H
@@ -15,9 +17,6 @@
 struct http_module {
 	int (*listen)(const char *spec, struct http_address *addr, char *err, size_t err_size);
 	void (*address_format)(const struct http_address *addr, char *out, size_t size);
-	int (*auth_new)(const struct http_auth_config *cfg, struct http_auth **out, char *err,
-	                size_t err_size);
-	void (*auth_free)(struct http_auth *a);
 	int (*transport_new)(const struct mcp_http_config *cfg, struct mcp_http **out, char *err,
 	                     size_t err_size);
 	void (*transport_stop)(struct mcp_http *h);
@@ -25,14 +24,26 @@ struct http_module {
 	void (*transport_log)(struct mcp_http *h, enum log_level level, const char *message);
 };
 
-/* The symbol the module exports. */
+struct auth_module {
+	int (*create)(const struct http_auth_config *cfg, struct http_auth **out, char *err,
+	              size_t err_size);
+	void (*free)(struct http_auth *a);
+	enum http_auth_verdict (*check)(struct http_auth *a, const char *authorization,
+	                                char *subject, size_t subject_size, char *challenge,
+	                                size_t challenge_size, char *why, size_t why_size);
+	json_t *(*metadata)(const struct http_auth *a);
+};
+
+/* The symbols the modules export. */
 #define HTTP_MODULE_SYMBOL "codex_mcp_http_module"
 #define HTTP_MODULE_FILE "codex-mcp-http.so"
+#define AUTH_MODULE_SYMBOL "codex_mcp_auth_module"
+#define AUTH_MODULE_FILE "codex-mcp-auth.so"
 
 /*
- * The module: $CODEX_MCP_HTTP_MODULE when set, else codex-mcp-http.so in the
+ * A module's table: file in $CODEX_MCP_MODULE_DIR when set, else in the
  * executable's directory. NULL with a message when it cannot be loaded.
  */
-const struct http_module *http_module_load(char *err, size_t err_size);
+const void *module_load(const char *file, const char *symbol, char *err, size_t err_size);
 
 #endif

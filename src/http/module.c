@@ -4,8 +4,6 @@
 __attribute__((visibility("default"))) const struct http_module codex_mcp_http_module = {
     .listen = http_listen,
     .address_format = http_address_format,
-    .auth_new = http_auth_new,
-    .auth_free = http_auth_free,
     .transport_new = mcp_http_new,
     .transport_stop = mcp_http_stop,
     .transport_close = mcp_http_close,

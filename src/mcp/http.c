@@ -8,7 +8,6 @@
 
 #include <sodium.h>
 
-#include "http/auth.h"
 #include "http/server.h"
 #include "mcp/era.h"
 #include "mcp/http-check.h"
@@ -754,10 +753,10 @@ static bool authorized(struct mcp_http *h, struct http_exchange *x, char *subjec
 	enum http_auth_verdict v;
 
 	subject[0] = '\0';
-	if (!h->cfg.auth)
+	if (!h->cfg.auth.auth)
 		return true;
-	v = http_auth_check(h->cfg.auth, http_header(x, "Authorization"), subject, size, challenge,
-	                    sizeof challenge, why, sizeof why);
+	v = h->cfg.auth.check(h->cfg.auth.auth, http_header(x, "Authorization"), subject, size,
+	                      challenge, sizeof challenge, why, sizeof why);
 	if (v == HTTP_AUTH_OK)
 		return true;
 	log_info("http: %s %s refused: %s", http_method(x), http_path(x), why);
@@ -772,7 +771,7 @@ static bool authorized(struct mcp_http *h, struct http_exchange *x, char *subjec
 
 static void serve_metadata(struct mcp_http *h, struct http_exchange *x)
 {
-	json_t *doc = h->cfg.auth ? http_auth_resource_metadata(h->cfg.auth) : NULL;
+	json_t *doc = h->cfg.auth.auth ? h->cfg.auth.metadata(h->cfg.auth.auth) : NULL;
 	char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 
 	json_decref(doc);

@@ -17,18 +17,30 @@
 
 #include <uv.h>
 
+#include "http/auth.h"
 #include "http/listen.h"
 #include "mcp/session.h"
 #include "util/log.h"
 
-struct http_auth;
 struct mcp_http;
+
+/*
+ * Who may call: the authenticator (http/auth.h), reached through these so that a
+ * server without authentication never loads its libraries. auth NULL: anyone.
+ */
+struct mcp_http_auth {
+	struct http_auth *auth;
+	enum http_auth_verdict (*check)(struct http_auth *a, const char *authorization,
+	                                char *subject, size_t subject_size, char *challenge,
+	                                size_t challenge_size, char *why, size_t why_size);
+	json_t *(*metadata)(const struct http_auth *a);
+};
 
 struct mcp_http_config {
 	uv_loop_t *loop;
 	int listen_fd; /* from http_listen(); the transport closes it; -1: see mcp_http_adopt() */
 	struct http_address address;
-	struct http_auth *auth; /* NULL: no authentication (loopback only) */
+	struct mcp_http_auth auth; /* auth.auth NULL: no authentication (loopback only) */
 	const struct mcp_server_info *info;
 	struct mcp_tool_provider tools;
 	struct mcp_task_provider tasks; /* ignored when has_tasks is false */
