@@ -395,18 +395,22 @@ int http_server_new(const struct http_server_config *cfg, struct http_server **o
 		return -ENOMEM;
 	}
 	s->cfg = *cfg;
-	/* Without a socket of ours (tests, fuzzing), connections come only by http_server_adopt().
-	 */
-	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-	                 (cfg->listen_fd < 0 ? MHD_USE_NO_LISTEN_SOCKET : 0);
-	s->daemon = MHD_start_daemon(
-	    flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET,
-	    cfg->listen_fd < 0 ? MHD_INVALID_SOCKET : cfg->listen_fd,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->timeout_s,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
-	    on_connection, s, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, s, MHD_OPTION_END);
+	struct MHD_OptionItem options[] = {
+	    {MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY, NULL},
+	    {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->max_connections, NULL},
+	    {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->timeout_s, NULL},
+	    {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
+	    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s},
+	    {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)log_mhd, s},
+	    /* Without a socket of ours (tests, fuzzing), connections come by http_server_adopt().
+	     */
+	    {cfg->listen_fd >= 0 ? MHD_OPTION_LISTEN_SOCKET : MHD_OPTION_END, cfg->listen_fd, NULL},
+	    {MHD_OPTION_END, 0, NULL},
+	};
+	s->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+	                                 (cfg->listen_fd < 0 ? MHD_USE_NO_LISTEN_SOCKET : 0),
+	                             0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, options,
+	                             MHD_OPTION_END);
 	if (!s->daemon) {
 		if (cfg->listen_fd >= 0)
 			close(cfg->listen_fd);
