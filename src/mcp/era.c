@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "rpc/jsonrpc.h"
+#include "util/text.h"
 
 static const char *const modern_versions[] = {MCP_MODERN_VERSION};
 
@@ -69,7 +70,9 @@ int mcp_era_classify(const char *method, const json_t *params, struct mcp_envelo
 	if (strcmp(method, "initialize") == 0 && (rc != 0 || !served(env->version)))
 		return MCP_ERA_LEGACY;
 	if (rc == 0 && !served(env->version)) {
-		snprintf(err, err_size, "unsupported protocol version \"%.64s\"", env->version);
+		/* Cut on a character boundary: the message is JSON text. */
+		int n = (int)text_utf8_prefix(env->version, strlen(env->version), 64);
+		snprintf(err, err_size, "unsupported protocol version \"%.*s\"", n, env->version);
 		*data = json_pack("{s:[s], s:s}", "supported", MCP_MODERN_VERSION, "requested",
 		                  env->version);
 		return MCP_ERR_UNSUPPORTED_VERSION;

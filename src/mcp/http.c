@@ -12,6 +12,7 @@
 #include "mcp/era.h"
 #include "mcp/http-check.h"
 #include "rpc/jsonrpc.h"
+#include "util/text.h"
 
 /* What a legacy session holds for a GET stream that is not open yet. */
 #define STANDALONE_MAX_BYTES (1u << 20)
@@ -86,9 +87,12 @@ static void respond_error(struct http_exchange *x, unsigned status, json_t *id, 
                           const char *message, json_t *data /* stolen */,
                           const char *const *headers)
 {
-	json_t *msg = rpc_make_error(id, code, message);
+	/* A message may quote the client's bytes: it is made valid UTF-8 first. */
+	char *clean = text_sanitize(message, strlen(message));
+	json_t *msg = rpc_make_error(id, code, clean ? clean : "error");
 	char *text;
 
+	free(clean);
 	if (msg && data)
 		json_object_set(json_object_get(msg, "error"), "data", data);
 	json_decref(data);

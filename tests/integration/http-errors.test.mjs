@@ -78,6 +78,12 @@ test('malformed requests get their status and a JSON-RPC error', { timeout: TEST
   const r999 = await post(url, v999.body, { headers: { ...v999.headers, 'mcp-protocol-version': 'v999.0.0' } });
   assertError(r999, 400, -32022, null, 'unsupported version');
   assert.deepEqual(r999.json.error.data, { supported: ['2026-07-28'], requested: 'v999.0.0' });
+  // A long version of many-byte characters: the message quoting it stays valid JSON text.
+  const long = `2026-${'é'.repeat(40)}`;
+  const vlong = modern(7, 'tools/list', { _meta: { 'io.modelcontextprotocol/protocolVersion': long } });
+  const rlong = await post(url, vlong.body, { headers: { ...vlong.headers, 'mcp-protocol-version': `=?base64?${Buffer.from(long).toString('base64')}?=` } });
+  assertError(rlong, 400, -32022, /unsupported protocol version/, 'a long non-ASCII version');
+  assert.equal(rlong.json.error.data.requested, long);
   const ping = modern(5, 'ping');
   assertError(await post(url, ping.body, { headers: ping.headers }), 404, -32601, null, 'a removed method');
   const unknown = modern(6, 'no/such');

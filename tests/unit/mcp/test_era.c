@@ -135,6 +135,29 @@ static void test_unsupported_version(void **state)
 	json_decref(params);
 }
 
+/* The message quotes the version cut to 64 bytes, on a character boundary. */
+static void test_long_version_message(void **state)
+{
+	json_t *params =
+	           json_pack("{s:{s:s, s:{}}}", "_meta", MCP_META_PROTOCOL_VERSION,
+	                     "2026-\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	                     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	                     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	                     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9",
+	                     MCP_META_CLIENT_CAPS),
+	       *data = NULL;
+	struct mcp_envelope env;
+	char err[256];
+
+	(void)state;
+	assert_non_null(params);
+	assert_int_equal(mcp_era_classify("tools/list", params, &env, &data, err, sizeof err),
+	                 MCP_ERR_UNSUPPORTED_VERSION);
+	assert_true(unit_utf8_valid(err, strlen(err)));
+	json_decref(data);
+	json_decref(params);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -142,6 +165,7 @@ int main(void)
 	    cmocka_unit_test(test_modern),
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_unsupported_version),
+	    cmocka_unit_test(test_long_version_message),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
