@@ -145,8 +145,11 @@ static void on_peer_gone(uv_poll_t *p, int status, int events)
 		hc->stream->cut = true;
 		resume(hc->stream);
 	} else {
-		/* libmicrohttpd may not notice by itself: it closes the connection once idle. */
+		/* libmicrohttpd may not notice by itself: it closes the connection once idle,
+		 * on a deadline it takes into its timeout at its next run. */
 		MHD_set_connection_option(hc->conn, MHD_CONNECTION_OPTION_TIMEOUT, 1u);
+		if (!hc->server->running)
+			uv_timer_start(hc->server->timer, on_timer, 0, 0);
 	}
 }
 
@@ -594,8 +597,11 @@ static void cut(struct http_stream *st)
 	st->len = st->off = st->cap = 0;
 	if (st->suspended)
 		resume(st);
-	else /* blocked on a full socket: the reader may not be asked again soon */
+	else { /* blocked on a full socket: the reader may not be asked again soon */
 		MHD_set_connection_option(st->x->conn, MHD_CONNECTION_OPTION_TIMEOUT, 1u);
+		if (!st->x->server->running)
+			uv_timer_start(st->x->server->timer, on_timer, 0, 0);
+	}
 }
 
 int http_stream_write(struct http_stream *st, const char *data, size_t len)

@@ -6,6 +6,7 @@
 //   await srv.stop();                                          // SIGTERM, and wait for the exit (also at cleanup)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -58,20 +59,35 @@ export async function connectLegacyHttp(url, { capabilities = {}, requestInit } 
   return conn;
 }
 
-/** One raw POST to /mcp: { status, headers, text, json } (json is the first SSE data or the body). */
-export async function post(url, body, { headers = {}, raw = false } = {}) {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
-    body: raw ? body : JSON.stringify(body),
+/**
+ * One POST to /mcp on a connection of its own: { status, headers, text, json } (json is the first
+ * SSE data or the body). No keep-alive: a pooled socket the server has since closed (after its
+ * idle timeout, or a server that stopped on the same port) would fail the request.
+ */
+export function post(url, body, { headers = {}, raw = false } = {}) {
+  const payload = raw ? body : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, {
+      method: 'POST', agent: false,
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream',
+        'content-length': Buffer.byteLength(payload), connection: 'close', ...headers },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => {
+        let json = null;
+        try {
+          const data = /^data: (.*)$/m.exec(text);
+          json = JSON.parse(data ? data[1] : text);
+        } catch { /* not JSON */ }
+        resolve({ status: res.statusCode, headers: new Headers(Object.entries(res.headers).map(([k, v]) => [k, String(v)])), text, json });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(payload);
   });
-  const text = await res.text();
-  let json = null;
-  try {
-    const data = /^data: (.*)$/m.exec(text);
-    json = JSON.parse(data ? data[1] : text);
-  } catch { /* not JSON */ }
-  return { status: res.status, headers: res.headers, text, json };
 }
 
 export const ENVELOPE = {
