@@ -71,7 +71,7 @@ struct http_server {
 	unsigned peak;       /* most connections since memory was last given back */
 	uv_timer_t *trimmer; /* gives it back once a burst of connections is over */
 	bool running;        /* inside MHD_run */
-	bool resumed;        /* a stream resumed inside MHD_run: run again at once */
+	bool again;          /* something in MHD_run needs another run at once */
 };
 
 static void close_free(uv_handle_t *h)
@@ -85,12 +85,13 @@ static void on_timer(uv_timer_t *t);
 static void run(struct http_server *s)
 {
 	s->running = true;
-	s->resumed = false;
+	s->again = false;
 	MHD_run(s->daemon);
 	s->running = false;
-	/* A connection resumed during the run is taken back only by the next one, and
-	 * MHD_get_timeout() does not count it: without this its bytes wait seconds. */
-	if (s->resumed)
+	/* MHD_get_timeout() counts neither of two things the next run must do: take back
+	 * a connection resumed during this one, and listen again once a connection closed
+	 * below the cap. Without this they wait for the next event, which may never come. */
+	if (s->again)
 		uv_timer_start(s->timer, on_timer, 0, 0);
 	else
 		schedule(s);
@@ -127,7 +128,7 @@ static void resume(struct http_stream *st)
 	MHD_resume_connection(st->x->conn);
 	/* libmicrohttpd takes the connection back on its next run. */
 	if (st->x->server->running)
-		st->x->server->resumed = true;
+		st->x->server->again = true;
 	else
 		uv_timer_start(st->x->server->timer, on_timer, 0, 0);
 }
@@ -203,8 +204,9 @@ static void connection_closed(struct http_server *s)
 {
 	enum { BURST = 64 };
 
-	if (s->connections > 0)
-		s->connections--;
+	/* libmicrohttpd adds its listening socket back only at the start of a run. */
+	if (s->connections > 0 && s->connections-- == s->cfg.max_connections)
+		s->again = true;
 	if (s->peak >= BURST && s->connections < s->peak / 4 &&
 	    !uv_is_active((uv_handle_t *)s->trimmer))
 		uv_timer_start(s->trimmer, on_trim, 1000, 0);
