@@ -513,10 +513,16 @@ static void on_send(void *ctx, const char *data, size_t len, const json_t *relat
 	json_decref(msg);
 }
 
-static size_t transport_backlog(void *ctx)
+static size_t transport_backlog(void *ctx, const json_t *related)
 {
 	(void)ctx;
+	(void)related; /* the script's backlog is every request's too */
 	return H.backlog;
+}
+
+static size_t client_backlog(void *data)
+{
+	return transport_backlog(data, NULL);
 }
 
 /* ---- the fake backend ---- */
@@ -1181,7 +1187,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    .max_running = opts.max_agents,
 	    .heartbeat_ms = opts.heartbeat_ms,
 	    .kill_grace_ms = opts.kill_grace_ms,
-	    .backlog = transport_backlog,
+	    .backlog = client_backlog,
 	};
 	H.app.runner = runner_new(&runner_cfg);
 	FUZZ_CHECK(H.app.runner, "runner_new");

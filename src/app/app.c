@@ -74,11 +74,11 @@ static void send_to_client(void *data, const char *msg, size_t len, const json_t
 		c->out.send(c->out.ctx, msg, len, related, answer);
 }
 
-static size_t unsent_to_client(void *data)
+static size_t unsent_to_client(void *data, const json_t *related)
 {
 	struct app_client *c = data;
 
-	return c->stdio && c->out.backlog ? c->out.backlog(c->out.ctx) : 0;
+	return c->stdio && c->out.backlog ? c->out.backlog(c->out.ctx, related) : 0;
 }
 
 static void http_closed(void *data)

@@ -51,6 +51,13 @@ static void on_finished(void *data, struct task *t)
 		free(c);
 }
 
+static size_t on_backlog(void *data)
+{
+	struct blocking_call *c = data;
+
+	return c->req ? mcp_request_backlog(c->req) : 0;
+}
+
 static void on_cancel(void *data)
 {
 	struct blocking_call *c = data;
@@ -73,8 +80,8 @@ void tool_run_blocking(const struct tool_call *call, struct task_spec *spec, tas
 	c->app = app;
 	c->req = req;
 	c->result = result;
-	c->observer =
-	    (struct task_observer){.progress = on_progress, .finished = on_finished, .data = c};
+	c->observer = (struct task_observer){
+	    .progress = on_progress, .finished = on_finished, .backlog = on_backlog, .data = c};
 	/* Set before submitting: a task that cannot start ends inside runner_submit. */
 	mcp_request_on_cancel(req, on_cancel, c);
 	spec->result = result;

@@ -16,6 +16,8 @@
 
 /* Bytes handed to libmicrohttpd per call of a stream's reader. */
 #define STREAM_BLOCK 16384
+/* A stream's queue keeps its buffer when emptied only up to this size. */
+#define STREAM_KEEP 16384
 /*
  * What libmicrohttpd keeps per connection for the request's headers and its buffers:
  * most of what an idle connection costs. Its default, 32 KiB, took 1,000 connections to
@@ -42,10 +44,11 @@ struct http_stream {
 	struct http_conn *hc;
 	char *buf; /* queued bytes: buf[off..len) are unwritten */
 	size_t len, off, cap;
-	bool ended;     /* the writer is done */
-	bool cut;       /* the client is gone or too slow: end with an error */
-	bool suspended; /* waiting for bytes, out of libmicrohttpd's loop */
-	uint64_t last_ms;
+	bool ended;        /* the writer is done */
+	bool cut;          /* the client is gone or too slow: end with an error */
+	bool suspended;    /* waiting for bytes, out of libmicrohttpd's loop */
+	uint64_t last_ms;  /* bytes last queued */
+	uint64_t taken_ms; /* the client last took bytes, or had nothing waiting */
 	void (*on_close)(void *data, bool done);
 	void *data;
 	struct http_stream *prev, *next; /* the server's open streams */
@@ -233,8 +236,16 @@ static ssize_t read_stream(void *cls, uint64_t pos, char *buf, size_t max)
 		n = max;
 	memcpy(buf, st->buf + st->off, n);
 	st->off += n;
-	if (st->off == st->len)
+	st->taken_ms = uv_now(st->x->server->cfg.loop);
+	if (st->off == st->len) {
 		st->off = st->len = 0;
+		/* A burst is over: a quiet stream does not keep its peak. */
+		if (st->cap > STREAM_KEEP) {
+			free(st->buf);
+			st->buf = NULL;
+			st->cap = 0;
+		}
+	}
 	return (ssize_t)n;
 }
 
@@ -612,6 +623,8 @@ int http_stream_write(struct http_stream *st, const char *data, size_t len)
 
 	if (st->cut || st->ended)
 		return -EPIPE;
+	if (held == 0)
+		st->taken_ms = uv_now(st->x->server->cfg.loop);
 	if (held + len > st->x->server->cfg.max_backlog) {
 		log_info("http: a client stopped reading; cutting it off with %zu bytes unread",
 		         held);
@@ -651,6 +664,11 @@ size_t http_stream_backlog(const struct http_stream *st)
 uint64_t http_stream_quiet_ms(const struct http_stream *st)
 {
 	return uv_now(st->x->server->cfg.loop) - st->last_ms;
+}
+
+uint64_t http_stream_unread_ms(const struct http_stream *st)
+{
+	return st->len > st->off ? uv_now(st->x->server->cfg.loop) - st->taken_ms : 0;
 }
 
 void http_stream_end(struct http_stream *st)

@@ -74,6 +74,8 @@ int http_stream_write(struct http_stream *st, const char *data, size_t len);
 size_t http_stream_backlog(const struct http_stream *st);
 /* Milliseconds since something was last queued. */
 uint64_t http_stream_quiet_ms(const struct http_stream *st);
+/* Milliseconds the client has taken none of the bytes queued for it; 0 when none wait. */
+uint64_t http_stream_unread_ms(const struct http_stream *st);
 /* No more bytes: the answer ends once the queue is written. */
 void http_stream_end(struct http_stream *st);
 /* Ends the answer at once, cutting the connection. */

@@ -16,6 +16,11 @@
 
 /* What a legacy session holds for a GET stream that is not open yet. */
 #define STANDALONE_MAX_BYTES (1u << 20)
+/*
+ * A client that has taken nothing for this long is not waited for: its call's run goes
+ * on, and the client is cut once --http-max-backlog is unread.
+ */
+#define READER_GRACE_MS 1000
 
 struct held_msg {
 	char *text;
@@ -244,11 +249,27 @@ static void modern_send(void *ctx, const char *data, size_t len, const json_t *r
 	exch_send(e, data, len, answer);
 }
 
-static size_t exch_backlog(void *ctx)
+/*
+ * What a call's stream holds, so that its run waits for a client that reads slowly
+ * (each stream on its own: no client slows the runs of another). The server's sum is
+ * not asked for: each stream is bounded on its own.
+ */
+static size_t exch_backlog(const struct exch *e)
 {
-	(void)ctx;
-	/* Each stream is bounded on its own: no client slows the runs of another. */
-	return 0;
+	if (!e || !e->st || http_stream_unread_ms(e->st) > READER_GRACE_MS)
+		return 0;
+	return http_stream_backlog(e->st);
+}
+
+static size_t legacy_backlog(void *ctx, const json_t *related)
+{
+	return related ? exch_backlog(find_exch(ctx, related)) : 0;
+}
+
+static size_t modern_backlog(void *ctx, const json_t *related)
+{
+	/* The session serves this one request. */
+	return related ? exch_backlog(ctx) : 0;
 }
 
 /* ---- exchanges ---- */
@@ -434,7 +455,7 @@ static struct hsession *start_session(struct mcp_http *h, const char *subject)
 	hs->h = h;
 	randombytes_buf(raw, sizeof raw);
 	sodium_bin2hex(hs->id, sizeof hs->id, raw, sizeof raw);
-	struct mcp_transport t = {legacy_send, exch_backlog, hs};
+	struct mcp_transport t = {legacy_send, legacy_backlog, hs};
 	hs->s = new_session(h, &t, subject);
 	if (!hs->s || (*subject && !(hs->subject = strdup(subject)))) {
 		mcp_session_free(hs->s);
@@ -550,7 +571,7 @@ static void post_modern(struct post *p)
 	if (check_param_headers(p) != 0)
 		return;
 	struct exch *e = exch_new(p->h, p->x, p->subject);
-	struct mcp_transport t = {modern_send, exch_backlog, e};
+	struct mcp_transport t = {modern_send, modern_backlog, e};
 	if (!e || !(e->own = new_session(p->h, &t, p->subject))) {
 		free(e);
 		respond_error(p->x, 503, p->m.id, RPC_INTERNAL_ERROR, "out of memory", NULL, NULL);

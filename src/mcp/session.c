@@ -792,7 +792,8 @@ void mcp_session_notify(struct mcp_session *s, const char *method, json_t *param
 
 size_t mcp_session_backlog(const struct mcp_session *s)
 {
-	return s->transport.backlog && !s->closed ? s->transport.backlog(s->transport.ctx) : 0;
+	return s->transport.backlog && !s->closed ? s->transport.backlog(s->transport.ctx, NULL)
+	                                          : 0;
 }
 
 size_t mcp_session_requests_in_flight(const struct mcp_session *s)
@@ -865,6 +866,14 @@ int64_t mcp_request_task_ttl(const struct mcp_request *r)
 json_t *mcp_request_id(const struct mcp_request *r)
 {
 	return r->id;
+}
+
+size_t mcp_request_backlog(const struct mcp_request *r)
+{
+	const struct mcp_session *s = r->session;
+
+	return s->transport.backlog && !s->closed ? s->transport.backlog(s->transport.ctx, r->id)
+	                                          : 0;
 }
 
 struct mcp_session *mcp_request_session(const struct mcp_request *r)

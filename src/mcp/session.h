@@ -29,8 +29,11 @@ struct mcp_transport {
 	 * route it; answer says the message is that request's answer, its last.
 	 */
 	void (*send)(void *ctx, const char *data, size_t len, const json_t *related, bool answer);
-	/* Bytes accepted but not yet written; may be NULL. */
-	size_t (*backlog)(void *ctx);
+	/*
+	 * Bytes accepted but not yet written (may be NULL): with related NULL, all the
+	 * client's; else those on that request's own stream, or 0 when there is none.
+	 */
+	size_t (*backlog)(void *ctx, const json_t *related);
 	void *ctx;
 };
 
@@ -223,6 +226,8 @@ void mcp_session_log(struct mcp_session *s, enum log_level level, const char *me
 
 /* Requests in flight. */
 json_t *mcp_request_id(const struct mcp_request *r);
+/* Bytes the transport holds for the request's own stream, when it has one. */
+size_t mcp_request_backlog(const struct mcp_request *r);
 struct mcp_session *mcp_request_session(const struct mcp_request *r);
 bool mcp_request_cancelled(const struct mcp_request *r);
 /* Whether the request came in the 2026-07-28 era. */

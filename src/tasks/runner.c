@@ -95,7 +95,10 @@ enum {
 	/* Past this much unsent output to the client, runs stop being read until it drains. */
 	BACKLOG_HIGH = 4 << 20,
 	BACKLOG_LOW = 1 << 20,
-	BACKLOG_POLL_MS = 20,
+	/* The same for one call's own stream, where the transport has one per call. */
+	CALL_BACKLOG_HIGH = 32 << 10,
+	CALL_BACKLOG_LOW = 8 << 10,
+	BACKLOG_POLL_MS = 5,
 };
 
 int task_new_id(char out[33])
@@ -551,32 +554,63 @@ static void record_event(struct task *t, const struct codex_event *ev)
 	}
 }
 
+static size_t client_backlog(const struct runner *r)
+{
+	return r->cfg.backlog ? r->cfg.backlog(r->cfg.backlog_data) : 0;
+}
+
+/* The most that one of the task's observers has still to deliver. */
+static size_t call_backlog(const struct task *t)
+{
+	size_t most = 0;
+
+	for (const struct task_observer *o = t->observers; o; o = o->next)
+		if (o->backlog) {
+			size_t n = o->backlog(o->data);
+			most = n > most ? n : most;
+		}
+	return most;
+}
+
 static void drain_poll(uv_timer_t *h)
 {
 	struct runner *r = h->data;
+	bool waiting = false;
 
-	if (r->cfg.backlog(r->cfg.backlog_data) > BACKLOG_LOW)
+	if (client_backlog(r) > BACKLOG_LOW)
 		return;
-	for (struct task *t = r->running; t; t = t->next)
-		if (t->paused && t->turn) {
-			t->paused = false;
-			codex_turn_resume(r->cfg.backend, t->turn);
+	for (struct task *t = r->running; t; t = t->next) {
+		if (!t->paused || !t->turn)
+			continue;
+		if (call_backlog(t) > CALL_BACKLOG_LOW) {
+			waiting = true;
+			continue;
 		}
-	uv_timer_stop(h);
-	r->draining = false;
+		t->paused = false;
+		codex_turn_resume(r->cfg.backend, t->turn);
+	}
+	if (!waiting) {
+		uv_timer_stop(h);
+		r->draining = false;
+	}
 }
 
-/* A client slower than Codex must not make us buffer without bound: stop reading for a while. */
+/*
+ * A client slower than Codex must not make us buffer without bound: stop reading for a
+ * while. The whole client's backlog pauses every run; a call's own stream, its run.
+ */
 static void throttle(struct task *t)
 {
 	struct runner *r = t->runner;
+	size_t call = 0, all = 0;
 
-	if (!r->cfg.backlog || t->paused || !t->turn ||
-	    r->cfg.backlog(r->cfg.backlog_data) < BACKLOG_HIGH)
+	if (t->paused || !t->turn ||
+	    ((call = call_backlog(t)) < CALL_BACKLOG_HIGH &&
+	     (all = client_backlog(r)) < BACKLOG_HIGH))
 		return;
 	t->paused = true;
 	log_debug("task %s paused: the client has not read %zu bytes yet", t->rec.id,
-	          r->cfg.backlog(r->cfg.backlog_data));
+	          call > all ? call : all);
 	codex_turn_pause(r->cfg.backend, t->turn);
 	if (!r->draining) {
 		r->draining = true;
@@ -673,6 +707,9 @@ static void on_tick(uv_timer_t *h)
 	agent_log_flush(t->log);
 	if (!t->turn || t->ending != TASK_ENDED_NATURALLY)
 		return;
+	/* Not reading a run paused for its client is our doing, not a stall. */
+	if (t->paused)
+		t->last_output_mono = now;
 	if (!t->stall && r->cfg.stall_s && quiet >= (uint64_t)r->cfg.stall_s * 1000)
 		stalled(t, quiet);
 	if (t->timeout_s && now - t->started_mono >= (uint64_t)t->timeout_s * 1000) {

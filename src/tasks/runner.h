@@ -61,6 +61,11 @@ struct task_observer {
 	                 const char *message);
 	/* The task ended; it is freed once every observer has returned. */
 	void (*finished)(void *data, struct task *t);
+	/*
+	 * Bytes of the task's news still on their way to this observer's client (may be
+	 * NULL): the run stops being read while they pile up.
+	 */
+	size_t (*backlog)(void *data);
 	void *data;
 	struct task_observer *next; /* the runner's */
 };

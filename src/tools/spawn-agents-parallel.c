@@ -90,6 +90,13 @@ static void on_progress(void *data, struct task *t, const struct codex_event *ev
 	mcp_request_progress(m->call->req, line);
 }
 
+static size_t on_backlog(void *data)
+{
+	struct member *m = data;
+
+	return m->call->req ? mcp_request_backlog(m->call->req) : 0;
+}
+
 static void on_finished(void *data, struct task *t)
 {
 	struct member *m = data;
@@ -183,7 +190,10 @@ static void call_spawn_agents_parallel(const struct tool_call *call, json_t *arg
 		char err[256];
 		m->call = c;
 		m->index = i;
-		m->observer = (struct task_observer){on_progress, on_finished, m, NULL};
+		m->observer = (struct task_observer){.progress = on_progress,
+		                                     .finished = on_finished,
+		                                     .backlog = on_backlog,
+		                                     .data = m};
 		struct task_spec spec = {.tool = "spawn_agents_parallel",
 		                         .result = agent_task_result,
 		                         .options = &parsed[i].options,

@@ -1,7 +1,7 @@
-// Faults over HTTP, with the fake Codex: a client that stops reading its SSE stream is cut off and
-// its run goes on; a client that leaves in the middle of an answer cancels it; 10,000 connections
-// opened and dropped leave no descriptor behind and memory back down; SIGTERM answers what is in
-// flight and exits within 2 s.
+// Faults over HTTP, with the fake Codex: a client that reads slowly holds up its own run only, and
+// one that stops reading its SSE stream is cut off while its run goes on; a client that leaves in
+// the middle of an answer cancels it; 10,000 connections opened and dropped leave no descriptor
+// behind and memory back down; SIGTERM answers what is in flight and exits within 2 s.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -12,6 +12,18 @@ import { startHttpServer, post, modern, fdCount, rawStreamingCall } from './lib/
 const TIMEOUT = 180_000;
 const SKIP = PEER_MODE && 'needs --codex-bin';
 const rss = (pid) => procStatusBytes(pid, 'VmRSS');
+
+/** The body of a chunked answer. */
+function dechunk(raw) {
+  let body = '';
+  for (let at = 0; ;) {
+    const eol = raw.indexOf('\r\n', at);
+    const size = parseInt(raw.slice(at, eol), 16);
+    if (!(size > 0)) return body;
+    body += raw.slice(eol + 2, eol + 2 + size);
+    at = eol + 2 + size + 2;
+  }
+}
 
 async function assertServing(url, what) {
   const { body, headers } = modern(99, 'tools/list');
@@ -39,6 +51,49 @@ test('a client that stops reading is cut off past --http-max-backlog; its run go
   await waitFor(() => closed, { timeoutMs: 30_000, what: 'the cut connection to close' });
   assert.ok(rss(srv.pid) < (SANITIZED ? 512 : 64) * MiB, `server RSS ${mib(rss(srv.pid))}`);
   await waitFor(() => fdCount(srv.pid) <= fdsBefore, { timeoutMs: 10_000, what: `descriptors back to ${fdsBefore} (now ${fdCount(srv.pid)})` });
+});
+
+test('a client that reads slowly holds up its own run only, and gets all of it', { timeout: TIMEOUT, skip: SKIP }, async (t) => {
+  const ctx = await createContext(t);
+  // ASan keeps freed memory in quarantine, where it would count as the stream's.
+  const env = SANITIZED ? { ASAN_OPTIONS: `${process.env.ASAN_OPTIONS}:quarantine_size_mb=0` } : {};
+  const srv = await startHttpServer(ctx, { codexBin: fakeCodex(), env, args: ['--codex-events', '--log-level', 'debug'] });
+  const port = Number(new URL(srv.url).port);
+  await assertServing(srv.url, 'at start');
+  const before = rss(srv.pid);
+  // 8 MiB of events, every one a codex/event on the stream (10 MiB of SSE), read in sips.
+  const { sock, head } = await rawStreamingCall(port, 1, 'codex', { prompt: 'flood 8M 1K', cwd: ctx.workspace });
+  assert.match(head, /^HTTP\/1.1 200 /);
+  let text = head.slice(head.indexOf('\r\n\r\n') + 4);
+  let ended = false;
+  let peak = before;
+  // What Node has buffered, every 20 ms: far slower than the flood.
+  sock.setEncoding('latin1');
+  const sipping = setInterval(() => {
+    peak = Math.max(peak, rss(srv.pid));
+    const d = sock.read();
+    if (d) text += d;
+    // The answer's last chunk ends it; the connection itself is kept alive.
+    ended = text.endsWith('\r\n0\r\n\r\n');
+  }, 20);
+  t.after(() => clearInterval(sipping));
+  await waitFor(() => /paused: the client has not read/.test(srv.stderr), { timeoutMs: 30_000, what: srv.diag('the run to be paused for its client') });
+  // Meanwhile another client's run goes at its own pace.
+  const { body, headers } = modern(2, 'tools/call', { name: 'codex', arguments: { prompt: 'flood 2M 1K', cwd: ctx.workspace } }, 'codex');
+  const other = await post(srv.url, body, { headers });
+  assert.equal(other.status, 200, other.text);
+  assert.match(other.text, /fake flood done: \d+ events/);
+  assert.ok(!ended, 'the slow client was served before the other one');
+  // Without flow control, the stream would pass --http-max-backlog and the client be cut.
+  await waitFor(() => ended, { timeoutMs: 60_000, what: srv.diag('the slow client to get all of its answer') });
+  clearInterval(sipping);
+  const answer = dechunk(text);
+  const events = answer.match(/"method":"codex\/event"/g)?.length ?? 0;
+  const done = /fake flood done: (\d+) events/.exec(answer);
+  assert.ok(done, `no final answer in ${text.slice(-300)}`);
+  assert.ok(events >= Number(done[1]), `${events} codex/event for ${done[1]} events flooded`);
+  // The stream held a little at a time, not the flood.
+  assert.ok(peak - before < (SANITIZED ? 8 : 2) * MiB, `server RSS grew by ${mib(peak - before)}`);
 });
 
 test('a client that leaves in the middle of an SSE answer cancels it; nothing leaks', { timeout: TIMEOUT, skip: SKIP }, async (t) => {

@@ -431,6 +431,53 @@ static void test_kill_resumes_a_paused_run(void **state)
 	assert_int_equal(runner_live(f->runner), 0);
 }
 
+static size_t observer_backlog(void *data)
+{
+	return *(size_t *)data;
+}
+
+/*
+ * A call whose own stream lags pauses its run, and only its run: another call's goes on.
+ * The run is read again once the stream drains.
+ */
+static void test_a_lagging_call_pauses_only_its_run(void **state)
+{
+	struct fixture *f = *state;
+	size_t slow_backlog = 0, fast_backlog = 0;
+	struct task_observer slow = {.backlog = observer_backlog, .data = &slow_backlog};
+	struct task_observer fast = {.backlog = observer_backlog, .data = &fast_backlog};
+	struct codex_turn *ta, *tb;
+	struct task *a, *b;
+
+	free_runner(f);
+	f->runner = make_runner(f, 2);
+	a = submit(f);
+	ta = last_turn;
+	b = submit(f);
+	tb = last_turn;
+
+	task_observe(a, &slow);
+	task_observe(b, &fast);
+	slow_backlog = 40 << 10; /* past the per-call limit, far below the client's */
+	turn_event(ta, CODEX_EVENT_ITEM_COMPLETED, NULL);
+	turn_event(tb, CODEX_EVENT_ITEM_COMPLETED, NULL);
+	assert_int_equal(ta->pauses, 1);
+	assert_int_equal(tb->pauses, 0);
+
+	/* Still behind: the drain poll leaves it paused. */
+	uv_run(&f->loop, UV_RUN_ONCE);
+	assert_int_equal(ta->resumes, 0);
+	slow_backlog = 1 << 10;
+	for (int i = 0; i < 10 && ta->resumes == 0; i++)
+		uv_run(&f->loop, UV_RUN_ONCE);
+	assert_int_equal(ta->resumes, 1);
+	assert_int_equal(tb->resumes, 0);
+
+	turn_done(ta, CODEX_TURN_COMPLETED, "done");
+	turn_done(tb, CODEX_TURN_COMPLETED, "done");
+	assert_int_equal(runner_live(f->runner), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -442,6 +489,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cancelled_in_queue_says_why, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stopping_refuses_and_kills, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_kill_resumes_a_paused_run, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_a_lagging_call_pauses_only_its_run, setup,
+	                                    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
