@@ -6,91 +6,32 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
 #include "http/server.h"
 #include "mcp/era.h"
 #include "mcp/http-check.h"
+#include "mcp/http-int.h"
 #include "rpc/jsonrpc.h"
 #include "util/text.h"
 
-/* What a legacy session holds for a GET stream that is not open yet. */
-#define STANDALONE_MAX_BYTES (1u << 20)
+const char *const mcp_http_sse_headers[] = {"Cache-Control", "no-cache", "X-Accel-Buffering", "no",
+                                            NULL};
+
 /*
  * A client that has taken nothing for this long is not waited for: its call's run goes
  * on, and the client is cut once --http-max-backlog is unread.
  */
 #define READER_GRACE_MS 1000
 
-struct held_msg {
-	char *text;
-	size_t len;
-	struct held_msg *next;
-};
-
-struct hsession;
-
-/* One POST or GET on /mcp, from the moment it is read until its answer is delivered. */
-struct exch {
-	struct mcp_http *h;
-	struct http_exchange *x; /* while its handler runs */
-	struct hsession *hs;     /* a legacy session's, or NULL */
-	struct mcp_session *own; /* a modern request's session of its own */
-	json_t *id;              /* the request it answers; NULL for a GET stream */
-	struct http_stream *st;  /* once it streams */
-	bool in_handler;         /* messages gather in `first` until the handler decides */
-	struct held_msg *first, **first_tail;
-	int first_code; /* the code of an error answer gathered, for its status */
-	bool answered;  /* its request's answer went out */
-	bool overflowed;
-	char subject[256];
-	struct exch *next; /* its session's exchanges, or the transport's modern ones */
-};
-
-/* A 2025-era session. */
-struct hsession {
-	struct mcp_http *h;
-	char id[33];
-	char *subject;
-	struct mcp_session *s;
-	struct exch *exchanges; /* POST streams, and GET streams */
-	struct held_msg *standalone, **standalone_tail;
-	size_t standalone_bytes;
-	uint64_t last_ms;
-	struct hsession *next;
-};
-
-struct mcp_http {
-	struct mcp_http_config cfg;
-	struct http_server *server;
-	struct mcp_listing *listing;
-	struct hsession *sessions;
-	unsigned n_sessions;
-	struct exch *modern; /* modern requests that stream */
-	unsigned open_streams;
-	json_t *mirrored; /* arguments tools mirror into headers, read from the listing once */
-	uv_timer_t *tick;
-	bool stopping;
-	void (*closed)(void *data);
-	void *closed_data;
-	uint64_t close_deadline;
-	char metadata_url[512];
-};
-
-static const char *const sse_headers[] = {"Cache-Control", "no-cache", "X-Accel-Buffering", "no",
-                                          NULL};
-
 /* ---- answers that are not the session's ---- */
 
-static void respond_json(struct http_exchange *x, unsigned status, const char *text,
-                         const char *const *headers)
+void respond_json(struct http_exchange *x, unsigned status, const char *text,
+                  const char *const *headers)
 {
 	http_respond(x, status, "application/json", text, strlen(text), headers);
 }
 
-static void respond_error(struct http_exchange *x, unsigned status, json_t *id, int code,
-                          const char *message, json_t *data /* stolen */,
-                          const char *const *headers)
+void mcp_http_error(struct http_exchange *x, unsigned status, json_t *id, int code,
+                    const char *message, json_t *data /* stolen */, const char *const *headers)
 {
 	/* A message may quote the client's bytes: it is made valid UTF-8 first. */
 	char *clean = text_sanitize(message, strlen(message));
@@ -112,7 +53,7 @@ static void respond_error(struct http_exchange *x, unsigned status, json_t *id, 
 
 /* ---- messages, and where they go ---- */
 
-static void free_held(struct held_msg *m)
+void held_free(struct held_msg *m)
 {
 	while (m) {
 		struct held_msg *next = m->next;
@@ -122,7 +63,7 @@ static void free_held(struct held_msg *m)
 	}
 }
 
-static struct held_msg *hold_msg(const char *data, size_t len)
+struct held_msg *held_new(const char *data, size_t len)
 {
 	struct held_msg *m = calloc(1, sizeof *m);
 
@@ -138,7 +79,7 @@ static struct held_msg *hold_msg(const char *data, size_t len)
 }
 
 /* One SSE event; cut off when the client holds too much unread. */
-static void stream_msg(struct exch *e, const char *data, size_t len)
+void exch_stream_msg(struct exch *e, const char *data, size_t len)
 {
 	static const char head[] = "event: message\ndata: ";
 	size_t n = sizeof head - 1 + len + 2;
@@ -174,7 +115,7 @@ static int answer_code(const char *data, size_t len)
 }
 
 /* A message for the exchange: gathered while its handler runs, else streamed. */
-static void exch_send(struct exch *e, const char *data, size_t len, bool answer)
+void exch_send(struct exch *e, const char *data, size_t len, bool answer)
 {
 	if (answer) {
 		e->answered = true;
@@ -182,63 +123,16 @@ static void exch_send(struct exch *e, const char *data, size_t len, bool answer)
 			e->first_code = answer_code(data, len);
 	}
 	if (e->in_handler) {
-		struct held_msg *m = hold_msg(data, len);
+		struct held_msg *m = held_new(data, len);
 		if (m) {
 			*e->first_tail = m;
 			e->first_tail = &m->next;
 		}
 		return;
 	}
-	stream_msg(e, data, len);
+	exch_stream_msg(e, data, len);
 	if (answer && e->st)
 		http_stream_end(e->st);
-}
-
-static struct exch *find_exch(struct hsession *hs, const json_t *id)
-{
-	for (struct exch *e = hs->exchanges; e; e = e->next)
-		if (e->id && !e->answered && json_equal(e->id, (json_t *)id))
-			return e;
-	return NULL;
-}
-
-static struct exch *get_stream(struct hsession *hs)
-{
-	for (struct exch *e = hs->exchanges; e; e = e->next)
-		if (!e->id && e->st && !e->overflowed)
-			return e;
-	return NULL;
-}
-
-/* What belongs to no request waits for a GET stream, within a bound. */
-static void standalone(struct hsession *hs, const char *data, size_t len)
-{
-	struct exch *get = get_stream(hs);
-	struct held_msg *m;
-
-	if (get) {
-		stream_msg(get, data, len);
-		return;
-	}
-	if (hs->standalone_bytes + len > STANDALONE_MAX_BYTES || !(m = hold_msg(data, len)))
-		return;
-	if (!hs->standalone)
-		hs->standalone_tail = &hs->standalone;
-	*hs->standalone_tail = m;
-	hs->standalone_tail = &m->next;
-	hs->standalone_bytes += len;
-}
-
-static void legacy_send(void *ctx, const char *data, size_t len, const json_t *related, bool answer)
-{
-	struct hsession *hs = ctx;
-	struct exch *e = related ? find_exch(hs, related) : NULL;
-
-	if (e)
-		exch_send(e, data, len, answer);
-	else if (!related)
-		standalone(hs, data, len);
-	/* A request whose stream is gone hears nothing more: its client left. */
 }
 
 static void modern_send(void *ctx, const char *data, size_t len, const json_t *related, bool answer)
@@ -254,16 +148,11 @@ static void modern_send(void *ctx, const char *data, size_t len, const json_t *r
  * (each stream on its own: no client slows the runs of another). The server's sum is
  * not asked for: each stream is bounded on its own.
  */
-static size_t exch_backlog(const struct exch *e)
+size_t exch_backlog(const struct exch *e)
 {
 	if (!e || !e->st || http_stream_unread_ms(e->st) > READER_GRACE_MS)
 		return 0;
 	return http_stream_backlog(e->st);
-}
-
-static size_t legacy_backlog(void *ctx, const json_t *related)
-{
-	return related ? exch_backlog(find_exch(ctx, related)) : 0;
 }
 
 static size_t modern_backlog(void *ctx, const json_t *related)
@@ -274,7 +163,7 @@ static size_t modern_backlog(void *ctx, const json_t *related)
 
 /* ---- exchanges ---- */
 
-static struct exch *exch_new(struct mcp_http *h, struct http_exchange *x, const char *subject)
+struct exch *exch_new(struct mcp_http *h, struct http_exchange *x, const char *subject)
 {
 	struct exch *e = calloc(1, sizeof *e);
 
@@ -287,7 +176,7 @@ static struct exch *exch_new(struct mcp_http *h, struct http_exchange *x, const 
 	return e;
 }
 
-static void exch_unlink(struct exch *e)
+void exch_unlink(struct exch *e)
 {
 	struct exch **p = e->hs ? &e->hs->exchanges : e->own ? &e->h->modern : NULL;
 
@@ -299,7 +188,7 @@ static void exch_unlink(struct exch *e)
 	e->next = NULL;
 }
 
-static void exch_link(struct exch *e)
+void exch_link(struct exch *e)
 {
 	struct exch **head = e->hs ? &e->hs->exchanges : &e->h->modern;
 
@@ -309,18 +198,18 @@ static void exch_link(struct exch *e)
 
 /* The exchange is over; a modern request's session goes with it, cancelling what runs
  * when the client left before its answer (unless it was cut off for reading too slowly). */
-static void exch_free(struct exch *e, bool client_left)
+void exch_free(struct exch *e, bool client_left)
 {
 	if (e->own)
 		mcp_session_close(e->own, client_left && !e->answered && !e->overflowed);
 	if (e->hs)
 		e->hs->last_ms = uv_now(e->h->cfg.loop);
-	free_held(e->first);
+	held_free(e->first);
 	json_decref(e->id);
 	free(e);
 }
 
-static void on_stream_closed(void *data, bool done)
+void exch_stream_closed(void *data, bool done)
 {
 	struct exch *e = data;
 
@@ -352,7 +241,7 @@ static unsigned status_for(const struct exch *e)
  * The handler has fed the request to its session: an answer alone goes back as
  * JSON; anything else (progress first, or no answer yet) opens an SSE stream.
  */
-static void finish(struct exch *e, const char *session_id)
+void exch_finish(struct exch *e, const char *session_id)
 {
 	const char *headers[8] = {0};
 	size_t n = 0;
@@ -369,65 +258,29 @@ static void finish(struct exch *e, const char *session_id)
 		exch_free(e, false);
 		return;
 	}
-	for (size_t i = 0; sse_headers[i]; i++)
-		headers[n++] = sse_headers[i];
-	e->st = http_respond_stream(e->x, 200, "text/event-stream", headers, on_stream_closed, e);
+	for (size_t i = 0; mcp_http_sse_headers[i]; i++)
+		headers[n++] = mcp_http_sse_headers[i];
+	e->st = http_respond_stream(e->x, 200, "text/event-stream", headers, exch_stream_closed, e);
 	if (!e->st) {
-		respond_error(e->x, 500, e->id, RPC_INTERNAL_ERROR, "cannot open a stream", NULL,
-		              NULL);
+		mcp_http_error(e->x, 500, e->id, RPC_INTERNAL_ERROR, "cannot open a stream", NULL,
+		               NULL);
 		exch_free(e, true);
 		return;
 	}
 	exch_link(e);
 	e->h->open_streams++;
 	for (struct held_msg *m = e->first; m; m = m->next)
-		stream_msg(e, m->text, m->len);
-	free_held(e->first);
+		exch_stream_msg(e, m->text, m->len);
+	held_free(e->first);
 	e->first = NULL;
 	if (e->answered)
 		http_stream_end(e->st);
 }
 
-/* ---- 2025 sessions ---- */
+/* ---- sessions ---- */
 
-static struct hsession *find_session(struct mcp_http *h, const char *id, const char *subject)
-{
-	for (struct hsession *hs = h->sessions; hs; hs = hs->next)
-		if (strcmp(hs->id, id) == 0)
-			/* Another subject's session is no more found than one that never was. */
-			return strcmp(hs->subject ? hs->subject : "", subject) == 0 ? hs : NULL;
-	return NULL;
-}
-
-static void end_session(struct hsession *hs)
-{
-	struct mcp_http *h = hs->h;
-
-	for (struct hsession **p = &h->sessions; *p; p = &(*p)->next)
-		if (*p == hs) {
-			*p = hs->next;
-			h->n_sessions--;
-			break;
-		}
-	while (hs->exchanges) {
-		struct exch *e = hs->exchanges;
-		hs->exchanges = e->next;
-		e->hs = NULL;
-		e->next = NULL;
-		/* An answer given is delivered; a GET stream ends; a call unanswered is cut. */
-		if (e->st && !e->id)
-			http_stream_end(e->st);
-		else if (e->st && !e->answered)
-			http_stream_abort(e->st);
-	}
-	mcp_session_close(hs->s, true);
-	free_held(hs->standalone);
-	free(hs->subject);
-	free(hs);
-}
-
-static struct mcp_session *new_session(struct mcp_http *h, const struct mcp_transport *t,
-                                       const char *subject)
+struct mcp_session *mcp_http_session_new(struct mcp_http *h, const struct mcp_transport *t,
+                                         const char *subject)
 {
 	struct mcp_session *s = mcp_session_new(h->cfg.info, &h->cfg.tools, t, &h->cfg.sealer);
 
@@ -445,44 +298,10 @@ static struct mcp_session *new_session(struct mcp_http *h, const struct mcp_tran
 	return s;
 }
 
-static struct hsession *start_session(struct mcp_http *h, const char *subject)
-{
-	struct hsession *hs = calloc(1, sizeof *hs);
-	unsigned char raw[16];
-
-	if (!hs)
-		return NULL;
-	hs->h = h;
-	randombytes_buf(raw, sizeof raw);
-	sodium_bin2hex(hs->id, sizeof hs->id, raw, sizeof raw);
-	struct mcp_transport t = {legacy_send, legacy_backlog, hs};
-	hs->s = new_session(h, &t, subject);
-	if (!hs->s || (*subject && !(hs->subject = strdup(subject)))) {
-		mcp_session_free(hs->s);
-		free(hs);
-		return NULL;
-	}
-	hs->last_ms = uv_now(h->cfg.loop);
-	hs->next = h->sessions;
-	h->sessions = hs;
-	h->n_sessions++;
-	return hs;
-}
-
 /* ---- POST ---- */
 
-struct post {
-	struct mcp_http *h;
-	struct http_exchange *x;
-	const char *body;
-	size_t len;
-	json_t *msg;
-	struct rpc_message m;
-	const char *subject;
-};
-
 /* A request (or, legacy only, a notification or response) for its session. */
-static void feed(struct exch *e, struct mcp_session *s, const struct post *p)
+void exch_feed(struct exch *e, struct mcp_session *s, const struct post *p)
 {
 	e->in_handler = true;
 	mcp_session_receive(s, p->body, p->len);
@@ -513,7 +332,7 @@ static int check_param_headers(struct post *p)
 	if (!pairs || http_check_param_headers(pairs, json_object_get(p->m.params, "arguments"),
 	                                       header_of, p->x, &data, err, sizeof err) == 0)
 		return 0;
-	respond_error(p->x, 400, p->m.id, MCP_ERR_HEADER_MISMATCH, err, data, NULL);
+	mcp_http_error(p->x, 400, p->m.id, MCP_ERR_HEADER_MISMATCH, err, data, NULL);
 	return -1;
 }
 
@@ -532,8 +351,8 @@ static void post_modern(struct post *p)
 		if (p->m.kind == RPC_NOTIFICATION)
 			http_respond(p->x, 202, NULL, "", 0, NULL);
 		else
-			respond_error(p->x, 400, NULL, RPC_INVALID_REQUEST,
-			              "a 2026-07-28 client posts requests only", NULL, NULL);
+			mcp_http_error(p->x, 400, NULL, RPC_INVALID_REQUEST,
+			               "a 2026-07-28 client posts requests only", NULL, NULL);
 		return;
 	}
 	era = mcp_era_classify(p->m.method, p->m.params, &env, &data, err, sizeof err);
@@ -547,97 +366,39 @@ static void post_modern(struct post *p)
 		if (http_check_modern_headers(&hdr, p->m.method, p->m.params, body_version,
 		                              &mismatch, why, sizeof why) != 0) {
 			json_decref(data);
-			respond_error(p->x, 400, p->m.id, MCP_ERR_HEADER_MISMATCH, why, mismatch,
-			              NULL);
+			mcp_http_error(p->x, 400, p->m.id, MCP_ERR_HEADER_MISMATCH, why, mismatch,
+			               NULL);
 			return;
 		}
 	}
 	if (era < 0) {
-		respond_error(p->x, 400, p->m.id, era, err, data, NULL);
+		mcp_http_error(p->x, 400, p->m.id, era, err, data, NULL);
 		return;
 	}
 	if (era != MCP_ERA_MODERN) {
-		respond_error(p->x, 400, p->m.id, RPC_INVALID_PARAMS,
-		              "MCP-Protocol-Version is not a 2025 version, and the request has "
-		              "no _meta envelope",
-		              json_pack("{s:{s:[s]}}", "envelope", "missing", "_meta"), NULL);
+		mcp_http_error(p->x, 400, p->m.id, RPC_INVALID_PARAMS,
+		               "MCP-Protocol-Version is not a 2025 version, and the request has "
+		               "no _meta envelope",
+		               json_pack("{s:{s:[s]}}", "envelope", "missing", "_meta"), NULL);
 		return;
 	}
 	if (http_check_modern_headers(&hdr, p->m.method, p->m.params, env.version, &data, err,
 	                              sizeof err) != 0) {
-		respond_error(p->x, 400, p->m.id, MCP_ERR_HEADER_MISMATCH, err, data, NULL);
+		mcp_http_error(p->x, 400, p->m.id, MCP_ERR_HEADER_MISMATCH, err, data, NULL);
 		return;
 	}
 	if (check_param_headers(p) != 0)
 		return;
 	struct exch *e = exch_new(p->h, p->x, p->subject);
 	struct mcp_transport t = {modern_send, modern_backlog, e};
-	if (!e || !(e->own = new_session(p->h, &t, p->subject))) {
+	if (!e || !(e->own = mcp_http_session_new(p->h, &t, p->subject))) {
 		free(e);
-		respond_error(p->x, 503, p->m.id, RPC_INTERNAL_ERROR, "out of memory", NULL, NULL);
+		mcp_http_error(p->x, 503, p->m.id, RPC_INTERNAL_ERROR, "out of memory", NULL, NULL);
 		return;
 	}
 	e->id = json_incref(p->m.id);
-	feed(e, e->own, p);
-	finish(e, NULL);
-}
-
-static bool legacy_version_ok(struct http_exchange *x)
-{
-	const char *v = http_header(x, "MCP-Protocol-Version");
-
-	return !v || mcp_legacy_version_supported(v);
-}
-
-static void post_legacy(struct post *p)
-{
-	struct mcp_http *h = p->h;
-	const char *sid = http_header(p->x, "Mcp-Session-Id");
-	bool init = p->m.kind == RPC_REQUEST && strcmp(p->m.method, "initialize") == 0;
-	struct hsession *hs;
-
-	if (init) {
-		if (h->n_sessions >= h->cfg.max_sessions) {
-			respond_error(p->x, 503, p->m.id, -32000, "too many sessions; try later",
-			              NULL, NULL);
-			return;
-		}
-		hs = start_session(h, p->subject);
-		if (!hs) {
-			respond_error(p->x, 503, p->m.id, RPC_INTERNAL_ERROR, "out of memory", NULL,
-			              NULL);
-			return;
-		}
-	} else if (!sid) {
-		respond_error(p->x, 400, p->m.id, RPC_INVALID_REQUEST,
-		              "Mcp-Session-Id is missing: initialize first", NULL, NULL);
-		return;
-	} else if (!(hs = find_session(h, sid, p->subject))) {
-		respond_error(p->x, 404, p->m.id, -32001, "session not found", NULL, NULL);
-		return;
-	} else if (!legacy_version_ok(p->x)) {
-		respond_error(p->x, 400, p->m.id, RPC_INVALID_REQUEST,
-		              "unsupported MCP-Protocol-Version", NULL, NULL);
-		return;
-	}
-	hs->last_ms = uv_now(h->cfg.loop);
-	if (p->m.kind != RPC_REQUEST) {
-		mcp_session_receive(hs->s, p->body, p->len);
-		http_respond(p->x, 202, NULL, "", 0, NULL);
-		return;
-	}
-	struct exch *e = exch_new(h, p->x, p->subject);
-	if (!e) {
-		respond_error(p->x, 503, p->m.id, RPC_INTERNAL_ERROR, "out of memory", NULL, NULL);
-		return;
-	}
-	e->hs = hs;
-	e->id = json_incref(p->m.id);
-	/* Linked first, so that the session's messages for this id find it. */
-	exch_link(e);
-	feed(e, hs->s, p);
-	exch_unlink(e);
-	finish(e, init ? hs->id : NULL);
+	exch_feed(e, e->own, p);
+	exch_finish(e, NULL);
 }
 
 /*
@@ -665,14 +426,14 @@ static void handle_post(struct mcp_http *h, struct http_exchange *x, const char 
 	bool too_large;
 
 	if (!http_check_accept(http_header(x, "Accept"), both_types)) {
-		respond_error(x, 406, NULL, RPC_INVALID_REQUEST,
-		              "Accept must list application/json and text/event-stream", NULL,
-		              NULL);
+		mcp_http_error(x, 406, NULL, RPC_INVALID_REQUEST,
+		               "Accept must list application/json and text/event-stream", NULL,
+		               NULL);
 		return;
 	}
 	if (!http_check_json_type(http_header(x, "Content-Type"))) {
-		respond_error(x, 415, NULL, RPC_INVALID_REQUEST,
-		              "Content-Type must be application/json", NULL, NULL);
+		mcp_http_error(x, 415, NULL, RPC_INVALID_REQUEST,
+		               "Content-Type must be application/json", NULL, NULL);
 		return;
 	}
 	p.body = http_body(x, &p.len, &too_large);
@@ -680,94 +441,29 @@ static void handle_post(struct mcp_http *h, struct http_exchange *x, const char 
 		char message[128];
 		snprintf(message, sizeof message, "the body is longer than %zu bytes",
 		         h->cfg.max_body);
-		respond_error(x, 413, NULL, RPC_INVALID_REQUEST, message, NULL, NULL);
+		mcp_http_error(x, 413, NULL, RPC_INVALID_REQUEST, message, NULL, NULL);
 		return;
 	}
 	p.msg = json_loadb(p.body, p.len, JSON_DECODE_ANY, &jerr);
 	if (!p.msg) {
 		char message[256];
 		snprintf(message, sizeof message, "parse error: %s", jerr.text);
-		respond_error(x, 400, NULL, RPC_PARSE_ERROR, message, NULL, NULL);
+		mcp_http_error(x, 400, NULL, RPC_PARSE_ERROR, message, NULL, NULL);
 		return;
 	}
 	rpc_classify(p.msg, &p.m);
 	if (json_is_array(p.msg))
-		respond_error(x, 400, NULL, RPC_INVALID_REQUEST, "batches are not supported", NULL,
-		              NULL);
+		mcp_http_error(x, 400, NULL, RPC_INVALID_REQUEST, "batches are not supported", NULL,
+		               NULL);
 	else if (p.m.kind == RPC_INVALID) {
 		char message[256];
 		snprintf(message, sizeof message, "invalid request: %s", p.m.why);
-		respond_error(x, 400, p.m.id, RPC_INVALID_REQUEST, message, NULL, NULL);
+		mcp_http_error(x, 400, p.m.id, RPC_INVALID_REQUEST, message, NULL, NULL);
 	} else if (is_modern(&p))
 		post_modern(&p);
 	else
-		post_legacy(&p);
+		legacy_post(&p);
 	json_decref(p.msg);
-}
-
-/* ---- GET and DELETE: the 2025 session's own stream, and its end ---- */
-
-static const char *const sse_type[] = {"text/event-stream", NULL};
-
-static struct hsession *session_of(struct mcp_http *h, struct http_exchange *x, const char *subject)
-{
-	const char *sid = http_header(x, "Mcp-Session-Id");
-	struct hsession *hs;
-
-	if (!sid) {
-		/* Only a 2025 session has a stream of its own, or an end. */
-		const char *allow[] = {"Allow", "POST", NULL};
-		respond_error(x, 405, NULL, -32000, "Method not allowed.", NULL, allow);
-		return NULL;
-	}
-	if (!(hs = find_session(h, sid, subject)))
-		respond_error(x, 404, NULL, -32001, "session not found", NULL, NULL);
-	return hs;
-}
-
-static void handle_get(struct mcp_http *h, struct http_exchange *x, const char *subject)
-{
-	struct hsession *hs;
-	struct exch *e;
-
-	if (!http_check_accept(http_header(x, "Accept"), sse_type)) {
-		respond_error(x, 406, NULL, RPC_INVALID_REQUEST,
-		              "Accept must list text/event-stream", NULL, NULL);
-		return;
-	}
-	if (!(hs = session_of(h, x, subject)))
-		return;
-	if (!(e = exch_new(h, x, subject))) {
-		respond_error(x, 503, NULL, RPC_INTERNAL_ERROR, "out of memory", NULL, NULL);
-		return;
-	}
-	e->hs = hs;
-	e->st = http_respond_stream(x, 200, "text/event-stream", sse_headers, on_stream_closed, e);
-	if (!e->st) {
-		free(e);
-		respond_error(x, 500, NULL, RPC_INTERNAL_ERROR, "cannot open a stream", NULL, NULL);
-		return;
-	}
-	exch_link(e);
-	h->open_streams++;
-	hs->last_ms = uv_now(h->cfg.loop);
-	/* What waited for a stream goes first; a comment tells the client it is open. */
-	http_stream_write(e->st, ": stream open\n\n", 15);
-	for (struct held_msg *m = hs->standalone; m; m = m->next)
-		stream_msg(e, m->text, m->len);
-	free_held(hs->standalone);
-	hs->standalone = NULL;
-	hs->standalone_bytes = 0;
-}
-
-static void handle_delete(struct mcp_http *h, struct http_exchange *x, const char *subject)
-{
-	struct hsession *hs = session_of(h, x, subject);
-
-	if (!hs)
-		return;
-	end_session(hs);
-	http_respond(x, 200, NULL, "", 0, NULL);
 }
 
 /* ---- the endpoint ---- */
@@ -787,10 +483,10 @@ static bool authorized(struct mcp_http *h, struct http_exchange *x, char *subjec
 	log_info("http: %s %s refused: %s", http_method(x), http_path(x), why);
 	const char *headers[] = {"WWW-Authenticate", challenge, NULL};
 	if (v == HTTP_AUTH_FORBIDDEN)
-		respond_error(x, 403, NULL, -32000, "insufficient scope", NULL, headers);
+		mcp_http_error(x, 403, NULL, -32000, "insufficient scope", NULL, headers);
 	else
-		respond_error(x, 401, NULL, -32000, "unauthorized: a bearer token is needed", NULL,
-		              headers);
+		mcp_http_error(x, 401, NULL, -32000, "unauthorized: a bearer token is needed", NULL,
+		               headers);
 	return false;
 }
 
@@ -803,8 +499,8 @@ static void serve_metadata(struct mcp_http *h, struct http_exchange *x)
 	if (text)
 		respond_json(x, 200, text, NULL);
 	else
-		respond_error(x, 404, NULL, -32000, "this server has no OAuth metadata", NULL,
-		              NULL);
+		mcp_http_error(x, 404, NULL, -32000, "this server has no OAuth metadata", NULL,
+		               NULL);
 	free(text);
 }
 
@@ -815,12 +511,13 @@ static void on_request(void *data, struct http_exchange *x)
 	char subject[256];
 
 	if (!http_check_host(http_header(x, "Host"), &h->cfg.address, h->cfg.allow_hosts)) {
-		respond_error(x, 403, NULL, -32000, "forbidden: Host is not this server", NULL,
-		              NULL);
+		mcp_http_error(x, 403, NULL, -32000, "forbidden: Host is not this server", NULL,
+		               NULL);
 		return;
 	}
 	if (!http_check_origin(http_header(x, "Origin"), &h->cfg.address, h->cfg.allow_origins)) {
-		respond_error(x, 403, NULL, -32000, "forbidden: Origin is not allowed", NULL, NULL);
+		mcp_http_error(x, 403, NULL, -32000, "forbidden: Origin is not allowed", NULL,
+		               NULL);
 		return;
 	}
 	if (strcmp(path, "/.well-known/oauth-protected-resource") == 0 ||
@@ -829,30 +526,31 @@ static void on_request(void *data, struct http_exchange *x)
 		return;
 	}
 	if (strcmp(path, "/mcp") != 0) {
-		respond_error(x, 404, NULL, -32000, "not found: MCP is served at /mcp", NULL, NULL);
+		mcp_http_error(x, 404, NULL, -32000, "not found: MCP is served at /mcp", NULL,
+		               NULL);
 		return;
 	}
 	if (!authorized(h, x, subject, sizeof subject))
 		return;
 	if (h->stopping) {
-		respond_error(x, 503, NULL, -32000, "server is stopping", NULL, NULL);
+		mcp_http_error(x, 503, NULL, -32000, "server is stopping", NULL, NULL);
 		return;
 	}
 	if (strcmp(method, "POST") == 0)
 		handle_post(h, x, subject);
 	else if (strcmp(method, "GET") == 0)
-		handle_get(h, x, subject);
+		legacy_get(h, x, subject);
 	else if (strcmp(method, "DELETE") == 0)
-		handle_delete(h, x, subject);
+		legacy_delete(h, x, subject);
 	else {
 		const char *allow[] = {"Allow", "GET, POST, DELETE", NULL};
-		respond_error(x, 405, NULL, -32000, "Method not allowed.", NULL, allow);
+		mcp_http_error(x, 405, NULL, -32000, "Method not allowed.", NULL, allow);
 	}
 }
 
 /* ---- time: keep-alives, idle sessions, unanswered requests ---- */
 
-static void keep_alive(struct mcp_http *h, struct exch *list)
+void exch_keep_alive(struct mcp_http *h, struct exch *list)
 {
 	static const char comment[] = ": keep-alive\n\n";
 
@@ -891,18 +589,8 @@ static void on_tick(uv_timer_t *t)
 			finish_close(h);
 		return;
 	}
-	for (struct hsession *hs = h->sessions, *next; hs; hs = next) {
-		next = hs->next;
-		mcp_session_tick(hs->s);
-		if (!hs->exchanges && now - hs->last_ms >= h->cfg.session_idle_s * 1000ull) {
-			log_info("http: session %.8s… ended after %u s unused", hs->id,
-			         h->cfg.session_idle_s);
-			end_session(hs);
-			continue;
-		}
-		keep_alive(h, hs->exchanges);
-	}
-	keep_alive(h, h->modern);
+	legacy_tick(h, now);
+	exch_keep_alive(h, h->modern);
 }
 
 int mcp_http_new(const struct mcp_http_config *cfg, struct mcp_http **out, char *err,
@@ -954,8 +642,7 @@ void mcp_http_stop(struct mcp_http *h)
 {
 	h->stopping = true;
 	http_server_quiesce(h->server);
-	for (struct hsession *hs = h->sessions; hs; hs = hs->next)
-		mcp_session_stop(hs->s);
+	legacy_stop(h);
 }
 
 void mcp_http_close(struct mcp_http *h, void (*done)(void *data), void *data)
@@ -964,18 +651,11 @@ void mcp_http_close(struct mcp_http *h, void (*done)(void *data), void *data)
 	h->closed = done;
 	h->closed_data = data;
 	/* Answers given are on their streams: those end once written, within the deadline. */
-	while (h->sessions)
-		end_session(h->sessions);
+	legacy_end_all(h);
 	for (struct exch *e = h->modern; e; e = e->next)
 		if (e->st && !e->answered)
 			http_stream_abort(e->st);
 	h->close_deadline = uv_now(h->cfg.loop) + 1000;
 	uv_ref((uv_handle_t *)h->tick);
 	uv_timer_start(h->tick, on_tick, 0, 50);
-}
-
-void mcp_http_log(struct mcp_http *h, enum log_level level, const char *message)
-{
-	for (struct hsession *hs = h->sessions; hs; hs = hs->next)
-		mcp_session_log(hs->s, level, message);
 }
