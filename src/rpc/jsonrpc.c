@@ -1,5 +1,6 @@
 #include "rpc/jsonrpc.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 static int id_is_valid(const json_t *id)
@@ -7,7 +8,7 @@ static int id_is_valid(const json_t *id)
 	return json_is_string(id) || json_is_integer(id) || json_is_real(id);
 }
 
-void rpc_classify(json_t *msg, struct rpc_message *out)
+static void classify(json_t *msg, bool need_version, struct rpc_message *out)
 {
 	json_t *version, *id, *method;
 
@@ -23,7 +24,8 @@ void rpc_classify(json_t *msg, struct rpc_message *out)
 		out->id = id;
 
 	version = json_object_get(msg, "jsonrpc");
-	if (!json_is_string(version) || strcmp(json_string_value(version), "2.0") != 0) {
+	if ((version || need_version) &&
+	    (!json_is_string(version) || strcmp(json_string_value(version), "2.0") != 0)) {
 		out->why = "\"jsonrpc\" must be \"2.0\"";
 		return;
 	}
@@ -57,6 +59,16 @@ void rpc_classify(json_t *msg, struct rpc_message *out)
 	}
 	out->method = json_string_value(method);
 	out->kind = id ? RPC_REQUEST : RPC_NOTIFICATION;
+}
+
+void rpc_classify(json_t *msg, struct rpc_message *out)
+{
+	classify(msg, true, out);
+}
+
+void rpc_classify_lenient(json_t *msg, struct rpc_message *out)
+{
+	classify(msg, false, out);
 }
 
 json_t *rpc_make_result(json_t *id, json_t *result)

@@ -29,6 +29,11 @@ struct rpc_message {
 };
 
 void rpc_classify(json_t *msg, struct rpc_message *out);
+/*
+ * The same, for a peer that leaves out "jsonrpc": "2.0" (Codex's app-server does);
+ * a "jsonrpc" member that is there must still say "2.0".
+ */
+void rpc_classify_lenient(json_t *msg, struct rpc_message *out);
 
 /* New messages. The id is borrowed (NULL means "id": null); result and params are stolen. */
 json_t *rpc_make_result(json_t *id, json_t *result);
