@@ -21,10 +21,10 @@ struct child {
 	uv_process_t process;
 	uv_pipe_t in, out, err;
 	uv_timer_t timer; /* SIGKILL after the grace period, then the stream deadline */
-	uv_write_t write;
+	uv_shutdown_t shutdown;
 	struct line_reader out_lines, err_lines;
 	struct child_hooks hooks;
-	char *stdin_data;
+	bool stdin_open; /* child_write() may still queue bytes */
 	pid_t pid;
 	int open_handles;
 	int open_streams; /* stdout and stderr until each reaches EOF */
@@ -69,7 +69,6 @@ static void handle_closed(uv_handle_t *h)
 		return;
 	line_reader_free(&c->out_lines);
 	line_reader_free(&c->err_lines);
-	free(c->stdin_data);
 	free(c);
 }
 
@@ -179,12 +178,60 @@ static void exit_cb(uv_process_t *p, int64_t exit_status, int term_signal)
 	maybe_report(c);
 }
 
+/* A write to stdin, with the bytes it owns. */
+struct stdin_write {
+	uv_write_t req;
+	char data[];
+};
+
 static void stdin_written(uv_write_t *w, int status)
 {
 	struct child *c = w->data;
 
-	(void)status; /* a child that exits without reading its stdin is not an error here */
-	close_handle((uv_handle_t *)&c->in);
+	/* A child that exits without reading its stdin is not an error here: its stdin is over. */
+	if (status < 0 && status != UV_ECANCELED) {
+		c->stdin_open = false;
+		close_handle((uv_handle_t *)&c->in);
+	}
+	free(w);
+}
+
+int child_write(struct child *c, const char *data, size_t len)
+{
+	struct stdin_write *w;
+	uv_buf_t buf;
+
+	if (!c->stdin_open || uv_is_closing((uv_handle_t *)&c->in))
+		return -EPIPE;
+	if (!(w = malloc(sizeof *w + len)))
+		return -ENOMEM;
+	memcpy(w->data, data, len);
+	w->req.data = c;
+	buf = uv_buf_init(w->data, (unsigned)len);
+	if (uv_write(&w->req, (uv_stream_t *)&c->in, &buf, 1, stdin_written) != 0) {
+		free(w);
+		c->stdin_open = false;
+		close_handle((uv_handle_t *)&c->in);
+		return -EPIPE;
+	}
+	return 0;
+}
+
+static void stdin_shut(uv_shutdown_t *req, int status)
+{
+	(void)status;
+	close_handle((uv_handle_t *)req->handle);
+}
+
+void child_close_stdin(struct child *c)
+{
+	if (!c->stdin_open)
+		return;
+	c->stdin_open = false;
+	c->shutdown.data = c;
+	/* Once the writes queued before it are done. */
+	if (uv_shutdown(&c->shutdown, (uv_stream_t *)&c->in, stdin_shut) != 0)
+		close_handle((uv_handle_t *)&c->in);
 }
 
 /* The soft descriptor limit before the server raised it, for the programs it starts. */
@@ -246,7 +293,6 @@ int child_spawn(uv_loop_t *loop, const struct child_spec *spec, const struct chi
 	uv_pipe_init(loop, &c->err, 0);
 	uv_timer_init(loop, &c->timer);
 	c->process.data = c->in.data = c->out.data = c->err.data = c->timer.data = c;
-	c->write.data = c;
 	c->open_handles = 5;
 
 	uv_stdio_container_t stdio[3] = {
@@ -282,16 +328,11 @@ int child_spawn(uv_loop_t *loop, const struct child_spec *spec, const struct chi
 	uv_read_start((uv_stream_t *)&c->out, alloc_cb, read_cb);
 	uv_read_start((uv_stream_t *)&c->err, alloc_cb, read_cb);
 
-	c->stdin_data = malloc(spec->stdin_len + 1);
-	if (c->stdin_data && spec->stdin_len > 0) {
-		memcpy(c->stdin_data, spec->stdin_data, spec->stdin_len);
-		uv_buf_t buf = uv_buf_init(c->stdin_data, spec->stdin_len);
-		if (uv_write(&c->write, (uv_stream_t *)&c->in, &buf, 1, stdin_written) == 0) {
-			*out = c;
-			return 0;
-		}
-	}
-	close_handle((uv_handle_t *)&c->in);
+	c->stdin_open = true;
+	if (spec->stdin_len > 0)
+		child_write(c, spec->stdin_data, spec->stdin_len);
+	if (!spec->keep_stdin)
+		child_close_stdin(c);
 	*out = c;
 	return 0;
 }
@@ -384,9 +425,9 @@ int child_exec_main(int argc, char **argv)
 	pid_t parent, pid;
 	int status, fd;
 
-	if (argc < 6)
-		return 127;
 	/* argv is: argv0 CHILD_EXEC_ARG ppid nofile file args...; the program gets argv0 args... */
+	if (argc < 5)
+		return 127;
 	parent = (pid_t)strtol(argv[2], NULL, 10);
 	if (strcmp(argv[3], "-") != 0 && getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
 		nofile.rlim_cur = (rlim_t)strtoull(argv[3], NULL, 10);

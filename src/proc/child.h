@@ -1,11 +1,13 @@
 /*
  * A child process on the event loop, in its own process group, that dies
- * with the server. Its stdin is fed from memory and closed; its stdout and
- * stderr arrive as lines.
+ * with the server. Its stdin is fed from memory and closed, or kept open for
+ * child_write() (a program we converse with); its stdout and stderr arrive as
+ * lines.
  */
 #ifndef CODEX_MCP_CHILD_H
 #define CODEX_MCP_CHILD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -33,6 +35,7 @@ struct child_spec {
 	const char *cwd;   /* NULL inherits */
 	const char *stdin_data;
 	size_t stdin_len;
+	bool keep_stdin; /* stdin stays open after stdin_data, until child_close_stdin() */
 	size_t max_line; /* longest stdout line delivered */
 };
 
@@ -42,6 +45,14 @@ int child_spawn(uv_loop_t *loop, const struct child_spec *spec, const struct chi
 
 /* The keeper's pid, which is also the run's process group. */
 pid_t child_pid(const struct child *c);
+
+/*
+ * Queues bytes for the stdin of a child spawned with keep_stdin; they are copied.
+ * Returns 0, or -EPIPE once stdin is closed or the child stopped reading it.
+ */
+int child_write(struct child *c, const char *data, size_t len);
+/* Closes stdin once what is queued is written: the child sees its end. */
+void child_close_stdin(struct child *c);
 
 /* Stops reading stdout (the pipe fills and the child waits), and starts again. */
 void child_pause(struct child *c);

@@ -104,6 +104,47 @@ static void test_exit_status_passes_through(void **state)
 	assert_int_equal(r.signal, SIGKILL);
 }
 
+/* A child kept on its stdin answers line by line, and sees its end once stdin is closed. */
+static void test_conversation_over_stdin(void **state)
+{
+	(void)state;
+	need_keeper();
+	char *argv[] = {"/bin/cat", NULL};
+	struct child_spec spec = {.file = argv[0],
+	                          .argv = argv,
+	                          .stdin_data = "one\n",
+	                          .stdin_len = 4,
+	                          .keep_stdin = true,
+	                          .max_line = 4096};
+	struct run r = {0};
+	struct child_hooks hooks = {.stdout_line = on_line, .exited = on_exit_cb, .data = &r};
+	struct child *c = NULL;
+	uv_loop_t loop;
+	uv_timer_t deadline;
+
+	assert_int_equal(uv_loop_init(&loop), 0);
+	uv_timer_init(&loop, &deadline);
+	uv_timer_start(&deadline, too_long, 30000, 0);
+	uv_unref((uv_handle_t *)&deadline);
+	assert_int_equal(child_spawn(&loop, &spec, &hooks, &c), 0);
+	while (!strstr(r.out, "one\n") && !r.exited)
+		uv_run(&loop, UV_RUN_ONCE);
+	assert_int_equal(child_write(c, "two\n", 4), 0);
+	while (!strstr(r.out, "two\n") && !r.exited)
+		uv_run(&loop, UV_RUN_ONCE);
+	assert_false(r.exited);
+	child_close_stdin(c);
+	assert_int_equal(child_write(c, "three\n", 6), -EPIPE);
+	while (!r.exited)
+		uv_run(&loop, UV_RUN_ONCE);
+	assert_string_equal(r.out, "one\ntwo\n");
+	assert_int_equal(r.status, 0);
+	assert_int_equal(r.signal, 0);
+	uv_close((uv_handle_t *)&deadline, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 /* A cancel's SIGTERM reaches the program, though the keeper holds SIGTERM blocked. */
 static void test_terminate_reaches_the_program(void **state)
 {
@@ -292,6 +333,7 @@ int main(int argc, char **argv)
 		return child_exec_main(argc, argv);
 
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_conversation_over_stdin),
 	    cmocka_unit_test(test_exit_status_passes_through),
 	    cmocka_unit_test(test_terminate_reaches_the_program),
 	    cmocka_unit_test(test_program_gets_the_original_fd_limit),
