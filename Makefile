@@ -79,7 +79,8 @@ fuzz:
 	cmake --build $(FUZZ_BUILD) -j$$(nproc)
 	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
-unit: all
+unit: $(NODE_DEPS)
+	$(MAKE) all
 	ctest --test-dir $(BUILD) --output-on-failure -R '^unit/'
 
 format:
