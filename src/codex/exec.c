@@ -7,24 +7,18 @@
 
 #include "codex/argv.h"
 #include "codex/backend.h"
-#include "codex/locate.h"
+#include "codex/launch.h"
 #include "proc/child.h"
-#include "proc/nesting.h"
 #include "util/log.h"
 #include "util/redact.h"
 #include "util/text.h"
 
-extern char **environ;
 
 enum { STDERR_TAIL = 2048 };
 
 struct exec_backend {
 	uv_loop_t *loop;
-	char *wanted_path; /* --codex-bin, or NULL */
-	char *codex_path;  /* found on first use, so Codex may be installed after we start */
-	char **extra_env;
-	char **env;         /* NULL: Codex inherits the server's environment */
-	char depth_env[32]; /* CODEX_MCP_DEPTH=<our depth + 1> */
+	struct codex_launch launch;
 	size_t max_event_line;
 };
 
@@ -191,41 +185,6 @@ static void on_exited(void *data, int64_t exit_status, int term_signal)
 	free(t);
 }
 
-static char **build_env(char **extra);
-
-static int find_codex(struct exec_backend *b, char *err, size_t err_size)
-{
-	bool via_npm;
-	char *path = codex_locate(b->wanted_path, &via_npm, err, err_size);
-	size_t n = 0;
-	char **extra;
-
-	if (!path)
-		return -1;
-	bool depth_set = false;
-	for (char **p = b->extra_env; p && *p; p++, n++)
-		depth_set = depth_set || strncmp(*p, NESTING_ENV "=", sizeof NESTING_ENV) == 0;
-	extra = calloc(n + 3, sizeof *extra);
-	if (!extra) {
-		free(path);
-		snprintf(err, err_size, "out of memory");
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++)
-		extra[i] = b->extra_env[i];
-	/* What npm's wrapper would have told Codex about how it was installed. */
-	if (via_npm)
-		extra[n++] = "CODEX_MANAGED_BY_NPM=1";
-	/* How deep the run is, for a codex-mcp it starts (an --env of the same name wins). */
-	if (!depth_set)
-		extra[n++] = b->depth_env;
-	b->env = n > 0 ? build_env(extra) : NULL;
-	free(extra);
-	b->codex_path = path;
-	log_info("running Codex from %s%s", path, via_npm ? " (found through npm's wrapper)" : "");
-	return 0;
-}
-
 static int exec_start(void *impl, const struct codex_turn_request *req,
                       const struct codex_turn_hooks *hooks, struct codex_turn **out, char **error)
 {
@@ -236,12 +195,12 @@ static int exec_start(void *impl, const struct codex_turn_request *req,
 	int rc;
 
 	*error = NULL;
-	if (!b->codex_path && find_codex(b, message, sizeof message) != 0) {
+	if (codex_launch_resolve(&b->launch, message, sizeof message) != 0) {
 		*error = strdup(message);
 		return -1;
 	}
-	if (access(b->codex_path, X_OK) != 0) {
-		snprintf(message, sizeof message, "cannot run Codex at %s: %s", b->codex_path,
+	if (access(b->launch.path, X_OK) != 0) {
+		snprintf(message, sizeof message, "cannot run Codex at %s: %s", b->launch.path,
 		         strerror(errno));
 		*error = strdup(message);
 		return -1;
@@ -263,9 +222,9 @@ static int exec_start(void *impl, const struct codex_turn_request *req,
 		t->thread_id = strdup(req->thread_id);
 
 	struct child_spec spec = {
-	    .file = b->codex_path,
+	    .file = b->launch.path,
 	    .argv = argv,
-	    .env = b->env,
+	    .env = b->launch.env,
 	    .stdin_data = req->prompt,
 	    .stdin_len = req->prompt_len,
 	    .max_line = b->max_event_line,
@@ -311,23 +270,11 @@ static void exec_resume(struct codex_turn *t)
 	child_resume(t->child);
 }
 
-static void free_env(char **env)
-{
-	if (!env)
-		return;
-	for (char **p = env; *p; p++)
-		free(*p);
-	free(env);
-}
-
 static void exec_free(void *impl)
 {
 	struct exec_backend *b = impl;
 
-	free(b->wanted_path);
-	free(b->codex_path);
-	free_env(b->extra_env);
-	free_env(b->env);
+	codex_launch_clear(&b->launch);
 	free(b);
 }
 
@@ -340,32 +287,6 @@ static const struct codex_backend_ops exec_ops = {
     .free = exec_free,
 };
 
-/* The server's environment plus extras; an extra replaces a variable of the same name. */
-static char **build_env(char **extra)
-{
-	size_t n = 0, m = 0, k = 0;
-	char **env;
-
-	for (char **p = environ; *p; p++)
-		n++;
-	for (char **p = extra; p && *p; p++)
-		m++;
-	env = calloc(n + m + 1, sizeof *env);
-	if (!env)
-		return NULL;
-	for (char **p = environ; *p; p++) {
-		size_t key = strcspn(*p, "=");
-		bool replaced = false;
-		for (char **q = extra; q && *q && !replaced; q++)
-			replaced = strncmp(*q, *p, key + 1) == 0;
-		if (!replaced)
-			env[k++] = strdup(*p);
-	}
-	for (char **q = extra; q && *q; q++)
-		env[k++] = strdup(*q);
-	return env;
-}
-
 int codex_exec_backend_new(const struct codex_exec_config *cfg, struct codex_backend *out)
 {
 	struct exec_backend *b = calloc(1, sizeof *b);
@@ -373,17 +294,11 @@ int codex_exec_backend_new(const struct codex_exec_config *cfg, struct codex_bac
 	if (!b)
 		return -1;
 	b->loop = cfg->loop;
-	b->wanted_path = cfg->codex_path ? strdup(cfg->codex_path) : NULL;
 	b->max_event_line = cfg->max_event_line;
-	/* Worked out now, while every ancestor of the server is still there. */
-	snprintf(b->depth_env, sizeof b->depth_env, "%s=%u", NESTING_ENV, nesting_depth() + 1);
-	if (cfg->extra_env) {
-		size_t n = 0;
-		while (cfg->extra_env[n])
-			n++;
-		b->extra_env = calloc(n + 1, sizeof *b->extra_env);
-		for (size_t i = 0; b->extra_env && i < n; i++)
-			b->extra_env[i] = strdup(cfg->extra_env[i]);
+	if (codex_launch_init(&b->launch, cfg->codex_path, cfg->extra_env) != 0) {
+		codex_launch_clear(&b->launch);
+		free(b);
+		return -1;
 	}
 	out->ops = &exec_ops;
 	out->impl = b;
