@@ -702,7 +702,7 @@ static void on_tick(uv_timer_t *h)
 	struct task *t = h->data;
 	struct runner *r = t->runner;
 	uint64_t now = uv_now(r->cfg.loop);
-	uint64_t quiet = now - t->last_output_mono;
+	uint64_t quiet;
 
 	agent_log_flush(t->log);
 	if (!t->turn || t->ending != TASK_ENDED_NATURALLY)
@@ -710,6 +710,7 @@ static void on_tick(uv_timer_t *h)
 	/* Not reading a run paused for its client is our doing, not a stall. */
 	if (t->paused)
 		t->last_output_mono = now;
+	quiet = now - t->last_output_mono;
 	if (!t->stall && r->cfg.stall_s && quiet >= (uint64_t)r->cfg.stall_s * 1000)
 		stalled(t, quiet);
 	if (t->timeout_s && now - t->started_mono >= (uint64_t)t->timeout_s * 1000) {
