@@ -1,5 +1,6 @@
 /*
- * Codex's JSONL events: each line of the input goes through codex_event_parse, then
+ * Codex's JSONL events: each line of the input goes through codex_event_parse (and, with a
+ * "method", through codex_event_from_app_server as an app-server notification), then
  * codex_event_describe with several working directories and buffer sizes, and its command
  * (or the raw line) through codex_command_display. Checks: descriptions are NUL-terminated
  * inside their buffer and valid UTF-8, a short buffer only truncates what a large one holds,
@@ -111,6 +112,30 @@ static void check_event(const struct codex_event *ev)
 	           "exit code outside a command");
 }
 
+/* The line as an app-server notification, when it has a "method". */
+static void one_notification(const char *line, size_t len, uint64_t *rng)
+{
+	json_t *msg = json_loadb(line, len, 0, NULL);
+	const char *method = json_string_value(json_object_get(msg, "method"));
+	struct codex_event ev;
+
+	if (method) {
+		bool item;
+		codex_event_from_app_server(method, json_object_get(msg, "params"), &ev);
+		item = ev.type == CODEX_EVENT_ITEM_STARTED || ev.type == CODEX_EVENT_ITEM_COMPLETED;
+		FUZZ_CHECK(item == (ev.item_type != CODEX_ITEM_NONE),
+		           "app-server: item type %d for event type %d", ev.item_type, ev.type);
+		FUZZ_CHECK(!ev.command || ev.item_type == CODEX_ITEM_COMMAND,
+		           "app-server: command outside a command");
+		FUZZ_CHECK(!ev.changes || json_is_array(ev.changes),
+		           "app-server: changes that are not an array");
+		check_describe(&ev, NULL, 1 + fuzz_rand(rng) % 300);
+		check_describe(&ev, "/w", 1 + fuzz_rand(rng) % 300);
+		codex_event_clear(&ev);
+	}
+	json_decref(msg);
+}
+
 static void one_line(const char *line, size_t len, uint64_t *rng)
 {
 	static const size_t sizes[] = {1, 2, 3, 4, 7, 16, 64, 121, 256, 512};
@@ -148,6 +173,7 @@ static void one_line(const char *line, size_t len, uint64_t *rng)
 		FUZZ_CHECK(ev.json == NULL, "a failed parse kept json");
 	}
 
+	one_notification(line, len, rng);
 	/* The raw line as a command, whatever it is. */
 	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
 		check_display(copy, sizes[i]);

@@ -15,10 +15,19 @@ static const struct {
     {"item.completed", CODEX_EVENT_ITEM_COMPLETED}, {"error", CODEX_EVENT_ERROR},
 };
 
-static const struct {
+struct item_name {
 	const char *name;
 	enum codex_item_type type;
-} item_types[] = {
+};
+
+/* How one backend spells its items. */
+struct dialect {
+	const struct item_name *items;
+	size_t n_items;
+	const char *exit_code;
+};
+
+static const struct item_name item_types[] = {
     {"agent_message", CODEX_ITEM_AGENT_MESSAGE}, {"reasoning", CODEX_ITEM_REASONING},
     {"command_execution", CODEX_ITEM_COMMAND},   {"file_change", CODEX_ITEM_FILE_CHANGE},
     {"mcp_tool_call", CODEX_ITEM_MCP_TOOL_CALL}, {"web_search", CODEX_ITEM_WEB_SEARCH},
@@ -30,15 +39,25 @@ static const char *string_at(const json_t *obj, const char *key)
 	return json_string_value(json_object_get(obj, key));
 }
 
-static void parse_item(struct codex_event *ev, json_t *item)
+static void read_usage(struct codex_event *ev, const json_t *usage, const char *const keys[4])
+{
+	ev->has_usage = json_is_object(usage);
+	for (int i = 0; i < 4; i++)
+		ev->usage[i] = json_integer_value(json_object_get(usage, keys[i]));
+}
+
+static const struct dialect exec_dialect = {item_types, sizeof item_types / sizeof item_types[0],
+                                            "exit_code"};
+
+static void parse_item(struct codex_event *ev, json_t *item, const struct dialect *d)
 {
 	const char *type = string_at(item, "type");
 	json_t *code;
 
 	ev->item_type = CODEX_ITEM_OTHER;
-	for (size_t i = 0; type && i < sizeof item_types / sizeof item_types[0]; i++)
-		if (strcmp(type, item_types[i].name) == 0)
-			ev->item_type = item_types[i].type;
+	for (size_t i = 0; type && i < d->n_items; i++)
+		if (strcmp(type, d->items[i].name) == 0)
+			ev->item_type = d->items[i].type;
 
 	switch (ev->item_type) {
 	case CODEX_ITEM_AGENT_MESSAGE:
@@ -50,7 +69,7 @@ static void parse_item(struct codex_event *ev, json_t *item)
 		break;
 	case CODEX_ITEM_COMMAND:
 		ev->command = string_at(item, "command");
-		code = json_object_get(item, "exit_code");
+		code = json_object_get(item, d->exit_code);
 		if (json_is_integer(code)) {
 			ev->has_exit_code = true;
 			ev->exit_code = (int)json_integer_value(code);
@@ -88,7 +107,7 @@ int codex_event_parse(const char *line, size_t len, struct codex_event *ev)
 	case CODEX_EVENT_ITEM_STARTED:
 	case CODEX_EVENT_ITEM_UPDATED:
 	case CODEX_EVENT_ITEM_COMPLETED:
-		parse_item(ev, json_object_get(json, "item"));
+		parse_item(ev, json_object_get(json, "item"), &exec_dialect);
 		break;
 	case CODEX_EVENT_TURN_FAILED:
 		ev->text = string_at(json_object_get(json, "error"), "message");
@@ -99,15 +118,73 @@ int codex_event_parse(const char *line, size_t len, struct codex_event *ev)
 	case CODEX_EVENT_TURN_COMPLETED: {
 		static const char *const keys[4] = {"input_tokens", "cached_input_tokens",
 		                                    "output_tokens", "reasoning_output_tokens"};
-		json_t *usage = json_object_get(json, "usage");
-		for (int i = 0; i < 4; i++)
-			ev->usage[i] = json_integer_value(json_object_get(usage, keys[i]));
+		read_usage(ev, json_object_get(json, "usage"), keys);
 		break;
 	}
 	default:
 		break;
 	}
 	return 0;
+}
+
+/* ---- app-server: camelCase items, slash-separated methods ---- */
+
+static const struct item_name app_items[] = {
+    {"agentMessage", CODEX_ITEM_AGENT_MESSAGE},
+    {"reasoning", CODEX_ITEM_REASONING},
+    {"commandExecution", CODEX_ITEM_COMMAND},
+    {"fileChange", CODEX_ITEM_FILE_CHANGE},
+    {"mcpToolCall", CODEX_ITEM_MCP_TOOL_CALL},
+    {"webSearch", CODEX_ITEM_WEB_SEARCH},
+    {"plan", CODEX_ITEM_TODO_LIST},
+};
+static const struct dialect app_dialect = {app_items, sizeof app_items / sizeof app_items[0],
+                                           "exitCode"};
+
+static void app_turn_completed(struct codex_event *ev, const json_t *turn)
+{
+	const char *status = string_at(turn, "status");
+
+	if (status && strcmp(status, "completed") == 0) {
+		ev->type = CODEX_EVENT_TURN_COMPLETED;
+		return;
+	}
+	ev->type = CODEX_EVENT_TURN_FAILED;
+	ev->text = string_at(json_object_get(turn, "error"), "message");
+	if (!ev->text)
+		ev->text = status && strcmp(status, "interrupted") == 0 ? "the turn was interrupted"
+		                                                        : "the turn failed";
+}
+
+void codex_event_from_app_server(const char *method, json_t *params, struct codex_event *ev)
+{
+	static const char *const keys[4] = {"inputTokens", "cachedInputTokens", "outputTokens",
+	                                    "reasoningOutputTokens"};
+
+	memset(ev, 0, sizeof *ev);
+	ev->json = json_incref(params);
+	if (strcmp(method, "thread/started") == 0) {
+		ev->type = CODEX_EVENT_THREAD_STARTED;
+		ev->thread_id = string_at(json_object_get(params, "thread"), "id");
+	} else if (strcmp(method, "turn/started") == 0) {
+		ev->type = CODEX_EVENT_TURN_STARTED;
+	} else if (strcmp(method, "turn/completed") == 0) {
+		app_turn_completed(ev, json_object_get(params, "turn"));
+	} else if (strcmp(method, "item/started") == 0 || strcmp(method, "item/completed") == 0) {
+		ev->type = method[5] == 's' ? CODEX_EVENT_ITEM_STARTED : CODEX_EVENT_ITEM_COMPLETED;
+		parse_item(ev, json_object_get(params, "item"), &app_dialect);
+	} else if (strcmp(method, "warning") == 0) {
+		/* exec reports these as error items: they are told the same way */
+		ev->type = CODEX_EVENT_ITEM_COMPLETED;
+		ev->item_type = CODEX_ITEM_ERROR;
+		ev->text = string_at(params, "message");
+	} else if (strcmp(method, "error") == 0) {
+		ev->type = CODEX_EVENT_ERROR;
+		ev->text = string_at(json_object_get(params, "error"), "message");
+	} else if (strcmp(method, "thread/tokenUsage/updated") == 0) {
+		read_usage(ev, json_object_get(json_object_get(params, "tokenUsage"), "total"),
+		           keys);
+	}
 }
 
 void codex_event_clear(struct codex_event *ev)
@@ -179,7 +256,9 @@ static bool describe_changes(const struct codex_event *ev, const char *cwd, char
 	size_t count = json_array_size(ev->changes);
 	json_t *first = json_array_get(ev->changes, 0);
 	const char *path = string_at(first, "path");
-	const char *kind = string_at(first, "kind");
+	json_t *k = json_object_get(first, "kind");
+	/* exec says "add"; app-server says {"type": "add"} */
+	const char *kind = json_is_object(k) ? string_at(k, "type") : json_string_value(k);
 	const char *verb = "edited";
 
 	if (!path)

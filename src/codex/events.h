@@ -1,4 +1,7 @@
-/* Codex's JSONL events (`codex exec --json`), parsed into what the server uses. */
+/*
+ * What Codex reports, parsed into what the server uses, from either backend: the
+ * JSONL events of `codex exec --json`, and the notifications of `codex app-server`.
+ */
 #ifndef CODEX_MCP_EVENTS_H
 #define CODEX_MCP_EVENTS_H
 
@@ -43,12 +46,22 @@ struct codex_event {
 	const char *command;   /* command_execution */
 	bool has_exit_code;
 	int exit_code;
-	json_t *changes;  /* file_change: [{path, kind}] */
-	int64_t usage[4]; /* turn.completed: input, cached input, output, reasoning output */
+	json_t *changes; /* file_change: [{path, kind}] */
+	/*
+	 * Input, cached input, output and reasoning output tokens: the turn's, from exec's
+	 * turn.completed; the thread's totals so far, from app-server's thread/tokenUsage/updated.
+	 */
+	int64_t usage[4];
+	bool has_usage;
 };
 
 /* Returns 0, or -1 when the line is not a JSON object with a string "type". */
 int codex_event_parse(const char *line, size_t len, struct codex_event *ev);
+/*
+ * An app-server notification as the same event; the event takes a reference to params.
+ * What has no counterpart is CODEX_EVENT_OTHER.
+ */
+void codex_event_from_app_server(const char *method, json_t *params, struct codex_event *ev);
 void codex_event_clear(struct codex_event *ev);
 
 /*

@@ -416,6 +416,136 @@ static void test_describe_utf8_when_truncating(void **state)
 	codex_event_clear(&ev);
 }
 
+/* ---- app-server notifications (lines as Codex 0.169's app-server sent them, trimmed) ---- */
+
+/* The notification's event, and what describe() makes of it ("" when nothing). */
+static void app(const char *method, const char *params, struct codex_event *ev, const char *cwd,
+                const char *want)
+{
+	json_error_t err;
+	json_t *json = json_loads(params, 0, &err);
+	char buf[256];
+
+	if (!json)
+		fail_msg("bad test JSON %s: %s", params, err.text);
+	codex_event_from_app_server(method, json, ev);
+	json_decref(json); /* the event holds its own reference */
+	if (!*want)
+		assert_false(codex_event_describe(ev, cwd, buf, sizeof buf));
+	else if (!codex_event_describe(ev, cwd, buf, sizeof buf) || strcmp(buf, want) != 0)
+		fail_msg("%s: described as \"%s\", wanted \"%s\"", method, buf, want);
+}
+
+static void test_app_server_turn(void **state)
+{
+	(void)state;
+	struct codex_event ev;
+
+	app("thread/started", "{\"thread\":{\"id\":\"01a22e1c-21d2\",\"cwd\":\"/w\"}}", &ev, NULL,
+	    "started thread 01a22e1c-21d2");
+	assert_int_equal(ev.type, CODEX_EVENT_THREAD_STARTED);
+	assert_string_equal(ev.thread_id, "01a22e1c-21d2");
+	codex_event_clear(&ev);
+
+	app("turn/started",
+	    "{\"threadId\":\"t\",\"turn\":{\"id\":\"u\",\"status\":\"inProgress\"}}", &ev, NULL,
+	    "turn started");
+	codex_event_clear(&ev);
+
+	app("item/started",
+	    "{\"item\":{\"type\":\"commandExecution\",\"id\":\"call_2\",\"command\":\"/bin/bash "
+	    "-lc \\\"printf '%s' 'hi' > 'a.txt'\\\"\",\"cwd\":\"/w\",\"status\":\"inProgress\","
+	    "\"exitCode\":null},\"threadId\":\"t\",\"turnId\":\"u\"}",
+	    &ev, "/w", "running: printf '%s' 'hi' > 'a.txt'");
+	assert_int_equal(ev.item_type, CODEX_ITEM_COMMAND);
+	assert_false(ev.has_exit_code);
+	codex_event_clear(&ev);
+
+	app("item/completed",
+	    "{\"item\":{\"type\":\"commandExecution\",\"id\":\"call_2\",\"command\":\"/bin/bash "
+	    "-lc \\\"printf '%s' 'hi' > 'a.txt'\\\"\",\"status\":\"completed\",\"exitCode\":0},"
+	    "\"threadId\":\"t\",\"turnId\":\"u\"}",
+	    &ev, "/w", "ran: printf '%s' 'hi' > 'a.txt' (exit 0)");
+	assert_true(ev.has_exit_code);
+	codex_event_clear(&ev);
+
+	app("item/completed",
+	    "{\"item\":{\"type\":\"agentMessage\",\"id\":\"msg_3\",\"text\":\"wrote a.txt\"},"
+	    "\"threadId\":\"t\",\"turnId\":\"u\"}",
+	    &ev, NULL, "message: wrote a.txt");
+	assert_int_equal(ev.item_type, CODEX_ITEM_AGENT_MESSAGE);
+	assert_string_equal(ev.text, "wrote a.txt");
+	codex_event_clear(&ev);
+
+	app("thread/tokenUsage/updated",
+	    "{\"threadId\":\"t\",\"turnId\":\"u\",\"tokenUsage\":{\"total\":{\"totalTokens\":30,"
+	    "\"inputTokens\":20,\"cachedInputTokens\":4,\"outputTokens\":10,"
+	    "\"reasoningOutputTokens\":1},\"last\":{\"inputTokens\":10}}}",
+	    &ev, NULL, "");
+	assert_int_equal(ev.type, CODEX_EVENT_OTHER);
+	assert_true(ev.has_usage);
+	assert_int_equal(ev.usage[0], 20);
+	assert_int_equal(ev.usage[1], 4);
+	assert_int_equal(ev.usage[2], 10);
+	assert_int_equal(ev.usage[3], 1);
+	codex_event_clear(&ev);
+
+	app("turn/completed",
+	    "{\"threadId\":\"t\",\"turn\":{\"id\":\"u\",\"status\":\"completed\",\"error\":null}}",
+	    &ev, NULL, "turn completed");
+	assert_int_equal(ev.type, CODEX_EVENT_TURN_COMPLETED);
+	codex_event_clear(&ev);
+}
+
+/* A turn that did not complete is a failed one, with the reason it gives or its status. */
+static void test_app_server_turn_not_completed(void **state)
+{
+	(void)state;
+	struct codex_event ev;
+
+	app("turn/completed",
+	    "{\"turn\":{\"status\":\"failed\",\"error\":{\"message\":\"stream disconnected\"}}}",
+	    &ev, NULL, "error: stream disconnected");
+	assert_int_equal(ev.type, CODEX_EVENT_TURN_FAILED);
+	codex_event_clear(&ev);
+	app("turn/completed", "{\"turn\":{\"status\":\"interrupted\",\"error\":null}}", &ev, NULL,
+	    "error: the turn was interrupted");
+	codex_event_clear(&ev);
+	app("error", "{\"error\":{\"message\":\"Reconnecting... 1/5\"},\"willRetry\":true}", &ev,
+	    NULL, "error: Reconnecting... 1/5");
+	assert_int_equal(ev.type, CODEX_EVENT_ERROR);
+	codex_event_clear(&ev);
+}
+
+/* File changes name their kind as an object; other notifications are nothing to describe. */
+static void test_app_server_file_change_and_others(void **state)
+{
+	(void)state;
+	struct codex_event ev;
+
+	app("item/completed",
+	    "{\"item\":{\"type\":\"fileChange\",\"id\":\"f\",\"status\":\"completed\",\"changes\":["
+	    "{\"path\":\"/w/new.c\",\"kind\":{\"type\":\"add\"},\"diff\":\"\"},"
+	    "{\"path\":\"/w/"
+	    "old.c\",\"kind\":{\"type\":\"update\",\"move_path\":null},\"diff\":\"\"}"
+	    "]}}",
+	    &ev, "/w", "created new.c and 1 more");
+	assert_int_equal(json_array_size(ev.changes), 2);
+	codex_event_clear(&ev);
+	app("warning",
+	    "{\"threadId\":\"t\",\"message\":\"Model metadata for `mock-model` not found.\"}", &ev,
+	    NULL, "warning: Model metadata for `mock-model` not found.");
+	codex_event_clear(&ev);
+	app("item/completed", "{\"item\":{\"type\":\"userMessage\",\"id\":\"m\",\"content\":[]}}",
+	    &ev, NULL, "");
+	assert_int_equal(ev.item_type, CODEX_ITEM_OTHER);
+	codex_event_clear(&ev);
+	app("account/rateLimits/updated", "{\"rateLimits\":{}}", &ev, NULL, "");
+	assert_int_equal(ev.type, CODEX_EVENT_OTHER);
+	assert_false(ev.has_usage);
+	codex_event_clear(&ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -436,6 +566,9 @@ int main(void)
 	    cmocka_unit_test(test_command_display_truncates_on_characters),
 	    cmocka_unit_test(test_command_display_long_quoted),
 	    cmocka_unit_test(test_describe_utf8_when_truncating),
+	    cmocka_unit_test(test_app_server_turn),
+	    cmocka_unit_test(test_app_server_turn_not_completed),
+	    cmocka_unit_test(test_app_server_file_change_and_others),
 	};
 	return cmocka_run_group_tests_name("codex/events", tests, NULL, NULL);
 }
