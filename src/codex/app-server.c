@@ -8,6 +8,7 @@
 
 #include "proc/child.h"
 #include "util/log.h"
+#include "util/redact.h"
 #include "util/text.h"
 
 enum { STDERR_TAIL = 512 };
@@ -58,7 +59,8 @@ static void peer_notification(void *ctx, const char *method, json_t *params)
 static void peer_garbage(void *ctx, const char *why, const char *line, size_t len)
 {
 	(void)ctx;
-	log_warn("app-server: %s: %.*s", why, (int)(len < 200 ? len : 200), line);
+	(void)line; /* not quoted: it may hold anything, secrets included */
+	log_warn("app-server: %s (a line of %zu bytes)", why, len);
 }
 
 static void on_stdout(void *data, char *line, size_t len)
@@ -78,8 +80,11 @@ static void on_overflow(void *data, size_t max_line)
 static void on_stderr(void *data, char *line, size_t len)
 {
 	struct app_server *as = data;
-	char *clean = text_sanitize(line, len);
+	/* Secrets are masked before anything is logged or kept. */
+	char *masked = redact_active() ? redact(line) : NULL;
+	char *clean = masked ? text_sanitize(masked, strlen(masked)) : text_sanitize(line, len);
 
+	free(masked);
 	if (!clean)
 		return;
 	log_debug("app-server: %s", clean);
