@@ -81,14 +81,17 @@ struct post {
 	const char *subject;
 };
 
+/* Seen by the two halves only: not exported from the module. */
+#pragma GCC visibility push(hidden)
+
 /* http.c: answers, messages and exchanges. */
-void respond_json(struct http_exchange *x, unsigned status, const char *text,
-                  const char *const *headers);
+void mcp_http_json(struct http_exchange *x, unsigned status, const char *text,
+                   const char *const *headers);
 /* A JSON-RPC error as the whole answer; data is stolen. */
 void mcp_http_error(struct http_exchange *x, unsigned status, json_t *id, int code,
                     const char *message, json_t *data, const char *const *headers);
-struct held_msg *held_new(const char *data, size_t len);
-void held_free(struct held_msg *m);
+struct held_msg *mcp_http_held_new(const char *data, size_t len);
+void mcp_http_held_free(struct held_msg *m);
 /* One SSE event; the client is cut off when it holds too much unread. */
 void exch_stream_msg(struct exch *e, const char *data, size_t len);
 void exch_send(struct exch *e, const char *data, size_t len, bool answer);
@@ -112,5 +115,7 @@ void legacy_delete(struct mcp_http *h, struct http_exchange *x, const char *subj
 void legacy_tick(struct mcp_http *h, uint64_t now);
 void legacy_stop(struct mcp_http *h);
 void legacy_end_all(struct mcp_http *h);
+
+#pragma GCC visibility pop
 
 #endif

@@ -45,7 +45,8 @@ static void standalone(struct hsession *hs, const char *data, size_t len)
 		exch_stream_msg(get, data, len);
 		return;
 	}
-	if (hs->standalone_bytes + len > STANDALONE_MAX_BYTES || !(m = held_new(data, len)))
+	if (hs->standalone_bytes + len > STANDALONE_MAX_BYTES ||
+	    !(m = mcp_http_held_new(data, len)))
 		return;
 	if (!hs->standalone)
 		hs->standalone_tail = &hs->standalone;
@@ -104,7 +105,7 @@ static void end_session(struct hsession *hs)
 			http_stream_abort(e->st);
 	}
 	mcp_session_close(hs->s, true);
-	held_free(hs->standalone);
+	mcp_http_held_free(hs->standalone);
 	free(hs->subject);
 	free(hs);
 }
@@ -243,7 +244,7 @@ void legacy_get(struct mcp_http *h, struct http_exchange *x, const char *subject
 	http_stream_write(e->st, ": stream open\n\n", 15);
 	for (struct held_msg *m = hs->standalone; m; m = m->next)
 		exch_stream_msg(e, m->text, m->len);
-	held_free(hs->standalone);
+	mcp_http_held_free(hs->standalone);
 	hs->standalone = NULL;
 	hs->standalone_bytes = 0;
 }

@@ -24,8 +24,8 @@ const char *const mcp_http_sse_headers[] = {"Cache-Control", "no-cache", "X-Acce
 
 /* ---- answers that are not the session's ---- */
 
-void respond_json(struct http_exchange *x, unsigned status, const char *text,
-                  const char *const *headers)
+void mcp_http_json(struct http_exchange *x, unsigned status, const char *text,
+                   const char *const *headers)
 {
 	http_respond(x, status, "application/json", text, strlen(text), headers);
 }
@@ -45,7 +45,7 @@ void mcp_http_error(struct http_exchange *x, unsigned status, json_t *id, int co
 	text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
 	json_decref(msg);
 	if (text)
-		respond_json(x, status, text, headers);
+		mcp_http_json(x, status, text, headers);
 	else
 		http_respond(x, 500, NULL, "", 0, NULL);
 	free(text);
@@ -53,7 +53,7 @@ void mcp_http_error(struct http_exchange *x, unsigned status, json_t *id, int co
 
 /* ---- messages, and where they go ---- */
 
-void held_free(struct held_msg *m)
+void mcp_http_held_free(struct held_msg *m)
 {
 	while (m) {
 		struct held_msg *next = m->next;
@@ -63,7 +63,7 @@ void held_free(struct held_msg *m)
 	}
 }
 
-struct held_msg *held_new(const char *data, size_t len)
+struct held_msg *mcp_http_held_new(const char *data, size_t len)
 {
 	struct held_msg *m = calloc(1, sizeof *m);
 
@@ -123,7 +123,7 @@ void exch_send(struct exch *e, const char *data, size_t len, bool answer)
 			e->first_code = answer_code(data, len);
 	}
 	if (e->in_handler) {
-		struct held_msg *m = held_new(data, len);
+		struct held_msg *m = mcp_http_held_new(data, len);
 		if (m) {
 			*e->first_tail = m;
 			e->first_tail = &m->next;
@@ -204,7 +204,7 @@ void exch_free(struct exch *e, bool client_left)
 		mcp_session_close(e->own, client_left && !e->answered && !e->overflowed);
 	if (e->hs)
 		e->hs->last_ms = uv_now(e->h->cfg.loop);
-	held_free(e->first);
+	mcp_http_held_free(e->first);
 	json_decref(e->id);
 	free(e);
 }
@@ -271,7 +271,7 @@ void exch_finish(struct exch *e, const char *session_id)
 	e->h->open_streams++;
 	for (struct held_msg *m = e->first; m; m = m->next)
 		exch_stream_msg(e, m->text, m->len);
-	held_free(e->first);
+	mcp_http_held_free(e->first);
 	e->first = NULL;
 	if (e->answered)
 		http_stream_end(e->st);
@@ -497,7 +497,7 @@ static void serve_metadata(struct mcp_http *h, struct http_exchange *x)
 
 	json_decref(doc);
 	if (text)
-		respond_json(x, 200, text, NULL);
+		mcp_http_json(x, 200, text, NULL);
 	else
 		mcp_http_error(x, 404, NULL, -32000, "this server has no OAuth metadata", NULL,
 		               NULL);
