@@ -73,6 +73,25 @@ static void add_string_override(struct list *l, const char *key, const char *val
 	add_owned(l, entry);
 }
 
+/* exec no longer accepts "untrusted" (app-server does): asking first is the nearest it has. */
+static const char *exec_policy(const char *policy)
+{
+	return policy && strcmp(policy, "untrusted") == 0 ? "on-request" : policy;
+}
+
+/* The overrides with their approval_policy as exec accepts it (new reference, may be NULL). */
+static json_t *exec_policy_config(json_t *config)
+{
+	const char *policy = json_string_value(json_object_get(config, "approval_policy"));
+	json_t *copy;
+
+	if (!policy || strcmp(policy, exec_policy(policy)) == 0)
+		return json_incref(config);
+	copy = json_copy(config);
+	json_object_set_new(copy, "approval_policy", json_string(exec_policy(policy)));
+	return copy;
+}
+
 char **codex_exec_argv(const struct codex_turn_request *req, char *err, size_t err_size)
 {
 	const struct codex_options *o = req->options;
@@ -90,7 +109,9 @@ char **codex_exec_argv(const struct codex_turn_request *req, char *err, size_t e
 	add_flag(&l, "--profile", o->profile);
 
 	/* The client's own overrides go first, so the named options win over them. */
-	n = toml_overrides(o->config, &overrides, err, err_size);
+	json_t *config = exec_policy_config(o->config);
+	n = toml_overrides(config, &overrides, err, err_size);
+	json_decref(config);
 	if (n < 0) {
 		codex_argv_free(l.items);
 		return NULL;
@@ -99,7 +120,7 @@ char **codex_exec_argv(const struct codex_turn_request *req, char *err, size_t e
 		add_flag(&l, "--config", overrides[i]);
 	toml_overrides_free(overrides, n);
 
-	add_string_override(&l, "approval_policy", o->approval_policy);
+	add_string_override(&l, "approval_policy", exec_policy(o->approval_policy));
 	add_string_override(&l, "model_reasoning_effort", o->reasoning_effort);
 	add_string_override(&l, "compact_prompt", o->compact_prompt);
 	if (req->thread_id) {

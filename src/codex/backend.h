@@ -1,11 +1,13 @@
 /*
  * How a Codex turn is run. The tools see only this interface: start a turn,
- * hear its events, cancel it, receive its outcome. `codex exec --json` is the
- * first backend; an app-server backend can stand behind the same calls.
+ * hear its events, answer what it asks, cancel it, receive its outcome. Two
+ * backends stand behind it: a `codex exec --json` process per turn, and turns
+ * on threads of one long-lived `codex app-server`.
  */
 #ifndef CODEX_MCP_BACKEND_H
 #define CODEX_MCP_BACKEND_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -61,9 +63,35 @@ struct codex_outcome {
 	const char *thread_id;     /* NULL if Codex never said */
 	const char *final_message; /* the last agent message, or "" */
 	const char *error;         /* why it failed; NULL on success */
+	bool exited;               /* a process of the turn's own ended, as these say */
 	int64_t exit_status;
 	int term_signal;
 	struct codex_usage usage;
+};
+
+/* What Codex asks before it goes on (an approval). */
+enum codex_question_kind {
+	CODEX_ASK_COMMAND,     /* may it run command in cwd? */
+	CODEX_ASK_FILE_CHANGE, /* may it write these files? */
+};
+
+/* Borrowed for the duration of the ask hook. */
+struct codex_question {
+	uint64_t id; /* the turn's number for it, to answer with */
+	enum codex_question_kind kind;
+	const char *command; /* CODEX_ASK_COMMAND */
+	const char *cwd;
+	const char *reason;     /* Codex's own words; may be NULL */
+	const json_t *changes;  /* CODEX_ASK_FILE_CHANGE: [{path, kind}], may be NULL */
+	const char *grant_root; /* CODEX_ASK_FILE_CHANGE: writes under it, for the session */
+	bool session_wide;      /* "for the rest of this session" can be answered */
+};
+
+enum codex_decision {
+	CODEX_ACCEPT,
+	CODEX_ACCEPT_FOR_SESSION,
+	CODEX_DECLINE, /* this step is skipped; the turn goes on */
+	CODEX_CANCEL,  /* the turn is interrupted */
 };
 
 struct codex_turn_hooks {
@@ -73,6 +101,11 @@ struct codex_turn_hooks {
 	void (*stderr_line)(void *data, const char *line, size_t len);
 	/* Exactly once; the turn object is gone after this returns. */
 	void (*done)(void *data, const struct codex_outcome *outcome);
+	/*
+	 * Codex waits for an answer: give it with codex_turn_answer(), now or later. NULL,
+	 * or a backend that cannot ask: Codex decides by itself (exec never asks).
+	 */
+	void (*ask)(void *data, const struct codex_question *q);
 	void *data;
 };
 
@@ -83,11 +116,26 @@ struct codex_backend_ops {
 	             const struct codex_turn_hooks *hooks, struct codex_turn **out, char **error);
 	/* Stops the turn: SIGTERM-like first, forcefully after grace_ms. done still follows. */
 	void (*cancel)(struct codex_turn *turn, unsigned grace_ms);
+	/* The process that runs the turn, or 0 when none is its own (may be NULL). */
 	pid_t (*pid)(const struct codex_turn *turn);
-	/* Stop and restart reading the turn's output, so a slow client holds Codex back. */
+	/*
+	 * The process whose tree shows what the turn does, shared with other turns maybe,
+	 * for stall reports (may be NULL: pid).
+	 */
+	pid_t (*host)(const struct codex_turn *turn);
+	/*
+	 * Stop and restart reading the turn's output, so a slow client holds Codex back
+	 * (may be NULL: the backend holds its own output back).
+	 */
 	void (*pause)(struct codex_turn *turn);
 	void (*resume)(struct codex_turn *turn);
-	void (*free)(void *backend);
+	/* Answers question id of the turn's (may be NULL). 0, or -ENOENT when not asked. */
+	int (*answer)(struct codex_turn *turn, uint64_t id, enum codex_decision d);
+	/*
+	 * Stops every turn and frees the backend once they are gone; done (may be NULL)
+	 * follows then. A backend with no process of its own frees at once.
+	 */
+	void (*free)(void *backend, void (*done)(void *data), void *data);
 };
 
 struct codex_backend {
@@ -104,6 +152,8 @@ struct codex_exec_config {
 
 /* The `codex exec --json` backend. */
 int codex_exec_backend_new(const struct codex_exec_config *cfg, struct codex_backend *out);
+/* The `codex app-server` backend: one child, started on first use, for every turn. */
+int codex_app_server_backend_new(const struct codex_exec_config *cfg, struct codex_backend *out);
 
 static inline int codex_turn_start(struct codex_backend *b, const struct codex_turn_request *req,
                                    const struct codex_turn_hooks *hooks, struct codex_turn **out,
@@ -114,17 +164,30 @@ static inline int codex_turn_start(struct codex_backend *b, const struct codex_t
 
 static inline pid_t codex_turn_pid(struct codex_backend *b, const struct codex_turn *t)
 {
-	return b->ops->pid(t);
+	return b->ops->pid ? b->ops->pid(t) : 0;
+}
+
+static inline pid_t codex_turn_host(struct codex_backend *b, const struct codex_turn *t)
+{
+	return b->ops->host ? b->ops->host(t) : codex_turn_pid(b, t);
 }
 
 static inline void codex_turn_pause(struct codex_backend *b, struct codex_turn *t)
 {
-	b->ops->pause(t);
+	if (b->ops->pause)
+		b->ops->pause(t);
 }
 
 static inline void codex_turn_resume(struct codex_backend *b, struct codex_turn *t)
 {
-	b->ops->resume(t);
+	if (b->ops->resume)
+		b->ops->resume(t);
+}
+
+static inline int codex_turn_answer(struct codex_backend *b, struct codex_turn *t, uint64_t id,
+                                    enum codex_decision d)
+{
+	return b->ops->answer ? b->ops->answer(t, id, d) : -ENOENT;
 }
 
 static inline void codex_turn_cancel(struct codex_backend *b, struct codex_turn *t,

@@ -182,8 +182,75 @@ void codex_event_from_app_server(const char *method, json_t *params, struct code
 		ev->type = CODEX_EVENT_ERROR;
 		ev->text = string_at(json_object_get(params, "error"), "message");
 	} else if (strcmp(method, "thread/tokenUsage/updated") == 0) {
-		read_usage(ev, json_object_get(json_object_get(params, "tokenUsage"), "total"),
-		           keys);
+		json_t *usage = json_object_get(params, "tokenUsage");
+		struct codex_event last = {0};
+
+		read_usage(ev, json_object_get(usage, "total"), keys);
+		read_usage(&last, json_object_get(usage, "last"), keys);
+		ev->usage_is_total = ev->has_usage;
+		memcpy(ev->usage_last, last.usage, sizeof ev->usage_last);
+	}
+}
+
+static json_t *exec_item(const struct codex_event *ev)
+{
+	const json_t *item = json_object_get(ev->json, "item");
+	const char *name = NULL;
+	json_t *out;
+
+	for (size_t i = 0; i < sizeof item_types / sizeof item_types[0]; i++)
+		if (item_types[i].type == ev->item_type)
+			name = item_types[i].name;
+	out = json_pack("{s:s?, s:s}", "id", string_at(item, "id"), "type", name ? name : "other");
+	if (ev->text)
+		json_object_set_new(out, ev->item_type == CODEX_ITEM_ERROR ? "message" : "text",
+		                    json_string(ev->text));
+	if (ev->command)
+		json_object_set_new(out, "command", json_string(ev->command));
+	if (ev->has_exit_code)
+		json_object_set_new(out, "exit_code", json_integer(ev->exit_code));
+	if (ev->item_type == CODEX_ITEM_COMMAND && string_at(item, "aggregatedOutput"))
+		json_object_set_new(out, "aggregated_output",
+		                    json_string(string_at(item, "aggregatedOutput")));
+	if (ev->changes)
+		json_object_set(out, "changes", ev->changes);
+	if (string_at(item, "status"))
+		json_object_set_new(out, "status", json_string(string_at(item, "status")));
+	return out;
+}
+
+json_t *codex_event_exec_json(const struct codex_event *ev, const int64_t turn_usage[4])
+{
+	switch (ev->type) {
+	case CODEX_EVENT_THREAD_STARTED:
+		return json_pack("{s:s, s:s?}", "type", "thread.started", "thread_id",
+		                 ev->thread_id);
+	case CODEX_EVENT_TURN_STARTED:
+		return json_pack("{s:s}", "type", "turn.started");
+	case CODEX_EVENT_TURN_COMPLETED:
+		return json_pack("{s:s, s:{s:I, s:I, s:I, s:I}}", "type", "turn.completed", "usage",
+		                 "input_tokens", (json_int_t)turn_usage[0], "cached_input_tokens",
+		                 (json_int_t)turn_usage[1], "output_tokens",
+		                 (json_int_t)turn_usage[2], "reasoning_output_tokens",
+		                 (json_int_t)turn_usage[3]);
+	case CODEX_EVENT_TURN_FAILED:
+		return json_pack("{s:s, s:{s:s}}", "type", "turn.failed", "error", "message",
+		                 ev->text ? ev->text : "the turn failed");
+	case CODEX_EVENT_ERROR:
+		return json_pack("{s:s, s:s}", "type", "error", "message",
+		                 ev->text ? ev->text : "unknown error");
+	case CODEX_EVENT_ITEM_STARTED:
+	case CODEX_EVENT_ITEM_UPDATED:
+	case CODEX_EVENT_ITEM_COMPLETED:
+		if (ev->item_type == CODEX_ITEM_NONE)
+			return NULL;
+		return json_pack("{s:s, s:o}", "type",
+		                 ev->type == CODEX_EVENT_ITEM_STARTED   ? "item.started"
+		                 : ev->type == CODEX_EVENT_ITEM_UPDATED ? "item.updated"
+		                                                        : "item.completed",
+		                 "item", exec_item(ev));
+	default:
+		return NULL;
 	}
 }
 

@@ -36,7 +36,10 @@ enum codex_item_type {
 	CODEX_ITEM_ERROR,
 };
 
-/* Strings and objects are borrowed from json, which the event owns. */
+/*
+ * Strings and objects are borrowed from json, which the event owns. A backend tells its
+ * events with json as `codex exec --json` prints them (NULL when exec has no such event).
+ */
 struct codex_event {
 	json_t *json;
 	enum codex_event_type type;
@@ -53,6 +56,8 @@ struct codex_event {
 	 */
 	int64_t usage[4];
 	bool has_usage;
+	bool usage_is_total;   /* app-server: usage holds the thread's totals */
+	int64_t usage_last[4]; /* app-server: what the latest model call added to them */
 };
 
 /* Returns 0, or -1 when the line is not a JSON object with a string "type". */
@@ -63,6 +68,12 @@ int codex_event_parse(const char *line, size_t len, struct codex_event *ev);
  */
 void codex_event_from_app_server(const char *method, json_t *params, struct codex_event *ev);
 void codex_event_clear(struct codex_event *ev);
+/*
+ * The event as `codex exec --json` prints it (new reference), for an event of app-server's,
+ * so that a client sees one shape whichever backend ran the turn; NULL when exec has no
+ * such event. turn_usage is the turn's, for turn.completed.
+ */
+json_t *codex_event_exec_json(const struct codex_event *ev, const int64_t turn_usage[4]);
 
 /*
  * A short line a person can follow ("running: npm test", "edited src/app.c",

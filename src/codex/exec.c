@@ -7,12 +7,12 @@
 
 #include "codex/argv.h"
 #include "codex/backend.h"
+#include "codex/fold.h"
 #include "codex/launch.h"
 #include "proc/child.h"
 #include "util/log.h"
 #include "util/redact.h"
 #include "util/text.h"
-
 
 enum { STDERR_TAIL = 2048 };
 
@@ -26,23 +26,12 @@ struct codex_turn {
 	struct exec_backend *backend;
 	struct child *child;
 	struct codex_turn_hooks hooks;
-	char *thread_id;
-	char *final_message;
-	char *turn_error;  /* from turn.failed */
-	char *other_error; /* from a top-level error event */
-	bool completed;
+	struct codex_fold fold;
 	bool cancelled;
-	struct codex_usage usage;
 	char tail[STDERR_TAIL + 1]; /* the last lines of Codex's stderr */
 	size_t tail_len;
 	unsigned dropped_lines;
 };
-
-static void replace(char **slot, const char *value)
-{
-	free(*slot);
-	*slot = value ? strdup(value) : NULL;
-}
 
 static void on_stdout_line(void *data, char *line, size_t len)
 {
@@ -61,27 +50,8 @@ static void on_stdout_line(void *data, char *line, size_t len)
 		free(masked);
 		return;
 	}
-	switch (ev.type) {
-	case CODEX_EVENT_THREAD_STARTED:
-		replace(&t->thread_id, ev.thread_id);
-		break;
-	case CODEX_EVENT_ITEM_COMPLETED:
-		if (ev.item_type == CODEX_ITEM_AGENT_MESSAGE && ev.text)
-			replace(&t->final_message, ev.text);
-		break;
-	case CODEX_EVENT_TURN_COMPLETED:
-		t->completed = true;
-		t->usage = (struct codex_usage){ev.usage[0], ev.usage[1], ev.usage[2], ev.usage[3]};
-		break;
-	case CODEX_EVENT_TURN_FAILED:
-		replace(&t->turn_error, ev.text ? ev.text : "the turn failed");
-		break;
-	case CODEX_EVENT_ERROR:
-		replace(&t->other_error, ev.text ? ev.text : "unknown error");
-		break;
-	default:
-		break;
-	}
+	if (codex_fold_event(&t->fold, &ev) != 0)
+		log_warn("out of memory: an event of codex was not kept");
 	if (t->hooks.event)
 		t->hooks.event(t->hooks.data, &ev);
 	codex_event_clear(&ev);
@@ -151,37 +121,19 @@ static char *describe_failure(struct codex_turn *t, int64_t exit_status, int ter
 static void on_exited(void *data, int64_t exit_status, int term_signal)
 {
 	struct codex_turn *t = data;
-	struct codex_outcome out = {
-	    .thread_id = t->thread_id,
-	    .final_message = t->final_message ? t->final_message : "",
-	    .exit_status = exit_status,
-	    .term_signal = term_signal,
-	    .usage = t->usage,
-	};
-	char *failure = NULL;
+	struct codex_outcome out;
+	/* Only the exit can say why a turn that said nothing failed. */
+	char *failure = t->fold.completed && !t->fold.turn_error
+	                    ? NULL
+	                    : describe_failure(t, exit_status, term_signal);
 
-	if (t->cancelled) {
-		out.status = CODEX_TURN_CANCELLED;
-		out.error = "the run was cancelled";
-	} else if (t->completed && !t->turn_error) {
-		out.status = CODEX_TURN_COMPLETED;
-	} else {
-		out.status = CODEX_TURN_FAILED;
-		if (t->turn_error)
-			out.error = t->turn_error;
-		else if (t->other_error)
-			out.error = t->other_error;
-		else
-			out.error = failure = describe_failure(t, exit_status, term_signal);
-		if (!out.error)
-			out.error = "codex failed";
-	}
+	codex_fold_outcome(&t->fold, t->cancelled, failure, &out);
+	out.exited = true;
+	out.exit_status = exit_status;
+	out.term_signal = term_signal;
 	t->hooks.done(t->hooks.data, &out);
 	free(failure);
-	free(t->thread_id);
-	free(t->final_message);
-	free(t->turn_error);
-	free(t->other_error);
+	codex_fold_clear(&t->fold);
 	free(t);
 }
 
@@ -218,8 +170,12 @@ static int exec_start(void *impl, const struct codex_turn_request *req,
 	}
 	t->backend = b;
 	t->hooks = *hooks;
-	if (req->thread_id)
-		t->thread_id = strdup(req->thread_id);
+	if (codex_fold_init(&t->fold, req->thread_id) != 0) {
+		codex_argv_free(argv);
+		free(t);
+		*error = strdup("out of memory");
+		return -1;
+	}
 
 	struct child_spec spec = {
 	    .file = b->launch.path,
@@ -241,7 +197,7 @@ static int exec_start(void *impl, const struct codex_turn_request *req,
 	if (rc != 0) {
 		snprintf(message, sizeof message, "cannot start Codex: %s", uv_strerror(rc));
 		*error = strdup(message);
-		free(t->thread_id);
+		codex_fold_clear(&t->fold);
 		free(t);
 		return -1;
 	}
@@ -270,12 +226,15 @@ static void exec_resume(struct codex_turn *t)
 	child_resume(t->child);
 }
 
-static void exec_free(void *impl)
+static void exec_free(void *impl, void (*done)(void *data), void *data)
 {
 	struct exec_backend *b = impl;
 
+	/* Each turn's process belongs to its turn, which the runner has ended already. */
 	codex_launch_clear(&b->launch);
 	free(b);
+	if (done)
+		done(data);
 }
 
 static const struct codex_backend_ops exec_ops = {

@@ -147,10 +147,8 @@ static void answered(struct rpc_peer *p, json_t *msg, const struct rpc_message *
 		        len);
 		return;
 	}
-	if (error)
-		q->fn(q->data, NULL, error);
-	else
-		q->fn(q->data, json_object_get(msg, "result"), NULL);
+	if (q->fn)
+		q->fn(q->data, error ? NULL : json_object_get(msg, "result"), error);
 	free(q);
 }
 
@@ -161,7 +159,8 @@ static void fail_pending(struct rpc_peer *p, const char *why)
 	while (p->pending) {
 		struct pending *q = p->pending;
 		p->pending = q->next;
-		q->fn(q->data, NULL, error);
+		if (q->fn)
+			q->fn(q->data, NULL, error);
 		free(q);
 	}
 	json_decref(error);

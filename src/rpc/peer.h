@@ -47,7 +47,8 @@ int rpc_peer_new(const struct rpc_peer_handler *h, struct rpc_peer **out);
 void rpc_peer_close(struct rpc_peer *p, const char *why);
 
 /*
- * Sends a request; params is stolen (may be NULL). Returns 0, or -errno when it
+ * Sends a request; params is stolen (may be NULL), and fn may be NULL when the answer
+ * does not matter. Returns 0, or -errno when it
  * could not be sent: fn is then never called. id_out, if given, gets its id.
  */
 int rpc_peer_request(struct rpc_peer *p, const char *method, json_t *params, rpc_answer_fn fn,

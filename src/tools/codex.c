@@ -112,9 +112,6 @@ static void call_codex(const struct tool_call *call, json_t *args)
 		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
-	/* Codex no longer accepts "untrusted"; asking first is the nearest it offers. */
-	if (policy && strcmp(policy, "untrusted") == 0)
-		policy = "on-request";
 	opts.model = dup_or_null(model);
 	opts.profile = dup_or_null(profile);
 	opts.sandbox = dup_or_null(sandbox);
@@ -123,10 +120,6 @@ static void call_codex(const struct tool_call *call, json_t *args)
 	opts.developer_instructions = dup_or_null(developer);
 	opts.compact_prompt = dup_or_null(compact);
 	opts.config = config ? json_deep_copy(config) : NULL;
-	if (opts.config && json_is_string(json_object_get(opts.config, "approval_policy")) &&
-	    strcmp(json_string_value(json_object_get(opts.config, "approval_policy")),
-	           "untrusted") == 0)
-		json_object_set_new(opts.config, "approval_policy", json_string("on-request"));
 	/* include-plan-tool: current Codex always has its plan tool. */
 	struct task_spec spec = {
 	    .tool = "codex", .options = &opts, .prompt = prompt, .prompt_len = strlen(prompt)};

@@ -59,13 +59,20 @@ static void stub_resume(struct codex_turn *t)
 	t->resumes++;
 }
 
-static void stub_free(void *backend)
+static void stub_free(void *backend, void (*done)(void *), void *data)
 {
 	(void)backend;
+	if (done)
+		done(data);
 }
 
 static const struct codex_backend_ops stub_ops = {
-    stub_start, stub_cancel, stub_pid, stub_pause, stub_resume, stub_free,
+    .start = stub_start,
+    .cancel = stub_cancel,
+    .pid = stub_pid,
+    .pause = stub_pause,
+    .resume = stub_resume,
+    .free = stub_free,
 };
 
 /* The turn ends as Codex would end it; the turn is gone afterwards. */
