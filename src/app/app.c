@@ -10,6 +10,7 @@
 #include "app/args.h"
 #include "app/http-module.h"
 #include "app/tasks.h"
+#include "codex/launch.h"
 #include "mcp/stdio.h"
 #include "proc/nesting.h"
 #include "proc/procfs.h"
@@ -88,6 +89,38 @@ static void http_closed(void *data)
 	app->http = NULL;
 }
 
+/* --backend auto asks the Codex found now; one found later is taken to be recent. */
+static int make_backend(const struct options *opts, const struct codex_exec_config *cfg,
+                        struct codex_backend *out)
+{
+	enum backend_choice choice = opts->backend;
+	struct codex_launch probe = {0};
+	char err[512];
+
+	if (choice == BACKEND_AUTO && codex_launch_init(&probe, cfg->codex_path, NULL) == 0) {
+		int has = codex_launch_has_app_server(&probe, err, sizeof err);
+		choice = has == 0 ? BACKEND_EXEC : BACKEND_APP_SERVER;
+		if (has < 0)
+			log_info("no Codex yet (%s): runs will use codex app-server", err);
+	}
+	codex_launch_clear(&probe);
+	if (choice == BACKEND_EXEC) {
+		log_info("backend: a codex exec process per turn");
+		return codex_exec_backend_new(cfg, out);
+	}
+	log_info("backend: codex app-server");
+	return codex_app_server_backend_new(cfg, out);
+}
+
+/* A backend with a process of its own (app-server) stops it: the loop ends once it is gone. */
+static void free_backend(struct app *app)
+{
+	if (!app->backend.ops)
+		return;
+	app->backend.ops->free(app->backend.impl, NULL, NULL);
+	app->backend.ops = NULL;
+}
+
 static void close_if_done(struct app *app)
 {
 	if (!app->stopping || runner_live(app->runner) > 0)
@@ -105,6 +138,7 @@ static void close_if_done(struct app *app)
 			stdio_transport_close(c->stdio);
 			c->stdio = NULL;
 		}
+	free_backend(app);
 	if (!uv_is_closing((uv_handle_t *)&app->sigterm)) {
 		uv_close((uv_handle_t *)&app->sigterm, NULL);
 		uv_close((uv_handle_t *)&app->sigint, NULL);
@@ -452,7 +486,12 @@ int app_run(const struct options *opts)
 	    .extra_env = opts->env,
 	    .max_event_line = opts->max_event_bytes,
 	};
-	codex_exec_backend_new(&exec_cfg, &app.backend);
+	if (make_backend(opts, &exec_cfg, &app.backend) != 0) {
+		log_error("out of memory");
+		status = 1;
+		uv_loop_close(&loop);
+		goto early_out;
+	}
 	struct runner_config runner_cfg = {
 	    .loop = &loop,
 	    .backend = &app.backend,
@@ -465,6 +504,7 @@ int app_run(const struct options *opts)
 	    .kill_stalled_after_s = opts->kill_stalled_after_s,
 	    .heartbeat_ms = opts->heartbeat_ms,
 	    .kill_grace_ms = opts->kill_grace_ms,
+	    .approval_timeout_s = opts->approval_timeout_s,
 	    .idle = on_idle,
 	    .idle_data = &app,
 	    .backlog = client_backlog,
@@ -508,7 +548,8 @@ out:
 	if (app.auth)
 		app.authm->free(app.auth);
 	uv_run(&loop, UV_RUN_DEFAULT); /* and a key refresh still in flight end */
-	app.backend.ops->free(app.backend.impl);
+	free_backend(&app);
+	uv_run(&loop, UV_RUN_DEFAULT); /* an app-server child is reaped */
 	uv_loop_close(&loop);
 early_out:
 	free(app.log_dir);

@@ -15,6 +15,9 @@ static const char usage[] =
     "An MCP server, over stdio or HTTP, that hands coding work to the Codex CLI.\n"
     "\n"
     "  --codex-bin PATH      the Codex to run (default: $CODEX_BIN, then codex on PATH)\n"
+    "  --backend KIND        how turns run: app-server (one warm Codex for every turn,\n"
+    "                        which can ask for approvals), exec (a codex exec process\n"
+    "                        per turn), or auto: app-server when Codex has it (auto)\n"
     "  --state-dir DIR       where threads are stored\n"
     "                        (default: $XDG_STATE_HOME/codex-mcp, ~/.local/state/codex-mcp)\n"
     "  --codex-events        also send every Codex event as a codex/event notification\n"
@@ -24,6 +27,7 @@ static const char usage[] =
     "                        as well as the safe ones; repeatable\n"
     "  --log-level LEVEL     stderr log level: debug, info, warning, error (default: info)\n"
     "  --kill-grace-ms N     wait between SIGTERM and SIGKILL when stopping a run (2000)\n"
+    "  --approval-timeout SECONDS  decline an approval nobody answers (600; 0: never)\n"
     "  --max-message-bytes N longest message accepted from the client (67108864)\n"
     "  --progress-interval-ms N  progress at least this often while a run is quiet (10000)\n"
     "  --max-depth N         start no Codex runs when nested N deep: started by a Codex run\n"
@@ -64,11 +68,13 @@ static const char usage[] =
 
 enum {
 	OPT_CODEX_BIN = 1000,
+	OPT_BACKEND,
 	OPT_STATE_DIR,
 	OPT_CODEX_EVENTS,
 	OPT_ALLOW_DANGER,
 	OPT_LOG_LEVEL,
 	OPT_KILL_GRACE,
+	OPT_APPROVAL_TIMEOUT,
 	OPT_MAX_MESSAGE,
 	OPT_PROGRESS_INTERVAL,
 	OPT_TOOLS,
@@ -104,11 +110,13 @@ enum {
 
 static const struct option long_options[] = {
     {"codex-bin", required_argument, NULL, OPT_CODEX_BIN},
+    {"backend", required_argument, NULL, OPT_BACKEND},
     {"state-dir", required_argument, NULL, OPT_STATE_DIR},
     {"codex-events", no_argument, NULL, OPT_CODEX_EVENTS},
     {"allow-danger", no_argument, NULL, OPT_ALLOW_DANGER},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
     {"kill-grace-ms", required_argument, NULL, OPT_KILL_GRACE},
+    {"approval-timeout", required_argument, NULL, OPT_APPROVAL_TIMEOUT},
     {"max-message-bytes", required_argument, NULL, OPT_MAX_MESSAGE},
     {"progress-interval-ms", required_argument, NULL, OPT_PROGRESS_INTERVAL},
     {"tools", required_argument, NULL, OPT_TOOLS},
@@ -317,6 +325,7 @@ enum options_result options_parse(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof *o);
 	o->log_level = LOG_INFO;
 	o->kill_grace_ms = 2000;
+	o->approval_timeout_s = 600;
 	o->max_message_bytes = 64u << 20;
 	o->max_event_bytes = 32u << 20;
 	o->heartbeat_ms = 10000;
@@ -340,6 +349,19 @@ enum options_result options_parse(int argc, char **argv, struct options *o)
 		case OPT_CODEX_BIN:
 			set_string(&o->codex_bin, optarg);
 			break;
+		case OPT_BACKEND:
+			if (strcmp(optarg, "auto") == 0) {
+				o->backend = BACKEND_AUTO;
+			} else if (strcmp(optarg, "app-server") == 0) {
+				o->backend = BACKEND_APP_SERVER;
+			} else if (strcmp(optarg, "exec") == 0) {
+				o->backend = BACKEND_EXEC;
+			} else {
+				fprintf(stderr,
+				        "codex-mcp: --backend must be auto, app-server or exec\n");
+				return OPTIONS_EXIT_USAGE;
+			}
+			break;
 		case OPT_STATE_DIR:
 			set_string(&o->state_dir, optarg);
 			break;
@@ -360,6 +382,11 @@ enum options_result options_parse(int argc, char **argv, struct options *o)
 			if (number("kill-grace-ms", 0, 600000, &n))
 				return OPTIONS_EXIT_USAGE;
 			o->kill_grace_ms = (unsigned)n;
+			break;
+		case OPT_APPROVAL_TIMEOUT:
+			if (number("approval-timeout", 0, 7 * 86400, &n))
+				return OPTIONS_EXIT_USAGE;
+			o->approval_timeout_s = (unsigned)n;
 			break;
 		case OPT_MAX_MESSAGE:
 			if (number("max-message-bytes", 1024, 1ull << 32, &n))

@@ -24,16 +24,24 @@ struct http_options {
 	size_t max_backlog;      /* unread bytes before a client is cut off */
 };
 
+enum backend_choice {
+	BACKEND_AUTO, /* app-server when the Codex found has it, else exec */
+	BACKEND_APP_SERVER,
+	BACKEND_EXEC,
+};
+
 struct options {
-	char *codex_bin;   /* NULL: $CODEX_BIN, then PATH */
+	char *codex_bin; /* NULL: $CODEX_BIN, then PATH */
+	enum backend_choice backend;
 	char *state_dir;   /* where the database lives */
 	bool codex_events; /* forward every Codex event as codex/event */
 	bool allow_danger; /* permit danger-full-access and approval bypasses */
 	enum log_level log_level;
-	unsigned kill_grace_ms;   /* SIGTERM to SIGKILL when a run is cancelled */
-	size_t max_message_bytes; /* longest JSON-RPC line read from the client */
-	size_t max_event_bytes;   /* longest Codex event line kept */
-	unsigned heartbeat_ms;    /* progress while a run is quiet */
+	unsigned kill_grace_ms;      /* SIGTERM to SIGKILL when a run is cancelled */
+	unsigned approval_timeout_s; /* an unanswered approval is declined then; 0: never */
+	size_t max_message_bytes;    /* longest JSON-RPC line read from the client */
+	size_t max_event_bytes;      /* longest Codex event line kept */
+	unsigned heartbeat_ms;       /* progress while a run is quiet */
 
 	char *log_dir;                 /* agent logs; default <state_dir>/logs */
 	size_t log_max_bytes;          /* one agent log's cap before it rotates */

@@ -104,9 +104,12 @@ static void on_exited(void *data, int64_t status, int term_signal)
 	/* A signal says why by itself; its last words before a kill are seldom about it. */
 	if (!term_signal && as->last_stderr[0] && n > 0 && (size_t)n < sizeof why)
 		snprintf(why + n, sizeof why - (size_t)n, ": %s", as->last_stderr);
+	struct rpc_peer *peer = as->peer;
+
+	/* Cleared first: an answer to what it left may start a new one at once. */
 	as->child = NULL; /* it frees itself once this returns */
-	rpc_peer_close(as->peer, why);
 	as->peer = NULL;
+	rpc_peer_close(peer, why);
 	if (as->freeing) {
 		void (*done)(void *) = as->done;
 		void *done_data = as->done_data;
@@ -216,6 +219,11 @@ int app_server_reply(struct app_server *as, const json_t *id, json_t *result)
 		return -EPIPE;
 	}
 	return rpc_peer_reply(as->peer, id, result);
+}
+
+int app_server_reply_error(struct app_server *as, const json_t *id, int code, const char *message)
+{
+	return as->peer ? rpc_peer_reply_error(as->peer, id, code, message) : -EPIPE;
 }
 
 pid_t app_server_pid(const struct app_server *as)

@@ -49,6 +49,7 @@ int app_server_request(struct app_server *as, const char *method, json_t *params
 void app_server_forget(struct app_server *as, int64_t id);
 /* Answers one of its requests; result is stolen. */
 int app_server_reply(struct app_server *as, const json_t *id, json_t *result);
+int app_server_reply_error(struct app_server *as, const json_t *id, int code, const char *message);
 
 /* Its process group, or 0 when it is not running. */
 pid_t app_server_pid(const struct app_server *as);

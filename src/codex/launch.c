@@ -1,9 +1,14 @@
 #include "codex/launch.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "codex/locate.h"
 #include "proc/nesting.h"
@@ -99,6 +104,36 @@ int codex_launch_resolve(struct codex_launch *l, char *err, size_t err_size)
 	l->path = path;
 	log_info("running Codex from %s%s", path, via_npm ? " (found through npm's wrapper)" : "");
 	return 0;
+}
+
+int codex_launch_has_app_server(struct codex_launch *l, char *err, size_t err_size)
+{
+	char *argv[] = {NULL, "app-server", "--help", NULL};
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int status = 0, rc;
+
+	if (codex_launch_resolve(l, err, err_size) != 0)
+		return -1;
+	argv[0] = l->path;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	rc = posix_spawn(&pid, l->path, &fa, NULL, argv, l->env ? l->env : environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0)
+		return 0;
+	/* A Codex that hangs on --help has no app-server we would want. */
+	for (int waited = 0; (rc = waitpid(pid, &status, WNOHANG)) == 0; waited += 10) {
+		if (waited >= 10000) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return 0;
+		}
+		usleep(10000);
+	}
+	return rc == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 void codex_launch_clear(struct codex_launch *l)

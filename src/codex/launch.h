@@ -20,5 +20,10 @@ int codex_launch_init(struct codex_launch *l, const char *wanted_path, char *con
 /* Finds Codex and makes its environment, once. Returns 0, or -1 with err. */
 int codex_launch_resolve(struct codex_launch *l, char *err, size_t err_size);
 void codex_launch_clear(struct codex_launch *l);
+/*
+ * Whether the Codex found has `codex app-server`: 1 or 0, or -1 when no Codex is found
+ * (err says why). It runs `codex app-server --help`, and waits for it, up to 10 s.
+ */
+int codex_launch_has_app_server(struct codex_launch *l, char *err, size_t err_size);
 
 #endif

@@ -253,6 +253,62 @@ json_t *proc_tree_report(pid_t keeper)
 	return report;
 }
 
+size_t proc_program_descendants(pid_t keeper, struct proc_id *out, size_t max)
+{
+	size_t n, found = 0;
+	struct stat_line *all = read_all(&n);
+	pid_t program = 0;
+	bool more = true;
+
+	for (size_t i = 0; i < n; i++)
+		if (all[i].ppid == keeper && all[i].pid != keeper)
+			program = all[i].pid;
+	/* A pass per generation: trees under a program are shallow. */
+	while (program && more && found < max) {
+		more = false;
+		for (size_t i = 0; i < n && found < max; i++) {
+			bool under = all[i].ppid == program, listed = false;
+			for (size_t k = 0; k < found && !under; k++)
+				under = all[i].ppid == out[k].pid;
+			for (size_t k = 0; k < found && !listed; k++)
+				listed = all[i].pid == out[k].pid;
+			if (under && !listed) {
+				out[found++] = (struct proc_id){all[i].pid, all[i].start};
+				more = true;
+			}
+		}
+	}
+	free(all);
+	return found;
+}
+
+bool proc_env_has(pid_t pid, const char *entry)
+{
+	char path[64], *env = NULL;
+	size_t size = 0, len = strlen(entry);
+	ssize_t n;
+	FILE *f;
+	bool found = false;
+
+	snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	/* NUL-separated entries, one getdelim each. */
+	while (!found && (n = getdelim(&env, &size, '\0', f)) > 0)
+		found = (size_t)n >= len && memcmp(env, entry, len) == 0 &&
+		        ((size_t)n == len || env[len] == '\0');
+	free(env);
+	fclose(f);
+	return found;
+}
+
+bool proc_id_alive(const struct proc_id *id)
+{
+	struct stat_line st;
+
+	return read_stat(id->pid, &st) == 0 && st.start == id->start && st.state != 'Z';
+}
+
 char *proc_instance_id(pid_t pid)
 {
 	struct stat_line st;

@@ -20,6 +20,19 @@ const char *proc_state(pid_t pid);
  */
 json_t *proc_tree_report(pid_t keeper);
 
+/* A process, as a later one with the same pid cannot pass for it. */
+struct proc_id {
+	pid_t pid;
+	unsigned long long start;
+};
+
+/* What the program a keeper runs (its only child) started, at most max. Returns how many. */
+size_t proc_program_descendants(pid_t keeper, struct proc_id *out, size_t max);
+/* Whether the environment of pid holds entry ("KEY=VALUE") exactly. */
+bool proc_env_has(pid_t pid, const char *entry);
+/* Whether the process id names still runs (a zombie does not). */
+bool proc_id_alive(const struct proc_id *id);
+
 /*
  * A name for a running process that a later process with the same pid cannot
  * take: "<pid>:<start time>". malloc'd, or NULL.
