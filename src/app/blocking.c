@@ -4,8 +4,10 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "app/approval.h"
 #include "app/args.h"
 #include "app/visible.h"
+#include "util/log.h"
 #include "util/redact.h"
 
 struct blocking_call {
@@ -16,6 +18,13 @@ struct blocking_call {
 	struct task_observer observer;
 	bool submitting; /* a task that cannot start ends inside runner_submit */
 	bool ended;
+	unsigned asking; /* elicitations not answered yet: each holds c */
+};
+
+/* One question put to the client. */
+struct asked {
+	struct blocking_call *c;
+	uint64_t id;
 };
 
 static void on_progress(void *data, struct task *t, const struct codex_event *ev,
@@ -29,7 +38,7 @@ static void on_progress(void *data, struct task *t, const struct codex_event *ev
 	/* The runner's own news (queued, started, stalled) is this request's log too. */
 	if (!ev && message)
 		mcp_request_log(c->req, LOG_INFO, message);
-	if (ev && c->app->opts->codex_events) {
+	if (ev && ev->json && c->app->opts->codex_events) {
 		json_t *params = redact_json(ev->json);
 		json_object_set_new(params, "_meta",
 		                    json_pack("{s:O, s:s?}", "requestId", mcp_request_id(c->req),
@@ -47,8 +56,43 @@ static void on_finished(void *data, struct task *t)
 	mcp_request_reply(c->req, rec->result ? json_incref(rec->result) : c->result(t));
 	c->req = NULL;
 	c->ended = true;
-	if (!c->submitting)
+	c->task = NULL;
+	if (!c->submitting && !c->asking)
 		free(c);
+}
+
+static void on_elicited(void *data, json_t *result, json_t *error)
+{
+	struct asked *a = data;
+	struct blocking_call *c = a->c;
+
+	(void)error; /* an error is no consent */
+	if (c->task && task_answer(c->task, a->id, approval_decision(result)) != 0)
+		log_debug("an approval was answered after Codex stopped waiting for it");
+	free(a);
+	if (--c->asking == 0 && c->ended)
+		free(c);
+}
+
+/* 2025 era: the client is asked with elicitation/create, on this call's stream. */
+static bool on_ask(void *data, struct task *t, const struct codex_question *q)
+{
+	struct blocking_call *c = data;
+	struct asked *a;
+
+	if (!c->req || mcp_request_modern(c->req) || !approval_can_ask(c->req) ||
+	    !(a = calloc(1, sizeof *a)))
+		return false;
+	a->c = c;
+	a->id = q->id;
+	c->asking++;
+	if (mcp_request_send(c->req, "elicitation/create",
+	                     approval_elicitation(q, task_record(t)->cwd), on_elicited, a) != 0) {
+		c->asking--;
+		free(a);
+		return false;
+	}
+	return true;
 }
 
 static size_t on_backlog(void *data)
@@ -80,8 +124,11 @@ void tool_run_blocking(const struct tool_call *call, struct task_spec *spec, tas
 	c->app = app;
 	c->req = req;
 	c->result = result;
-	c->observer = (struct task_observer){
-	    .progress = on_progress, .finished = on_finished, .backlog = on_backlog, .data = c};
+	c->observer = (struct task_observer){.progress = on_progress,
+	                                     .finished = on_finished,
+	                                     .backlog = on_backlog,
+	                                     .ask = on_ask,
+	                                     .data = c};
 	/* Set before submitting: a task that cannot start ends inside runner_submit. */
 	mcp_request_on_cancel(req, on_cancel, c);
 	spec->result = result;

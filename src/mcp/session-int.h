@@ -45,7 +45,9 @@ struct mcp_request {
 /* A request we sent the client, awaiting its response. */
 struct outgoing {
 	char id[32];
+	unsigned n; /* the number in id */
 	int64_t sent_ms;
+	bool waits; /* a person answers: no time limit of the session's */
 	void (*done)(struct mcp_session *s, json_t *result, json_t *error);
 	/* Asked on behalf of a request (mcp_request_send): this instead of done. */
 	void (*on_answer)(void *data, json_t *result, json_t *error);

@@ -540,11 +540,15 @@ static void outgoing_done(struct mcp_session *s, struct outgoing *o, json_t *res
 	free(o);
 }
 
-/* related: the request it is sent for, whose stream carries it; NULL for none. */
-static void send_request(struct mcp_session *s, const char *method, json_t *params,
-                         void (*done)(struct mcp_session *s, json_t *result, json_t *error),
-                         void (*on_answer)(void *data, json_t *result, json_t *error), void *data,
-                         const json_t *related)
+/*
+ * related: the request it is sent for, whose stream carries it; NULL for none. Returns
+ * what was sent, or NULL when it could not be (done has run).
+ */
+static struct outgoing *send_request(struct mcp_session *s, const char *method, json_t *params,
+                                     void (*done)(struct mcp_session *s, json_t *result,
+                                                  json_t *error),
+                                     void (*on_answer)(void *data, json_t *result, json_t *error),
+                                     void *data, const json_t *related)
 {
 	struct outgoing *o = calloc(1, sizeof *o);
 
@@ -554,12 +558,13 @@ static void send_request(struct mcp_session *s, const char *method, json_t *para
 			on_answer(data, NULL, NULL);
 		else
 			done(s, NULL, NULL);
-		return;
+		return NULL;
 	}
 	o->on_answer = on_answer;
 	o->data = data;
 	/* Our ids cannot collide with the client's: the client never sees them as requests. */
-	snprintf(o->id, sizeof o->id, "codex-mcp-%u", ++s->next_outgoing);
+	o->n = ++s->next_outgoing;
+	snprintf(o->id, sizeof o->id, "codex-mcp-%u", o->n);
 	o->sent_ms = now_ms();
 	o->done = done;
 	o->next = s->outgoing;
@@ -567,6 +572,7 @@ static void send_request(struct mcp_session *s, const char *method, json_t *para
 	json_t *msg = rpc_make_notification(method, params);
 	json_object_set_new(msg, "id", json_string(o->id));
 	session_send(s, msg, related);
+	return o;
 }
 
 static void release_held(struct mcp_session *s);
@@ -630,7 +636,7 @@ void mcp_session_tick(struct mcp_session *s)
 
 	for (struct outgoing **p = &s->outgoing; *p;) {
 		struct outgoing *o = *p;
-		if (now - o->sent_ms < CLIENT_ANSWER_MS) {
+		if (o->waits || now - o->sent_ms < CLIENT_ANSWER_MS) {
 			p = &o->next;
 			continue;
 		}
@@ -851,6 +857,41 @@ int mcp_request_send(struct mcp_request *r, const char *method, json_t *params,
 	}
 	send_request(r->session, method, params, NULL, done, data, r->id);
 	return 0;
+}
+
+int mcp_request_send_open(struct mcp_request *r, const char *method, json_t *params,
+                          void (*done)(void *data, json_t *result, json_t *error), void *data,
+                          unsigned *handle)
+{
+	struct outgoing *o;
+
+	if (r->modern) {
+		json_decref(params);
+		return -1;
+	}
+	*handle = 0;
+	if ((o = send_request(r->session, method, params, NULL, done, data, r->id))) {
+		o->waits = true;
+		*handle = o->n;
+	}
+	return 0;
+}
+
+void mcp_session_withdraw(struct mcp_session *s, unsigned handle, const char *reason)
+{
+	for (struct outgoing **p = &s->outgoing; *p; p = &(*p)->next) {
+		struct outgoing *o = *p;
+		if (o->n != handle)
+			continue;
+		*p = o->next;
+		session_send(s,
+		             rpc_make_notification(
+		                 "notifications/cancelled",
+		                 json_pack("{s:s, s:s}", "requestId", o->id, "reason", reason)),
+		             NULL);
+		outgoing_done(s, o, NULL, NULL);
+		return;
+	}
 }
 
 const char *mcp_request_task_id(const struct mcp_request *r)

@@ -277,6 +277,16 @@ void mcp_request_progress_at(struct mcp_request *r, double progress, double tota
 int mcp_request_send(struct mcp_request *r, const char *method, json_t *params,
                      void (*done)(void *data, json_t *result, json_t *error), void *data);
 /*
+ * The same, for what a person answers: the session puts no time limit on it. done runs
+ * with the answer, or with both NULL when the session ends or it is withdrawn; *handle
+ * names it for mcp_session_withdraw() (0 when done has run already).
+ */
+int mcp_request_send_open(struct mcp_request *r, const char *method, json_t *params,
+                          void (*done)(void *data, json_t *result, json_t *error), void *data,
+                          unsigned *handle);
+/* Takes back an open question: the client is told, and its done runs now with NULLs. */
+void mcp_session_withdraw(struct mcp_session *s, unsigned handle, const char *reason);
+/*
  * Multi round-trip requests (2026-07-28, basic/patterns/mrtr), for modern tools/call,
  * prompts/get and resources/read. A first call has neither; a retry brings the client's
  * answers, keyed as they were asked (borrowed, each an object; NULL when none), and the

@@ -1,5 +1,6 @@
 #include "tasks/runner.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +47,18 @@ struct task {
 	task_result_fn result;
 	size_t n_commands;
 	bool paused;
-	bool stall_killed; /* ended by --kill-stalled-after, not by its timeout */
+	bool stall_killed;          /* ended by --kill-stalled-after, not by its timeout */
+	struct question *questions; /* asked of a person, not answered yet */
+	unsigned waiting;           /* how many */
+	uint64_t waiting_mono;      /* since when */
+	uint64_t waited_ms;         /* before that: time not counted against its timeout */
+	unsigned asked, approved, declined, unasked;
+};
+
+struct question {
+	uint64_t id;
+	uint64_t asked_mono;
+	struct question *next;
 };
 
 struct runner {
@@ -426,9 +438,14 @@ static json_t *build_report(struct task *t, const struct codex_outcome *out)
 	if (t->n_commands > json_array_size(t->commands))
 		json_object_set_new(report, "commands_total",
 		                    json_integer((json_int_t)t->n_commands));
+	if (t->asked || t->unasked)
+		json_object_set_new(report, "approvals",
+		                    json_pack("{s:i, s:i, s:i, s:i}", "asked", t->asked, "approved",
+		                              t->approved, "declined", t->declined,
+		                              "declined_unasked", t->unasked));
 	if (out->term_signal)
 		json_object_set_new(report, "signal", json_integer(out->term_signal));
-	else if (t->started_mono)
+	else if (t->started_mono && out->exited)
 		json_object_set_new(report, "exit_code", json_integer(out->exit_status));
 	/* Whatever backend produced the events, the report is masked as a whole. */
 	if (redact_active()) {
@@ -439,6 +456,35 @@ static json_t *build_report(struct task *t, const struct codex_outcome *out)
 	return report;
 }
 
+/* Codex's last message, masked, and what the caller must know of approvals it never saw. */
+static char *with_approval_note(const struct task *t, const char *message)
+{
+	char note[200], *out, *masked = redact(message);
+	int n;
+
+	if (!t->unasked || !masked)
+		return masked;
+	n = snprintf(note, sizeof note,
+	             "%s[codex-mcp: %u approval%s needed and declined: this client cannot answer "
+	             "elicitation requests]",
+	             masked[0] ? "\n\n" : "", t->unasked, t->unasked == 1 ? " was" : "s were");
+	if (n < 0 || !(out = malloc(strlen(masked) + (size_t)n + 1)))
+		return masked;
+	sprintf(out, "%s%s", masked, note);
+	free(masked);
+	return out;
+}
+
+static void drop_questions(struct task *t)
+{
+	while (t->questions) {
+		struct question *q = t->questions;
+		t->questions = q->next;
+		free(q);
+	}
+	t->waiting = 0;
+}
+
 /* The one way a task ends, whether it ran or not. */
 static void finish(struct task *t, const struct codex_outcome *out)
 {
@@ -447,6 +493,7 @@ static void finish(struct task *t, const struct codex_outcome *out)
 
 	t->finishing = true;
 	t->turn = NULL;
+	drop_questions(t); /* what was asked went with the turn */
 	if (t->in_running) {
 		list_remove(&r->running, t);
 		r->n_running--;
@@ -473,7 +520,7 @@ static void finish(struct task *t, const struct codex_outcome *out)
 	if (!t->rec.thread_id && out->thread_id)
 		t->rec.thread_id = strdup(out->thread_id);
 	free(t->rec.output);
-	t->rec.output = redact(out->final_message);
+	t->rec.output = with_approval_note(t, out->final_message);
 	free(t->rec.error);
 	t->rec.error = strcmp(t->rec.status, "completed") == 0 ? NULL : redact(reason);
 	json_decref(t->rec.report);
@@ -488,6 +535,9 @@ static void finish(struct task *t, const struct codex_outcome *out)
 	if (out->term_signal)
 		agent_log_printf(t->log, "ended: %s (killed by signal %d)", t->rec.status,
 		                 out->term_signal);
+	else if (!out->exited)
+		agent_log_printf(t->log, "ended: %s%s%s", t->rec.status, t->rec.error ? ": " : "",
+		                 t->rec.error ? t->rec.error : "");
 	else
 		agent_log_printf(t->log, "ended: %s (exit status %lld)%s%s", t->rec.status,
 		                 (long long)out->exit_status, t->rec.error ? ": " : "",
@@ -673,10 +723,116 @@ static void on_done(void *data, const struct codex_outcome *out)
 	finish(t, out);
 }
 
+/* Gives Codex the answer to question id, and tells whoever still asks it. */
+static int settle(struct task *t, uint64_t id, enum codex_decision d)
+{
+	struct runner *r = t->runner;
+	struct question **p = &t->questions, *q;
+
+	while (*p && (*p)->id != id)
+		p = &(*p)->next;
+	if (!(q = *p))
+		return -ENOENT;
+	*p = q->next;
+	free(q);
+	codex_turn_answer(r->cfg.backend, t->turn, id, d);
+	if (--t->waiting == 0) {
+		uint64_t now = uv_now(r->cfg.loop);
+		t->waited_ms += now - t->waiting_mono;
+		t->last_output_mono = now; /* quiet while a person thought is no stall */
+	}
+	for (struct task_observer *o = t->observers; o; o = o->next)
+		if (o->settled)
+			o->settled(o->data, t, id);
+	return 0;
+}
+
+/* Unanswered past --approval-timeout: declined, so nothing waits for good. */
+static void expire_questions(struct task *t, uint64_t now)
+{
+	uint64_t limit = (uint64_t)t->runner->cfg.approval_timeout_s * 1000;
+	struct question *q = t->questions;
+
+	while (limit && q) {
+		struct question *next = q->next;
+		if (now - q->asked_mono >= limit) {
+			agent_log_printf(t->log, "an approval went unanswered for %us: declined",
+			                 t->runner->cfg.approval_timeout_s);
+			t->declined++;
+			settle(t, q->id, CODEX_DECLINE);
+			tell(t, NULL, "an approval went unanswered: declined");
+			next = t->questions; /* settle changed the list */
+		}
+		q = next;
+	}
+}
+
+static void on_ask(void *data, const struct codex_question *q)
+{
+	struct task *t = data;
+	struct runner *r = t->runner;
+	char message[400];
+
+	if (q->kind == CODEX_ASK_COMMAND)
+		snprintf(message, sizeof message, "waiting for approval to run: %.300s",
+		         q->command ? q->command : "a command");
+	else
+		snprintf(message, sizeof message, "waiting for approval to change files");
+	text_sanitize_inplace(message);
+	struct question *held = calloc(1, sizeof *held);
+
+	/* Held first: an observer may be answered before its ask returns. */
+	if (held) {
+		*held = (struct question){q->id, uv_now(r->cfg.loop), t->questions};
+		t->questions = held;
+		if (t->waiting++ == 0)
+			t->waiting_mono = held->asked_mono;
+	}
+	for (struct task_observer *o = t->observers; held && o; o = o->next) {
+		if (!o->ask || t->ending != TASK_ENDED_NATURALLY || !o->ask(o->data, t, q))
+			continue;
+		t->asked++;
+		agent_log_printf(t->log, "%s", message);
+		tell(t, NULL, message);
+		return;
+	}
+	t->unasked++;
+	agent_log_printf(t->log, "declined, with nobody to ask: %s", message + 8);
+	tell(t, NULL, "an approval was needed and declined: the client cannot answer");
+	if (held)
+		settle(t, q->id, CODEX_DECLINE);
+	else
+		codex_turn_answer(r->cfg.backend, t->turn, q->id, CODEX_DECLINE);
+}
+
+int task_answer(struct task *t, uint64_t id, enum codex_decision d)
+{
+	static const char *const said[] = {"approved", "approved for the session", "declined",
+	                                   "cancelled"};
+	int rc;
+
+	if (!t->turn)
+		return -ENOENT;
+	if ((rc = settle(t, id, d)) != 0)
+		return rc;
+	if (d == CODEX_ACCEPT || d == CODEX_ACCEPT_FOR_SESSION)
+		t->approved++;
+	else
+		t->declined++;
+	agent_log_printf(t->log, "%s", said[d]);
+	tell(t, NULL, said[d]);
+	return 0;
+}
+
+unsigned task_waiting(const struct task *t)
+{
+	return t->waiting;
+}
+
 static void stalled(struct task *t, uint64_t quiet_ms)
 {
-	pid_t pid = codex_turn_pid(t->runner->cfg.backend, t->turn);
-	json_t *procs = proc_tree_report(pid);
+	pid_t pid = codex_turn_host(t->runner->cfg.backend, t->turn);
+	json_t *procs = pid ? proc_tree_report(pid) : NULL;
 	char message[600];
 
 	t->stall = json_pack("{s:b, s:I, s:o?, s:s?}", "stalled", 1, "quiet_seconds",
@@ -689,9 +845,10 @@ static void stalled(struct task *t, uint64_t quiet_ms)
 	}
 	const char *state = json_string_value(json_object_get(procs, "state"));
 
-	snprintf(message, sizeof message, "stalled: no output for %llus; codex is %s%s%.300s",
-	         (unsigned long long)(quiet_ms / 1000), state ? state : "gone",
-	         t->last_command ? "; last command: " : "", t->last_command ? t->last_command : "");
+	snprintf(message, sizeof message, "stalled: no output for %llus%s%s%s%.300s",
+	         (unsigned long long)(quiet_ms / 1000), pid ? "; codex is " : "",
+	         pid ? (state ? state : "gone") : "", t->last_command ? "; last command: " : "",
+	         t->last_command ? t->last_command : "");
 	agent_log_printf(t->log, "%s", message);
 	log_warn("task %s %s", t->rec.id, message);
 	tell(t, NULL, message);
@@ -707,13 +864,17 @@ static void on_tick(uv_timer_t *h)
 	agent_log_flush(t->log);
 	if (!t->turn || t->ending != TASK_ENDED_NATURALLY)
 		return;
-	/* Not reading a run paused for its client is our doing, not a stall. */
-	if (t->paused)
+	/* Not reading a run paused for its client is our doing, and a person's thinking
+	 * is theirs: neither is a stall, nor counts against the timeout. */
+	if (t->waiting)
+		expire_questions(t, now);
+	if (t->paused || t->waiting)
 		t->last_output_mono = now;
 	quiet = now - t->last_output_mono;
 	if (!t->stall && r->cfg.stall_s && quiet >= (uint64_t)r->cfg.stall_s * 1000)
 		stalled(t, quiet);
-	if (t->timeout_s && now - t->started_mono >= (uint64_t)t->timeout_s * 1000) {
+	uint64_t waited = t->waited_ms + (t->waiting ? now - t->waiting_mono : 0);
+	if (t->timeout_s && now - t->started_mono - waited >= (uint64_t)t->timeout_s * 1000) {
 		agent_log_printf(t->log, "timed out after %us", t->timeout_s);
 		task_kill(t, TASK_TIMED_OUT, r->cfg.kill_grace_ms);
 		return;
@@ -765,7 +926,8 @@ static void start(struct task *t)
 	    .prompt_len = t->prompt_len,
 	    .thread_id = t->new_thread ? NULL : t->rec.thread_id,
 	};
-	struct codex_turn_hooks hooks = {on_event, on_stderr, on_done, t};
+	struct codex_turn_hooks hooks = {
+	    .event = on_event, .stderr_line = on_stderr, .done = on_done, .ask = on_ask, .data = t};
 	char *error = NULL;
 	char message[128];
 
@@ -796,7 +958,10 @@ static void start(struct task *t)
 	/* A new thread is recorded once Codex names it; a resumed one is known already. */
 	if (!t->new_thread)
 		remember_thread(t, "running");
-	snprintf(message, sizeof message, "started (pid %lld)", (long long)t->rec.pid);
+	if (t->rec.pid)
+		snprintf(message, sizeof message, "started (pid %lld)", (long long)t->rec.pid);
+	else
+		snprintf(message, sizeof message, "started");
 	agent_log_printf(t->log, "%s in %s", message, t->options.cwd ? t->options.cwd : ".");
 	tell(t, NULL, message);
 

@@ -31,7 +31,8 @@ struct runner_config {
 	unsigned kill_stalled_after_s; /* 0: never */
 	unsigned heartbeat_ms;         /* observers hear at least this often */
 	unsigned kill_grace_ms;
-	void (*idle)(void *data); /* the last task ended */
+	unsigned approval_timeout_s; /* a question no one answers is declined then; 0: never */
+	void (*idle)(void *data);    /* the last task ended */
 	void *idle_data;
 	size_t (*backlog)(void *data); /* bytes not yet sent to the client; may be NULL */
 	const char *owner;             /* this server, in the records of its tasks */
@@ -66,6 +67,14 @@ struct task_observer {
 	 * NULL): the run stops being read while they pile up.
 	 */
 	size_t (*backlog)(void *data);
+	/*
+	 * Codex waits for a person's answer (may be NULL). Returns true when this observer
+	 * will ask its client: the answer comes back through task_answer(). Observers are
+	 * offered it in turn; when none takes it, it is declined.
+	 */
+	bool (*ask)(void *data, struct task *t, const struct codex_question *q);
+	/* Question id was answered, by anyone, or expired: what still asks it can stop. */
+	void (*settled)(void *data, struct task *t, uint64_t id);
 	void *data;
 	struct task_observer *next; /* the runner's */
 };
@@ -116,6 +125,14 @@ size_t runner_live(const struct runner *r);
 
 void task_observe(struct task *t, struct task_observer *obs);
 void task_unobserve(struct task *t, struct task_observer *obs);
+
+/*
+ * Answers question id of a running task (see task_observer.ask). Returns 0, or -ENOENT
+ * when the task no longer waits for it.
+ */
+int task_answer(struct task *t, uint64_t id, enum codex_decision d);
+/* Questions asked and not answered yet: while there are, its clocks stand still. */
+unsigned task_waiting(const struct task *t);
 
 /* Stops a task: SIGTERM to its group, SIGKILL after grace_ms (0: at once). */
 void task_kill(struct task *t, enum task_ending why, unsigned grace_ms);
