@@ -14,7 +14,7 @@ test('cancelling a running codex call kills its Codex and the server stays usabl
   pending.catch(() => {}); // observed below
   await ctx.model.waitForRequests(1, 30_000);
   // Our server runs one Codex process per turn (the old server ran turns in-process).
-  if (!PEER_MODE) assert.ok(ctx.codexProcesses().length > 0, 'no Codex process seen while the turn runs (process detection broken?)');
+  if (!PEER_MODE) assert.ok(ctx.turnRunning(), 'no running turn seen (process detection broken?)');
 
   ac.abort('test cancels');
   await assert.rejects(pending, 'the aborted call must reject on the client side');

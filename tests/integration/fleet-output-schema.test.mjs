@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import { createContext, structured, pollAgent, waitAgentEnded, gatedScript, waitFor } from './lib/harness.mjs';
+import { BACKEND, createContext, structured, pollAgent, waitAgentEnded, gatedScript, waitFor } from './lib/harness.mjs';
 import { smartScript, execCommand, message, lastUserPrompt } from './lib/mock-model.mjs';
 
 const TIMEOUT = 180_000;
@@ -90,7 +90,8 @@ test('what every fleet tool answers validates against its outputSchema', { timeo
 
   // Running and stalled (quiet for a second): pid, stalled and the stall report.
   const stalled = await pollAgent(srv, a.task_id, (s) => s.stalled === true, { what: 'the first agent to stall' });
-  assert.ok(stalled.stall && typeof stalled.pid === 'number', JSON.stringify(stalled));
+  // A turn in app-server has no pid of its own.
+  assert.ok(stalled.stall && (BACKEND === 'app-server' || typeof stalled.pid === 'number'), JSON.stringify(stalled));
   assert.ok(validators.get_agent_status(stalled), ajv.errorsText(validators.get_agent_status.errors));
   await call('get_agent_status', { task_id: a.task_id });
   const queued = await call('get_agent_status', { task_id: c.task_id });

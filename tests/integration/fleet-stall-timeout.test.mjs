@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { createContext, structured, pollAgent, waitAgentEnded, resultText, listProcesses, codexBin } from './lib/harness.mjs';
+import { BACKEND, createContext, structured, pollAgent, waitAgentEnded, resultText, listProcesses, codexBin } from './lib/harness.mjs';
 
 const TIMEOUT = 120_000;
 
@@ -22,11 +22,13 @@ test('--stall-seconds 1: a quiet agent reads stalled, with a stall report and a 
   assert.ok(stall.quiet_seconds >= 1, `quiet_seconds ${stall.quiet_seconds}`);
   assert.ok(stall.process && typeof stall.process.state === 'string', `no process state: ${JSON.stringify(stall)}`);
   assert.notEqual(stall.process.state, 'gone');
-  // The report is about Codex: the child of the run's pid (the keeper that waits on it), not the keeper.
+  // The report is about Codex: the child of the run's pid (the keeper that waits on it), not
+  // the keeper; over app-server, the app-server that runs the turn.
   assert.notEqual(stall.process.pid, st.pid, `the stall report describes the keeper: ${JSON.stringify(stall)}`);
   const codex = listProcesses().find((p) => p.pid === stall.process.pid);
   assert.ok(codex, `process ${stall.process.pid} of the stall report is gone: ${JSON.stringify(stall)}`);
-  assert.equal(codex.ppid, st.pid, `the reported process is not the keeper's child: ${JSON.stringify(codex)}`);
+  if (BACKEND === 'app-server') assert.ok(ctx.appServers().some((p) => p.pid === codex.pid), `the reported process is not the app-server: ${JSON.stringify(codex)}`);
+  else assert.equal(codex.ppid, st.pid, `the reported process is not the keeper's child: ${JSON.stringify(codex)}`);
   assert.equal(codex.exe, fs.realpathSync(codexBin()), `the reported process is not Codex: ${JSON.stringify(codex)}`);
 
   // list_running_agents says so too.

@@ -23,6 +23,9 @@ function descendants(pid) {
   return out;
 }
 
+// Every Codex process of the test, a warm app-server included: none may outlive the server.
+const everyCodex = (ctx) => [...ctx.codexProcesses(), ...ctx.appServers()];
+
 const describe = (ps) => ps.map((p) => `${p.pid} (ppid ${p.ppid}, ${p.comm}, ${p.exe}) ${p.cmdline.join(' ')}`).join('\n');
 
 /** Start a raw server with a turn held by the mock ("SLEEP 60000"), Codex running. */
@@ -32,7 +35,7 @@ async function serverWithHeldTurn(t, ctx) {
   await srv.send({ id: 'held', method: 'tools/call', params: { name: 'codex', arguments: {
     prompt: 'SLEEP 60000 held turn', cwd: ctx.workspace, sandbox: 'workspace-write' } } });
   await ctx.model.waitForRequests(1, 30_000);
-  const codex = ctx.codexProcesses();
+  const codex = everyCodex(ctx);
   assert.ok(codex.length > 0, srv.diag('no Codex process while the turn runs'));
   // Codex is the server's child (through the trampoline, which execs it in place).
   assert.ok(descendants(srv.pid).some((p) => p.exe === fs.realpathSync(codexBin())),
@@ -43,14 +46,14 @@ async function serverWithHeldTurn(t, ctx) {
 test('SIGKILL of the server takes its Codex down too', { timeout: TEST_TIMEOUT, skip: SKIP }, async (t) => {
   const ctx = await createContext(t);
   const srv = await serverWithHeldTurn(t, ctx);
-  const before = ctx.codexProcesses();
+  const before = everyCodex(ctx);
   srv.child.kill('SIGKILL');
   const exit = await srv.exited;
   assert.equal(exit.signal, 'SIGKILL');
   try {
-    await waitFor(() => ctx.codexProcesses().length === 0, { timeoutMs: 10_000, what: 'Codex to die with the server' });
+    await waitFor(() => everyCodex(ctx).length === 0, { timeoutMs: 10_000, what: 'Codex to die with the server' });
   } catch (e) {
-    throw new Error(`${e.message}; still alive:\n${describe(ctx.codexProcesses())}\n(were: ${describe(before)})`);
+    throw new Error(`${e.message}; still alive:\n${describe(everyCodex(ctx))}\n(were: ${describe(before)})`);
   }
   await waitFor(() => ctx.model.active === 0, { timeoutMs: 5000, what: 'the model connection to drop' });
 });
@@ -68,7 +71,7 @@ test('SIGTERM mid-run: exit code 0, no Codex left', { timeout: TEST_TIMEOUT, ski
   assert.equal(answer.result.isError, true, JSON.stringify(answer));
   assert.equal(typeof answer.result.structuredContent?.threadId, 'string', `no threadId: ${JSON.stringify(answer)}`);
   // The server reaps its runs before exiting (stragglers in Codex's group get a SIGKILL).
-  await ctx.assertNoCodexProcesses(2000, srv.diag('after SIGTERM:'));
+  await ctx.assertNoCodexLeft(2000, srv.diag('after SIGTERM:'));
   await waitFor(() => ctx.model.active === 0, { timeoutMs: 5000, what: 'the model connection to drop' });
   srv.assertCleanStdout();
 });

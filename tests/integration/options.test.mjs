@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createContext, resultText, waitFor, PEER_MODE, TEST_TIMEOUT } from './lib/harness.mjs';
+import { BACKEND, createContext, resultText, waitFor, PEER_MODE, TEST_TIMEOUT } from './lib/harness.mjs';
 import { smartScript, itemText, userPrompts } from './lib/mock-model.mjs';
 
 // The default base instructions of Codex 0.169 for a model it does not know.
@@ -40,18 +40,26 @@ function gatedScript() {
   return { script, release: () => release() };
 }
 
-test('approval-policy "untrusted" runs (as on-request) and completes', { timeout: TEST_TIMEOUT, skip: PEER_MODE && 'our mapping' }, async (t) => {
+test('approval-policy "untrusted" runs (as on-request over exec) and completes', { timeout: TEST_TIMEOUT, skip: PEER_MODE && 'our mapping' }, async (t) => {
   const { script, release } = gatedScript();
   const ctx = await createContext(t, { script });
   const srv = await ctx.startServer();
   const pending = srv.call('codex', { prompt: 'untrusted please', cwd: ctx.workspace, 'approval-policy': 'untrusted' });
   await ctx.model.waitForRequests(1, 30_000);
-  // While the turn is held, Codex's command line shows the policy it was given.
-  const codex = ctx.codexProcesses().find((p) => p.cmdline[1] === 'exec');
-  release();
-  assert.ok(codex, `no "codex exec" process while the turn runs: ${JSON.stringify(ctx.codexProcesses().map((p) => p.cmdline))}`);
-  assert.ok(codex.cmdline.includes('--config=approval_policy="on-request"'), `Codex was not given on-request: ${codex.cmdline.join(' ')}`);
-  assert.ok(!codex.cmdline.some((a) => a.includes('untrusted')), `Codex was given "untrusted": ${codex.cmdline.join(' ')}`);
+  if (BACKEND === 'app-server') {
+    // app-server takes "untrusted" as it is, and tells the model so.
+    release();
+    const told = JSON.stringify(ctx.model.requests[0]);
+    assert.ok(told.includes('approval_policy` is `unless-trusted`'), 'the model was not told the untrusted policy');
+  } else {
+    // While the turn is held, Codex's command line shows the policy it was given: exec
+    // refuses "untrusted", so it gets the nearest, on-request.
+    const codex = ctx.codexProcesses().find((p) => p.cmdline[1] === 'exec');
+    release();
+    assert.ok(codex, `no "codex exec" process while the turn runs: ${JSON.stringify(ctx.codexProcesses().map((p) => p.cmdline))}`);
+    assert.ok(codex.cmdline.includes('--config=approval_policy="on-request"'), `Codex was not given on-request: ${codex.cmdline.join(' ')}`);
+    assert.ok(!codex.cmdline.some((a) => a.includes('untrusted')), `Codex was given "untrusted": ${codex.cmdline.join(' ')}`);
+  }
   const res = await pending;
   ok(srv, res, 'approval-policy untrusted');
   assert.equal(res.content[0].text, 'echo: untrusted please [user messages: 1]');

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createContext, resultText, structured, waitFor, waitAgentEnded, PEER_MODE, TEST_TIMEOUT } from './lib/harness.mjs';
+import { BACKEND, createContext, resultText, structured, waitFor, waitAgentEnded, PEER_MODE, TEST_TIMEOUT } from './lib/harness.mjs';
 import { lastUserPrompt, message } from './lib/mock-model.mjs';
 
 const SKIP = PEER_MODE && 'our flags';
@@ -36,7 +36,7 @@ const PROMPTS = [
 /** Processes of this test's runs whose argv mentions any of the prompts' telltale pieces. */
 function argvLeaks(ctx) {
   const needles = ['--help', 'sandbox_mode="danger-full-access"', 'sandbox_mode=danger-full-access', touched, '--version', '--dangerously'];
-  return ctx.codexProcesses().filter((p) => p.cmdline.some((a) => needles.some((n) => a.includes(n))))
+  return [...ctx.codexProcesses(), ...ctx.appServers()].filter((p) => p.cmdline.some((a) => needles.some((n) => a.includes(n))))
     .map((p) => `${p.pid}: ${JSON.stringify(p.cmdline)}`);
 }
 
@@ -52,8 +52,10 @@ test('flag-like and shell-like prompts reach the model verbatim, never argv; not
     agents.push(structured(srv, await srv.call('spawn_agent_async', { prompt, cwd: ctx.workspace }), 'spawn').task_id);
   }
   await waitFor(() => hold.held() === 2 * PROMPTS.length, { timeoutMs: 60_000, what: 'every turn to reach the model' });
-  const procs = ctx.codexProcesses();
-  assert.ok(procs.length >= 2 * PROMPTS.length, `only ${procs.length} Codex processes seen`);
+  // A Codex per turn over exec; one app-server for them all, which reads prompts as messages.
+  const procs = BACKEND === 'app-server' ? ctx.appServers() : ctx.codexProcesses();
+  const wanted = BACKEND === 'app-server' ? 1 : 2 * PROMPTS.length;
+  assert.ok(procs.length >= wanted, `only ${procs.length} Codex processes seen`);
   for (const p of procs.filter((x) => x.cmdline.includes('exec'))) {
     assert.equal(p.cmdline.at(-1), '-', `Codex ${p.pid} does not read its prompt from stdin: ${JSON.stringify(p.cmdline)}`);
   }

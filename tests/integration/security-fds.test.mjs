@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createContext, structured, waitFor, listProcesses, holdScript, codexBin, PEER_MODE } from './lib/harness.mjs';
+import { BACKEND, createContext, structured, waitFor, listProcesses, holdScript, codexBin, PEER_MODE } from './lib/harness.mjs';
 
 const TIMEOUT = 120_000;
 const SKIP = PEER_MODE && 'our server only';
@@ -76,7 +76,8 @@ test('Codex and its commands hold no descriptor of the server, and get its origi
   for (const a of agents) {
     const st = structured(srv, await srv.call('get_agent_status', { task_id: a.id }), 'status');
     assert.equal(st.status, 'running', JSON.stringify(st));
-    a.keeper = st.pid;
+    // Over app-server the turns share its one keeper; over exec each run has its own.
+    a.keeper = BACKEND === 'app-server' ? ctx.appServers()[0]?.ppid : st.pid;
     assert.ok(fs.existsSync(a.log), `no log at ${a.log}`);
   }
 

@@ -171,6 +171,20 @@ function tempBase() {
   return path.join(TESTS_DIR, '.tmp');
 }
 
+/** The backend the servers of this run use with the real Codex: 'app-server', 'exec', or 'peer'. */
+export const BACKEND = PEER_MODE ? 'peer' : (process.env.CODEX_MCP_TEST_BACKEND || 'app-server');
+
+/**
+ * The backend a server runs: CODEX_MCP_TEST_BACKEND (ctest runs the suite once per backend),
+ * else the server's choice. A stand-in for Codex other than the real one speaks only
+ * `codex exec`. A test's own --backend comes later and wins.
+ */
+function backendArgs(bin) {
+  if (bin && bin !== codexBin()) return ['--backend', 'exec'];
+  const wanted = process.env.CODEX_MCP_TEST_BACKEND;
+  return wanted ? ['--backend', wanted] : [];
+}
+
 /**
  * Create dirs and a mock model for one test; cleanup is registered with t.after().
  * opts.script: mock model script (default: the smart script).
@@ -216,7 +230,7 @@ export async function createContext(t, { script } = {}) {
         fullArgs.push(...args);
       } else {
         command = serverBin();
-        fullArgs = ['--codex-bin', bin ?? codexBin(), '--state-dir', stateDir, ...args];
+        fullArgs = ['--codex-bin', bin ?? codexBin(), '--state-dir', stateDir, ...backendArgs(bin), ...args];
       }
       return {
         command,
@@ -304,14 +318,40 @@ export async function createContext(t, { script } = {}) {
       return srv;
     },
 
-    /** Alive processes that belong to this test's Codex runs (not the server itself). */
+    /**
+     * Alive processes that belong to this test's Codex runs: not the server itself, nor the
+     * one `codex app-server` it keeps (and its keeper), which outlives every turn by design.
+     */
     codexProcesses() {
       const exclude = new Set([...serverPids, ...servers.map((s) => s.pid).filter(Boolean)]);
       const bin = fs.realpathSync(codexBin());
-      return listProcesses().filter((p) => isAlive(p) && p.pid !== process.pid && !exclude.has(p.pid) && (
+      const warm = (p) => p.cmdline.includes('app-server');
+      return listProcesses().filter((p) => isAlive(p) && p.pid !== process.pid && !exclude.has(p.pid) && !warm(p) && (
         p.env.CODEX_HOME === codexHome ||
         (p.exe === bin && p.cwd && p.cwd.startsWith(root + path.sep)) ||
         p.cmdline.some((a) => a.startsWith(root + path.sep) && p.exe === bin)));
+    },
+
+    /** The `codex app-server` processes of this test's servers (alive). */
+    appServers() {
+      const bin = fs.realpathSync(codexBin());
+      return listProcesses().filter((p) => isAlive(p) && p.exe === bin && p.cmdline.includes('app-server') &&
+        p.env.CODEX_HOME === codexHome);
+    },
+
+    /**
+     * Whether a turn is seen running now. Over exec a turn is a Codex process; over app-server
+     * it has none of its own, but the app-server is up and holds a request to the model open.
+     */
+    turnRunning() {
+      if (BACKEND === 'app-server') return ctx.model.active > 0 && ctx.appServers().length > 0;
+      return ctx.codexProcesses().length > 0;
+    },
+
+    /** Once the server is gone: no Codex of it is left, its app-server included. */
+    async assertNoCodexLeft(timeoutMs = 5000, label = '') {
+      await ctx.assertNoCodexProcesses(timeoutMs, label);
+      await waitFor(() => ctx.appServers().length === 0, { timeoutMs, what: `${label} the app-server to exit` });
     },
 
     /** Poll until no process of this test's Codex runs is alive; fail listing them. */
