@@ -18,14 +18,27 @@ struct blocking_call {
 	struct task_observer observer;
 	bool submitting; /* a task that cannot start ends inside runner_submit */
 	bool ended;
-	unsigned asking; /* elicitations not answered yet: each holds c */
+	struct mcp_session *session;
+	struct asked *asking; /* elicitations not answered yet: each holds c */
 };
 
 /* One question put to the client. */
 struct asked {
 	struct blocking_call *c;
 	uint64_t id;
+	unsigned handle; /* the session's, to withdraw it */
+	struct asked *next;
 };
+
+/* Takes back the questions still open (all when id is 0): no one need answer them now. */
+static void withdraw(struct blocking_call *c, uint64_t id, const char *why)
+{
+	for (struct asked *a = c->asking, *next; a; a = next) {
+		next = a->next;
+		if ((!id || a->id == id) && a->handle)
+			mcp_session_withdraw(c->session, a->handle, why); /* runs on_elicited */
+	}
+}
 
 static void on_progress(void *data, struct task *t, const struct codex_event *ev,
                         const char *message)
@@ -55,8 +68,9 @@ static void on_finished(void *data, struct task *t)
 	/* The runner kept the answer in the record; it goes out as it was stored. */
 	mcp_request_reply(c->req, rec->result ? json_incref(rec->result) : c->result(t));
 	c->req = NULL;
-	c->ended = true;
 	c->task = NULL;
+	withdraw(c, 0, "the run ended"); /* before ended: their answers do not free c */
+	c->ended = true;
 	if (!c->submitting && !c->asking)
 		free(c);
 }
@@ -67,11 +81,24 @@ static void on_elicited(void *data, json_t *result, json_t *error)
 	struct blocking_call *c = a->c;
 
 	(void)error; /* an error is no consent */
+	for (struct asked **p = &c->asking; *p; p = &(*p)->next)
+		if (*p == a) {
+			*p = a->next;
+			break;
+		}
+	a->handle = 0;
 	if (c->task && task_answer(c->task, a->id, approval_decision(result)) != 0)
 		log_debug("an approval was answered after Codex stopped waiting for it");
 	free(a);
-	if (--c->asking == 0 && c->ended)
+	if (!c->asking && c->ended && !c->submitting)
 		free(c);
+}
+
+/* Answered elsewhere, or expired: the client's form is taken back. */
+static void on_settled(void *data, struct task *t, uint64_t id)
+{
+	(void)t;
+	withdraw(data, id, "no longer needed");
 }
 
 /* 2025 era: the client is asked with elicitation/create, on this call's stream. */
@@ -85,10 +112,14 @@ static bool on_ask(void *data, struct task *t, const struct codex_question *q)
 		return false;
 	a->c = c;
 	a->id = q->id;
-	c->asking++;
-	if (mcp_request_send(c->req, "elicitation/create",
-	                     approval_elicitation(q, task_record(t)->cwd), on_elicited, a) != 0) {
-		c->asking--;
+	a->next = c->asking;
+	c->asking = a;
+	c->session = mcp_request_session(c->req);
+	/* A person may take long: no time limit but --approval-timeout's. */
+	if (mcp_request_send_open(c->req, "elicitation/create",
+	                          approval_elicitation(q, task_record(t)->cwd), on_elicited, a,
+	                          &a->handle) != 0) {
+		c->asking = a->next;
 		free(a);
 		return false;
 	}
@@ -128,6 +159,7 @@ void tool_run_blocking(const struct tool_call *call, struct task_spec *spec, tas
 	                                     .finished = on_finished,
 	                                     .backlog = on_backlog,
 	                                     .ask = on_ask,
+	                                     .settled = on_settled,
 	                                     .data = c};
 	/* Set before submitting: a task that cannot start ends inside runner_submit. */
 	mcp_request_on_cancel(req, on_cancel, c);

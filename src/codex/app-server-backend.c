@@ -408,10 +408,15 @@ static void on_thread_open(void *data, json_t *result, json_t *error)
 		end_turn(t, buf);
 }
 
-/* app-server no longer takes "on-failure" (exec does): asking first is the nearest it has. */
+/*
+ * app-server no longer takes "on-failure" (exec does): asking first is the nearest it has.
+ * No policy is "never", as it is for exec: a turn asks only when the client said it may.
+ */
 static const char *app_policy(const char *policy)
 {
-	return policy && strcmp(policy, "on-failure") == 0 ? "on-request" : policy;
+	if (!policy)
+		return "never";
+	return strcmp(policy, "on-failure") == 0 ? "on-request" : policy;
 }
 
 /* The config overrides, with the options that have no parameter of their own. */

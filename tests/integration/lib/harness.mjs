@@ -242,7 +242,8 @@ export async function createContext(t, { script } = {}) {
     /**
      * Start a server and connect an SDK client. opts: args (extra server args), codexBin
      * (override --codex-bin), env (extra env), cwd (server's working dir; default ctx.root),
-     * listTools (false: do not list the tools, so no outputSchema is checked).
+     * listTools (false: do not list the tools, so no outputSchema is checked), capabilities (the
+     * client's), setup(client) (to install request handlers).
      */
     async startServer(opts = {}) {
       const spec = ctx.serverCommand(opts);
@@ -266,8 +267,9 @@ export async function createContext(t, { script } = {}) {
         srv.stderr += d;
         try { fs.appendFileSync(logPath, d); } catch { /* dir may be gone during cleanup */ }
       });
-      const client = new Client({ name: 'codex-mcp-integration-tests', version: '0.0.0' }, { capabilities: {} });
+      const client = new Client({ name: 'codex-mcp-integration-tests', version: '0.0.0' }, { capabilities: opts.capabilities ?? {} });
       client.onerror = (e) => srv.clientErrors.push(e);
+      opts.setup?.(client); // request handlers (elicitation...), before initialize
       srv.client = client;
       servers.push(srv);
       try {

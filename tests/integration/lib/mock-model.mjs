@@ -22,6 +22,9 @@
 //                               function_call_output comes back, the message "wrote <file>"
 //                               (or "failed to write <file>: <output>" if the command failed)
 //   "SLEEP <ms> ..."         -> waits <ms> (or until disconnected) and then behaves as for the rest
+//   "ESCALATE <file> <text...>" -> as WRITE, but the command asks to run outside the sandbox
+//                               (sandbox_permissions "require_escalated", with a justification),
+//                               so that an approval policy that asks sends an approval request
 //   "RUN <command...>"       -> exec_command <command>; then the message "ran: <output>" where
 //                               <output> is the command's output as Codex reports it
 //   "FAIL [status]"          -> HTTP <status> (default 500), error message "mock model failure"
@@ -115,10 +118,12 @@ export function smartScript(body) {
     reply = answeringTool
       ? [message(`ran: ${commandOutput(last.output)}`)]
       : [execCommand(words.slice(1).join(' '))];
-  } else if (words[0] === 'WRITE' && words.length >= 2) {
+  } else if ((words[0] === 'WRITE' || words[0] === 'ESCALATE') && words.length >= 2) {
     const file = words[1];
     const failed = answeringTool && !/exited with code 0\b/.test(JSON.stringify(last.output));
-    reply = !answeringTool ? [execCommand(`printf '%s' ${shq(words.slice(2).join(' '))} > ${shq(file)}`)]
+    const escalate = words[0] === 'ESCALATE'
+      ? { sandbox_permissions: 'require_escalated', justification: `to write ${file}, outside the workspace` } : {};
+    reply = !answeringTool ? [execCommand(`printf '%s' ${shq(words.slice(2).join(' '))} > ${shq(file)}`, escalate)]
       : failed ? [message(`failed to write ${file}: ${commandOutput(last.output)}`)]
       : [message(`wrote ${file}`)];
   } else {

@@ -1,0 +1,128 @@
+// Approvals over app-server, 2025 era: when Codex asks before running an escalated command, the
+// client that declared elicitation is asked with a form; what it answers is what Codex does.
+// The scripted model's "ESCALATE <file> <text>" asks to write outside the workspace.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { createContext, resultText, waitFor, PEER_MODE, TEST_TIMEOUT } from './lib/harness.mjs';
+
+const SKIP = PEER_MODE && 'codex-mcp approvals';
+// Pinned: approvals are the app-server backend's (exec cannot ask anyone).
+const ARGS = ['--backend', 'app-server'];
+const FORM = { elicitation: { form: {} } };
+
+/** A server whose client answers every elicitation with answer(request) (may never resolve). */
+async function serverAnswering(ctx, answer, { args = [], capabilities = FORM } = {}) {
+  const asked = [];
+  const srv = await ctx.startServer({
+    args: [...ARGS, ...args],
+    capabilities,
+    setup: (client) => client.setRequestHandler(ElicitRequestSchema, (req) => {
+      asked.push(req.params);
+      return answer(req.params);
+    }),
+  });
+  return { srv, asked };
+}
+
+/** The status of the newest task, which a codex call is too. */
+async function lastTask(srv) {
+  const list = await srv.call('list_agent_tasks', {});
+  const id = list.structuredContent.tasks[0].task_id;
+  return (await srv.call('get_agent_status', { task_id: id })).structuredContent;
+}
+
+function escalate(ctx, name) {
+  const target = path.join(ctx.root, name); // outside the workspace
+  return { target, prompt: `ESCALATE ${target} approved text` };
+}
+
+test('accept runs the escalated command; the form names the command, the cwd and the reason', { timeout: TEST_TIMEOUT, skip: SKIP }, async (t) => {
+  const ctx = await createContext(t);
+  const { srv, asked } = await serverAnswering(ctx, () => ({ action: 'accept', content: { decision: 'once' } }));
+  const { target, prompt } = escalate(ctx, 'accepted.txt');
+  const res = await srv.call('codex', { prompt, cwd: ctx.workspace, 'approval-policy': 'on-request' }, { onprogress: () => {} });
+  assert.ok(!res.isError, srv.diag(resultText(res)));
+  assert.equal(asked.length, 1, `asked ${asked.length} times`);
+  const form = asked[0];
+  assert.equal(form.mode, 'form');
+  assert.match(form.message, /^Codex asks to run `printf/);
+  assert.ok(form.message.includes(target), form.message);
+  assert.ok(form.message.includes(` in ${ctx.workspace}`), form.message);
+  assert.ok(form.message.includes('Its reason: to write'), form.message);
+  const choice = form.requestedSchema.properties.decision;
+  assert.deepEqual(choice.oneOf.map((o) => o.const).slice(0, 1), ['once']);
+  assert.deepEqual(form.requestedSchema.required, ['decision']);
+  assert.equal(fs.readFileSync(target, 'utf8'), 'approved text');
+  assert.equal(resultText(res), `wrote ${target}`);
+  // The progress says what it waits for.
+  assert.ok(srv.notifications.some((n) => n.method === 'notifications/progress' &&
+    /^waiting for approval to run: /.test(n.params.message)), 'no "waiting for approval" progress');
+});
+
+test('decline does not run it, and the turn goes on; so does a dismissed form', { timeout: TEST_TIMEOUT, skip: SKIP }, async (t) => {
+  const ctx = await createContext(t);
+  for (const action of ['decline', 'cancel']) {
+    const { srv, asked } = await serverAnswering(ctx, () => ({ action }));
+    const { target, prompt } = escalate(ctx, `${action}.txt`);
+    const res = await srv.call('codex', { prompt, cwd: ctx.workspace, 'approval-policy': 'on-request' });
+    assert.equal(asked.length, 1);
+    assert.ok(!res.isError, srv.diag(resultText(res)));
+    assert.ok(!fs.existsSync(target), `${action}: the command ran`);
+    const st = await lastTask(srv);
+    assert.equal(st.status, 'completed', `${action}: the turn did not go on`);
+    assert.deepEqual(st.report.approvals, { asked: 1, approved: 0, declined: 1, declined_unasked: 0 });
+    await srv.close();
+  }
+});
+
+test('a client without elicitation: declined at once, and the result says why', { timeout: TEST_TIMEOUT, skip: SKIP }, async (t) => {
+  const ctx = await createContext(t);
+  const srv = await ctx.startServer({ args: ARGS });
+  const { target, prompt } = escalate(ctx, 'unasked.txt');
+  const res = await srv.call('codex', { prompt, cwd: ctx.workspace, 'approval-policy': 'on-request' });
+  assert.ok(!res.isError, srv.diag(resultText(res)));
+  assert.ok(!fs.existsSync(target), 'the command ran without approval');
+  assert.match(resultText(res), /1 approval was needed and declined: this client cannot answer elicitation requests/);
+  assert.ok(!srv.received.some((m) => m.method === 'elicitation/create'), 'a client that cannot answer was asked');
+});
+
+test('an unanswered approval expires as declined; the form is withdrawn', { timeout: TEST_TIMEOUT, skip: SKIP }, async (t) => {
+  const ctx = await createContext(t);
+  const { srv, asked } = await serverAnswering(ctx, () => new Promise(() => {}), { args: ['--approval-timeout', '1', '--stall-seconds', '1'] });
+  const { target, prompt } = escalate(ctx, 'expired.txt');
+  const res = await srv.call('codex', { prompt, cwd: ctx.workspace, 'approval-policy': 'on-request' });
+  assert.equal(asked.length, 1);
+  assert.ok(!res.isError, srv.diag(resultText(res)));
+  assert.ok(!fs.existsSync(target), 'the command ran without approval');
+  const st = await lastTask(srv);
+  assert.deepEqual(st.report.approvals, { asked: 1, approved: 0, declined: 1, declined_unasked: 0 });
+  // Told the client it need not answer any more; and waiting was no stall.
+  const elicit = srv.received.find((m) => m.method === 'elicitation/create');
+  await waitFor(() => srv.received.some((m) => m.method === 'notifications/cancelled' && m.params.requestId === elicit.id),
+    { timeoutMs: 5000, what: 'the elicitation to be withdrawn' });
+  const log = fs.readFileSync(st.log_file, 'utf8');
+  assert.match(log, /an approval went unanswered for 1s: declined/);
+  assert.doesNotMatch(log, /stalled: no output/);
+});
+
+test('cancelling a call while it waits for approval withdraws the question', { timeout: TEST_TIMEOUT, skip: SKIP }, async (t) => {
+  const ctx = await createContext(t);
+  const { srv, asked } = await serverAnswering(ctx, () => new Promise(() => {}));
+  const { target, prompt } = escalate(ctx, 'cancelled.txt');
+  const ac = new AbortController();
+  const pending = srv.call('codex', { prompt, cwd: ctx.workspace, 'approval-policy': 'on-request' }, { signal: ac.signal });
+  pending.catch(() => {});
+  await waitFor(() => asked.length === 1, { timeoutMs: 30_000, what: 'the approval request' });
+  ac.abort('the person walked away');
+  await assert.rejects(pending);
+  const elicit = srv.received.find((m) => m.method === 'elicitation/create');
+  await waitFor(() => srv.received.some((m) => m.method === 'notifications/cancelled' && m.params.requestId === elicit.id),
+    { timeoutMs: 10_000, what: 'the elicitation to be withdrawn' });
+  assert.ok(!fs.existsSync(target));
+  // The app-server is still there for the next call.
+  const next = await srv.call('codex', { prompt: 'after the cancel', cwd: ctx.workspace });
+  assert.equal(resultText(next), 'echo: after the cancel [user messages: 1]');
+});
