@@ -126,3 +126,42 @@ test('cancelling a call while it waits for approval withdraws the question', { t
   const next = await srv.call('codex', { prompt: 'after the cancel', cwd: ctx.workspace });
   assert.equal(resultText(next), 'echo: after the cancel [user messages: 1]');
 });
+
+test('two threads waiting at once, answered out of order, each get their own answer', { timeout: TEST_TIMEOUT, skip: SKIP }, async (t) => {
+  const ctx = await createContext(t);
+  const waiting = [];
+  const { srv, asked } = await serverAnswering(ctx, (params) => new Promise((resolve) => waiting.push({ params, resolve })), { args: ['--max-agents', '2'] });
+  const a = escalate(ctx, 'first.txt');
+  const b = escalate(ctx, 'second.txt');
+  const calls = [a, b].map(({ prompt }) => srv.call('codex', { prompt, cwd: ctx.workspace, 'approval-policy': 'on-request' }));
+  await waitFor(() => waiting.length === 2, { timeoutMs: 45_000, what: 'both approval requests' });
+  // The later question first: decline it; then accept the earlier.
+  const forA = waiting.find((w) => w.params.message.includes(a.target));
+  const forB = waiting.find((w) => w.params.message.includes(b.target));
+  assert.ok(forA && forB, JSON.stringify(asked.map((q) => q.message)));
+  forB.resolve({ action: 'decline' });
+  forA.resolve({ action: 'accept', content: { decision: 'once' } });
+  const [ra, rb] = await Promise.all(calls);
+  assert.equal(resultText(ra), `wrote ${a.target}`);
+  assert.ok(!rb.isError, resultText(rb));
+  assert.ok(fs.existsSync(a.target), 'the accepted command did not run');
+  assert.ok(!fs.existsSync(b.target), 'the declined command ran');
+});
+
+test('"for this session" is offered when Codex offers it, and then the command is not asked again', { timeout: TEST_TIMEOUT, skip: SKIP }, async (t) => {
+  const ctx = await createContext(t);
+  const { srv, asked } = await serverAnswering(ctx, (params) => {
+    const offered = params.requestedSchema.properties.decision.oneOf.map((o) => o.const);
+    return offered.includes('session') ? { action: 'accept', content: { decision: 'session' } } : { action: 'accept', content: { decision: 'once' } };
+  });
+  const target = path.join(ctx.root, 'session.txt');
+  const first = await srv.call('codex', { prompt: `ESCALATE ${target} same`, cwd: ctx.workspace, 'approval-policy': 'on-request' });
+  assert.equal(resultText(first), `wrote ${target}`);
+  assert.equal(asked.length, 1);
+  const offered = asked[0].requestedSchema.properties.decision.oneOf.map((o) => o.const);
+  fs.rmSync(target);
+  const again = await srv.call('codex-reply', { threadId: first.structuredContent.threadId, prompt: `ESCALATE ${target} same` });
+  assert.equal(resultText(again), `wrote ${target}`);
+  if (offered.includes('session')) assert.equal(asked.length, 1, 'asked again after "for this session"');
+  else assert.equal(asked.length, 2, 'Codex offered no session-wide answer, so it asks each time');
+});
