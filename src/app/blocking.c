@@ -101,14 +101,46 @@ static void on_settled(void *data, struct task *t, uint64_t id)
 	withdraw(data, id, "no longer needed");
 }
 
-/* 2025 era: the client is asked with elicitation/create, on this call's stream. */
+/*
+ * 2026 era: the call is answered input_required, with the form embedded and the task and
+ * question sealed in its requestState. The run waits; the client's retry of the call
+ * answers it and waits on the run again (tool_resume_blocking).
+ */
+static bool ask_by_retry(struct blocking_call *c, struct task *t, const struct codex_question *q)
+{
+	json_t *state =
+	    json_pack("{s:s, s:I}", "task", task_record(t)->id, "question", (json_int_t)q->id);
+	json_t *asks = json_pack("{s:{s:s, s:o}}", "approval", "method", "elicitation/create",
+	                         "params", approval_elicitation(q, task_record(t)->cwd));
+
+	if (!state || !asks) {
+		json_decref(state);
+		json_decref(asks);
+		return false;
+	}
+	mcp_request_on_cancel(c->req, NULL, NULL);
+	mcp_request_ask(c->req, asks, state);
+	c->req = NULL;
+	/* This call is over; the run goes on without it, and c with it. */
+	task_unobserve(t, &c->observer);
+	c->task = NULL;
+	c->ended = true;
+	if (!c->asking)
+		free(c);
+	return true;
+}
+
+/* The client is asked: with elicitation/create on this call's stream (2025), or by retry. */
 static bool on_ask(void *data, struct task *t, const struct codex_question *q)
 {
 	struct blocking_call *c = data;
 	struct asked *a;
 
-	if (!c->req || mcp_request_modern(c->req) || !approval_can_ask(c->req) ||
-	    !(a = calloc(1, sizeof *a)))
+	if (!c->req || !approval_can_ask(c->req) || mcp_request_task_id(c->req))
+		return false;
+	if (mcp_request_modern(c->req))
+		return ask_by_retry(c, t, q);
+	if (!(a = calloc(1, sizeof *a)))
 		return false;
 	a->c = c;
 	a->id = q->id;
@@ -140,18 +172,13 @@ static void on_cancel(void *data)
 	task_kill(c->task, TASK_CANCELLED, c->app->opts->kill_grace_ms);
 }
 
-void tool_run_blocking(const struct tool_call *call, struct task_spec *spec, task_result_fn result)
+static struct blocking_call *blocking_call_new(struct app *app, struct mcp_request *req,
+                                               task_result_fn result)
 {
-	struct app *app = call->app;
-	struct mcp_request *req = call->req;
 	struct blocking_call *c = calloc(1, sizeof *c);
-	char err[256];
 
-	if (!c) {
-		codex_options_clear(spec->options);
-		mcp_request_reply(req, tool_error_result("out of memory"));
-		return;
-	}
+	if (!c)
+		return NULL;
 	c->app = app;
 	c->req = req;
 	c->result = result;
@@ -161,6 +188,59 @@ void tool_run_blocking(const struct tool_call *call, struct task_spec *spec, tas
 	                                     .ask = on_ask,
 	                                     .settled = on_settled,
 	                                     .data = c};
+	return c;
+}
+
+bool tool_resume_blocking(const struct tool_call *call, task_result_fn result)
+{
+	json_t *state = mcp_request_state(call->req);
+	const char *id = json_string_value(json_object_get(state, "task"));
+	json_t *question = json_object_get(state, "question");
+	json_t *answer = json_object_get(mcp_request_input_responses(call->req), "approval");
+	struct task_record rec;
+	struct task *t = NULL;
+	struct blocking_call *c;
+	int found;
+
+	if (!id || !json_is_integer(question))
+		return false;
+	/* The state is sealed, but the task is still looked for as this caller's. */
+	found = visible_task(call->app, call_subject(call), id, &rec, &t);
+	if (found <= 0 || !t) {
+		/* Ended meanwhile (an expired question was declined): its answer stands. */
+		mcp_request_reply(call->req,
+		                  found > 0 && rec.result
+		                      ? json_incref(rec.result)
+		                      : tool_error_result("the run that asked has ended"));
+		if (found > 0)
+			task_record_clear(&rec);
+		return true;
+	}
+	task_record_clear(&rec);
+	if (task_answer(t, (uint64_t)json_integer_value(question), approval_decision(answer)) != 0)
+		log_debug("a retry answered a question the run no longer waits for");
+	if (!(c = blocking_call_new(call->app, call->req, result))) {
+		mcp_request_reply(call->req, tool_error_result("out of memory"));
+		return true;
+	}
+	c->task = t;
+	mcp_request_on_cancel(call->req, on_cancel, c);
+	task_observe(t, &c->observer);
+	return true;
+}
+
+void tool_run_blocking(const struct tool_call *call, struct task_spec *spec, task_result_fn result)
+{
+	struct app *app = call->app;
+	struct mcp_request *req = call->req;
+	struct blocking_call *c = blocking_call_new(app, req, result);
+	char err[256];
+
+	if (!c) {
+		codex_options_clear(spec->options);
+		mcp_request_reply(req, tool_error_result("out of memory"));
+		return;
+	}
 	/* Set before submitting: a task that cannot start ends inside runner_submit. */
 	mcp_request_on_cancel(req, on_cancel, c);
 	spec->result = result;

@@ -41,6 +41,10 @@ static void call_codex_reply(const struct tool_call *call, json_t *args)
 	struct codex_options opts;
 	int found;
 
+	/* A retry that answers what the run asked goes back to that run. */
+	if (tool_resume_blocking(call, codex_task_result))
+		return;
+
 	if (arg_string(args, "prompt", true, &prompt, &e) ||
 	    arg_string(args, "threadId", false, &thread_id, &e) ||
 	    arg_string(args, "conversationId", false, &alias, &e)) {

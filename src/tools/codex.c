@@ -91,6 +91,10 @@ static void call_codex(const struct tool_call *call, json_t *args)
 	struct arg_error e;
 	struct codex_options opts = {0};
 
+	/* A retry that answers what the run asked goes back to that run. */
+	if (tool_resume_blocking(call, codex_task_result))
+		return;
+
 	if (args_only(args, known, &e) || arg_string(args, "prompt", true, &prompt, &e) ||
 	    arg_string(args, "model", false, &model, &e) ||
 	    arg_string(args, "cwd", false, &cwd, &e) ||

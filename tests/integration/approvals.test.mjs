@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createContext, resultText, waitFor, PEER_MODE, TEST_TIMEOUT } from './lib/harness.mjs';
+import { connectModern } from './lib/modern-client.mjs';
 
 const SKIP = PEER_MODE && 'codex-mcp approvals';
 // Pinned: approvals are the app-server backend's (exec cannot ask anyone).
@@ -164,4 +165,28 @@ test('"for this session" is offered when Codex offers it, and then the command i
   assert.equal(resultText(again), `wrote ${target}`);
   if (offered.includes('session')) assert.equal(asked.length, 1, 'asked again after "for this session"');
   else assert.equal(asked.length, 2, 'Codex offered no session-wide answer, so it asks each time');
+});
+
+test('2026 era: the call answers input_required with the form; the retry resumes the waiting turn', { timeout: TEST_TIMEOUT, skip: SKIP }, async (t) => {
+  const ctx = await createContext(t);
+  const spec = ctx.serverCommand({ args: ARGS });
+  for (const [action, ran] of [['accept', true], ['decline', false]]) {
+    const asked = [];
+    const conn = await connectModern(spec.command, spec.args, spec.env, {
+      ctx, cwd: ctx.root, mode: 'pin',
+      elicit: async (params) => { asked.push(params); return action === 'accept' ? { action, content: { decision: 'once' } } : { action }; },
+    });
+    const { target, prompt } = escalate(ctx, `modern-${action}.txt`);
+    const res = await conn.client.callTool({ name: 'codex', arguments: { prompt, cwd: ctx.workspace, 'approval-policy': 'on-request' } });
+    assert.equal(asked.length, 1, `${action}: asked ${asked.length} times`);
+    assert.match(asked[0].message, /^Codex asks to run `printf/);
+    const rounds = conn.wire.received.filter((m) => m.result?.resultType === 'input_required');
+    assert.equal(rounds.length, 1);
+    assert.equal(rounds[0].result.inputRequests.approval.method, 'elicitation/create');
+    assert.equal(typeof rounds[0].result.requestState, 'string');
+    assert.equal(fs.existsSync(target), ran, `${action}: ran ${fs.existsSync(target)}`);
+    if (ran) assert.equal(resultText(res), `wrote ${target}`);
+    else assert.ok(!res.isError, resultText(res));
+    await conn.close();
+  }
 });
