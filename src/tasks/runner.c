@@ -970,6 +970,16 @@ static void start(struct task *t)
 	uv_timer_start(&t->tick, on_tick, every, every);
 }
 
+/* A run of the thread is running (or, with stopping, also one being stopped). */
+static bool thread_running(struct runner *r, const char *thread_id, bool stopping)
+{
+	for (struct task *t = r->running; t; t = t->next)
+		if (t->rec.thread_id && strcmp(t->rec.thread_id, thread_id) == 0 &&
+		    (stopping || t->ending == TASK_ENDED_NATURALLY))
+			return true;
+	return false;
+}
+
 static void schedule(struct runner *r)
 {
 	if (r->scheduling) {
@@ -981,7 +991,10 @@ static void schedule(struct runner *r)
 		r->reschedule = false;
 		struct task *t = r->queue;
 		while (t && r->n_running < r->cfg.max_running) {
-			if (t->group && t->group->running >= t->group->max_running) {
+			/* A reply waits for its thread's run that is still being stopped. */
+			if ((t->group && t->group->running >= t->group->max_running) ||
+			    (!t->new_thread && t->rec.thread_id &&
+			     thread_running(r, t->rec.thread_id, true))) {
 				t = t->next;
 				continue;
 			}
@@ -1083,13 +1096,13 @@ struct task *runner_find(struct runner *r, const char *id)
 	return NULL;
 }
 
+/* A run that is being stopped does not make its thread busy: the next waits for its end. */
 bool runner_thread_busy(struct runner *r, const char *thread_id)
 {
-	for (int pass = 0; pass < 2; pass++)
-		for (struct task *t = pass ? r->queue : r->running; t; t = t->next)
-			if (t->rec.thread_id && strcmp(t->rec.thread_id, thread_id) == 0)
-				return true;
-	return false;
+	for (struct task *t = r->queue; t; t = t->next)
+		if (t->rec.thread_id && strcmp(t->rec.thread_id, thread_id) == 0)
+			return true;
+	return thread_running(r, thread_id, false);
 }
 
 void runner_each(struct runner *r, void (*fn)(void *data, struct task *t), void *data)
