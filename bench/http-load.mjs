@@ -314,7 +314,7 @@ export async function httpLoad(opts = {}) {
   o.log(`http-load: ${tools.length} tools from ${ours}; ${o.connections} connections, wrk ×${o.threads} thread(s), ${o.warmup} s warm-up + ${o.duration} s; ${o.streams} progress streams of ${o.events} events`);
 
   const starters = {
-    [OURS]: () => startServer(ours, ['--http', '127.0.0.1:0', '--state-dir', freshState(), '--codex-bin', fakeStream, '--max-agents', String(o.streams), '--log-level', 'error'], work),
+    [OURS]: () => startServer(ours, ['--http', '127.0.0.1:0', '--state-dir', freshState(), '--codex-bin', fakeStream, '--backend', 'exec', '--max-agents', String(o.streams), '--log-level', 'error'], work),
     [TS_NAME]: () => startServer(process.execPath, [path.join(here, 'ts-server.mjs'), '--tools', toolsFile, '--listen', '127.0.0.1:0', '--fake-stream', fakeStream], work),
     // What the generator can drive at all: a server that only sends canned answers (load only).
     [CEILING]: () => startServer(canned, [cannedFile], work),

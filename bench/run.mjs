@@ -96,6 +96,7 @@ let stateN = 0;
 const freshState = () => path.join(scratch, `state-${++stateN}`);
 const warmState = freshState();
 
+const EXEC = 'codex-mcp --backend exec';
 const servers = {
   // One state directory, as a user has: the first start makes the database, the rest find it.
   'codex-mcp': () => ({ cmd: ours, args: ['--codex-bin', codexNew, '--state-dir', warmState, '--log-level', 'error'] }),
@@ -192,14 +193,35 @@ function bareExec(i) {
 }
 const callers = {};
 for (const name of ['codex-mcp', 'Rust codex mcp-server 0.153.4']) callers[name] = await start(name);
-async function viaServer(name, i) {
-  const { s } = callers[name];
+callers[EXEC] = await start('codex-mcp', { args: [...servers['codex-mcp']().args, '--backend', 'exec'] });
+// CPU of a server and of everything under it, the exited included (their time is the parent's).
+function treeCpuSeconds(pid) {
+  const stat = (p) => { const t = fs.readFileSync(`/proc/${p}/stat`, 'utf8'); return t.slice(t.lastIndexOf(')') + 2).split(' '); };
+  const all = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map((d) => { try { return [Number(d), stat(d)]; } catch { return null; } }).filter(Boolean);
+  const inTree = new Set([pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [p, f] of all) if (!inTree.has(p) && inTree.has(Number(f[1]))) { inTree.add(p); grew = true; }
+  }
+  let ticks = 0;
+  for (const [p, f] of all) if (inTree.has(p)) ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  return ticks / TICK;
+}
+const threads = {};
+async function viaServer(name, i, reply = false) {
+  const { s, proc } = callers[name];
+  const cpu0 = treeCpuSeconds(proc.pid);
   const t0 = process.hrtime.bigint();
-  s.send({ id: 1000 + i, method: 'tools/call', params: { name: 'codex', arguments: { prompt: `WRITE ${name.length}-${i}.txt hello`, cwd: work, sandbox: 'workspace-write' } } });
+  const prompt = `WRITE ${name.length}-${i}${reply ? 'r' : ''}.txt hello`;
+  const call = reply
+    ? { name: 'codex-reply', arguments: { threadId: threads[name], prompt } }
+    : { name: 'codex', arguments: { prompt, cwd: work, sandbox: 'workspace-write' } };
+  s.send({ id: 1000 + i, method: 'tools/call', params: call });
   const r = await s.next((m) => m.id === 1000 + i);
   s.drain();
   if (r.error || r.result?.isError) throw new Error(`${name}: ${JSON.stringify(r.error || r.result.content)}`);
-  return since(t0);
+  threads[name] ??= r.result.structuredContent?.threadId;
+  return { ms: since(t0), cpu: treeCpuSeconds(proc.pid) - cpu0 };
 }
 await bareExec('warm');
 for (const name of Object.keys(callers)) await viaServer(name, 0);
@@ -212,18 +234,56 @@ for (let i = 1; i <= RUNS; i++) {
   if (!(i % 2)) bare = await bareExec(i);
   record('codex turn, bare exec (ms)', 'codex exec 0.169.0', bare);
   for (const [name, via] of Object.entries(vias)) {
-    record('codex turn through the server (ms)', name, via);
-    record('added to the turn (ms)', name, via - bare);
+    record('codex turn through the server (ms)', name, via.ms);
+    record('codex turn: CPU of the server and all under it (s)', name, via.cpu);
+    record('added to the turn (ms)', name, via.ms - bare);
+  }
+  // A reply on the same thread: where a warm app-server has the thread loaded already.
+  for (const name of Object.keys(callers)) {
+    const via = await viaServer(name, 500 + i, true);
+    record('codex-reply turn through the server (ms)', name, via.ms);
+    record('codex-reply turn: CPU of the server and all under it (s)', name, via.cpu);
   }
 }
 for (const c of Object.values(callers)) await stop(c.proc);
+
+// 4b: eight agents at once, held at the model: the memory of a server and all it runs.
+console.log('bench: 8 agents at once');
+function treePssMiB(pid) {
+  const ppid = (p) => { const t = fs.readFileSync(`/proc/${p}/stat`, 'utf8'); return Number(t.slice(t.lastIndexOf(')') + 2).split(' ')[1]); };
+  const all = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map((d) => { try { return [Number(d), ppid(d)]; } catch { return null; } }).filter(Boolean);
+  const inTree = new Set([pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [p, pp] of all) if (!inTree.has(p) && inTree.has(pp)) { inTree.add(p); grew = true; }
+  }
+  let kb = 0;
+  for (const p of inTree) {
+    try { kb += Number(/Pss:\s+(\d+)/.exec(fs.readFileSync(`/proc/${p}/smaps_rollup`, 'utf8'))[1]); } catch { /* gone */ }
+  }
+  return kb / 1024;
+}
+for (let round = 0; round < Math.min(RUNS, 3); round++) {
+  for (const [name, extra] of [['codex-mcp', {}], [EXEC, { args: [...servers['codex-mcp']().args, '--backend', 'exec'] }], ['Rust codex mcp-server 0.153.4', {}]]) {
+    const { proc, s } = await start(name === EXEC ? 'codex-mcp' : name, extra);
+    const before = model.requests.length;
+    for (let i = 0; i < 8; i++) {
+      s.send({ id: 900 + i, method: 'tools/call', params: { name: 'codex', arguments: { prompt: `SLEEP 3000 agent ${i}`, cwd: work, sandbox: 'workspace-write' } } });
+    }
+    while (model.requests.length < before + 8) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300)); // settled, all eight waiting on the model
+    record('8 agents at once: PSS of the server and all under it (MiB)', name, treePssMiB(proc.pid));
+    for (let i = 0; i < 8; i++) await s.next((m) => m.id === 900 + i);
+    await stop(proc);
+  }
+}
 
 // 5: a fleet of 256 agents streaming events at once.
 console.log('bench: 256 agents');
 {
   const AGENTS = 256, EVENTS = 2000;
   for (let round = 0; round < Math.min(RUNS, 5); round++) {
-    const { proc, s } = await start('codex-mcp', { cmd: ours, args: ['--codex-bin', fakeStream, '--state-dir', freshState(), '--log-level', 'error', '--max-agents', String(AGENTS)] });
+    const { proc, s } = await start('codex-mcp', { cmd: ours, args: ['--codex-bin', fakeStream, '--backend', 'exec', '--state-dir', freshState(), '--log-level', 'error', '--max-agents', String(AGENTS)] });
     const cpu0 = cpuSeconds(proc.pid);
     const agents = Array.from({ length: AGENTS }, () => ({ prompt: `stream ${EVENTS} 200`, cwd: work }));
     s.send({ id: 5, method: 'tools/call', params: { name: 'spawn_agents_parallel', arguments: { agents } } });
@@ -254,7 +314,7 @@ console.log('bench: 1 GiB of events');
 {
   const SIZE = 1024, COUNT = Math.floor((1 << 30) / SIZE);
   for (let round = 0; round < Math.min(RUNS, 5); round++) {
-    const { proc, s } = await start('codex-mcp', { cmd: ours, args: ['--codex-bin', fakeStream, '--state-dir', freshState(), '--log-level', 'error'] });
+    const { proc, s } = await start('codex-mcp', { cmd: ours, args: ['--codex-bin', fakeStream, '--backend', 'exec', '--state-dir', freshState(), '--log-level', 'error'] });
     const t0 = process.hrtime.bigint();
     s.send({ id: 6, method: 'tools/call', params: { name: 'spawn_agent', arguments: { prompt: `stream ${COUNT} ${SIZE}`, cwd: work } } });
     const r = await s.next((m) => m.id === 6);
@@ -274,7 +334,7 @@ for (const stored of [10, 100000]) {
   const seeded = spawnSync(seedStore, [dir, String(stored)], { stdio: 'inherit' });
   if (seeded.status !== 0) throw new Error('seed-store failed');
   for (let round = 0; round < RUNS; round++) {
-    const { proc, s } = await start('codex-mcp', { cmd: ours, args: ['--codex-bin', fakeStream, '--state-dir', dir, '--log-level', 'error'] });
+    const { proc, s } = await start('codex-mcp', { cmd: ours, args: ['--codex-bin', fakeStream, '--backend', 'exec', '--state-dir', dir, '--log-level', 'error'] });
     const lat = [];
     for (let i = 0; i < 50; i++) {
       const t0 = process.hrtime.bigint();
@@ -309,6 +369,8 @@ const targets = {
   'private memory after tools/list (MiB)': '',
   'CPU for 20k requests (s)': '≤ 0.1',
   'added to the turn (ms)': '≤ 5',
+  'codex-reply turn through the server (ms)': 'Rust ÷ ours > 1',
+  '8 agents at once: PSS of the server and all under it (MiB)': '≤ 238 (250 MB)',
   '256 agents: server peak RSS (MiB)': '≤ 16',
   '256 agents: events lost': '0',
   '1 GiB of events: throughput (MB/s)': '≥ 200',
