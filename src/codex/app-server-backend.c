@@ -660,6 +660,45 @@ static int as_answer(struct codex_turn *t, uint64_t id, enum codex_decision d)
 	return rc;
 }
 
+struct steering {
+	void (*done)(void *data, const char *error);
+	void *data;
+};
+
+static void on_steered(void *data, json_t *result, json_t *error)
+{
+	struct steering *st = data;
+	const char *why = json_string_value(json_object_get(error, "message"));
+
+	(void)result;
+	st->done(st->data, error ? (why ? why : "codex app-server refused it") : NULL);
+	free(st);
+}
+
+static int as_steer(struct codex_turn *t, const char *text,
+                    void (*done)(void *data, const char *error), void *data)
+{
+	struct steering *st;
+	char err[256];
+
+	if (t->inner)
+		return -ENOTSUP;
+	/* Only a turn app-server has started can take more input. */
+	if (t->state != TURN_RUNNING || t->cancelled || !t->turn_id)
+		return -EAGAIN;
+	if (!(st = malloc(sizeof *st)))
+		return -ENOMEM;
+	*st = (struct steering){done, data};
+	json_t *params =
+	    json_pack("{s:s, s:s, s:[{s:s, s:s}]}", "threadId", t->fold.thread_id, "expectedTurnId",
+	              t->turn_id, "input", "type", "text", "text", text);
+	int rc = app_server_request(t->b->server, "turn/steer", params, on_steered, st, NULL, err,
+	                            sizeof err);
+	if (rc != 0)
+		free(st);
+	return rc;
+}
+
 /* ---- the backend ---- */
 
 static void on_server_freed(void *data)
@@ -712,6 +751,7 @@ static const struct codex_backend_ops as_ops = {
     .pause = as_pause,
     .resume = as_resume,
     .answer = as_answer,
+    .steer = as_steer,
     .free = as_free,
 };
 

@@ -129,6 +129,12 @@ struct codex_backend_ops {
 	 */
 	void (*pause)(struct codex_turn *turn);
 	void (*resume)(struct codex_turn *turn);
+	/*
+	 * Adds a message to the running turn (may be NULL: -ENOTSUP). 0, and done follows
+	 * once with NULL or why it was not taken; or -errno, and done is never called.
+	 */
+	int (*steer)(struct codex_turn *turn, const char *text,
+	             void (*done)(void *data, const char *error), void *data);
 	/* Answers question id of the turn's (may be NULL). 0, or -ENOENT when not asked. */
 	int (*answer)(struct codex_turn *turn, uint64_t id, enum codex_decision d);
 	/*
@@ -182,6 +188,12 @@ static inline void codex_turn_resume(struct codex_backend *b, struct codex_turn 
 {
 	if (b->ops->resume)
 		b->ops->resume(t);
+}
+
+static inline int codex_turn_steer(struct codex_backend *b, struct codex_turn *t, const char *text,
+                                   void (*done)(void *data, const char *error), void *data)
+{
+	return b->ops->steer ? b->ops->steer(t, text, done, data) : -ENOTSUP;
 }
 
 static inline int codex_turn_answer(struct codex_backend *b, struct codex_turn *t, uint64_t id,

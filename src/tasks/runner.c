@@ -824,6 +824,19 @@ int task_answer(struct task *t, uint64_t id, enum codex_decision d)
 	return 0;
 }
 
+int task_steer(struct task *t, const char *prompt, void (*done)(void *data, const char *error),
+               void *data)
+{
+	int rc;
+
+	if (!t->turn || t->ending != TASK_ENDED_NATURALLY)
+		return t->turn ? -EAGAIN : -ENOENT;
+	rc = codex_turn_steer(t->runner->cfg.backend, t->turn, prompt, done, data);
+	if (rc == 0)
+		agent_log_printf(t->log, "steered: a message of %zu bytes", strlen(prompt));
+	return rc;
+}
+
 unsigned task_waiting(const struct task *t)
 {
 	return t->waiting;

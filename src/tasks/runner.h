@@ -131,6 +131,13 @@ void task_unobserve(struct task *t, struct task_observer *obs);
  * when the task no longer waits for it.
  */
 int task_answer(struct task *t, uint64_t id, enum codex_decision d);
+/*
+ * Adds prompt to the task's running turn. 0, and done follows once with NULL or why it was
+ * not taken; -ENOENT when it does not run, -ENOTSUP when its backend cannot, -EAGAIN when
+ * its turn has not started yet or is stopping.
+ */
+int task_steer(struct task *t, const char *prompt, void (*done)(void *data, const char *error),
+               void *data);
 /* Questions asked and not answered yet: while there are, its clocks stand still. */
 unsigned task_waiting(const struct task *t);
 

@@ -4,7 +4,8 @@
 #include "tools/tool.h"
 #include "util/log.h"
 
-enum { COMPAT = 1, FLEET = 2 };
+/* Steering is beyond both tool sets it extends: only "all", or by name. */
+enum { COMPAT = 1, FLEET = 2, STEER = 4 };
 
 static const struct {
 	const struct tool_entry *tool;
@@ -21,6 +22,8 @@ static const struct {
     {&tool_spawn_agents_parallel, FLEET},
     {&tool_list_agent_logs, FLEET},
     {&tool_cleanup_old_logs, FLEET},
+    {&tool_codex_steer, STEER},
+    {&tool_message_agent, STEER},
 };
 
 #define N_TOOLS (sizeof registry / sizeof registry[0])
@@ -43,7 +46,7 @@ static int select_word(const char *word, size_t len)
 	int set = 0;
 
 	if (len == 3 && strncmp(word, "all", 3) == 0)
-		set = COMPAT | FLEET;
+		set = COMPAT | FLEET | STEER;
 	else if (len == 6 && strncmp(word, "compat", 6) == 0)
 		set = COMPAT;
 	else if (len == 5 && strncmp(word, "fleet", 5) == 0)

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createContext, resultText, waitFor, gatedScript, PEER_MODE, TEST_TIMEOUT } from './lib/harness.mjs';
+import { lastUserPrompt, smartScript } from './lib/mock-model.mjs';
 
 const SKIP = PEER_MODE && 'codex-mcp backends';
 const ARGS = ['--backend', 'app-server'];
@@ -58,4 +59,58 @@ test('turns of different threads run at once in the one app-server', { timeout: 
   const texts = (await Promise.all(calls)).map(resultText).sort();
   assert.deepEqual(texts, ['echo: GATE one [user messages: 1]', 'echo: GATE three [user messages: 1]', 'echo: GATE two [user messages: 1]']);
   assert.equal(ctx.appServers().length, 1);
+});
+
+/** The smart script, but a prompt "WAIT <word> ..." is held at the model until release(word). */
+function waitingScript() {
+  const gates = new Map();
+  const gate = (w) => { if (!gates.has(w)) { let r; gates.set(w, { p: new Promise((x) => { r = x; }), r, held: 0 }); } return gates.get(w); };
+  const script = async (body, index, c) => {
+    const words = lastUserPrompt(body).split(/\s+/);
+    const last = body?.input?.at(-1);
+    if (words[0] === 'WAIT' && last?.type !== 'function_call_output') {
+      const g = gate(words[1]);
+      g.held++;
+      await Promise.race([g.p, new Promise((r) => c.signal.addEventListener('abort', r, { once: true }))]);
+      g.held--;
+    }
+    return smartScript(body, index, c);
+  };
+  return { script, release: (w) => gate(w).r(), held: (w) => gate(w).held };
+}
+
+test('steering: codex-steer and message_agent add to a running turn, and say whether it took it', { timeout: TEST_TIMEOUT, skip: SKIP }, async (t) => {
+  const gates = waitingScript();
+  const ctx = await createContext(t, { script: gates.script });
+  const srv = await ctx.startServer({ args: ARGS });
+  const first = await srv.call('codex', { prompt: 'a thread', cwd: ctx.workspace });
+  const threadId = first.structuredContent.threadId;
+  const pending = srv.call('codex-reply', { threadId, prompt: 'WAIT reply long work' });
+  await waitFor(() => gates.held('reply') === 1, { timeoutMs: 30_000, what: 'the turn to reach the model' });
+  const steered = await srv.call('codex-steer', { threadId, prompt: 'also mind the tests' });
+  assert.deepEqual(steered.structuredContent, { steered: true, message: 'the running turn took the message' }, resultText(steered));
+  gates.release('reply');
+  assert.ok(!(await pending).isError);
+  assert.ok(ctx.model.requests.some((b) => JSON.stringify(b.input).includes('also mind the tests')),
+    'the steered message never reached the model');
+  // Nothing runs on the thread now: not taken, and said why.
+  const late = await srv.call('codex-steer', { threadId, prompt: 'too late' });
+  assert.equal(late.structuredContent.steered, false);
+  assert.match(late.structuredContent.message, /has no running turn/);
+
+  // The fleet's way: by task id.
+  const agent = (await srv.call('spawn_agent_async', { prompt: 'WAIT agent work', cwd: ctx.workspace })).structuredContent;
+  await waitFor(() => gates.held('agent') === 1, { timeoutMs: 30_000, what: 'the agent to reach the model' });
+  const told = await srv.call('message_agent', { task_id: agent.task_id, prompt: 'note for the agent' });
+  assert.deepEqual(told.structuredContent, { steered: true, message: 'the running turn took the message' }, resultText(told));
+  gates.release('agent');
+
+  // codex exec reads its prompt once: it cannot be steered, and says so.
+  const exec = await ctx.startServer({ args: ['--backend', 'exec'] });
+  const run = (await exec.call('spawn_agent_async', { prompt: 'WAIT exec work', cwd: ctx.workspace })).structuredContent;
+  await waitFor(() => gates.held('exec') === 1, { timeoutMs: 30_000, what: 'the exec agent to reach the model' });
+  const refused = await exec.call('message_agent', { task_id: run.task_id, prompt: 'hello?' });
+  assert.equal(refused.structuredContent.steered, false);
+  assert.match(refused.structuredContent.message, /cannot add to a running turn \(codex exec\)/);
+  gates.release('exec');
 });

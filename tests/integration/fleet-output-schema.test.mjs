@@ -13,6 +13,7 @@ import { smartScript, execCommand, message, lastUserPrompt } from './lib/mock-mo
 const TIMEOUT = 180_000;
 const FLEET = ['spawn_agent', 'spawn_agent_async', 'get_agent_status', 'kill_agent', 'list_running_agents',
   'list_agent_tasks', 'spawn_agents_parallel', 'list_agent_logs', 'cleanup_old_logs'];
+const STEER = ['codex-steer', 'message_agent']; // in "all", beyond the two sets
 const HINTS = ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'];
 
 // "PATCH <file> <text>": Codex applies a patch adding <file> (a file change in the report).
@@ -28,7 +29,7 @@ test('tools/list: every tool has annotations, every fleet tool an outputSchema',
   const ctx = await createContext(t);
   const srv = await ctx.startServer({ args: ['--tools', 'all'] });
   const { tools } = await srv.client.listTools();
-  assert.deepEqual(tools.map((x) => x.name).sort(), ['codex', 'codex-reply', ...FLEET].sort());
+  assert.deepEqual(tools.map((x) => x.name).sort(), ['codex', 'codex-reply', ...FLEET, ...STEER].sort());
   for (const tool of tools) {
     const a = tool.annotations;
     assert.ok(a && typeof a === 'object', `${tool.name} has no annotations`);
@@ -45,10 +46,11 @@ test('tools/list: every tool has annotations, every fleet tool an outputSchema',
     assert.deepEqual(hints[name], [true, false, true, false], name);
   }
   for (const name of ['kill_agent', 'cleanup_old_logs']) assert.deepEqual(hints[name], [false, true, true, false], name);
+  for (const name of STEER) assert.deepEqual(hints[name], [false, false, false, false], name);
 
   // The schemas are sound JSON Schema: no unknown keyword, every required property declared.
   const ajv = addFormats(new Ajv({ strict: true, strictRequired: true, allowUnionTypes: true }));
-  for (const tool of tools.filter((x) => FLEET.includes(x.name))) {
+  for (const tool of tools.filter((x) => FLEET.includes(x.name) || STEER.includes(x.name))) {
     assert.equal(tool.outputSchema?.type, 'object', `${tool.name}: outputSchema ${JSON.stringify(tool.outputSchema)}`);
     assert.doesNotThrow(() => ajv.compile(tool.outputSchema), `${tool.name}: outputSchema does not compile`);
   }
