@@ -18,6 +18,13 @@ export const GiB = 1024 * MiB;
 export const SANITIZED = !!process.env.ASAN_OPTIONS;
 
 /** The fake Codex (tests/fake-codex/fake_codex.c). */
+/** The fake `codex app-server` (tests/fake-codex/fake_app_server.c); FAKE_APP_SERVER is set by ctest. */
+export function fakeAppServer() {
+  const bin = process.env.FAKE_APP_SERVER || path.join(REPO_ROOT, 'build', 'tests', 'fake-codex', 'fake-app-server');
+  if (!fs.existsSync(bin)) throw new Error(`fake app-server ${bin} does not exist (build the fake-app-server target, or set FAKE_APP_SERVER)`);
+  return bin;
+}
+
 export function fakeCodex() {
   const bin = process.env.FAKE_CODEX || path.join(REPO_ROOT, 'build', 'tests', 'fake-codex', 'fake-codex');
   if (!fs.existsSync(bin)) throw new Error(`fake Codex ${bin} does not exist (build the fake-codex target, or set FAKE_CODEX)`);
