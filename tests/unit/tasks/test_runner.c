@@ -18,6 +18,8 @@ struct codex_turn {
 	int pauses, resumes;
 	bool cancelled;
 	unsigned grace_ms;
+	int answers;
+	enum codex_decision last_answer;
 };
 
 static struct codex_turn *last_turn;
@@ -59,6 +61,14 @@ static void stub_resume(struct codex_turn *t)
 	t->resumes++;
 }
 
+static int stub_answer(struct codex_turn *t, uint64_t id, enum codex_decision d)
+{
+	(void)id;
+	t->answers++;
+	t->last_answer = d;
+	return 0;
+}
+
 static void stub_free(void *backend, void (*done)(void *), void *data)
 {
 	(void)backend;
@@ -72,6 +82,7 @@ static const struct codex_backend_ops stub_ops = {
     .pid = stub_pid,
     .pause = stub_pause,
     .resume = stub_resume,
+    .answer = stub_answer,
     .free = stub_free,
 };
 
@@ -485,6 +496,125 @@ static void test_a_lagging_call_pauses_only_its_run(void **state)
 	assert_int_equal(runner_live(f->runner), 0);
 }
 
+/* An observer that takes every question, and hears when one is settled. */
+struct asker {
+	int asked, settled;
+	uint64_t last;
+};
+
+static bool asker_ask(void *data, struct task *t, const struct codex_question *q)
+{
+	struct asker *a = data;
+
+	(void)t;
+	a->asked++;
+	a->last = q->id;
+	return true;
+}
+
+static void asker_settled(void *data, struct task *t, uint64_t id)
+{
+	(void)t;
+	(void)id;
+	((struct asker *)data)->settled++;
+}
+
+static void ask(struct codex_turn *t, uint64_t id)
+{
+	struct codex_question q = {.id = id, .kind = CODEX_ASK_COMMAND, .command = "touch x"};
+
+	t->hooks.ask(t->hooks.data, &q);
+}
+
+static void test_questions_go_to_an_observer_that_asks(void **state)
+{
+	struct fixture *f = *state;
+	struct asker a = {0};
+	struct task_observer obs = {.ask = asker_ask, .settled = asker_settled, .data = &a};
+	struct task *t = submit(f);
+	struct codex_turn *turn = last_turn;
+
+	task_observe(t, &obs);
+	ask(turn, 7);
+	assert_int_equal(a.asked, 1);
+	assert_int_equal(task_waiting(t), 1);
+	assert_int_equal(turn->answers, 0);
+	assert_int_equal(task_answer(t, 7, CODEX_ACCEPT), 0);
+	assert_int_equal(turn->answers, 1);
+	assert_int_equal(turn->last_answer, CODEX_ACCEPT);
+	assert_int_equal(a.settled, 1);
+	assert_int_equal(task_waiting(t), 0);
+	/* A late second answer is no answer. */
+	assert_int_equal(task_answer(t, 7, CODEX_DECLINE), -ENOENT);
+	assert_int_equal(turn->answers, 1);
+	task_unobserve(t, &obs);
+	turn_done(turn, CODEX_TURN_COMPLETED, "done");
+}
+
+static void test_a_question_nobody_can_ask_is_declined_and_said(void **state)
+{
+	struct fixture *f = *state;
+	struct task *t = submit(f);
+	struct codex_turn *turn = last_turn;
+	char status[32], error[256];
+	struct task_record rec;
+	const char *id = task_record(t)->id;
+	char saved[40];
+
+	snprintf(saved, sizeof saved, "%s", id);
+	ask(turn, 1);
+	assert_int_equal(turn->answers, 1);
+	assert_int_equal(turn->last_answer, CODEX_DECLINE);
+	assert_int_equal(task_waiting(t), 0);
+	turn_done(turn, CODEX_TURN_COMPLETED, "finished anyway");
+	stored(f, saved, status, error);
+	assert_string_equal(status, "completed");
+	assert_int_equal(store_get_task(f->store, saved, &rec), 1);
+	assert_non_null(strstr(rec.output, "finished anyway\n\n[codex-mcp: 1 approval was needed "
+	                                   "and declined"));
+	assert_int_equal(json_integer_value(json_object_get(
+	                     json_object_get(rec.report, "approvals"), "declined_unasked")),
+	                 1);
+	task_record_clear(&rec);
+}
+
+static void test_an_unanswered_question_expires(void **state)
+{
+	struct fixture *f = *state;
+	struct asker a = {0};
+	struct task_observer obs = {.ask = asker_ask, .settled = asker_settled, .data = &a};
+	struct runner_config cfg;
+	struct task *t;
+	struct codex_turn *turn;
+
+	free_runner(f);
+	cfg = (struct runner_config){.loop = &f->loop,
+	                             .backend = &f->backend,
+	                             .store = f->store,
+	                             .log_dir = f->dir,
+	                             .log_max_bytes = 1 << 20,
+	                             .max_running = 1,
+	                             .heartbeat_ms = 10000,
+	                             .kill_grace_ms = 5000,
+	                             .approval_timeout_s = 1,
+	                             .stall_s = 1,
+	                             .owner = "unit-test"};
+	f->runner = runner_new(&cfg);
+	t = submit(f);
+	turn = last_turn;
+	task_observe(t, &obs);
+	ask(turn, 3);
+	for (int i = 0; i < 200 && turn->answers == 0; i++)
+		uv_run(&f->loop, UV_RUN_ONCE);
+	assert_int_equal(turn->answers, 1);
+	assert_int_equal(turn->last_answer, CODEX_DECLINE);
+	assert_int_equal(a.settled, 1);
+	/* Waiting on a person was no stall. */
+	assert_null(task_stall_report(t));
+	task_unobserve(t, &obs);
+	turn_done(turn, CODEX_TURN_COMPLETED, "done");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -496,6 +626,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cancelled_in_queue_says_why, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stopping_refuses_and_kills, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_kill_resumes_a_paused_run, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_questions_go_to_an_observer_that_asks, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_a_question_nobody_can_ask_is_declined_and_said,
+	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_an_unanswered_question_expires, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_a_lagging_call_pauses_only_its_run, setup,
 	                                    teardown),
 	};
