@@ -148,11 +148,13 @@ test('--tools compat, fleet, a list, and all choose the tools offered; hidden on
   assert.equal(k.isError, true, 'kill_agent is callable (and the id unknown)');
   await some.close();
 
+  // all: both sets, and the steering tools beyond them.
+  const everything = ['codex', 'codex-reply', ...FLEET, 'codex-steer', 'message_agent'].sort();
   const all = await ctx.startServer({ args: ['--tools', 'all'] });
-  assert.deepEqual(await toolNames(all), ['codex', 'codex-reply', ...FLEET].sort());
+  assert.deepEqual(await toolNames(all), everything);
   await all.close();
   const dflt = await ctx.startServer();
-  assert.deepEqual(await toolNames(dflt), ['codex', 'codex-reply', ...FLEET].sort());
+  assert.deepEqual(await toolNames(dflt), everything);
   // None of the hidden calls ran anything.
   assert.equal(ctx.model.requests.length, 1);
 });
