@@ -8,6 +8,7 @@ import path from 'node:path';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createContext, resultText, waitFor, PEER_MODE, TEST_TIMEOUT } from './lib/harness.mjs';
 import { connectModern } from './lib/modern-client.mjs';
+import { execCommand, lastUserPrompt, message, smartScript } from './lib/mock-model.mjs';
 
 const SKIP = PEER_MODE && 'codex-mcp approvals';
 // Pinned: approvals are the app-server backend's (exec cannot ask anyone).
@@ -188,5 +189,29 @@ test('2026 era: the call answers input_required with the form; the retry resumes
     if (ran) assert.equal(resultText(res), `wrote ${target}`);
     else assert.ok(!res.isError, resultText(res));
     await conn.close();
+  }
+});
+
+// "PATCH <file> <text>": Codex applies a patch adding <file>, a file change of its own.
+function patchScript(body, index, c) {
+  const words = lastUserPrompt(body).trim().split(/\s+/);
+  const input = body?.input || [];
+  if (words[0] !== 'PATCH') return smartScript(body, index, c);
+  if (input.at(-1)?.type === 'function_call_output') return [message(`patched ${words[1]}`)];
+  return [execCommand(`apply_patch <<'EOF'\n*** Begin Patch\n*** Add File: ${words[1]}\n+${words.slice(2).join(' ')}\n*** End Patch\nEOF\n`)];
+}
+
+test('a file change outside the workspace is asked about, naming the file; decline leaves it unwritten', { timeout: TEST_TIMEOUT, skip: SKIP }, async (t) => {
+  const ctx = await createContext(t, { script: patchScript });
+  for (const [action, written] of [['accept', true], ['decline', false]]) {
+    const { srv, asked } = await serverAnswering(ctx, () => (action === 'accept' ? { action, content: { decision: 'once' } } : { action }));
+    const target = path.join(ctx.root, `patched-${action}.txt`);
+    const res = await srv.call('codex', { prompt: `PATCH ${target} hello`, cwd: ctx.workspace, 'approval-policy': 'on-request' });
+    assert.ok(!res.isError, srv.diag(resultText(res)));
+    assert.equal(asked.length, 1);
+    assert.equal(asked[0].message, `Codex asks to change ${target} in ${ctx.workspace}.`);
+    assert.deepEqual(asked[0].requestedSchema.properties.decision.oneOf.map((o) => o.const), ['once', 'session']);
+    assert.equal(fs.existsSync(target), written, `${action}: written ${fs.existsSync(target)}`);
+    await srv.close();
   }
 });
