@@ -370,13 +370,23 @@ export async function createContext(t, { script } = {}) {
       // A server that failed to initialize has no close(): still end it, and go on cleaning up
       // (an unclosed mock model would keep this test process alive).
       for (const s of servers) await (s.close ? s.close() : s.transport.close()).catch(() => {});
+      // Servers a test started itself stop too, before their directories go: a warm
+      // app-server writes into CODEX_HOME until it is gone.
+      const running = () => [...serverPids].filter((pid) => {
+        try { return !/^\S+ \(.*\) [ZX]/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; }
+      });
+      for (const pid of running()) { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } }
+      await waitFor(() => running().length === 0, { timeoutMs: 5000, what: 'servers to stop' })
+        .catch(() => { for (const pid of running()) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } } });
       // Never leave stray Codex processes of this test behind (only ones carrying our marker).
-      for (const p of ctx.codexProcesses()) {
+      const strays = () => [...ctx.codexProcesses(), ...ctx.appServers()];
+      for (const p of strays()) {
         try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
       }
+      await waitFor(() => strays().length === 0, { timeoutMs: 5000, what: 'stray Codex processes to go' }).catch(() => {});
       await model.close();
       if (process.env.CODEX_MCP_TEST_KEEP !== '1') {
-        fs.rmSync(root, { recursive: true, force: true });
+        fs.rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
       }
     },
   };
