@@ -2,7 +2,7 @@
 // --progress-interval-ms sends "working" heartbeats while a turn is quiet.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createContext, resultText, waitFor, PEER_MODE, TEST_TIMEOUT } from './lib/harness.mjs';
+import { createContext, resultText, waitFor, PEER_MODE, TEST_TIMEOUT, protocolErrors } from './lib/harness.mjs';
 import { smartScript, message, lastUserPrompt } from './lib/mock-model.mjs';
 
 const SKIP = PEER_MODE && 'our flags';
@@ -115,5 +115,5 @@ test('--progress-interval-ms sends "working" progress while the turn is quiet', 
   }
   for (const p of working()) assert.match(p.message, /^working \(\d+s\)/);
 
-  assert.deepEqual(srv.clientErrors, [], 'the SDK client reported protocol errors');
+  assert.deepEqual(protocolErrors(srv), [], 'the SDK client reported protocol errors');
 });

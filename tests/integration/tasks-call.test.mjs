@@ -3,7 +3,7 @@
 // status and progress notifications; requests the server must refuse.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createContext, gatedScript, waitFor, resultText } from './lib/harness.mjs';
+import { createContext, gatedScript, waitFor, resultText, protocolErrors } from './lib/harness.mjs';
 import {
   taskCall, getTask, taskResult, cancelTask, assertRpcError, assertTask, withoutMeta, assertRelated,
   statusNotifications, waitTerminalNotification, track,
@@ -91,7 +91,7 @@ test('a task-augmented codex call answers at once; tasks/result waits for the ru
     assert.equal(resultText(r), text);
     assert.equal((await getTask(srv, x.task.taskId)).ttl, x.task.ttl, 'ttl is kept');
   }
-  assert.deepEqual(srv.clientErrors, []);
+  assert.deepEqual(protocolErrors(srv), []);
   await ctx.assertNoCodexProcesses(10_000);
 });
 
@@ -136,7 +136,7 @@ test('notifications/tasks/status on the terminal status; progress for the call\'
   // The SDK kept the progress handler alive past the CreateTaskResult and saw every one.
   assert.equal(seen.length, progress.length);
   for (let i = 1; i < seen.length; i++) assert.ok(seen[i].progress > seen[i - 1].progress, 'progress increases');
-  assert.deepEqual(srv.clientErrors, [], 'the SDK reported protocol errors (progress for an unknown token?)');
+  assert.deepEqual(protocolErrors(srv), [], 'the SDK reported protocol errors (progress for an unknown token?)');
 
   const result = await taskResult(srv, id);
   assert.equal(resultText(result), 'echo: GATE with progress [user messages: 1]');
