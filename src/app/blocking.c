@@ -6,6 +6,7 @@
 #include "app/app.h"
 #include "app/approval.h"
 #include "app/args.h"
+#include "app/tasks.h"
 #include "app/visible.h"
 #include "util/log.h"
 #include "util/redact.h"
@@ -69,6 +70,7 @@ static void on_finished(void *data, struct task *t)
 	mcp_request_reply(c->req, rec->result ? json_incref(rec->result) : c->result(t));
 	c->req = NULL;
 	c->task = NULL;
+	mcp_tasks_drop_question(c->app->tasks, rec->id, 0);
 	withdraw(c, 0, "the run ended"); /* before ended: their answers do not free c */
 	c->ended = true;
 	if (!c->submitting && !c->asking)
@@ -97,8 +99,10 @@ static void on_elicited(void *data, json_t *result, json_t *error)
 /* Answered elsewhere, or expired: the client's form is taken back. */
 static void on_settled(void *data, struct task *t, uint64_t id)
 {
-	(void)t;
-	withdraw(data, id, "no longer needed");
+	struct blocking_call *c = data;
+
+	mcp_tasks_drop_question(c->app->tasks, task_record(t)->id, id);
+	withdraw(c, id, "no longer needed");
 }
 
 /*
@@ -136,8 +140,16 @@ static bool on_ask(void *data, struct task *t, const struct codex_question *q)
 	struct blocking_call *c = data;
 	struct asked *a;
 
-	if (!c->req || !approval_can_ask(c->req) || mcp_request_task_id(c->req))
+	if (!c->req || !approval_can_ask(c->req))
 		return false;
+	if (mcp_request_task_id(c->req)) {
+		/* A 2026 task shows it in tasks/get; 2025 tasks have no way to ask here. */
+		if (!mcp_request_modern(c->req))
+			return false;
+		mcp_tasks_hold_question(c->app->tasks, task_record(t)->id, q->id,
+		                        approval_elicitation(q, task_record(t)->cwd));
+		return true;
+	}
 	if (mcp_request_modern(c->req))
 		return ask_by_retry(c, t, q);
 	if (!(a = calloc(1, sizeof *a)))

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "app/approval.h"
 #include "app/args.h"
 #include "app/fleet.h"
 #include "app/visible.h"
@@ -50,10 +51,19 @@ struct open_call {
 	struct open_call *next;
 };
 
+/* A question a task's run waits on, shown by tasks/get until tasks/update answers it. */
+struct held_question {
+	char task_id[64];
+	uint64_t id;
+	json_t *elicitation;
+	struct held_question *next;
+};
+
 struct mcp_tasks {
 	struct app *app;
 	struct waiter *waiters;
 	struct open_call *open;
+	struct held_question *questions;
 	uv_timer_t expiry;
 	uv_timer_t poll; /* for polled waiters */
 	int open_handles;
@@ -522,9 +532,82 @@ static json_t *get(void *ctx, const struct mcp_session *caller, const char *id)
 	return task;
 }
 
+#define QUESTION_KEY "approval-"
+
 static int detail(void *ctx, const struct mcp_session *caller, const char *id, json_t **out)
 {
-	return shown(ctx, caller, id, detailed_task_json, out);
+	struct mcp_tasks *p = ctx;
+	int found = shown(ctx, caller, id, detailed_task_json, out);
+	json_t *asks = NULL;
+	char key[48];
+
+	if (found != 1 || strcmp(json_string_value(json_object_get(*out, "status")), "working"))
+		return found;
+	/* Keys are never reused: the question's number is the run's own, and only grows. */
+	for (struct held_question *q = p->questions; q; q = q->next) {
+		if (strcmp(q->task_id, id) != 0 || (!asks && !(asks = json_object())))
+			continue;
+		snprintf(key, sizeof key, QUESTION_KEY "%llu", (unsigned long long)q->id);
+		json_object_set_new(asks, key,
+		                    json_pack("{s:s, s:O}", "method", "elicitation/create",
+		                              "params", q->elicitation));
+	}
+	if (asks) {
+		json_object_set_new(*out, "status", json_string("input_required"));
+		json_object_set_new(*out, "inputRequests", asks);
+	}
+	return found;
+}
+
+static void update(void *ctx, const char *id, json_t *responses)
+{
+	struct mcp_tasks *p = ctx;
+	struct task *t = runner_find(p->app->runner, id);
+	const char *key;
+	json_t *answer;
+
+	json_object_foreach(responses, key, answer)
+	{
+		char *end;
+		unsigned long long q;
+		if (strncmp(key, QUESTION_KEY, strlen(QUESTION_KEY)) != 0)
+			continue;
+		q = strtoull(key + strlen(QUESTION_KEY), &end, 10);
+		/* Late, twice, or for a run gone: eventually consistent, so ignored. */
+		if (t && !*end && task_answer(t, q, approval_decision(answer)) != 0)
+			log_debug("tasks/update answered %s of task %s, which no longer waits", key,
+			          id);
+	}
+}
+
+void mcp_tasks_hold_question(struct mcp_tasks *p, const char *task_id, uint64_t id,
+                             json_t *elicitation)
+{
+	struct held_question *q = calloc(1, sizeof *q);
+
+	if (!q) {
+		json_decref(elicitation);
+		return;
+	}
+	snprintf(q->task_id, sizeof q->task_id, "%s", task_id);
+	q->id = id;
+	q->elicitation = elicitation;
+	q->next = p->questions;
+	p->questions = q;
+}
+
+void mcp_tasks_drop_question(struct mcp_tasks *p, const char *task_id, uint64_t id)
+{
+	for (struct held_question **h = &p->questions; *h;) {
+		struct held_question *q = *h;
+		if (strcmp(q->task_id, task_id) != 0 || (id && q->id != id)) {
+			h = &q->next;
+			continue;
+		}
+		*h = q->next;
+		json_decref(q->elicitation);
+		free(q);
+	}
 }
 
 static int result(void *ctx, const struct mcp_session *caller, const char *id,
@@ -645,6 +728,8 @@ static void closed(uv_handle_t *h)
 		p->open = o->next;
 		open_call_free(o);
 	}
+	while (p->questions)
+		mcp_tasks_drop_question(p, p->questions->task_id, 0);
 	/* Their requests go with the session. */
 	while (p->waiters) {
 		struct waiter *w = p->waiters;
@@ -690,6 +775,7 @@ struct mcp_task_provider mcp_tasks_provider(struct mcp_tasks *p)
 	    .result = result,
 	    .list = list,
 	    .cancel = cancel,
+	    .update = update,
 	    .ctx = p,
 	};
 }

@@ -7,6 +7,8 @@
 #ifndef CODEX_MCP_MCP_TASKS_H
 #define CODEX_MCP_MCP_TASKS_H
 
+#include <stdint.h>
+
 #include "mcp/session.h"
 
 struct app;
@@ -18,5 +20,13 @@ void mcp_tasks_stop(struct mcp_tasks *t);
 /* Stops the expiry timer; the object is freed once it is closed. */
 void mcp_tasks_close(struct mcp_tasks *t);
 struct mcp_task_provider mcp_tasks_provider(struct mcp_tasks *t);
+/*
+ * A 2026 task's run waits on question id: tasks/get shows it as input_required with the
+ * elicitation (stolen), and tasks/update answers it, until it is dropped.
+ */
+void mcp_tasks_hold_question(struct mcp_tasks *t, const char *task_id, uint64_t id,
+                             json_t *elicitation);
+/* Answered or gone (id 0: every question of the task). */
+void mcp_tasks_drop_question(struct mcp_tasks *t, const char *task_id, uint64_t id);
 
 #endif

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createContext, resultText, waitFor, PEER_MODE, TEST_TIMEOUT } from './lib/harness.mjs';
-import { connectModern } from './lib/modern-client.mjs';
+import { callAsTask, connectModern, updateTask, waitTask } from './lib/modern-client.mjs';
 import { execCommand, lastUserPrompt, message, smartScript } from './lib/mock-model.mjs';
 
 const SKIP = PEER_MODE && 'codex-mcp approvals';
@@ -214,4 +214,27 @@ test('a file change outside the workspace is asked about, naming the file; decli
     assert.equal(fs.existsSync(target), written, `${action}: written ${fs.existsSync(target)}`);
     await srv.close();
   }
+});
+
+test('2026 era, as a task: tasks/get shows input_required with the form, and tasks/update answers it', { timeout: TEST_TIMEOUT, skip: SKIP }, async (t) => {
+  const ctx = await createContext(t);
+  const spec = ctx.serverCommand({ args: ARGS });
+  const conn = await connectModern(spec.command, spec.args, spec.env, {
+    ctx, cwd: ctx.root, mode: 'pin', elicit: async () => ({ action: 'decline' }),
+  });
+  const { target, prompt } = escalate(ctx, 'task.txt');
+  const created = await callAsTask(conn, 'codex', { prompt, cwd: ctx.workspace, 'approval-policy': 'on-request' });
+  const waiting = await waitTask(conn, created.taskId, { until: (x) => x.status === 'input_required' });
+  const keys = Object.keys(waiting.inputRequests);
+  assert.equal(keys.length, 1, JSON.stringify(waiting));
+  const asked = waiting.inputRequests[keys[0]];
+  assert.equal(asked.method, 'elicitation/create');
+  assert.match(asked.params.message, /^Codex asks to run `printf/);
+  const ack = await updateTask(conn, created.taskId, { [keys[0]]: { action: 'accept', content: { decision: 'once' } } });
+  assert.equal(ack.resultType, 'complete');
+  const done = await waitTask(conn, created.taskId);
+  assert.equal(done.status, 'completed', JSON.stringify(done));
+  assert.equal(resultText(done.result), `wrote ${target}`);
+  assert.ok(fs.existsSync(target));
+  await conn.close();
 });
