@@ -10,7 +10,6 @@
 #include "app/args.h"
 #include "app/http-module.h"
 #include "app/tasks.h"
-#include "codex/launch.h"
 #include "mcp/stdio.h"
 #include "proc/nesting.h"
 #include "proc/procfs.h"
@@ -89,27 +88,19 @@ static void http_closed(void *data)
 	app->http = NULL;
 }
 
-/* --backend auto asks the Codex found now; one found later is taken to be recent. */
 static int make_backend(const struct options *opts, const struct codex_exec_config *cfg,
                         struct codex_backend *out)
 {
-	enum backend_choice choice = opts->backend;
-	struct codex_launch probe = {0};
-	char err[512];
-
-	if (choice == BACKEND_AUTO && codex_launch_init(&probe, cfg->codex_path, NULL) == 0) {
-		int has = codex_launch_has_app_server(&probe, err, sizeof err);
-		choice = has == 0 ? BACKEND_EXEC : BACKEND_APP_SERVER;
-		if (has < 0)
-			log_info("no Codex yet (%s): runs will use codex app-server", err);
-	}
-	codex_launch_clear(&probe);
-	if (choice == BACKEND_EXEC) {
+	switch (opts->backend) {
+	case BACKEND_EXEC:
 		log_info("backend: a codex exec process per turn");
 		return codex_exec_backend_new(cfg, out);
+	case BACKEND_APP_SERVER:
+		log_info("backend: codex app-server");
+		return codex_app_server_backend_new(cfg, out);
+	default:
+		return codex_auto_backend_new(cfg, out);
 	}
-	log_info("backend: codex app-server");
-	return codex_app_server_backend_new(cfg, out);
 }
 
 /* A backend with a process of its own (app-server) stops it: the loop ends once it is gone. */

@@ -160,6 +160,12 @@ struct codex_exec_config {
 int codex_exec_backend_new(const struct codex_exec_config *cfg, struct codex_backend *out);
 /* The `codex app-server` backend: one child, started on first use, for every turn. */
 int codex_app_server_backend_new(const struct codex_exec_config *cfg, struct codex_backend *out);
+/*
+ * Either, chosen when the first turn starts (app-server when the Codex found has it). It
+ * then replaces *out with the chosen backend: out must stay where it is, and its cfg's
+ * strings alive.
+ */
+int codex_auto_backend_new(const struct codex_exec_config *cfg, struct codex_backend *out);
 
 static inline int codex_turn_start(struct codex_backend *b, const struct codex_turn_request *req,
                                    const struct codex_turn_hooks *hooks, struct codex_turn **out,
