@@ -143,9 +143,7 @@ static bool on_ask(void *data, struct task *t, const struct codex_question *q)
 	if (!c->req || !approval_can_ask(c->req))
 		return false;
 	if (mcp_request_task_id(c->req)) {
-		/* A 2026 task shows it in tasks/get; 2025 tasks have no way to ask here. */
-		if (!mcp_request_modern(c->req))
-			return false;
+		/* Asked where the task's client looks: tasks/get (2026), tasks/result (2025). */
 		mcp_tasks_hold_question(c->app->tasks, task_record(t)->id, q->id,
 		                        approval_elicitation(q, task_record(t)->cwd));
 		return true;

@@ -56,8 +56,13 @@ struct held_question {
 	char task_id[64];
 	uint64_t id;
 	json_t *elicitation;
+	/* 2025: put to the client on a tasks/result stream, until answered or withdrawn */
+	struct mcp_session *session;
+	unsigned handle;
 	struct held_question *next;
 };
+
+static void ask_waiters(struct mcp_tasks *p, struct held_question *q);
 
 struct mcp_tasks {
 	struct app *app;
@@ -336,6 +341,11 @@ static void add_waiter(struct mcp_tasks *p, const char *subject, const char *id,
 	w->next = p->waiters;
 	p->waiters = w;
 	mcp_request_on_cancel(req, waiter_cancelled, w);
+	/* What the run waits on is asked on this stream (2025: tasks/result is where). */
+	if (!cancel)
+		for (struct held_question *q = p->questions; q; q = q->next)
+			if (strcmp(q->task_id, id) == 0)
+				ask_waiters(p, q);
 	/* A run no MCP call stands behind (spawn_agent_async) is watched directly. */
 	if (live && !find_open(p, id)) {
 		w->task = live;
@@ -524,11 +534,22 @@ static int shown(struct mcp_tasks *p, const struct mcp_session *caller, const ch
 	return *out ? 1 : -1;
 }
 
+static bool asks(const struct mcp_tasks *p, const char *id)
+{
+	for (const struct held_question *q = p->questions; q; q = q->next)
+		if (strcmp(q->task_id, id) == 0)
+			return true;
+	return false;
+}
+
 static json_t *get(void *ctx, const struct mcp_session *caller, const char *id)
 {
 	json_t *task;
 
 	shown(ctx, caller, id, task_json, &task);
+	if (task && asks(ctx, id) &&
+	    strcmp(json_string_value(json_object_get(task, "status")), "working") == 0)
+		json_object_set_new(task, "status", json_string("input_required"));
 	return task;
 }
 
@@ -580,6 +601,46 @@ static void update(void *ctx, const char *id, json_t *responses)
 	}
 }
 
+/* A 2025 question the client answered on a tasks/result stream (or never: NULLs). */
+struct asked_by_task {
+	struct mcp_tasks *p;
+	char task_id[64];
+	uint64_t id;
+};
+
+static void task_elicited(void *data, json_t *result, json_t *error)
+{
+	struct asked_by_task *a = data;
+	struct task *t = runner_find(a->p->app->runner, a->task_id);
+
+	(void)error;
+	for (struct held_question *q = a->p->questions; q; q = q->next)
+		if (q->id == a->id && strcmp(q->task_id, a->task_id) == 0)
+			q->handle = 0; /* unanswered: the next tasks/result asks again */
+	if (t && result && task_answer(t, a->id, approval_decision(result)) != 0)
+		log_debug("an approval of task %s came after its run stopped waiting", a->task_id);
+	free(a);
+}
+
+static void ask_waiters(struct mcp_tasks *p, struct held_question *q)
+{
+	for (struct waiter *w = p->waiters; w && !q->handle; w = w->next) {
+		struct asked_by_task *a;
+		json_t *params;
+		if (w->cancel || strcmp(w->id, q->task_id) != 0 || mcp_request_modern(w->req) ||
+		    !approval_can_ask(w->req) || !(a = calloc(1, sizeof *a)))
+			continue;
+		*a = (struct asked_by_task){.p = p, .id = q->id};
+		snprintf(a->task_id, sizeof a->task_id, "%s", q->task_id);
+		params = json_deep_copy(q->elicitation);
+		json_object_set_new(params, "_meta",
+		                    json_pack("{s:{s:s}}", RELATED_TASK, "taskId", q->task_id));
+		q->session = mcp_request_session(w->req);
+		mcp_request_send_open(w->req, "elicitation/create", params, task_elicited, a,
+		                      &q->handle);
+	}
+}
+
 void mcp_tasks_hold_question(struct mcp_tasks *p, const char *task_id, uint64_t id,
                              json_t *elicitation)
 {
@@ -594,6 +655,7 @@ void mcp_tasks_hold_question(struct mcp_tasks *p, const char *task_id, uint64_t 
 	q->elicitation = elicitation;
 	q->next = p->questions;
 	p->questions = q;
+	ask_waiters(p, q);
 }
 
 void mcp_tasks_drop_question(struct mcp_tasks *p, const char *task_id, uint64_t id)
@@ -605,6 +667,8 @@ void mcp_tasks_drop_question(struct mcp_tasks *p, const char *task_id, uint64_t 
 			continue;
 		}
 		*h = q->next;
+		if (q->handle) /* unlinked first: the withdrawal's callback finds it gone */
+			mcp_session_withdraw(q->session, q->handle, "no longer needed");
 		json_decref(q->elicitation);
 		free(q);
 	}

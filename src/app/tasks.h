@@ -21,8 +21,9 @@ void mcp_tasks_stop(struct mcp_tasks *t);
 void mcp_tasks_close(struct mcp_tasks *t);
 struct mcp_task_provider mcp_tasks_provider(struct mcp_tasks *t);
 /*
- * A 2026 task's run waits on question id: tasks/get shows it as input_required with the
- * elicitation (stolen), and tasks/update answers it, until it is dropped.
+ * A task's run waits on question id: tasks/get shows it input_required until it is dropped.
+ * 2026: with the elicitation (stolen) in inputRequests, answered by tasks/update. 2025: put
+ * to the client on a tasks/result stream of the task, with the related-task _meta.
  */
 void mcp_tasks_hold_question(struct mcp_tasks *t, const char *task_id, uint64_t id,
                              json_t *elicitation);

@@ -9,6 +9,7 @@ import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createContext, resultText, waitFor, PEER_MODE, TEST_TIMEOUT } from './lib/harness.mjs';
 import { callAsTask, connectModern, updateTask, waitTask } from './lib/modern-client.mjs';
 import { execCommand, lastUserPrompt, message, smartScript } from './lib/mock-model.mjs';
+import { getTask, taskCall, taskResult } from './lib/tasks.mjs';
 
 const SKIP = PEER_MODE && 'codex-mcp approvals';
 // Pinned: approvals are the app-server backend's (exec cannot ask anyone).
@@ -237,4 +238,20 @@ test('2026 era, as a task: tasks/get shows input_required with the form, and tas
   assert.equal(resultText(done.result), `wrote ${target}`);
   assert.ok(fs.existsSync(target));
   await conn.close();
+});
+
+test('2025 era, as a task: input_required in tasks/get, and the form comes on the tasks/result stream', { timeout: TEST_TIMEOUT, skip: SKIP }, async (t) => {
+  const ctx = await createContext(t);
+  const { srv, asked } = await serverAnswering(ctx, () => ({ action: 'accept', content: { decision: 'once' } }));
+  const { target, prompt } = escalate(ctx, 'legacy-task.txt');
+  const created = await taskCall(srv, 'codex', { prompt, cwd: ctx.workspace, 'approval-policy': 'on-request' });
+  const id = created.task.taskId;
+  await waitFor(async () => (await getTask(srv, id)).status === 'input_required', { timeoutMs: 30_000, what: 'the task to need input' });
+  assert.equal(asked.length, 0, 'asked before the client looked at the task');
+  const res = await taskResult(srv, id);
+  assert.equal(asked.length, 1);
+  assert.deepEqual(asked[0]._meta, { 'io.modelcontextprotocol/related-task': { taskId: id } });
+  assert.equal(resultText(res), `wrote ${target}`);
+  assert.ok(fs.existsSync(target));
+  assert.equal((await getTask(srv, id)).status, 'completed');
 });
