@@ -24,9 +24,10 @@
 #include "proc/procfs.h"
 #include "util/log.h"
 
-enum { MAX_PROCS = 128 };
+enum { MAX_PROCS = 128, MAX_LOADED = 256 };
 
 enum turn_state {
+	TURN_WARM,     /* its thread is loaded: turn/start goes on the next loop turn */
 	TURN_OPENING,  /* thread/start or thread/resume sent */
 	TURN_STARTING, /* turn/start sent */
 	TURN_RUNNING,
@@ -50,6 +51,9 @@ struct as_backend {
 	bool freeing;
 	void (*free_done)(void *data);
 	void *free_data;
+	/* Threads this app-server has open: a reply to one needs no thread/resume. */
+	char loaded[MAX_LOADED][64];
+	size_t n_loaded, next_loaded;
 };
 
 struct codex_turn {
@@ -73,6 +77,34 @@ struct codex_turn {
 };
 
 static void arm(struct as_backend *b, uint64_t in_ms);
+static void open_warm(struct codex_turn *t);
+
+static int loaded_slot(const struct as_backend *b, const char *thread_id)
+{
+	for (size_t i = 0; i < b->n_loaded; i++)
+		if (strcmp(b->loaded[i], thread_id) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void remember_loaded(struct as_backend *b, const char *thread_id)
+{
+	if (strlen(thread_id) >= sizeof b->loaded[0] || loaded_slot(b, thread_id) >= 0)
+		return;
+	/* The oldest makes room: forgetting one costs only a thread/resume. */
+	snprintf(b->loaded[b->next_loaded], sizeof b->loaded[0], "%s", thread_id);
+	b->next_loaded = (b->next_loaded + 1) % MAX_LOADED;
+	if (b->n_loaded < MAX_LOADED)
+		b->n_loaded++;
+}
+
+static void forget_loaded(struct as_backend *b, const char *thread_id)
+{
+	int i = thread_id ? loaded_slot(b, thread_id) : -1;
+
+	if (i >= 0)
+		b->loaded[i][0] = '\0';
+}
 
 /* ---- ending a turn ---- */
 
@@ -120,7 +152,7 @@ static void end_turn(struct codex_turn *t, const char *failure)
 	if (t->state == TURN_ENDED)
 		return;
 	end_processes(t);
-	if (t->state != TURN_RUNNING && t->b->server)
+	if ((t->state == TURN_OPENING || t->state == TURN_STARTING) && t->b->server)
 		app_server_forget(t->b->server, t->pending);
 	t->state = TURN_ENDED;
 	if (failure && !t->failure)
@@ -164,8 +196,11 @@ static void on_timer(uv_timer_t *h)
 		if (t->state != TURN_ENDED && t->cancel_deadline && now >= t->cancel_deadline) {
 			log_warn("codex app-server did not stop a cancelled turn in time; it is "
 			         "given up");
+			forget_loaded(b, t->fold.thread_id); /* its thread's state is unknown */
 			end_turn(t, NULL);
 		}
+		if (t->state == TURN_WARM)
+			open_warm(t);
 		if (t->state == TURN_ENDED) {
 			*p = t->next;
 			t->next = ended;
@@ -209,8 +244,8 @@ static struct codex_turn *turn_of(struct as_backend *b, const json_t *params)
 	if (!thread)
 		return NULL;
 	for (struct codex_turn *t = b->turns; t; t = t->next) {
-		if (t->state == TURN_ENDED || t->state == TURN_OPENING || !t->fold.thread_id ||
-		    strcmp(t->fold.thread_id, thread) != 0)
+		if (t->state == TURN_ENDED || t->state == TURN_OPENING || t->state == TURN_WARM ||
+		    !t->fold.thread_id || strcmp(t->fold.thread_id, thread) != 0)
 			continue;
 		/* A turn given up on may still speak: it is not the thread's next turn. */
 		if (turn && t->turn_id && strcmp(turn, t->turn_id) != 0)
@@ -342,6 +377,7 @@ static void on_exited(void *data, const char *why)
 	char failure[700];
 
 	snprintf(failure, sizeof failure, "%s; the thread can be continued", why);
+	b->n_loaded = b->next_loaded = 0; /* a new app-server has none open */
 	for (struct codex_turn *t = b->turns; t; t = t->next)
 		end_turn(t, failure);
 }
@@ -377,20 +413,13 @@ static void on_turn_started(void *data, json_t *result, json_t *error)
 		    NULL, NULL, buf, sizeof buf);
 }
 
-static void on_thread_open(void *data, json_t *result, json_t *error)
+/* The thread is open: its start is told, and the turn starts. */
+static void thread_opened(struct codex_turn *t, json_t *result, const char *id)
 {
-	struct codex_turn *t = data;
-	json_t *thread = json_object_get(result, "thread");
-	const char *id = json_string_value(json_object_get(thread, "id"));
 	char buf[600];
 	struct codex_event ev;
 	json_t *params;
 
-	if (error || !id) {
-		end_turn(t, error ? answer_error(error, buf, sizeof buf)
-		                  : "codex app-server opened no thread");
-		return;
-	}
 	/* Told as exec tells it, for a new thread and a resumed one alike. */
 	codex_event_from_app_server("thread/started", result, &ev);
 	codex_fold_event(&t->fold, &ev);
@@ -406,6 +435,33 @@ static void on_thread_open(void *data, json_t *result, json_t *error)
 	if (app_server_request(t->b->server, "turn/start", params, on_turn_started, t, &t->pending,
 	                       buf, sizeof buf) != 0)
 		end_turn(t, buf);
+}
+
+static void on_thread_open(void *data, json_t *result, json_t *error)
+{
+	struct codex_turn *t = data;
+	const char *id =
+	    json_string_value(json_object_get(json_object_get(result, "thread"), "id"));
+	char buf[600];
+
+	if (error || !id) {
+		end_turn(t, error ? answer_error(error, buf, sizeof buf)
+		                  : "codex app-server opened no thread");
+		return;
+	}
+	remember_loaded(t->b, id);
+	thread_opened(t, result, id);
+}
+
+static void open_warm(struct codex_turn *t)
+{
+	json_t *result = json_pack("{s:{s:s}}", "thread", "id", t->fold.thread_id);
+
+	t->state = TURN_OPENING;
+	/* The result's copy: telling the start replaces the fold's. */
+	thread_opened(t, result,
+	              json_string_value(json_object_get(json_object_get(result, "thread"), "id")));
+	json_decref(result);
 }
 
 /*
@@ -570,6 +626,16 @@ static int as_start(void *impl, const struct codex_turn_request *req,
 	}
 	t->b = b;
 	t->hooks = *hooks;
+	if (req->thread_id && app_server_pid(b->server) && loaded_slot(b, req->thread_id) >= 0) {
+		/* Open already, with the options it was opened with, which a reply keeps. */
+		json_decref(params);
+		t->state = TURN_WARM;
+		t->next = b->turns;
+		b->turns = t;
+		arm(b, 0);
+		*out = t;
+		return 0;
+	}
 	if (app_server_request(b->server, req->thread_id ? "thread/resume" : "thread/start", params,
 	                       on_thread_open, t, &t->pending, message, sizeof message) != 0) {
 		free_turn(t);
@@ -606,7 +672,7 @@ static void as_cancel(struct codex_turn *t, unsigned grace_ms)
 	        json_pack("{s:s, s:s}", "threadId", t->fold.thread_id, "turnId", t->turn_id), NULL,
 	        NULL, NULL, err, sizeof err) != 0)
 		end_turn(t, NULL);
-	if (t->state == TURN_OPENING || grace_ms == 0)
+	if (t->state == TURN_OPENING || t->state == TURN_WARM || grace_ms == 0)
 		end_turn(t, NULL);
 	/* A turn still starting is interrupted once it has an id (on_turn_started). */
 }
