@@ -264,7 +264,9 @@ function treePssMiB(pid) {
   return kb / 1024;
 }
 for (let round = 0; round < Math.min(RUNS, 3); round++) {
-  for (const [name, extra] of [['codex-mcp', {}], [EXEC, { args: [...servers['codex-mcp']().args, '--backend', 'exec'] }], ['Rust codex mcp-server 0.153.4', {}]]) {
+  // codex-mcp runs as many at once as there are cores unless told: here, all eight.
+  const eight = ['--max-agents', '8'];
+  for (const [name, extra] of [['codex-mcp', { args: [...servers['codex-mcp']().args, ...eight] }], [EXEC, { args: [...servers['codex-mcp']().args, ...eight, '--backend', 'exec'] }], ['Rust codex mcp-server 0.153.4', {}]]) {
     const { proc, s } = await start(name === EXEC ? 'codex-mcp' : name, extra);
     const before = model.requests.length;
     for (let i = 0; i < 8; i++) {

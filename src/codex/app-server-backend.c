@@ -27,8 +27,8 @@
 enum { MAX_PROCS = 128, MAX_LOADED = 256 };
 
 enum turn_state {
+	TURN_OPENING,  /* thread/start or thread/resume sent (a new turn's state: zero) */
 	TURN_WARM,     /* its thread is loaded: turn/start goes on the next loop turn */
-	TURN_OPENING,  /* thread/start or thread/resume sent */
 	TURN_STARTING, /* turn/start sent */
 	TURN_RUNNING,
 	TURN_ENDED, /* waiting to be told */

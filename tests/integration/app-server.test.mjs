@@ -114,3 +114,14 @@ test('steering: codex-steer and message_agent add to a running turn, and say whe
   assert.match(refused.structuredContent.message, /cannot add to a running turn \(codex exec\)/);
   gates.release('exec');
 });
+
+test('turns queued behind the cap start one after another on the one app-server', { timeout: TEST_TIMEOUT, skip: SKIP }, async (t) => {
+  const ctx = await createContext(t);
+  const srv = await ctx.startServer({ args: [...ARGS, '--max-agents', '2'] });
+  // Two at a time: one's end starts the next while the other may still be opening its thread.
+  const words = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+  const calls = words.map((w) => srv.call('codex', { prompt: `queued ${w}`, cwd: ctx.workspace }));
+  const texts = (await Promise.all(calls)).map(resultText);
+  assert.deepEqual(texts, words.map((w) => `echo: queued ${w} [user messages: 1]`), srv.diag());
+  assert.equal(ctx.appServers().length, 1);
+});
