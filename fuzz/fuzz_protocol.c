@@ -681,10 +681,12 @@ static void fake_resume(struct codex_turn *t)
 	t->paused = false;
 }
 
-static void fake_free(void *impl)
+static void fake_free(void *impl, void (*done)(void *data), void *data)
 {
 	(void)impl;
 	FUZZ_CHECK(!fake.turns, "the backend freed under a live turn");
+	if (done)
+		done(data);
 }
 
 static const struct codex_backend_ops fake_ops = {
@@ -1282,7 +1284,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	H.session = NULL;
 	runner_free(H.app.runner);
 	uv_run(&H.loop, UV_RUN_DEFAULT);
-	fake_free(NULL);
+	fake_free(NULL, NULL, NULL);
 	FUZZ_CHECK(uv_loop_close(&H.loop) == 0, "handles left open on the loop");
 	clean_log_dir();
 
