@@ -334,11 +334,15 @@ export async function createContext(t, { script } = {}) {
         p.cmdline.some((a) => a.startsWith(root + path.sep) && p.exe === bin)));
     },
 
-    /** The `codex app-server` processes of this test's servers (alive). */
+    /**
+     * The `codex app-server` processes of this test's servers (alive). A helper an app-server
+     * forks has the same program and command line: only the topmost of each tree counts.
+     */
     appServers() {
       const bin = fs.realpathSync(codexBin());
-      return listProcesses().filter((p) => isAlive(p) && p.exe === bin && p.cmdline.includes('app-server') &&
+      const all = listProcesses().filter((p) => isAlive(p) && p.exe === bin && p.cmdline.includes('app-server') &&
         p.env.CODEX_HOME === codexHome);
+      return all.filter((p) => !all.some((q) => q.pid === p.ppid));
     },
 
     /**
