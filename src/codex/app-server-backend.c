@@ -137,11 +137,17 @@ static void end_processes(struct codex_turn *t)
 	if (!t->commands || !t->fold.thread_id || !t->b->server)
 		return;
 	snprintf(mark, sizeof mark, "CODEX_THREAD_ID=%s", t->fold.thread_id);
-	n = proc_program_descendants(app_server_pid(t->b->server), under, MAX_PROCS);
+	pid_t keeper = app_server_pid(t->b->server); /* the app-server's own group */
+	n = proc_program_descendants(keeper, under, MAX_PROCS);
 	for (size_t i = 0; i < n; i++)
 		if (proc_env_has(under[i].pid, mark) && proc_id_alive(&under[i])) {
+			pid_t group = getpgid(under[i].pid);
 			log_debug("app-server: ending process %d of thread %s", (int)under[i].pid,
 			          t->fold.thread_id);
+			/* Its group too: the sandbox wrapper around a command need not carry the
+			 * mark. */
+			if (group > 0 && group != keeper)
+				kill(-group, SIGKILL);
 			kill(under[i].pid, SIGKILL);
 		}
 	t->commands = 0;
