@@ -13,6 +13,7 @@
 #include "http/auth.h"
 #include "http/listen.h"
 #include "mcp/http.h"
+#include "util/module.h"
 
 struct http_module {
 	int (*listen)(const char *spec, struct http_address *addr, char *err, size_t err_size);
@@ -40,10 +41,5 @@ struct auth_module {
 #define AUTH_MODULE_SYMBOL "codex_mcp_auth_module"
 #define AUTH_MODULE_FILE "codex-mcp-auth.so"
 
-/*
- * A module's table: file in $CODEX_MCP_MODULE_DIR when set, else in the
- * executable's directory. NULL with a message when it cannot be loaded.
- */
-const void *module_load(const char *file, const char *symbol, char *err, size_t err_size);
 
 #endif

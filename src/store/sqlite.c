@@ -12,11 +12,13 @@
 #include <sqlite3.h>
 
 #include "proc/procfs.h"
-#include "store/store.h"
+#include "store/store-int.h"
 #include "util/log.h"
 #include "util/paths.h"
 
-struct store {
+/* SQLite, the store of one host: servers on it share the file, and /proc says who runs. */
+struct sqlite_store {
+	struct store base;
 	sqlite3 *db;
 	sqlite3_stmt *put_thread;
 	sqlite3_stmt *set_thread_status;
@@ -24,9 +26,7 @@ struct store {
 	sqlite3_stmt *put_task;
 	sqlite3_stmt *get_task;
 	sqlite3_stmt *log_subject;
-	char *owner;                      /* this process, in the records of the threads it runs */
 	bool (*alive)(const char *owner); /* during store_recover() */
-	char error[256];                  /* SQLite's word on the last failure */
 };
 
 static const char schema[] =
@@ -103,29 +103,12 @@ static const struct {
 	"id, tool, status, thread_id, cwd, log_file, output, error, report, created_at, "          \
 	"started_at, completed_at, last_activity, pid, result, ttl_ms, owner, subject"
 
-/* In the database no one is '', in memory NULL. */
-static const char *subject_text(const char *subject)
-{
-	return subject ? subject : "";
-}
-
-bool store_subject_same(const char *a, const char *b)
-{
-	return strcmp(subject_text(a), subject_text(b)) == 0;
-}
-
-int64_t store_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#define subject_text store_subject_text
 
 /* Keeps SQLite's word on a failure, which a ROLLBACK after it would replace. */
-static int failed(struct store *s, int rc)
+static int failed(struct sqlite_store *s, int rc)
 {
-	snprintf(s->error, sizeof s->error, "%s", sqlite3_errmsg(s->db));
+	snprintf(s->base.error, sizeof s->base.error, "%s", sqlite3_errmsg(s->db));
 	return rc;
 }
 
@@ -179,7 +162,7 @@ static int add_column(sqlite3 *db, const char *table, const char *column, const 
  * started at once migrate it once between them, and a crash part way leaves
  * it as it was.
  */
-static int upgrade(struct store *s)
+static int upgrade(struct sqlite_store *s)
 {
 	int rc, v = 0;
 	char *set_version;
@@ -214,21 +197,23 @@ static int upgrade(struct store *s)
 /* owner_alive(owner) in SQL: whether the server named still runs, as store_recover() is told. */
 static void owner_alive(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	struct store *s = sqlite3_user_data(ctx);
+	struct sqlite_store *s = sqlite3_user_data(ctx);
 	const char *owner = (const char *)sqlite3_value_text(argv[0]);
 
 	(void)argc;
 	sqlite3_result_int(ctx, owner && s->alive && s->alive(owner));
 }
 
-static int prepare(struct store *s, sqlite3_stmt **stmt, const char *sql)
+static int prepare(struct sqlite_store *s, sqlite3_stmt **stmt, const char *sql)
 {
 	return sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL);
 }
 
-int store_open(const char *path, struct store **out, char *err, size_t err_size)
+static void sq_close(struct store *base);
+
+static int sq_open(const char *path, struct store **out, char *err, size_t err_size)
 {
-	struct store *s = calloc(1, sizeof *s);
+	struct sqlite_store *s = calloc(1, sizeof *s);
 	char dir[PATH_MAX];
 	char *slash;
 	int rc, version = 0;
@@ -237,8 +222,12 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 		snprintf(err, err_size, "out of memory");
 		return -1;
 	}
-	/* The same name the runner gives this server in its tasks; NULL reads as gone. */
-	s->owner = proc_instance_id(getpid());
+	/* The same name the runner gives this server in its tasks. */
+	if (store_base_init(&s->base, &store_sqlite_ops, false) != 0) {
+		snprintf(err, err_size, "out of memory");
+		sq_close(&s->base);
+		return -1;
+	}
 	snprintf(dir, sizeof dir, "%s", path);
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
@@ -246,7 +235,7 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 		char why[400];
 		if (make_private_dirs(dir, why, sizeof why) != 0) {
 			snprintf(err, err_size, "the state directory: %s", why);
-			store_close(s);
+			sq_close(&s->base);
 			return -1;
 		}
 	}
@@ -326,20 +315,20 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 		             "SELECT subject FROM tasks WHERE log_file = ?1 LIMIT 1");
 	if (rc != SQLITE_OK) {
 		snprintf(err, err_size, "cannot open the database %s: %s", path,
-		         s->error[0] ? s->error
-		         : s->db     ? sqlite3_errmsg(s->db)
-		                     : sqlite3_errstr(rc));
-		store_close(s);
+		         s->base.error[0] ? s->base.error
+		         : s->db          ? sqlite3_errmsg(s->db)
+		                          : sqlite3_errstr(rc));
+		sq_close(&s->base);
 		return -1;
 	}
-	*out = s;
+	*out = &s->base;
 	return 0;
 }
 
-void store_close(struct store *s)
+static void sq_close(struct store *base)
 {
-	if (!s)
-		return;
+	struct sqlite_store *s = (struct sqlite_store *)base;
+
 	sqlite3_finalize(s->put_thread);
 	sqlite3_finalize(s->set_thread_status);
 	sqlite3_finalize(s->get_thread);
@@ -347,11 +336,11 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->get_task);
 	sqlite3_finalize(s->log_subject);
 	sqlite3_close(s->db);
-	free(s->owner);
+	store_base_free(&s->base);
 	free(s);
 }
 
-static int step_done(struct store *s, sqlite3_stmt *stmt)
+static int step_done(struct sqlite_store *s, sqlite3_stmt *stmt)
 {
 	int rc = sqlite3_step(stmt);
 
@@ -359,7 +348,7 @@ static int step_done(struct store *s, sqlite3_stmt *stmt)
 	sqlite3_clear_bindings(stmt);
 	if (rc != SQLITE_DONE) {
 		failed(s, rc);
-		log_error("database write failed: %s", s->error);
+		log_error("database write failed: %s", s->base.error);
 		return -1;
 	}
 	return 0;
@@ -373,9 +362,10 @@ static void bind_text_or_null(sqlite3_stmt *q, int i, const char *v)
 		sqlite3_bind_null(q, i);
 }
 
-int store_put_thread(struct store *s, const char *id, const json_t *options, const char *status,
-                     const char *subject, int64_t now)
+static int sq_put_thread(struct store *base, const char *id, const json_t *options,
+                         const char *status, const char *subject, int64_t now)
 {
+	struct sqlite_store *s = (struct sqlite_store *)base;
 	char *text = json_dumps(options, JSON_COMPACT);
 	const char *cwd = json_string_value(json_object_get(options, "cwd"));
 	int rc;
@@ -387,24 +377,25 @@ int store_put_thread(struct store *s, const char *id, const json_t *options, con
 	sqlite3_bind_text(s->put_thread, 3, text, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s->put_thread, 4, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s->put_thread, 5, now);
-	bind_text_or_null(s->put_thread, 6, s->owner);
+	bind_text_or_null(s->put_thread, 6, s->base.owner);
 	sqlite3_bind_text(s->put_thread, 7, subject_text(subject), -1, SQLITE_STATIC);
 	rc = step_done(s, s->put_thread);
 	free(text);
 	return rc;
 }
 
-int store_set_thread_status(struct store *s, const char *id, const char *status, int64_t now)
+static int sq_set_thread_status(struct store *base, const char *id, const char *status, int64_t now)
 {
+	struct sqlite_store *s = (struct sqlite_store *)base;
 	sqlite3_bind_text(s->set_thread_status, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s->set_thread_status, 2, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s->set_thread_status, 3, now);
-	bind_text_or_null(s->set_thread_status, 4, s->owner);
+	bind_text_or_null(s->set_thread_status, 4, s->base.owner);
 	return step_done(s, s->set_thread_status);
 }
 
 /* A lookup by id: 1 and read() when found, 0 when not, -1 on error. */
-static int lookup(struct store *s, sqlite3_stmt *q, const char *id,
+static int lookup(struct sqlite_store *s, sqlite3_stmt *q, const char *id,
                   void (*read)(sqlite3_stmt *q, const char *id, void *out), void *out)
 {
 	int rc, found = 0;
@@ -416,7 +407,7 @@ static int lookup(struct store *s, sqlite3_stmt *q, const char *id,
 		found = 1;
 	} else if (rc != SQLITE_DONE) {
 		failed(s, rc);
-		log_error("database read failed: %s", s->error);
+		log_error("database read failed: %s", s->base.error);
 		found = -1;
 	}
 	sqlite3_reset(q);
@@ -447,19 +438,11 @@ static void read_thread(sqlite3_stmt *q, const char *id, void *data)
 	out->subject = column_subject(q, 4);
 }
 
-int store_get_thread(struct store *s, const char *id, struct thread_record *out)
+static int sq_get_thread(struct store *base, const char *id, struct thread_record *out)
 {
-	memset(out, 0, sizeof *out);
-	return lookup(s, s->get_thread, id, read_thread, out);
-}
+	struct sqlite_store *s = (struct sqlite_store *)base;
 
-void thread_record_clear(struct thread_record *r)
-{
-	free(r->id);
-	json_decref(r->options);
-	free(r->status);
-	free(r->subject);
-	memset(r, 0, sizeof *r);
+	return lookup(s, s->get_thread, id, read_thread, out);
 }
 
 static void bind_time(sqlite3_stmt *q, int i, int64_t v)
@@ -470,8 +453,9 @@ static void bind_time(sqlite3_stmt *q, int i, int64_t v)
 		sqlite3_bind_null(q, i);
 }
 
-int store_put_task(struct store *s, const struct task_record *t)
+static int sq_put_task(struct store *base, const struct task_record *t)
 {
+	struct sqlite_store *s = (struct sqlite_store *)base;
 	sqlite3_stmt *q = s->put_task;
 	char *report = t->report ? json_dumps(t->report, JSON_COMPACT) : NULL;
 	char *result = t->result ? json_dumps(t->result, JSON_COMPACT) : NULL;
@@ -544,15 +528,17 @@ static void read_task_by_id(sqlite3_stmt *q, const char *id, void *out)
 	read_task(q, out);
 }
 
-int store_get_task(struct store *s, const char *id, struct task_record *out)
+static int sq_get_task(struct store *base, const char *id, struct task_record *out)
 {
-	memset(out, 0, sizeof *out);
+	struct sqlite_store *s = (struct sqlite_store *)base;
+
 	return lookup(s, s->get_task, id, read_task_by_id, out);
 }
 
-int store_each_task(struct store *s, const char *subject, const char *status, int limit,
-                    void (*fn)(void *data, const struct task_record *t), void *data)
+static int sq_each_task(struct store *base, const char *subject, const char *status, int limit,
+                        void (*fn)(void *data, const struct task_record *t), void *data)
 {
+	struct sqlite_store *s = (struct sqlite_store *)base;
 	sqlite3_stmt *q;
 	int rc;
 
@@ -581,8 +567,9 @@ int store_each_task(struct store *s, const char *subject, const char *status, in
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-json_t *store_count_tasks(struct store *s, const char *subject)
+static json_t *sq_count_tasks(struct store *base, const char *subject)
 {
+	struct sqlite_store *s = (struct sqlite_store *)base;
 	sqlite3_stmt *q;
 	json_t *counts = json_object();
 
@@ -599,18 +586,17 @@ json_t *store_count_tasks(struct store *s, const char *subject)
 	return counts;
 }
 
-int store_page_tasks(struct store *s, const char *subject, const char *cursor, int limit,
-                     void (*fn)(void *data, const struct task_record *t), void *data, char **next)
+static int sq_page_tasks(struct store *base, const char *subject, const char *cursor, int limit,
+                         void (*fn)(void *data, const struct task_record *t), void *data,
+                         char **next)
 {
-	long long created = INT64_MAX, rowid = INT64_MAX, last_created = 0, last_rowid = 0;
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	long long created, rowid, last_created = 0, last_rowid = 0;
 	sqlite3_stmt *q;
 	int rc, n = 0;
 
-	*next = NULL;
-	/* The cursor is where the last page ended: "<created_at>.<rowid>" in hex. */
-	int used = 0;
-	if (cursor && (sscanf(cursor, "%llx.%llx%n", &created, &rowid, &used) != 2 ||
-	               cursor[used] != '\0' || created < 0 || rowid < 0))
+	/* The cursor is where the last page ended: its creation time and rowid. */
+	if (store_cursor_parse(cursor, &created, &rowid) != 0)
 		return -1;
 	rc = sqlite3_prepare_v2(s->db,
 	                        "SELECT " TASK_COLUMNS ", rowid FROM tasks "
@@ -626,8 +612,7 @@ int store_page_tasks(struct store *s, const char *subject, const char *cursor, i
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct task_record t;
 		if (n == limit) {
-			if (asprintf(next, "%llx.%llx", last_created, last_rowid) < 0)
-				*next = NULL;
+			*next = store_cursor_make(last_created, last_rowid);
 			break;
 		}
 		read_task(q, &t);
@@ -643,8 +628,9 @@ int store_page_tasks(struct store *s, const char *subject, const char *cursor, i
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
 }
 
-int store_log_visible(struct store *s, const char *subject, const char *log_file)
+static int sq_log_visible(struct store *base, const char *subject, const char *log_file)
 {
+	struct sqlite_store *s = (struct sqlite_store *)base;
 	sqlite3_stmt *q = s->log_subject;
 	int rc, visible;
 
@@ -661,8 +647,9 @@ int store_log_visible(struct store *s, const char *subject, const char *log_file
 	return visible;
 }
 
-int store_expire_tasks(struct store *s, int64_t now)
+static int sq_expire_tasks(struct store *base, int64_t now)
 {
+	struct sqlite_store *s = (struct sqlite_store *)base;
 	sqlite3_stmt *q;
 	int deleted = -1;
 
@@ -680,52 +667,9 @@ int store_expire_tasks(struct store *s, int64_t now)
 	return deleted;
 }
 
-static char *dup_or_null(const char *s)
+static int sq_recover(struct store *base, int64_t now, bool (*alive)(const char *owner))
 {
-	return s ? strdup(s) : NULL;
-}
-
-int task_record_copy(struct task_record *dst, const struct task_record *src)
-{
-	*dst = *src;
-	dst->tool = dup_or_null(src->tool);
-	dst->status = dup_or_null(src->status);
-	dst->thread_id = dup_or_null(src->thread_id);
-	dst->cwd = dup_or_null(src->cwd);
-	dst->log_file = dup_or_null(src->log_file);
-	dst->output = dup_or_null(src->output);
-	dst->error = dup_or_null(src->error);
-	dst->owner = dup_or_null(src->owner);
-	dst->subject = dup_or_null(src->subject);
-	dst->report = src->report ? json_deep_copy(src->report) : NULL;
-	dst->result = src->result ? json_deep_copy(src->result) : NULL;
-	if ((src->tool && !dst->tool) || (src->status && !dst->status) ||
-	    (src->output && !dst->output) || (src->result && !dst->result) ||
-	    (src->subject && !dst->subject)) {
-		task_record_clear(dst);
-		return -1;
-	}
-	return 0;
-}
-
-void task_record_clear(struct task_record *t)
-{
-	free(t->tool);
-	free(t->status);
-	free(t->thread_id);
-	free(t->cwd);
-	free(t->log_file);
-	free(t->output);
-	free(t->error);
-	json_decref(t->report);
-	json_decref(t->result);
-	free(t->owner);
-	free(t->subject);
-	memset(t, 0, sizeof *t);
-}
-
-int store_recover(struct store *s, int64_t now, bool (*alive)(const char *owner))
-{
+	struct sqlite_store *s = (struct sqlite_store *)base;
 	static const char *const marks[] = {
 	    /*
 	     * A thread is another server's to end while that server runs: the one
@@ -772,7 +716,19 @@ int store_recover(struct store *s, int64_t now, bool (*alive)(const char *owner)
 	return changed;
 }
 
-const char *store_error(struct store *s)
-{
-	return s->error[0] ? s->error : sqlite3_errmsg(s->db);
-}
+const struct store_ops store_sqlite_ops = {
+    .kind = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .put_thread = sq_put_thread,
+    .set_thread_status = sq_set_thread_status,
+    .get_thread = sq_get_thread,
+    .put_task = sq_put_task,
+    .get_task = sq_get_task,
+    .each_task = sq_each_task,
+    .count_tasks = sq_count_tasks,
+    .page_tasks = sq_page_tasks,
+    .log_visible = sq_log_visible,
+    .expire_tasks = sq_expire_tasks,
+    .recover = sq_recover,
+};

@@ -1,7 +1,8 @@
 /*
  * Durable state: the threads the server has started, and the options each
- * runs with, so codex-reply works across restarts. One interface; SQLite
- * stands behind it.
+ * runs with, so codex-reply works across restarts, and every task. One
+ * interface; SQLite (one host) or PostgreSQL (replicas on many hosts) stands
+ * behind it, each a table of operations (store-int.h).
  */
 #ifndef CODEX_MCP_STORE_H
 #define CODEX_MCP_STORE_H
@@ -32,8 +33,31 @@ struct thread_record {
 	char *subject; /* who started it; NULL: no one */
 };
 
-/* Opens or creates the database, making its directory. Returns 0 or -1 with err. */
-int store_open(const char *path, struct store **out, char *err, size_t err_size);
+/*
+ * Opens or creates the store url names: "sqlite:PATH" or a bare path (SQLite,
+ * making its directory), or "postgresql://..." / "postgres://..." (libpq's URL,
+ * loaded from codex-mcp-postgres.so). Returns 0 or -1 with err, which never
+ * holds the URL's password.
+ */
+int store_open(const char *url, struct store **out, char *err, size_t err_size);
+/* "sqlite" or "postgresql". */
+const char *store_kind(const struct store *s);
+/* This server as the records it owns name it: "<pid>:<start time>", with its host for PostgreSQL.
+ */
+const char *store_owner(const struct store *s);
+
+/*
+ * Servers on other hosts may share this store (PostgreSQL): who owns a run is
+ * then told by a lease each server renews, not by /proc.
+ */
+bool store_shared(const struct store *s);
+/* How long a lease lasts unless renewed (30 s unless set). */
+void store_set_lease_ms(struct store *s, int64_t ms);
+int64_t store_lease_ms(const struct store *s);
+/* Renews this server's lease. 0, or -1 (store_error() says why); a no-op where not shared. */
+int store_lease(struct store *s, int64_t now);
+/* Whether the server owner names still runs: 1, 0, or -1 when the store cannot say. */
+int store_owner_alive(struct store *s, const char *owner, int64_t now);
 /*
  * How long store_open() waits for another server's lock (5000 ms unless set):
  * servers started together migrate one after the other.
@@ -115,11 +139,11 @@ int task_record_copy(struct task_record *dst, const struct task_record *src);
  * Runs a server left queued or running, when that server is gone, can only
  * have been cut off: they become failed, "server stopped", and so do its
  * running threads unless a live server runs a task on them. alive() says
- * whether an owner still runs (NULL: none does). All or nothing; returns
- * the rows changed, or -1.
+ * whether an owner still runs (NULL: none does); a shared store asks the
+ * leases instead. All or nothing; returns the rows changed, or -1.
  */
 int store_recover(struct store *s, int64_t now, bool (*alive)(const char *owner));
-/* What went wrong last, in SQLite's words. */
+/* What went wrong last, in the database's words. */
 const char *store_error(struct store *s);
 
 int64_t store_now_ms(void);

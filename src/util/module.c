@@ -1,4 +1,5 @@
-#include "app/http-module.h"
+/* Loading a module: a shared object beside the executable with one table of functions. */
+#include "util/module.h"
 
 #include <dlfcn.h>
 #include <errno.h>

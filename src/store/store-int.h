@@ -1,0 +1,64 @@
+/*
+ * What a store implementation provides: its operations, in a table, and the
+ * part of struct store every implementation shares (it comes first in each).
+ * store.c chooses the implementation from the URL and calls through the table.
+ */
+#ifndef CODEX_MCP_STORE_INT_H
+#define CODEX_MCP_STORE_INT_H
+
+#include "store/store.h"
+
+struct store_ops {
+	const char *kind; /* "sqlite", "postgresql" */
+	/* Opens what target names (a path, a libpq URL); 0, or -1 with err. */
+	int (*open)(const char *target, struct store **out, char *err, size_t err_size);
+	void (*close)(struct store *s);
+	int (*put_thread)(struct store *s, const char *id, const json_t *options,
+	                  const char *status, const char *subject, int64_t now);
+	int (*set_thread_status)(struct store *s, const char *id, const char *status, int64_t now);
+	int (*get_thread)(struct store *s, const char *id, struct thread_record *out);
+	int (*put_task)(struct store *s, const struct task_record *t);
+	int (*get_task)(struct store *s, const char *id, struct task_record *out);
+	int (*each_task)(struct store *s, const char *subject, const char *status, int limit,
+	                 void (*fn)(void *data, const struct task_record *t), void *data);
+	json_t *(*count_tasks)(struct store *s, const char *subject);
+	int (*page_tasks)(struct store *s, const char *subject, const char *cursor, int limit,
+	                  void (*fn)(void *data, const struct task_record *t), void *data,
+	                  char **next);
+	int (*log_visible)(struct store *s, const char *subject, const char *log_file);
+	int (*expire_tasks)(struct store *s, int64_t now);
+	int (*recover)(struct store *s, int64_t now, bool (*alive)(const char *owner));
+	/* Optional: this server's lease, for stores that servers on several hosts share. */
+	int (*lease)(struct store *s, int64_t now);
+	/* Optional: whether owner holds a lease now; without it, alive() decides. */
+	int (*owner_alive)(struct store *s, const char *owner, int64_t now);
+};
+
+struct store {
+	const struct store_ops *ops;
+	char *owner;      /* this server, as the records name it */
+	int64_t lease_ms; /* how long a lease lasts unless renewed */
+	char error[256];  /* the implementation's word on the last failure */
+};
+
+/* Fills the shared part: owner is proc_instance_id(), on this host. */
+int store_base_init(struct store *s, const struct store_ops *ops, bool with_host);
+void store_base_free(struct store *s);
+
+/* In the database no one is '', in memory NULL. */
+const char *store_subject_text(const char *subject);
+
+/*
+ * A list cursor: where the last page ended, "<created_at>.<sequence>" in hex.
+ * 0 with the values (INT64_MAX both for no cursor), -1 when it is not ours.
+ */
+int store_cursor_parse(const char *cursor, long long *created, long long *seq);
+char *store_cursor_make(long long created, long long seq);
+
+extern const struct store_ops store_sqlite_ops;
+
+/* The PostgreSQL module's table: codex-mcp-postgres.so exports it under this name. */
+#define STORE_POSTGRES_SYMBOL "codex_mcp_postgres_store"
+#define STORE_POSTGRES_FILE "codex-mcp-postgres.so"
+
+#endif

@@ -1,0 +1,279 @@
+/*
+ * The store's front: chooses the implementation a URL names, calls through its
+ * table, and keeps what every implementation shares (records in memory, the
+ * list cursor, this server's name).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proc/procfs.h"
+#include "store/store-int.h"
+#include "util/module.h"
+
+enum { DEFAULT_LEASE_MS = 30000 };
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int store_open(const char *url, struct store **out, char *err, size_t err_size)
+{
+	const struct store_ops *ops = &store_sqlite_ops;
+	const char *target = url;
+
+	/* *out is left as it was on failure. */
+	if (starts_with(url, "postgresql://") || starts_with(url, "postgres://")) {
+		ops = module_load(STORE_POSTGRES_FILE, STORE_POSTGRES_SYMBOL, err, err_size);
+		if (!ops)
+			return -1;
+	} else if (starts_with(url, "sqlite:")) {
+		target = url + strlen("sqlite:");
+		/* sqlite:///abs/path, as other programs write it, is the same file. */
+		if (starts_with(target, "//"))
+			target += 2;
+	} else if (strstr(url, "://")) {
+		snprintf(err, err_size,
+		         "unknown store URL scheme: use sqlite:PATH or postgresql://...");
+		return -1;
+	}
+	if (!*target) {
+		snprintf(err, err_size, "the store URL names no database");
+		return -1;
+	}
+	return ops->open(target, out, err, err_size);
+}
+
+int store_base_init(struct store *s, const struct store_ops *ops, bool with_host)
+{
+	char host[256] = "";
+	char *id = proc_instance_id(getpid());
+
+	s->ops = ops;
+	s->lease_ms = DEFAULT_LEASE_MS;
+	if (!id)
+		return -ENOMEM;
+	if (!with_host) {
+		s->owner = id;
+		return 0;
+	}
+	/* Pids repeat across hosts: a shared store names the host too. */
+	if (gethostname(host, sizeof host - 1) != 0)
+		snprintf(host, sizeof host, "unknown");
+	if (asprintf(&s->owner, "%s/%s", host, id) < 0)
+		s->owner = NULL;
+	free(id);
+	return s->owner ? 0 : -ENOMEM;
+}
+
+void store_base_free(struct store *s)
+{
+	free(s->owner);
+}
+
+void store_close(struct store *s)
+{
+	if (s)
+		s->ops->close(s);
+}
+
+const char *store_kind(const struct store *s)
+{
+	return s->ops->kind;
+}
+
+const char *store_owner(const struct store *s)
+{
+	return s->owner;
+}
+
+bool store_shared(const struct store *s)
+{
+	return s->ops->lease != NULL;
+}
+
+void store_set_lease_ms(struct store *s, int64_t ms)
+{
+	s->lease_ms = ms > 0 ? ms : DEFAULT_LEASE_MS;
+}
+
+int64_t store_lease_ms(const struct store *s)
+{
+	return s->lease_ms;
+}
+
+int store_lease(struct store *s, int64_t now)
+{
+	return s->ops->lease ? s->ops->lease(s, now) : 0;
+}
+
+int store_owner_alive(struct store *s, const char *owner, int64_t now)
+{
+	if (!owner)
+		return 0;
+	if (s->ops->owner_alive)
+		return s->ops->owner_alive(s, owner, now);
+	return proc_instance_alive(owner);
+}
+
+const char *store_error(struct store *s)
+{
+	return s->error;
+}
+
+int store_put_thread(struct store *s, const char *id, const json_t *options, const char *status,
+                     const char *subject, int64_t now)
+{
+	return s->ops->put_thread(s, id, options, status, subject, now);
+}
+
+int store_set_thread_status(struct store *s, const char *id, const char *status, int64_t now)
+{
+	return s->ops->set_thread_status(s, id, status, now);
+}
+
+int store_get_thread(struct store *s, const char *id, struct thread_record *out)
+{
+	memset(out, 0, sizeof *out);
+	return s->ops->get_thread(s, id, out);
+}
+
+int store_put_task(struct store *s, const struct task_record *t)
+{
+	return s->ops->put_task(s, t);
+}
+
+int store_get_task(struct store *s, const char *id, struct task_record *out)
+{
+	memset(out, 0, sizeof *out);
+	return s->ops->get_task(s, id, out);
+}
+
+int store_each_task(struct store *s, const char *subject, const char *status, int limit,
+                    void (*fn)(void *data, const struct task_record *t), void *data)
+{
+	return s->ops->each_task(s, subject, status, limit, fn, data);
+}
+
+json_t *store_count_tasks(struct store *s, const char *subject)
+{
+	return s->ops->count_tasks(s, subject);
+}
+
+int store_page_tasks(struct store *s, const char *subject, const char *cursor, int limit,
+                     void (*fn)(void *data, const struct task_record *t), void *data, char **next)
+{
+	*next = NULL;
+	return s->ops->page_tasks(s, subject, cursor, limit, fn, data, next);
+}
+
+int store_log_visible(struct store *s, const char *subject, const char *log_file)
+{
+	return s->ops->log_visible(s, subject, log_file);
+}
+
+int store_expire_tasks(struct store *s, int64_t now)
+{
+	return s->ops->expire_tasks(s, now);
+}
+
+int store_recover(struct store *s, int64_t now, bool (*alive)(const char *owner))
+{
+	return s->ops->recover(s, now, alive);
+}
+
+const char *store_subject_text(const char *subject)
+{
+	return subject ? subject : "";
+}
+
+bool store_subject_same(const char *a, const char *b)
+{
+	return strcmp(store_subject_text(a), store_subject_text(b)) == 0;
+}
+
+int64_t store_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int store_cursor_parse(const char *cursor, long long *created, long long *seq)
+{
+	int used = 0;
+
+	*created = *seq = INT64_MAX;
+	if (!cursor)
+		return 0;
+	if (sscanf(cursor, "%llx.%llx%n", created, seq, &used) != 2 || cursor[used] != '\0' ||
+	    *created < 0 || *seq < 0)
+		return -1;
+	return 0;
+}
+
+char *store_cursor_make(long long created, long long seq)
+{
+	char *out;
+
+	return asprintf(&out, "%llx.%llx", created, seq) < 0 ? NULL : out;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+int task_record_copy(struct task_record *dst, const struct task_record *src)
+{
+	*dst = *src;
+	dst->tool = dup_or_null(src->tool);
+	dst->status = dup_or_null(src->status);
+	dst->thread_id = dup_or_null(src->thread_id);
+	dst->cwd = dup_or_null(src->cwd);
+	dst->log_file = dup_or_null(src->log_file);
+	dst->output = dup_or_null(src->output);
+	dst->error = dup_or_null(src->error);
+	dst->owner = dup_or_null(src->owner);
+	dst->subject = dup_or_null(src->subject);
+	dst->report = src->report ? json_deep_copy(src->report) : NULL;
+	dst->result = src->result ? json_deep_copy(src->result) : NULL;
+	if ((src->tool && !dst->tool) || (src->status && !dst->status) ||
+	    (src->output && !dst->output) || (src->result && !dst->result) ||
+	    (src->subject && !dst->subject)) {
+		task_record_clear(dst);
+		return -1;
+	}
+	return 0;
+}
+
+void task_record_clear(struct task_record *t)
+{
+	free(t->tool);
+	free(t->status);
+	free(t->thread_id);
+	free(t->cwd);
+	free(t->log_file);
+	free(t->output);
+	free(t->error);
+	json_decref(t->report);
+	json_decref(t->result);
+	free(t->owner);
+	free(t->subject);
+	memset(t, 0, sizeof *t);
+}
+
+void thread_record_clear(struct thread_record *r)
+{
+	free(r->id);
+	json_decref(r->options);
+	free(r->status);
+	free(r->subject);
+	memset(r, 0, sizeof *r);
+}
