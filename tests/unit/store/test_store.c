@@ -1,8 +1,14 @@
+/*
+ * The store's operations, against both implementations: SQLite always, and
+ * PostgreSQL when CODEX_MCP_TEST_PG names a server to make databases on (the
+ * tests start one: tests/pg/cluster.sh). Each test gets a database of its own.
+ */
 #include "unit.h"
 
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "proc/procfs.h"
@@ -11,17 +17,56 @@
 struct fixture {
 	char *dir;  /* temporary directory, removed afterwards */
 	char *path; /* dir/a/b/c/threads.db: the nested directories do not exist yet */
+	char *url;  /* what the store opens: path, or a PostgreSQL database made for the test */
+	char *db;   /* that database's name */
 	struct store *store;
 };
 
+/* The PostgreSQL server the tests make databases on; NULL: SQLite only. */
+static const char *pg_admin;
+
+/* Runs sql on the server's admin database; fails the test if it fails. */
+static void pg_admin_exec(const char *sql)
+{
+	PGconn *c = PQconnectdb(pg_admin);
+	PGresult *res = PQexec(c, sql);
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(c));
+	PQclear(res);
+	PQfinish(c);
+}
+
+/* pg_admin's URL with another database. */
+static char *pg_url(const char *db)
+{
+	const char *slash = strrchr(pg_admin, '/');
+	char *url;
+
+	assert_non_null(slash);
+	assert_true(asprintf(&url, "%.*s/%s", (int)(slash - pg_admin), pg_admin, db) > 0);
+	return url;
+}
+
 static int setup(void **state)
 {
+	static unsigned made;
 	struct fixture *f = calloc(1, sizeof *f);
+	char sql[128];
 
 	if (!f || !(f->dir = unit_mkdtemp()))
 		return -1;
 	if (asprintf(&f->path, "%s/a/b/c/threads.db", f->dir) < 0)
 		return -1;
+	if (pg_admin) {
+		if (asprintf(&f->db, "store_%d_%u", (int)getpid(), made++) < 0)
+			return -1;
+		snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->db);
+		pg_admin_exec(sql);
+		f->url = pg_url(f->db);
+	} else {
+		f->url = strdup(f->path);
+	}
 	*state = f;
 	return 0;
 }
@@ -29,11 +74,18 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
+	char sql[128];
 
 	store_close(f->store);
+	if (f->db) {
+		snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", f->db);
+		pg_admin_exec(sql);
+	}
 	unit_rm_rf(f->dir);
 	free(f->dir);
 	free(f->path);
+	free(f->url);
+	free(f->db);
 	free(f);
 	return 0;
 }
@@ -42,9 +94,30 @@ static void open_store(struct fixture *f)
 {
 	char err[512] = "";
 
-	if (store_open(f->path, &f->store, err, sizeof err) != 0)
-		fail_msg("store_open(%s): %s", f->path, err);
+	if (store_open(f->url, &f->store, err, sizeof err) != 0)
+		fail_msg("store_open(%s): %s", f->url, err);
 	assert_non_null(f->store);
+}
+
+/* Runs sql on the fixture's database, behind the store's back. */
+static void exec_raw(struct fixture *f, const char *sql)
+{
+	sqlite3 *db;
+	char *msg = NULL;
+
+	if (f->db) {
+		PGconn *c = PQconnectdb(f->url);
+		PGresult *res = PQexec(c, sql);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			fail_msg("%s: %s", sql, PQerrorMessage(c));
+		PQclear(res);
+		PQfinish(c);
+		return;
+	}
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
 }
 
 static json_t *options_json(void)
@@ -542,17 +615,6 @@ static void test_log_visible(void **state)
 	                 0);
 }
 
-static void exec_raw(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	char *msg = NULL;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("%s: %s", sql, msg);
-	assert_int_equal(sqlite3_close(db), SQLITE_OK);
-}
-
 /* Records a running task, as its server's runner does. */
 static void put_running_task(struct store *s, const char *id, const char *thread_id,
                              const char *owner)
@@ -650,7 +712,7 @@ static void test_recover_other_servers(void **state)
 	/* Threads an older version recorded name no owner: a task on them tells. */
 	assert_int_equal(store_put_thread(f->store, "old-live", options, "running", NULL, 100), 0);
 	assert_int_equal(store_put_thread(f->store, "old-gone", options, "running", NULL, 100), 0);
-	exec_raw(f->path, "UPDATE threads SET owner = NULL WHERE id LIKE 'old-%'");
+	exec_raw(f, "UPDATE threads SET owner = NULL WHERE id LIKE 'old-%'");
 	char *live_owner = proc_instance_id(live);
 	assert_non_null(live_owner);
 	put_running_task(f->store, "c0000000000000000000000000000000", "old-live", live_owner);
@@ -695,8 +757,10 @@ static void test_recover_keeps_own_threads(void **state)
 	assert_int_equal(store_put_thread(f->store, "mine", options, "running", NULL, 100), 0);
 	assert_int_equal(store_put_thread(f->store, "replied", options, "completed", NULL, 100), 0);
 	/* A thread a gone server started: a reply this server runs makes it its own. */
-	exec_raw(f->path, "UPDATE threads SET owner = '1:1' WHERE id = 'replied'");
+	exec_raw(f, "UPDATE threads SET owner = '1:1' WHERE id = 'replied'");
 	assert_int_equal(store_set_thread_status(f->store, "replied", "running", 200), 0);
+	/* Where servers share the store, a lease says this one runs. */
+	assert_int_equal(store_lease(f->store, 150), 0);
 	assert_int_equal(store_recover(f->store, 9000, proc_instance_alive), 0);
 	assert_thread_status(f->store, "mine", "running");
 	assert_thread_status(f->store, "replied", "running");
@@ -716,15 +780,19 @@ static void test_recover_all_or_nothing(void **state)
 	assert_int_equal(store_put_thread(f->store, "t", options, "running", NULL, 100), 0);
 	put_running_task(f->store, "e0000000000000000000000000000000", "t", "1:1");
 	put_running_task(f->store, "f0000000000000000000000000000000", NULL, "1:1");
-	exec_raw(f->path, "CREATE TRIGGER refuse BEFORE UPDATE ON tasks "
-	                  "WHEN NEW.id LIKE 'f%' BEGIN SELECT RAISE(ABORT, 'refused here'); END");
+	exec_raw(f, f->db ? "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
+	                    "RAISE EXCEPTION 'refused here'; END $$ LANGUAGE plpgsql; "
+	                    "CREATE TRIGGER refuse BEFORE UPDATE ON tasks FOR EACH ROW "
+	                    "WHEN (NEW.id LIKE 'f%') EXECUTE FUNCTION refuse()"
+	                  : "CREATE TRIGGER refuse BEFORE UPDATE ON tasks "
+	                    "WHEN NEW.id LIKE 'f%' BEGIN SELECT RAISE(ABORT, 'refused here'); END");
 	assert_int_equal(store_recover(f->store, 9000, NULL), -1);
 	assert_non_null(strstr(store_error(f->store), "refused here"));
 	assert_thread_status(f->store, "t", "running");
 	assert_task_status(f->store, "e", "running");
 	assert_task_status(f->store, "f", "running");
 
-	exec_raw(f->path, "DROP TRIGGER refuse");
+	exec_raw(f, f->db ? "DROP TRIGGER refuse ON tasks" : "DROP TRIGGER refuse");
 	assert_int_equal(store_recover(f->store, 9000, NULL), 3);
 	assert_thread_status(f->store, "t", "failed");
 	assert_task_status(f->store, "e", "failed");
@@ -820,35 +888,235 @@ static void test_now_ms(void **state)
 	assert_true(b >= a);
 }
 
+/* A server on another host, in effect: a child with a store of its own, and a running task. */
+static pid_t replica(struct fixture *f, int64_t lease_ms, int ready, char *owner, size_t size)
+{
+	int names[2];
+	pid_t pid;
+
+	assert_int_equal(pipe(names), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct store *s;
+		char err[512], id[33];
+		if (store_open(f->url, &s, err, sizeof err) != 0)
+			_exit(1);
+		store_set_lease_ms(s, lease_ms);
+		if (store_lease(s, store_now_ms()) != 0)
+			_exit(2);
+		snprintf(id, sizeof id, "%.8x%024d", (unsigned)getpid(), 0);
+		put_running_task(s, id, NULL, store_owner(s));
+		if (write(names[1], store_owner(s), strlen(store_owner(s))) < 0)
+			_exit(3);
+		store_close(s);
+		_exit(write(ready, "x", 1) == 1 ? 0 : 4);
+	}
+	close(names[1]);
+	ssize_t n = read(names[0], owner, size - 1);
+	assert_true(n > 0);
+	owner[n] = '\0';
+	close(names[0]);
+	return pid;
+}
+
+static int wait_ok(pid_t pid)
+{
+	int status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void assert_task_of(struct store *s, pid_t pid, const char *status, const char *error)
+{
+	struct task_record t;
+	char id[33];
+
+	snprintf(id, sizeof id, "%.8x%024d", (unsigned)pid, 0);
+	assert_int_equal(store_get_task(s, id, &t), 1);
+	assert_string_equal(t.status, status);
+	if (error)
+		assert_string_equal(t.error, error);
+	task_record_clear(&t);
+}
+
+/*
+ * Servers on other hosts are alive while their lease lasts, and not a moment
+ * longer, whatever /proc says: one whose lease has run out is gone, and its
+ * runs are ended; one whose lease lasts keeps them, though its process ended.
+ */
+static void test_pg_leases(void **state)
+{
+	struct fixture *f = *state;
+	char holding[256], lapsed[256], sql[512];
+	int ready[2];
+	char c;
+
+	open_store(f);
+	assert_true(strchr(store_owner(f->store), '/') != NULL); /* names its host */
+	assert_true(store_shared(f->store));
+	assert_int_equal(pipe(ready), 0);
+	pid_t a = replica(f, 60000, ready[1], holding, sizeof holding);
+	pid_t b = replica(f, 60000, ready[1], lapsed, sizeof lapsed);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	assert_int_equal(wait_ok(a), 0);
+	assert_int_equal(wait_ok(b), 0);
+
+	assert_int_equal(store_owner_alive(f->store, holding, 0), 1);
+	assert_int_equal(store_owner_alive(f->store, lapsed, 0), 1);
+	assert_int_equal(store_owner_alive(f->store, "nowhere/1:1", 0), 0);
+	assert_int_equal(store_recover(f->store, 9000, NULL), 0);
+
+	/* b's lease runs out: as if it had not renewed it for the lease time. */
+	snprintf(sql, sizeof sql,
+	         "UPDATE replicas SET lease_until = lease_until - 60001 WHERE id = '%s'", lapsed);
+	exec_raw(f, sql);
+	assert_int_equal(store_owner_alive(f->store, lapsed, 0), 0);
+	assert_int_equal(store_recover(f->store, 9000, NULL), 1);
+	assert_task_of(f->store, a, "running", NULL);
+	assert_task_of(f->store, b, "failed", "server stopped");
+	close(ready[0]);
+	close(ready[1]);
+}
+
+/* A lease lasts the time the server set, in the database's clock. */
+static void test_pg_lease_runs_out(void **state)
+{
+	struct fixture *f = *state;
+	char owner[256];
+	int ready[2], polls = 0;
+	char c;
+
+	open_store(f);
+	assert_int_equal(pipe(ready), 0);
+	pid_t a = replica(f, 50, ready[1], owner, sizeof owner);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	assert_int_equal(wait_ok(a), 0);
+	/* Polled: the database's clock says when 50 ms have passed. */
+	while (store_owner_alive(f->store, owner, 0) == 1 && polls++ < 5000)
+		usleep(1000);
+	assert_int_equal(store_owner_alive(f->store, owner, 0), 0);
+	assert_int_equal(store_recover(f->store, 9000, NULL), 1);
+	assert_task_of(f->store, a, "failed", "server stopped");
+	close(ready[0]);
+	close(ready[1]);
+}
+
+/* The database restarting under a server (here: its connection cut) costs no write. */
+static void test_pg_reconnects(void **state)
+{
+	struct fixture *f = *state;
+	struct task_record t;
+	char sql[256];
+
+	open_store(f);
+	put_task(f->store, 1, "running", 100);
+	snprintf(sql, sizeof sql,
+	         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%s' "
+	         "AND pid <> pg_backend_pid()",
+	         f->db);
+	pg_admin_exec(sql);
+	put_task(f->store, 1, "completed", 100);
+	assert_int_equal(store_get_task(f->store, "00000000000000000000000000000001", &t), 1);
+	assert_string_equal(t.status, "completed");
+	task_record_clear(&t);
+}
+
+/* A server that cannot reach its database says so, and never with the URL's password. */
+static void test_pg_unreachable(void **state)
+{
+	struct store *s = (struct store *)1;
+	char err[512] = "";
+
+	(void)state;
+	assert_int_equal(
+	    store_open("postgresql://codex:sekrit-pass@127.0.0.1:1/none", &s, err, sizeof err), -1);
+	assert_ptr_equal(s, (struct store *)1);
+	assert_non_null(strstr(err, "cannot connect to the PostgreSQL store"));
+	assert_null(strstr(err, "sekrit"));
+	assert_int_equal(store_open("mysql://x/y", &s, err, sizeof err), -1);
+	assert_non_null(strstr(err, "unknown store URL scheme"));
+}
+
+/* Servers started together on a new database make its schema once between them. */
+static void test_pg_migrate_together(void **state)
+{
+	struct fixture *f = *state;
+	pid_t kids[6];
+
+	for (int i = 0; i < 6; i++) {
+		kids[i] = fork();
+		assert_true(kids[i] >= 0);
+		if (kids[i] == 0) {
+			struct store *s;
+			char err[512];
+			if (store_open(f->url, &s, err, sizeof err) != 0) {
+				fprintf(stderr, "%s\n", err);
+				_exit(1);
+			}
+			put_task(s, i, "queued", 100 + i);
+			store_close(s);
+			_exit(0);
+		}
+	}
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(wait_ok(kids[i]), 0);
+	open_store(f);
+	struct seen seen = {0};
+	assert_int_equal(store_each_task(f->store, NULL, NULL, 100, count_task, &seen), 0);
+	assert_int_equal(seen.n, 6);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+/* What both implementations must do alike. */
+static const struct CMUnitTest common[] = {
+    T(test_put_get_round_trip),
+    T(test_put_empty_options),
+    T(test_put_twice_keeps_created_at),
+    T(test_set_status),
+    T(test_get_unknown),
+    T(test_recover),
+    T(test_recover_keeps_own_threads),
+    T(test_recover_all_or_nothing),
+    T(test_reopen_keeps_data),
+    T(test_pages_while_updated),
+    T(test_task_update_keeps_created_at),
+    cmocka_unit_test(test_subject_same),
+    T(test_task_subject_round_trip),
+    T(test_lists_filter_by_subject),
+    T(test_pages_filter_by_subject),
+    T(test_thread_subject),
+    T(test_log_visible),
+    cmocka_unit_test(test_now_ms),
+};
+
+/* A file on this host, and servers on it told apart by /proc. */
+static const struct CMUnitTest sqlite_only[] = {
+    T(test_open_creates_nested_dirs), T(test_open_existing_dir), T(test_recover_other_servers),
+    T(test_open_parent_is_file),      T(test_open_corrupt_file), T(test_open_path_is_directory),
+};
+
+/* Servers on many hosts, told apart by leases. */
+static const struct CMUnitTest postgres_only[] = {
+    T(test_pg_leases),           T(test_pg_lease_runs_out),
+    T(test_pg_reconnects),       cmocka_unit_test(test_pg_unreachable),
+    T(test_pg_migrate_together),
+};
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-	    T(test_open_creates_nested_dirs),
-	    T(test_open_existing_dir),
-	    T(test_put_get_round_trip),
-	    T(test_put_empty_options),
-	    T(test_put_twice_keeps_created_at),
-	    T(test_set_status),
-	    T(test_get_unknown),
-	    T(test_recover),
-	    T(test_recover_other_servers),
-	    T(test_recover_keeps_own_threads),
-	    T(test_recover_all_or_nothing),
-	    T(test_reopen_keeps_data),
-	    T(test_pages_while_updated),
-	    T(test_task_update_keeps_created_at),
-	    cmocka_unit_test(test_subject_same),
-	    T(test_task_subject_round_trip),
-	    T(test_lists_filter_by_subject),
-	    T(test_pages_filter_by_subject),
-	    T(test_thread_subject),
-	    T(test_log_visible),
-	    T(test_open_parent_is_file),
-	    T(test_open_corrupt_file),
-	    T(test_open_path_is_directory),
-	    cmocka_unit_test(test_now_ms),
-	};
-	return cmocka_run_group_tests_name("store/store", tests, NULL, NULL);
+	int failed;
+
+	pg_admin = getenv("CODEX_MCP_TEST_PG");
+	if (pg_admin && *pg_admin) {
+		failed = cmocka_run_group_tests_name("store/postgres", common, NULL, NULL);
+		return failed + cmocka_run_group_tests_name("store/postgres-only", postgres_only,
+		                                            NULL, NULL);
+	}
+	pg_admin = NULL;
+	failed = cmocka_run_group_tests_name("store/sqlite", common, NULL, NULL);
+	return failed + cmocka_run_group_tests_name("store/sqlite-only", sqlite_only, NULL, NULL);
 }

@@ -1,0 +1,659 @@
+/*
+ * PostgreSQL, the store replicas on many hosts share: the same records as
+ * SQLite's, and a lease per server, in the database's own clock, that says
+ * which servers still run. Built into codex-mcp-postgres.so, loaded only for
+ * a postgresql:// store, so a server on SQLite never maps libpq.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "store/store-int.h"
+#include "util/log.h"
+
+struct pg_store {
+	struct store base;
+	PGconn *conn;
+	bool in_transaction; /* a lost connection then loses the transaction: no second try */
+};
+
+extern const struct store_ops codex_mcp_postgres_store;
+
+/* The database's clock, in ms since the epoch: leases of servers on many hosts agree on it. */
+#define DB_NOW "(extract(epoch from clock_timestamp()) * 1000)::bigint"
+
+/*
+ * Each step brings the schema one version on; a database records the steps it
+ * has taken in codex_mcp_schema, and servers started together take them once,
+ * behind an advisory lock.
+ */
+static const char *const migrations[] = {
+    /* 1 */
+    "CREATE TABLE threads ("
+    "  id TEXT PRIMARY KEY,"
+    "  cwd TEXT,"
+    "  options TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  created_at BIGINT NOT NULL,"
+    "  last_used_at BIGINT NOT NULL,"
+    "  owner TEXT,"
+    "  subject TEXT NOT NULL DEFAULT ''"
+    ");"
+    /* seq orders tasks made in the same millisecond, as SQLite's rowid does. */
+    "CREATE TABLE tasks ("
+    "  id TEXT PRIMARY KEY,"
+    "  seq BIGSERIAL NOT NULL UNIQUE,"
+    "  tool TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  thread_id TEXT,"
+    "  cwd TEXT,"
+    "  log_file TEXT,"
+    "  output TEXT,"
+    "  error TEXT,"
+    "  report TEXT,"
+    "  created_at BIGINT NOT NULL,"
+    "  started_at BIGINT,"
+    "  completed_at BIGINT,"
+    "  last_activity BIGINT,"
+    "  pid BIGINT,"
+    "  result TEXT,"
+    "  ttl_ms BIGINT,"
+    "  owner TEXT,"
+    "  subject TEXT NOT NULL DEFAULT ''"
+    ");"
+    "CREATE INDEX tasks_by_subject ON tasks (subject, created_at, seq);"
+    "CREATE INDEX tasks_by_subject_status ON tasks (subject, status, created_at, seq);"
+    "CREATE INDEX tasks_live ON tasks (owner) WHERE status IN ('queued', 'running');"
+    "CREATE INDEX tasks_by_log_file ON tasks (log_file);"
+    "CREATE INDEX tasks_by_thread ON tasks (thread_id);"
+    "CREATE TABLE replicas ("
+    "  id TEXT PRIMARY KEY,"
+    "  started_at BIGINT NOT NULL,"
+    "  lease_until BIGINT NOT NULL"
+    ");",
+};
+enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
+/* Any number of ours: the advisory lock the migrations take. */
+enum { MIGRATION_LOCK = 0x636f6465 };
+
+#define TASK_COLUMNS                                                                               \
+	"id, tool, status, thread_id, cwd, log_file, output, error, report, created_at, "          \
+	"started_at, completed_at, last_activity, pid, result, ttl_ms, owner, subject"
+
+static void set_error(struct pg_store *s, const char *what, const char *why)
+{
+	size_t n;
+
+	snprintf(s->base.error, sizeof s->base.error, "%s%s%s", what ? what : "", what ? ": " : "",
+	         why && *why ? why : "unknown error");
+	/* libpq ends its messages with a newline. */
+	n = strlen(s->base.error);
+	while (n > 0 && (s->base.error[n - 1] == '\n' || s->base.error[n - 1] == ' '))
+		s->base.error[--n] = '\0';
+}
+
+static PGresult *exec_once(struct pg_store *s, const char *sql, int n, const char *const *params)
+{
+	return n ? PQexecParams(s->conn, sql, n, NULL, params, NULL, NULL, 0)
+	         : PQexec(s->conn, sql);
+}
+
+/*
+ * Runs one statement; NULL on failure, with store_error() saying why. A
+ * connection lost (a restart of the database) is made again, once, and the
+ * statement runs again: every write here may run twice to the same effect.
+ */
+static PGresult *run(struct pg_store *s, const char *sql, int n, const char *const *params)
+{
+	PGresult *res = exec_once(s, sql, n, params);
+	ExecStatusType st = PQresultStatus(res);
+
+	if ((st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) && !s->in_transaction &&
+	    PQstatus(s->conn) == CONNECTION_BAD) {
+		PQclear(res);
+		PQreset(s->conn);
+		if (PQstatus(s->conn) != CONNECTION_OK) {
+			set_error(s, "the database connection is lost", PQerrorMessage(s->conn));
+			return NULL;
+		}
+		log_info("reconnected to the database");
+		res = exec_once(s, sql, n, params);
+		st = PQresultStatus(res);
+	}
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		set_error(s, NULL, PQresultErrorMessage(res));
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+/* A statement whose rows do not matter: 0, or -1. */
+static int run_done(struct pg_store *s, const char *sql, int n, const char *const *params)
+{
+	PGresult *res = run(s, sql, n, params);
+
+	if (!res)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+/* Texts for the int64 parameters of one statement. */
+struct numbers {
+	char text[8][24];
+	int used;
+};
+
+static const char *num(struct numbers *b, int64_t v)
+{
+	char *out = b->text[b->used++];
+	snprintf(out, sizeof b->text[0], "%" PRId64, v);
+	return out;
+}
+
+/* 0 is "not yet" in a record, NULL in the database. */
+static const char *num_or_null(struct numbers *b, int64_t v)
+{
+	return v ? num(b, v) : NULL;
+}
+
+static int begin(struct pg_store *s)
+{
+	int rc = run_done(s, "BEGIN", 0, NULL);
+
+	s->in_transaction = rc == 0;
+	return rc;
+}
+
+/* Commits when rc is 0, else rolls back keeping the first failure's words; returns rc. */
+static int end(struct pg_store *s, int rc)
+{
+	char why[sizeof s->base.error];
+
+	if (rc == 0)
+		rc = run_done(s, "COMMIT", 0, NULL);
+	if (rc != 0) {
+		snprintf(why, sizeof why, "%s", s->base.error);
+		PQclear(PQexec(s->conn, "ROLLBACK"));
+		snprintf(s->base.error, sizeof s->base.error, "%s", why);
+	}
+	s->in_transaction = false;
+	return rc;
+}
+
+static int schema_version(struct pg_store *s, int *v)
+{
+	PGresult *res = run(s, "SELECT version FROM codex_mcp_schema", 0, NULL);
+
+	if (!res)
+		return -1;
+	*v = PQntuples(res) > 0 ? atoi(PQgetvalue(res, 0, 0)) : 0;
+	PQclear(res);
+	return 0;
+}
+
+/*
+ * Brings the schema to this version in one transaction: a crash part way
+ * leaves it as it was, and a server waiting on the lock finds the work done.
+ */
+static int migrate(struct pg_store *s)
+{
+	char lock[64], set[96];
+	int v = 0, rc;
+
+	snprintf(lock, sizeof lock, "SELECT pg_advisory_xact_lock(%d)", MIGRATION_LOCK);
+	rc = begin(s);
+	if (rc == 0)
+		rc = run_done(s, lock, 0, NULL);
+	if (rc == 0)
+		rc = run_done(
+		    s, "CREATE TABLE IF NOT EXISTS codex_mcp_schema (version INTEGER NOT NULL)", 0,
+		    NULL);
+	if (rc == 0)
+		rc = schema_version(s, &v);
+	for (int i = v; rc == 0 && i < SCHEMA_VERSION; i++)
+		rc = run_done(s, migrations[i], 0, NULL);
+	if (rc == 0 && v < SCHEMA_VERSION) {
+		snprintf(set, sizeof set,
+		         "DELETE FROM codex_mcp_schema; INSERT INTO codex_mcp_schema VALUES (%d)",
+		         SCHEMA_VERSION);
+		rc = run_done(s, set, 0, NULL);
+	}
+	return end(s, rc);
+}
+
+static void pg_close(struct store *base)
+{
+	struct pg_store *s = (struct pg_store *)base;
+
+	if (s->conn)
+		PQfinish(s->conn);
+	store_base_free(&s->base);
+	free(s);
+}
+
+static int pg_open(const char *url, struct store **out, char *err, size_t err_size)
+{
+	/* The URL's own settings come last and win; a server does not wait for ever to start. */
+	static const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
+	const char *values[] = {"10", "codex-mcp", url, NULL};
+	struct pg_store *s = calloc(1, sizeof *s);
+	int v = 0;
+
+	if (!s || store_base_init(&s->base, &codex_mcp_postgres_store, true) != 0) {
+		snprintf(err, err_size, "out of memory");
+		if (s)
+			pg_close(&s->base);
+		return -1;
+	}
+	s->conn = PQconnectdbParams(keys, values, 1);
+	if (!s->conn || PQstatus(s->conn) != CONNECTION_OK) {
+		set_error(s, NULL, s->conn ? PQerrorMessage(s->conn) : "out of memory");
+		snprintf(err, err_size, "cannot connect to the PostgreSQL store: %s",
+		         s->base.error);
+		pg_close(&s->base);
+		return -1;
+	}
+	/* One at a version this server knows needs no lock and no write. */
+	if (schema_version(s, &v) != 0)
+		v = 0; /* no schema table yet */
+	if (v > SCHEMA_VERSION)
+		log_warn(
+		    "the PostgreSQL store's schema (version %d) is newer than this server's (%d)",
+		    v, (int)SCHEMA_VERSION);
+	if (v < SCHEMA_VERSION && migrate(s) != 0) {
+		snprintf(err, err_size, "cannot set up the PostgreSQL store: %s", s->base.error);
+		pg_close(&s->base);
+		return -1;
+	}
+	*out = &s->base;
+	return 0;
+}
+
+static int pg_put_thread(struct store *base, const char *id, const json_t *options,
+                         const char *status, const char *subject, int64_t now)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct numbers b = {0};
+	char *text = json_dumps(options, JSON_COMPACT);
+	const char *params[7] = {id,
+	                         json_string_value(json_object_get(options, "cwd")),
+	                         text,
+	                         status,
+	                         NULL,
+	                         s->base.owner,
+	                         store_subject_text(subject)};
+	int rc;
+
+	if (!text)
+		return -1;
+	params[4] = num(&b, now);
+	/* A thread stays the subject's that started it. */
+	rc = run_done(s,
+	              "INSERT INTO threads (id, cwd, options, status, created_at, last_used_at, "
+	              "owner, subject) VALUES ($1, $2, $3, $4, $5, $5, $6, $7) "
+	              "ON CONFLICT (id) DO UPDATE SET cwd = $2, options = $3, status = $4, "
+	              "last_used_at = $5, owner = $6",
+	              7, params);
+	free(text);
+	return rc;
+}
+
+static int pg_set_thread_status(struct store *base, const char *id, const char *status, int64_t now)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct numbers b = {0};
+	const char *params[4] = {id, status, num(&b, now), s->base.owner};
+
+	return run_done(
+	    s, "UPDATE threads SET status = $2, last_used_at = $3, owner = $4 WHERE id = $1", 4,
+	    params);
+}
+
+static char *field(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : strdup(PQgetvalue(res, row, col));
+}
+
+static int64_t field_int(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+static json_t *field_json(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : json_loads(PQgetvalue(res, row, col), 0, NULL);
+}
+
+/* The subject column: NULL for no one. */
+static char *field_subject(const PGresult *res, int row, int col)
+{
+	const char *v = PQgetvalue(res, row, col);
+	return v && *v ? strdup(v) : NULL;
+}
+
+static int pg_get_thread(struct store *base, const char *id, struct thread_record *out)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	const char *params[1] = {id};
+	PGresult *res = run(s,
+	                    "SELECT options, status, created_at, last_used_at, subject "
+	                    "FROM threads WHERE id = $1",
+	                    1, params);
+
+	if (!res)
+		return -1;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return 0;
+	}
+	out->id = strdup(id);
+	out->options = field_json(res, 0, 0);
+	if (!out->options)
+		out->options = json_object();
+	out->status = strdup(PQgetvalue(res, 0, 1));
+	out->created_at = field_int(res, 0, 2);
+	out->last_used_at = field_int(res, 0, 3);
+	out->subject = field_subject(res, 0, 4);
+	PQclear(res);
+	return 1;
+}
+
+static int pg_put_task(struct store *base, const struct task_record *t)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct numbers b = {0};
+	char *report = t->report ? json_dumps(t->report, JSON_COMPACT) : NULL;
+	char *result = t->result ? json_dumps(t->result, JSON_COMPACT) : NULL;
+	const char *params[18] = {
+	    t->id,
+	    t->tool ? t->tool : "",
+	    t->status ? t->status : "",
+	    t->thread_id,
+	    t->cwd,
+	    t->log_file,
+	    t->output,
+	    t->error,
+	    report,
+	    num(&b, t->created_at),
+	    num_or_null(&b, t->started_at),
+	    num_or_null(&b, t->completed_at),
+	    num_or_null(&b, t->last_activity),
+	    num_or_null(&b, t->pid),
+	    result,
+	    num_or_null(&b, t->ttl_ms),
+	    t->owner,
+	    store_subject_text(t->subject),
+	};
+	int rc;
+
+	/* An update keeps the row's seq and creation time, and its subject, the creator's. */
+	rc =
+	    run_done(s,
+	             "INSERT INTO tasks (" TASK_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+	             "$9, $10, $11, $12, $13, $14, $15, $16, $17, $18) "
+	             "ON CONFLICT (id) DO UPDATE SET tool = excluded.tool, "
+	             "status = excluded.status, thread_id = excluded.thread_id, "
+	             "cwd = excluded.cwd, log_file = excluded.log_file, "
+	             "output = excluded.output, error = excluded.error, "
+	             "report = excluded.report, started_at = excluded.started_at, "
+	             "completed_at = excluded.completed_at, "
+	             "last_activity = excluded.last_activity, pid = excluded.pid, "
+	             "result = excluded.result, ttl_ms = excluded.ttl_ms, owner = excluded.owner",
+	             18, params);
+	if (rc != 0)
+		log_error("database write failed: %s", s->base.error);
+	free(report);
+	free(result);
+	return rc;
+}
+
+static void read_task(const PGresult *res, int row, struct task_record *t)
+{
+	memset(t, 0, sizeof *t);
+	snprintf(t->id, sizeof t->id, "%s", PQgetvalue(res, row, 0));
+	t->tool = field(res, row, 1);
+	t->status = field(res, row, 2);
+	t->thread_id = field(res, row, 3);
+	t->cwd = field(res, row, 4);
+	t->log_file = field(res, row, 5);
+	t->output = field(res, row, 6);
+	t->error = field(res, row, 7);
+	t->report = field_json(res, row, 8);
+	t->created_at = field_int(res, row, 9);
+	t->started_at = field_int(res, row, 10);
+	t->completed_at = field_int(res, row, 11);
+	t->last_activity = field_int(res, row, 12);
+	t->pid = field_int(res, row, 13);
+	t->result = field_json(res, row, 14);
+	t->ttl_ms = field_int(res, row, 15);
+	t->owner = field(res, row, 16);
+	t->subject = field_subject(res, row, 17);
+}
+
+static int pg_get_task(struct store *base, const char *id, struct task_record *out)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	const char *params[1] = {id};
+	PGresult *res = run(s, "SELECT " TASK_COLUMNS " FROM tasks WHERE id = $1", 1, params);
+	int found;
+
+	if (!res) {
+		log_error("database read failed: %s", s->base.error);
+		return -1;
+	}
+	found = PQntuples(res) > 0;
+	if (found)
+		read_task(res, 0, out);
+	PQclear(res);
+	return found;
+}
+
+/* Calls fn for each of at most limit rows; returns how many it called it for. */
+static int each_row(const PGresult *res, int limit,
+                    void (*fn)(void *data, const struct task_record *t), void *data)
+{
+	int n = 0;
+
+	for (; n < PQntuples(res) && n < limit; n++) {
+		struct task_record t;
+		read_task(res, n, &t);
+		fn(data, &t);
+		task_record_clear(&t);
+	}
+	return n;
+}
+
+static int pg_each_task(struct store *base, const char *subject, const char *status, int limit,
+                        void (*fn)(void *data, const struct task_record *t), void *data)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct numbers b = {0};
+	const char *params[3] = {store_subject_text(subject), num(&b, limit), status};
+	PGresult *res = run(s,
+	                    status ? "SELECT " TASK_COLUMNS " FROM tasks WHERE subject = $1 AND "
+	                             "status = $3 ORDER BY created_at DESC, seq DESC LIMIT $2"
+	                           : "SELECT " TASK_COLUMNS " FROM tasks WHERE subject = $1 "
+	                             "ORDER BY created_at DESC, seq DESC LIMIT $2",
+	                    status ? 3 : 2, params);
+
+	if (!res)
+		return -1;
+	each_row(res, limit, fn, data);
+	PQclear(res);
+	return 0;
+}
+
+static json_t *pg_count_tasks(struct store *base, const char *subject)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	const char *params[1] = {store_subject_text(subject)};
+	json_t *counts = json_object();
+	PGresult *res = run(
+	    s, "SELECT status, COUNT(*) FROM tasks WHERE subject = $1 GROUP BY status", 1, params);
+
+	for (int i = 0; res && i < PQntuples(res); i++)
+		json_object_set_new(counts, PQgetvalue(res, i, 0),
+		                    json_integer(field_int(res, i, 1)));
+	PQclear(res);
+	return counts;
+}
+
+static int pg_page_tasks(struct store *base, const char *subject, const char *cursor, int limit,
+                         void (*fn)(void *data, const struct task_record *t), void *data,
+                         char **next)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct numbers b = {0};
+	long long created, seq;
+	const char *params[4];
+	PGresult *res;
+	int n;
+
+	if (store_cursor_parse(cursor, &created, &seq) != 0)
+		return -1;
+	params[0] = store_subject_text(subject);
+	params[1] = num(&b, created);
+	params[2] = num(&b, seq);
+	params[3] = num(&b, limit + 1); /* one more says whether a next page exists */
+	res = run(s,
+	          "SELECT " TASK_COLUMNS ", seq FROM tasks WHERE subject = $1 AND "
+	          "(created_at, seq) < ($2, $3) ORDER BY created_at DESC, seq DESC LIMIT $4",
+	          4, params);
+	if (!res)
+		return -1;
+	n = each_row(res, limit, fn, data);
+	if (PQntuples(res) > limit && n > 0)
+		*next = store_cursor_make(field_int(res, n - 1, 9), field_int(res, n - 1, 18));
+	PQclear(res);
+	return 0;
+}
+
+static int pg_log_visible(struct store *base, const char *subject, const char *log_file)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	const char *params[1] = {log_file};
+	PGresult *res = run(s, "SELECT subject FROM tasks WHERE log_file = $1 LIMIT 1", 1, params);
+	int visible;
+
+	if (!res)
+		return -1;
+	/* No task names it: no one's. */
+	visible = store_subject_same(PQntuples(res) > 0 ? PQgetvalue(res, 0, 0) : NULL, subject);
+	PQclear(res);
+	return visible;
+}
+
+static int pg_expire_tasks(struct store *base, int64_t now)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct numbers b = {0};
+	const char *params[1] = {num(&b, now)};
+	PGresult *res = run(s,
+	                    "DELETE FROM tasks WHERE ttl_ms > 0 AND created_at + ttl_ms < $1 "
+	                    "AND status NOT IN ('queued', 'running')",
+	                    1, params);
+	int deleted;
+
+	if (!res)
+		return -1;
+	deleted = atoi(PQcmdTuples(res));
+	PQclear(res);
+	return deleted;
+}
+
+static int pg_lease(struct store *base, int64_t now)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct numbers b = {0};
+	const char *params[3] = {s->base.owner, num(&b, now), num(&b, s->base.lease_ms)};
+
+	(void)now;
+	return run_done(s,
+	                "INSERT INTO replicas (id, started_at, lease_until) "
+	                "VALUES ($1, $2, " DB_NOW " + $3) "
+	                "ON CONFLICT (id) DO UPDATE SET lease_until = " DB_NOW " + $3",
+	                3, params);
+}
+
+static int pg_owner_alive(struct store *base, const char *owner, int64_t now)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	const char *params[1] = {owner};
+	PGresult *res;
+	int alive;
+
+	(void)now;
+	res = run(s, "SELECT 1 FROM replicas WHERE id = $1 AND lease_until > " DB_NOW, 1, params);
+	if (!res)
+		return -1;
+	alive = PQntuples(res) > 0;
+	PQclear(res);
+	return alive;
+}
+
+/*
+ * A run belongs to a live server while that server's lease lasts. alive() is
+ * not asked: a pid on this host says nothing of a server on another.
+ */
+static int pg_recover(struct store *base, int64_t now, bool (*alive)(const char *owner))
+{
+	static const char *const marks[] = {
+	    "UPDATE threads SET status = 'failed', last_used_at = $1 "
+	    "WHERE status = 'running' AND NOT EXISTS (SELECT 1 FROM replicas r "
+	    "  WHERE r.id = threads.owner AND r.lease_until > " DB_NOW ") "
+	    "AND NOT EXISTS (SELECT 1 FROM tasks t JOIN replicas r ON r.id = t.owner "
+	    "  WHERE t.thread_id = threads.id AND t.status IN ('queued', 'running') "
+	    "  AND r.lease_until > " DB_NOW ")",
+	    "UPDATE tasks SET status = 'failed', error = 'server stopped', completed_at = $1, "
+	    "pid = NULL WHERE status IN ('queued', 'running') AND NOT EXISTS ("
+	    "  SELECT 1 FROM replicas r WHERE r.id = tasks.owner AND r.lease_until > " DB_NOW ")",
+	    /* Servers long gone leave no row behind. */
+	    "DELETE FROM replicas WHERE lease_until < " DB_NOW " - 86400000",
+	};
+	struct pg_store *s = (struct pg_store *)base;
+	struct numbers b = {0};
+	const char *params[1] = {num(&b, now)};
+	int changed = 0, rc;
+
+	(void)alive;
+	rc = begin(s);
+	/* All or nothing: a failure part way must not leave half the records ended. */
+	for (size_t i = 0; rc == 0 && i < sizeof marks / sizeof marks[0]; i++) {
+		PGresult *res = run(s, marks[i], i < 2 ? 1 : 0, params);
+		if (!res) {
+			rc = -1;
+			break;
+		}
+		if (i < 2)
+			changed += atoi(PQcmdTuples(res));
+		PQclear(res);
+	}
+	return end(s, rc) == 0 ? changed : -1;
+}
+
+const struct store_ops codex_mcp_postgres_store = {
+    .kind = "postgresql",
+    .open = pg_open,
+    .close = pg_close,
+    .put_thread = pg_put_thread,
+    .set_thread_status = pg_set_thread_status,
+    .get_thread = pg_get_thread,
+    .put_task = pg_put_task,
+    .get_task = pg_get_task,
+    .each_task = pg_each_task,
+    .count_tasks = pg_count_tasks,
+    .page_tasks = pg_page_tasks,
+    .log_visible = pg_log_visible,
+    .expire_tasks = pg_expire_tasks,
+    .recover = pg_recover,
+    .lease = pg_lease,
+    .owner_alive = pg_owner_alive,
+};
