@@ -9,6 +9,7 @@
 
 #include "app/args.h"
 #include "app/http-module.h"
+#include "app/replica.h"
 #include "app/tasks.h"
 #include "mcp/stdio.h"
 #include "proc/nesting.h"
@@ -407,13 +408,27 @@ int app_run(const struct options *opts)
 		return 1;
 	}
 	snprintf(db_path, sizeof db_path, "%s/codex-mcp.db", opts->state_dir);
-	if (store_open(db_path, &app.store, err, sizeof err) != 0) {
-		log_error("%s", err);
+	/* A password in the URL is a secret like the API keys: no log shows it. */
+	char *password = opts->store ? store_url_password(opts->store) : NULL;
+	redact_add(password);
+	free(password);
+	if (store_open(opts->store ? opts->store : db_path, &app.store, err, sizeof err) != 0) {
+		log_error("--store: %s", err);
+		redact_clear();
 		return 1;
 	}
-	app.instance = proc_instance_id(getpid());
+	app.instance = strdup(store_owner(app.store));
 	/* Now, while every ancestor is still there to be counted. */
 	app.depth = nesting_depth();
+	/* A replica holds its lease before it judges others' by theirs. */
+	store_set_lease_ms(app.store, (int64_t)opts->lease_s * 1000);
+	if (store_lease(app.store, store_now_ms()) != 0) {
+		log_error("--store: cannot take this replica's lease: %s", store_error(app.store));
+		store_close(app.store);
+		free(app.instance);
+		redact_clear();
+		return 1;
+	}
 	int recovered = store_recover(app.store, store_now_ms(), proc_instance_alive);
 	if (recovered < 0) {
 		/* Left as they are, cut-off tasks would read "running" for ever. */
@@ -505,6 +520,11 @@ int app_run(const struct options *opts)
 	app.runner = runner_new(&runner_cfg);
 
 	app.tasks = mcp_tasks_new(&app);
+	if (replica_start(&app) != 0) {
+		status = 1;
+		mcp_tasks_close(app.tasks);
+		goto out;
+	}
 	struct app_client *client = NULL;
 	if (opts->http.listen ? start_http(&app) != 0 : !(client = add_stdio_client(&app))) {
 		if (!opts->http.listen)
@@ -534,6 +554,7 @@ int app_run(const struct options *opts)
 	log_set_sink(NULL, NULL);
 	free_clients(&app);
 out:
+	replica_stop(&app);
 	runner_free(app.runner);
 	uv_run(&loop, UV_RUN_DEFAULT); /* lets the last close callbacks run */
 	if (app.auth)

@@ -36,11 +36,12 @@ struct app {
 	char *cwd;            /* the default cwd of runs: --agent-cwd, else the server's own */
 	bool stopping;
 	uv_signal_t sigterm, sigint;
-	uv_timer_t tick;   /* unanswered requests to the client time out */
-	char **allow_dirs; /* --allow-dir, resolved */
-	char *instance;    /* this server's name in task records: pid and start time */
-	char *log_dir;     /* where agent logs go, resolved once made */
-	unsigned depth;    /* how deep under other codex-mcp servers this one runs */
+	uv_timer_t tick;         /* unanswered requests to the client time out */
+	char **allow_dirs;       /* --allow-dir, resolved */
+	char *instance;          /* this server's name in task records: see store_owner() */
+	struct replica *replica; /* one of several sharing the store: app/replica.c */
+	char *log_dir;           /* where agent logs go, resolved once made */
+	unsigned depth;          /* how deep under other codex-mcp servers this one runs */
 };
 
 /* The sealing key, read from (or made in) the state dir the first time it is needed. */

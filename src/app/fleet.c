@@ -112,6 +112,11 @@ static void utf8_slice(const char *s, size_t offset, size_t limit, size_t *from,
 	*chars = c;
 }
 
+bool agent_status_terminal(const char *status)
+{
+	return strcmp(status, "queued") != 0 && strcmp(status, "running") != 0;
+}
+
 json_t *agent_status(const struct task_record *rec, const struct task *live, size_t offset,
                      size_t limit)
 {

@@ -47,6 +47,9 @@ int agent_args_parse(const struct tool_call *call, const json_t *args, bool full
 /* A result whose text is the object as JSON, and whose structuredContent is the object. */
 json_t *json_tool_result(json_t *object /* stolen */);
 
+/* Whether a task in this status has ended: anything but queued and running. */
+bool agent_status_terminal(const char *status);
+
 /*
  * A task as get_agent_status shows it: {task_id, status, started_at,
  * elapsed_seconds, completed_at?, output?, error?, log_file, pid?,

@@ -41,5 +41,4 @@ struct auth_module {
 #define AUTH_MODULE_SYMBOL "codex_mcp_auth_module"
 #define AUTH_MODULE_FILE "codex-mcp-auth.so"
 
-
 #endif

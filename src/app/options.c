@@ -20,6 +20,10 @@ static const char usage[] =
     "                        per turn), or auto: app-server when Codex has it (auto)\n"
     "  --state-dir DIR       where threads are stored\n"
     "                        (default: $XDG_STATE_HOME/codex-mcp, ~/.local/state/codex-mcp)\n"
+    "  --store URL           the records: sqlite:PATH, or postgresql://... shared by\n"
+    "                        replicas on many hosts (default: sqlite:STATE/codex-mcp.db)\n"
+    "  --lease SECONDS       with PostgreSQL: a replica that has not renewed its lease\n"
+    "                        this long is gone, and its runs end as failed (30)\n"
     "  --codex-events        also send every Codex event as a codex/event notification\n"
     "  --allow-danger        permit sandbox danger-full-access and approval bypasses\n"
     "  --allow-dir DIR       runs may only work inside DIR; repeatable\n"
@@ -71,6 +75,8 @@ enum {
 	OPT_CODEX_BIN = 1000,
 	OPT_BACKEND,
 	OPT_STATE_DIR,
+	OPT_STORE,
+	OPT_LEASE,
 	OPT_CODEX_EVENTS,
 	OPT_ALLOW_DANGER,
 	OPT_LOG_LEVEL,
@@ -113,6 +119,8 @@ static const struct option long_options[] = {
     {"codex-bin", required_argument, NULL, OPT_CODEX_BIN},
     {"backend", required_argument, NULL, OPT_BACKEND},
     {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+    {"store", required_argument, NULL, OPT_STORE},
+    {"lease", required_argument, NULL, OPT_LEASE},
     {"codex-events", no_argument, NULL, OPT_CODEX_EVENTS},
     {"allow-danger", no_argument, NULL, OPT_ALLOW_DANGER},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
@@ -327,6 +335,7 @@ enum options_result options_parse(int argc, char **argv, struct options *o)
 	o->log_level = LOG_INFO;
 	o->kill_grace_ms = 2000;
 	o->approval_timeout_s = 600;
+	o->lease_s = 30;
 	o->max_message_bytes = 64u << 20;
 	o->max_event_bytes = 32u << 20;
 	o->heartbeat_ms = 10000;
@@ -365,6 +374,14 @@ enum options_result options_parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_STATE_DIR:
 			set_string(&o->state_dir, optarg);
+			break;
+		case OPT_STORE:
+			set_string(&o->store, optarg);
+			break;
+		case OPT_LEASE:
+			if (number("lease", 3, 86400, &n))
+				return OPTIONS_EXIT_USAGE;
+			o->lease_s = (unsigned)n;
 			break;
 		case OPT_CODEX_EVENTS:
 			o->codex_events = true;
@@ -524,5 +541,6 @@ void options_free(struct options *o)
 	free(o->tools);
 	free(o->codex_bin);
 	free(o->state_dir);
+	free(o->store);
 	memset(o, 0, sizeof *o);
 }

@@ -34,6 +34,8 @@ struct options {
 	char *codex_bin; /* NULL: $CODEX_BIN, then PATH */
 	enum backend_choice backend;
 	char *state_dir;   /* where the database lives */
+	char *store;       /* --store URL; NULL: SQLite in state_dir */
+	unsigned lease_s;  /* --lease: a replica not heard of this long is gone */
 	bool codex_events; /* forward every Codex event as codex/event */
 	bool allow_danger; /* permit danger-full-access and approval bypasses */
 	enum log_level log_level;

@@ -10,7 +10,6 @@
 #include "app/args.h"
 #include "app/fleet.h"
 #include "app/visible.h"
-#include "proc/procfs.h"
 #include "rpc/jsonrpc.h"
 #include "tools/tool.h"
 #include "util/log.h"
@@ -74,11 +73,6 @@ struct mcp_tasks {
 	int open_handles;
 };
 
-static bool is_terminal(const char *status)
-{
-	return strcmp(status, "queued") != 0 && strcmp(status, "running") != 0;
-}
-
 static bool result_is_error(const json_t *result)
 {
 	return json_is_true(json_object_get(result, "isError")) ||
@@ -88,7 +82,7 @@ static bool result_is_error(const json_t *result)
 /* Our statuses, in the words of the spec. */
 static const char *mcp_status(const struct task_record *rec)
 {
-	if (!is_terminal(rec->status))
+	if (!agent_status_terminal(rec->status))
 		return "working";
 	if (strcmp(rec->status, "cancelled") == 0)
 		return "cancelled";
@@ -136,7 +130,7 @@ static json_t *detailed_task_json(const struct task_record *rec)
 
 	if (!task)
 		return NULL;
-	if (!is_terminal(rec->status)) {
+	if (!agent_status_terminal(rec->status)) {
 		status = "working";
 	} else if (strcmp(rec->status, "cancelled") == 0) {
 		status = "cancelled";
@@ -181,7 +175,7 @@ static int load(struct mcp_tasks *p, const char *subject, const char *id, struct
 	if (found != 1)
 		return found;
 	/* Past its ttl a task is gone, even before the sweep deletes it. */
-	if (out->ttl_ms && is_terminal(out->status) &&
+	if (out->ttl_ms && agent_status_terminal(out->status) &&
 	    out->created_at + out->ttl_ms < store_now_ms()) {
 		task_record_clear(out);
 		return 0;
@@ -194,7 +188,7 @@ static void answer_result(struct mcp_request *req, const struct task_record *rec
 	json_t *error = json_object_get(rec->result, "_rpcError");
 	json_t *result;
 
-	if (!is_terminal(rec->status)) {
+	if (!agent_status_terminal(rec->status)) {
 		/* No answer is made up for a task that has not ended. */
 		char message[300];
 		snprintf(message, sizeof message,
@@ -284,11 +278,15 @@ static void waiter_cancelled(void *data)
 	waiter_free(w);
 }
 
-/* Whether a task not ours may still end: the server that runs it is alive. */
+/*
+ * Whether a task not ours may still end: the server that runs it is alive (its
+ * process on this host, or its lease on a shared store).
+ */
 static bool runs_elsewhere(struct mcp_tasks *p, const struct task_record *rec)
 {
-	return !is_terminal(rec->status) && rec->owner && p->app->instance &&
-	       strcmp(rec->owner, p->app->instance) != 0 && proc_instance_alive(rec->owner);
+	return !agent_status_terminal(rec->status) && rec->owner && p->app->instance &&
+	       strcmp(rec->owner, p->app->instance) != 0 &&
+	       store_owner_alive(p->app->store, rec->owner, store_now_ms()) == 1;
 }
 
 static void poll_others(uv_timer_t *h)
@@ -478,7 +476,7 @@ static void answered(void *ctx, const char *id, json_t *result, int code, const 
 	}
 	/* A run records its own end; a call that ran none (a bad argument, a batch) is recorded
 	 * here. */
-	if (!is_terminal(rec.status)) {
+	if (!agent_status_terminal(rec.status)) {
 		json_decref(rec.result);
 		rec.result = result ? result
 		                    : json_pack("{s:{s:i, s:s}}", "_rpcError", "code", code,
@@ -707,6 +705,16 @@ static int cancel(void *ctx, const struct mcp_session *caller, const char *id,
 	if (found != 1)
 		return found < 0 ? -EIO : -ENOENT;
 	elsewhere = runs_elsewhere(p, &rec);
+	/* A replica sharing the store runs it: it is asked to, and answered once it ended. */
+	if (!live && !open && elsewhere && store_shared(p->app->store)) {
+		int rc = store_ask_cancel(p->app->store, rec.owner, id, "cancelled");
+		task_record_clear(&rec);
+		if (rc != 0)
+			return -EIO;
+		if (req)
+			add_waiter(p, subject, id, req, true, NULL);
+		return 0;
+	}
 	task_record_clear(&rec);
 	if (!live && !open)
 		return elsewhere ? -EBUSY : -EALREADY;
@@ -729,7 +737,7 @@ static void add_to_page(void *data, const struct task_record *rec)
 {
 	struct page *pg = data;
 
-	if (rec->ttl_ms && is_terminal(rec->status) &&
+	if (rec->ttl_ms && agent_status_terminal(rec->status) &&
 	    rec->created_at + rec->ttl_ms < store_now_ms())
 		return;
 	json_array_append_new(pg->tasks, task_json(rec));

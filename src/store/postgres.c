@@ -21,6 +21,25 @@ struct pg_store {
 	struct store base;
 	PGconn *conn;
 	bool in_transaction; /* a lost connection then loses the transaction: no second try */
+	char *url;
+	struct watch *watch; /* the LISTEN connection, while store_watch() runs */
+};
+
+/*
+ * A second connection, LISTENing on the loop for cancels asked of this server.
+ * Its handles are its own: a poll per connection, closed when the connection
+ * goes, and a timer; unwatch closes them, and the last close frees it.
+ */
+struct watch {
+	uv_loop_t *loop;
+	PGconn *conn;
+	uv_poll_t *poll;  /* on conn's socket while connected */
+	uv_timer_t again; /* reconnects after the database went away */
+	int open_handles;
+	char channel[64];
+	void (*wake)(void *data);
+	void *data;
+	char *url;
 };
 
 extern const struct store_ops codex_mcp_postgres_store;
@@ -76,11 +95,21 @@ static const char *const migrations[] = {
     "  id TEXT PRIMARY KEY,"
     "  started_at BIGINT NOT NULL,"
     "  lease_until BIGINT NOT NULL"
-    ");",
+    ");"
+    /* A cancel asked of the server that runs the task, kept until it takes it. */
+    "CREATE TABLE cancel_requests ("
+    "  task_id TEXT PRIMARY KEY,"
+    "  owner TEXT NOT NULL,"
+    "  how TEXT NOT NULL,"
+    "  asked_at BIGINT NOT NULL"
+    ");"
+    "CREATE INDEX cancel_requests_by_owner ON cancel_requests (owner);",
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
 /* Any number of ours: the advisory lock the migrations take. */
 enum { MIGRATION_LOCK = 0x636f6465 };
+
+#define CONNECT_TIMEOUT "10"
 
 #define TASK_COLUMNS                                                                               \
 	"id, tool, status, thread_id, cwd, log_file, output, error, report, created_at, "          \
@@ -235,6 +264,7 @@ static void pg_close(struct store *base)
 
 	if (s->conn)
 		PQfinish(s->conn);
+	free(s->url);
 	store_base_free(&s->base);
 	free(s);
 }
@@ -243,7 +273,7 @@ static int pg_open(const char *url, struct store **out, char *err, size_t err_si
 {
 	/* The URL's own settings come last and win; a server does not wait for ever to start. */
 	static const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-	const char *values[] = {"10", "codex-mcp", url, NULL};
+	const char *values[] = {CONNECT_TIMEOUT, "codex-mcp", url, NULL};
 	struct pg_store *s = calloc(1, sizeof *s);
 	int v = 0;
 
@@ -253,6 +283,7 @@ static int pg_open(const char *url, struct store **out, char *err, size_t err_si
 			pg_close(&s->base);
 		return -1;
 	}
+	s->url = strdup(url);
 	s->conn = PQconnectdbParams(keys, values, 1);
 	if (!s->conn || PQstatus(s->conn) != CONNECTION_OK) {
 		set_error(s, NULL, s->conn ? PQerrorMessage(s->conn) : "out of memory");
@@ -639,6 +670,193 @@ static int pg_recover(struct store *base, int64_t now, bool (*alive)(const char 
 	return end(s, rc) == 0 ? changed : -1;
 }
 
+/* The channel a server is woken on: a hash of its name, as channel names are short. */
+static void channel_of(const char *owner, char *out, size_t size)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+
+	for (const unsigned char *p = (const unsigned char *)owner; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	snprintf(out, size, "codex_mcp_%016" PRIx64, h);
+}
+
+static int pg_ask_cancel(struct store *base, const char *owner, const char *id, const char *how)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct numbers b = {0};
+	char channel[64];
+	const char *params[5] = {id, owner, how, num(&b, store_now_ms()), channel};
+
+	channel_of(owner, channel, sizeof channel);
+	/* The notification goes out when the request is committed, never before. */
+	return run_done(
+	    s,
+	    "WITH asked AS (INSERT INTO cancel_requests (task_id, owner, how, asked_at) "
+	    "VALUES ($1, $2, $3, $4) ON CONFLICT (task_id) DO UPDATE SET owner = $2, "
+	    "how = $3, asked_at = $4) SELECT pg_notify($5, $1)",
+	    5, params);
+}
+
+static int pg_take_cancels(struct store *base,
+                           void (*fn)(void *data, const char *id, const char *how), void *data)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	const char *params[1] = {s->base.owner};
+	PGresult *res = run(
+	    s, "DELETE FROM cancel_requests WHERE owner = $1 RETURNING task_id, how", 1, params);
+
+	if (!res)
+		return -1;
+	for (int i = 0; i < PQntuples(res); i++)
+		fn(data, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+	PQclear(res);
+	return 0;
+}
+
+static void watch_free_if_done(struct watch *w)
+{
+	if (--w->open_handles > 0)
+		return;
+	if (w->conn)
+		PQfinish(w->conn);
+	free(w->url);
+	free(w);
+}
+
+static void poll_closed(uv_handle_t *h)
+{
+	struct watch *w = h->data;
+
+	free(h);
+	watch_free_if_done(w);
+}
+
+static void timer_closed(uv_handle_t *h)
+{
+	watch_free_if_done(h->data);
+}
+
+/* Stops polling the connection's socket, which must happen before the socket closes. */
+static void watch_stop_poll(struct watch *w)
+{
+	if (!w->poll)
+		return;
+	uv_poll_stop(w->poll);
+	uv_close((uv_handle_t *)w->poll, poll_closed);
+	w->poll = NULL;
+}
+
+static void watch_connect(struct watch *w);
+
+static void watch_again(uv_timer_t *h)
+{
+	watch_connect(h->data);
+}
+
+/* The connection is gone: try again in a second; a cancel asked meanwhile waits in its table. */
+static void watch_lost(struct watch *w, const char *why)
+{
+	log_warn("store: lost the wake-up connection (%s); reconnecting", why);
+	watch_stop_poll(w);
+	PQfinish(w->conn);
+	w->conn = NULL;
+	uv_timer_start(&w->again, watch_again, 1000, 0);
+}
+
+static void watch_readable(uv_poll_t *h, int status, int events)
+{
+	struct watch *w = h->data;
+	PGnotify *n;
+	bool woken = false;
+
+	(void)events;
+	if (status < 0 || !PQconsumeInput(w->conn)) {
+		watch_lost(w, status < 0 ? uv_strerror(status) : PQerrorMessage(w->conn));
+		return;
+	}
+	while ((n = PQnotifies(w->conn))) {
+		woken = true;
+		PQfreemem(n);
+	}
+	if (woken)
+		w->wake(w->data);
+}
+
+/*
+ * A blocking connect: it happens at start-up and after the database came back,
+ * with libpq's connect timeout. Woken once connected, for what was asked meanwhile.
+ */
+static void watch_connect(struct watch *w)
+{
+	static const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
+	const char *values[] = {CONNECT_TIMEOUT, "codex-mcp-watch", w->url, NULL};
+	char listen[96];
+	PGresult *res;
+
+	w->conn = PQconnectdbParams(keys, values, 1);
+	if (PQstatus(w->conn) != CONNECTION_OK) {
+		watch_lost(w, PQerrorMessage(w->conn));
+		return;
+	}
+	snprintf(listen, sizeof listen, "LISTEN %s", w->channel);
+	res = PQexec(w->conn, listen);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		PQclear(res);
+		watch_lost(w, PQerrorMessage(w->conn));
+		return;
+	}
+	PQclear(res);
+	w->poll = malloc(sizeof *w->poll);
+	if (!w->poll || PQsetnonblocking(w->conn, 1) != 0 ||
+	    uv_poll_init(w->loop, w->poll, PQsocket(w->conn)) != 0) {
+		free(w->poll);
+		w->poll = NULL;
+		watch_lost(w, "cannot poll its socket");
+		return;
+	}
+	w->poll->data = w;
+	w->open_handles++;
+	uv_poll_start(w->poll, UV_READABLE, watch_readable);
+	/* Like the timer, it never keeps the loop alive: the server ends when its clients do. */
+	uv_unref((uv_handle_t *)w->poll);
+	w->wake(w->data);
+}
+
+static int pg_watch(struct store *base, uv_loop_t *loop, void (*wake)(void *data), void *data)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct watch *w = calloc(1, sizeof *w);
+
+	if (!w || !(w->url = strdup(s->url))) {
+		free(w);
+		set_error(s, NULL, "out of memory");
+		return -1;
+	}
+	channel_of(s->base.owner, w->channel, sizeof w->channel);
+	w->loop = loop;
+	w->wake = wake;
+	w->data = data;
+	uv_timer_init(loop, &w->again);
+	uv_unref((uv_handle_t *)&w->again);
+	w->again.data = w;
+	w->open_handles = 1;
+	s->watch = w;
+	watch_connect(w);
+	return 0;
+}
+
+static void pg_unwatch(struct store *base)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct watch *w = s->watch;
+
+	if (!w)
+		return;
+	s->watch = NULL;
+	watch_stop_poll(w);
+	uv_close((uv_handle_t *)&w->again, timer_closed);
+}
+
 const struct store_ops codex_mcp_postgres_store = {
     .kind = "postgresql",
     .open = pg_open,
@@ -656,4 +874,8 @@ const struct store_ops codex_mcp_postgres_store = {
     .recover = pg_recover,
     .lease = pg_lease,
     .owner_alive = pg_owner_alive,
+    .ask_cancel = pg_ask_cancel,
+    .take_cancels = pg_take_cancels,
+    .watch = pg_watch,
+    .unwatch = pg_unwatch,
 };

@@ -6,6 +6,8 @@
 #ifndef CODEX_MCP_STORE_INT_H
 #define CODEX_MCP_STORE_INT_H
 
+#include <uv.h>
+
 #include "store/store.h"
 
 struct store_ops {
@@ -32,6 +34,12 @@ struct store_ops {
 	int (*lease)(struct store *s, int64_t now);
 	/* Optional: whether owner holds a lease now; without it, alive() decides. */
 	int (*owner_alive)(struct store *s, const char *owner, int64_t now);
+	/* Optional, with lease: cancels asked of one server by another, and a wake-up for them. */
+	int (*ask_cancel)(struct store *s, const char *owner, const char *id, const char *how);
+	int (*take_cancels)(struct store *s,
+	                    void (*fn)(void *data, const char *id, const char *how), void *data);
+	int (*watch)(struct store *s, uv_loop_t *loop, void (*wake)(void *data), void *data);
+	void (*unwatch)(struct store *s);
 };
 
 struct store {

@@ -121,6 +121,49 @@ int store_owner_alive(struct store *s, const char *owner, int64_t now)
 	return proc_instance_alive(owner);
 }
 
+int store_ask_cancel(struct store *s, const char *owner, const char *id, const char *how)
+{
+	return s->ops->ask_cancel ? s->ops->ask_cancel(s, owner, id, how) : -ENOTSUP;
+}
+
+int store_take_cancels(struct store *s, void (*fn)(void *data, const char *id, const char *how),
+                       void *data)
+{
+	return s->ops->take_cancels ? s->ops->take_cancels(s, fn, data) : 0;
+}
+
+int store_watch(struct store *s, uv_loop_t *loop, void (*wake)(void *data), void *data)
+{
+	return s->ops->watch ? s->ops->watch(s, loop, wake, data) : 0;
+}
+
+void store_unwatch(struct store *s)
+{
+	if (s->ops->unwatch)
+		s->ops->unwatch(s);
+}
+
+char *store_url_password(const char *url)
+{
+	const char *p = strstr(url, "://"), *end, *colon, *at;
+
+	/* postgresql://user:password@host/..., or ?password=... among the parameters. */
+	if (p) {
+		p += 3;
+		end = p + strcspn(p, "/?");
+		at = memchr(p, '@', (size_t)(end - p));
+		colon = at ? memchr(p, ':', (size_t)(at - p)) : NULL;
+		if (colon && at > colon + 1)
+			return strndup(colon + 1, (size_t)(at - colon - 1));
+	}
+	p = strstr(url, "password=");
+	if (p && (p[-1] == '?' || p[-1] == '&')) {
+		p += strlen("password=");
+		return strndup(p, strcspn(p, "&"));
+	}
+	return NULL;
+}
+
 const char *store_error(struct store *s)
 {
 	return s->error;

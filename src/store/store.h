@@ -58,6 +58,27 @@ int64_t store_lease_ms(const struct store *s);
 int store_lease(struct store *s, int64_t now);
 /* Whether the server owner names still runs: 1, 0, or -1 when the store cannot say. */
 int store_owner_alive(struct store *s, const char *owner, int64_t now);
+
+/*
+ * A run another server owns is cancelled through the store (shared stores
+ * only), how being what the run's status becomes ("killed", "cancelled"):
+ * the request is recorded, so a wake-up lost (the database restarting)
+ * loses no cancel, and its owner woken. 0, -1 on error, -ENOTSUP where not
+ * shared.
+ */
+int store_ask_cancel(struct store *s, const char *owner, const char *id, const char *how);
+/* Takes the cancels asked of this server, calling fn for each task id and how; 0 or -1. */
+int store_take_cancels(struct store *s, void (*fn)(void *data, const char *id, const char *how),
+                       void *data);
+/*
+ * Calls wake() on loop when a cancel is asked of this server; store_unwatch()
+ * stops it (before the loop's last run: it closes handles). 0, or -1.
+ */
+struct uv_loop_s;
+int store_watch(struct store *s, struct uv_loop_s *loop, void (*wake)(void *data), void *data);
+void store_unwatch(struct store *s);
+/* The password in a store URL, to keep out of logs (malloc'd), or NULL. */
+char *store_url_password(const char *url);
 /*
  * How long store_open() waits for another server's lock (5000 ms unless set):
  * servers started together migrate one after the other.

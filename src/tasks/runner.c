@@ -1126,6 +1126,16 @@ void runner_each(struct runner *r, void (*fn)(void *data, struct task *t), void 
 		fn(data, t);
 }
 
+void runner_flush_activity(struct runner *r)
+{
+	for (struct task *t = r->running; t; t = t->next) {
+		if (!t->last_output_ms || t->last_output_ms <= t->rec.last_activity || t->finishing)
+			continue;
+		t->rec.last_activity = t->last_output_ms;
+		save(t);
+	}
+}
+
 size_t runner_live(const struct runner *r)
 {
 	return r->n_live;

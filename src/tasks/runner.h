@@ -121,6 +121,11 @@ int runner_save(struct runner *r, const struct task_record *rec);
 struct task *runner_find(struct runner *r, const char *id);
 bool runner_thread_busy(struct runner *r, const char *thread_id);
 void runner_each(struct runner *r, void (*fn)(void *data, struct task *t), void *data);
+/*
+ * Records the last activity of each running task that has been active since
+ * its record was last written: servers sharing the store read it from there.
+ */
+void runner_flush_activity(struct runner *r);
 size_t runner_live(const struct runner *r);
 
 void task_observe(struct task *t, struct task_observer *obs);

@@ -1,0 +1,17 @@
+/*
+ * This server as one replica of several sharing a store: it renews its lease,
+ * ends what replicas whose lease ran out left running, stops the runs other
+ * replicas ask it to, and records its runs' activity for them to read. Nothing
+ * to do on a store no other host shares.
+ */
+#ifndef CODEX_MCP_REPLICA_H
+#define CODEX_MCP_REPLICA_H
+
+struct app;
+
+/* Starts it on the app's loop when the store is shared; 0, or -1 (logged). */
+int replica_start(struct app *app);
+/* Stops it: its handles close on the loop's next run. */
+void replica_stop(struct app *app);
+
+#endif
