@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "app/remote.h"
 #include "util/log.h"
 
 /* Runs asked to stop elsewhere are looked for this often, even when no wake-up came. */
@@ -28,13 +29,19 @@ static void stop_run(void *data, const char *id, const char *how)
 	          app->opts->kill_grace_ms);
 }
 
-static void take_cancels(void *data)
+static void run_handed(void *data, const char *id, const char *request)
+{
+	remote_run_taken(data, id, request);
+}
+
+/* What other replicas asked of this one: runs to stop, and runs on threads it holds. */
+static void take_asked(void *data)
 {
 	struct app *app = data;
 
-	if (store_take_cancels(app->store, stop_run, app) != 0)
-		log_warn("cannot read the cancels asked of this replica: %s",
-		         store_error(app->store));
+	if (store_take_cancels(app->store, stop_run, app) != 0 ||
+	    store_take_runs(app->store, run_handed, app) != 0)
+		log_warn("cannot read what was asked of this replica: %s", store_error(app->store));
 }
 
 static void renew(struct replica *r, int64_t now)
@@ -69,7 +76,7 @@ static void on_tick(uv_timer_t *h)
 			log_info("%d task(s) of replicas whose lease ran out were ended", n);
 		r->swept_at = now;
 	}
-	take_cancels(app);
+	take_asked(app);
 	runner_flush_activity(app->runner);
 }
 
@@ -92,8 +99,8 @@ int replica_start(struct app *app)
 	/* It does not keep the loop alive: the server stops when its clients are done. */
 	uv_unref((uv_handle_t *)&r->timer);
 	app->replica = r;
-	if (store_watch(app->store, app->loop, take_cancels, app) != 0)
-		log_warn("no wake-ups for cancels (%s): they are looked for every second",
+	if (store_watch(app->store, app->loop, take_asked, app) != 0)
+		log_warn("no wake-ups (%s): what others ask is looked for every second",
 		         store_error(app->store));
 	return 0;
 }

@@ -103,7 +103,15 @@ static const char *const migrations[] = {
     "  how TEXT NOT NULL,"
     "  asked_at BIGINT NOT NULL"
     ");"
-    "CREATE INDEX cancel_requests_by_owner ON cancel_requests (owner);",
+    "CREATE INDEX cancel_requests_by_owner ON cancel_requests (owner);"
+    /* A run handed to the replica that holds its thread. */
+    "CREATE TABLE run_requests ("
+    "  task_id TEXT PRIMARY KEY,"
+    "  owner TEXT NOT NULL,"
+    "  request TEXT NOT NULL,"
+    "  asked_at BIGINT NOT NULL"
+    ");"
+    "CREATE INDEX run_requests_by_owner ON run_requests (owner);",
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
 /* Any number of ours: the advisory lock the migrations take. */
@@ -375,7 +383,7 @@ static int pg_get_thread(struct store *base, const char *id, struct thread_recor
 	struct pg_store *s = (struct pg_store *)base;
 	const char *params[1] = {id};
 	PGresult *res = run(s,
-	                    "SELECT options, status, created_at, last_used_at, subject "
+	                    "SELECT options, status, created_at, last_used_at, subject, owner "
 	                    "FROM threads WHERE id = $1",
 	                    1, params);
 
@@ -393,6 +401,7 @@ static int pg_get_thread(struct store *base, const char *id, struct thread_recor
 	out->created_at = field_int(res, 0, 2);
 	out->last_used_at = field_int(res, 0, 3);
 	out->subject = field_subject(res, 0, 4);
+	out->owner = field(res, 0, 5);
 	PQclear(res);
 	return 1;
 }
@@ -713,6 +722,38 @@ static int pg_take_cancels(struct store *base,
 	return 0;
 }
 
+static int pg_hand_over(struct store *base, const char *owner, const char *id,
+                        const char *request)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct numbers b = {0};
+	char channel[64];
+	const char *params[5] = {id, owner, request, num(&b, store_now_ms()), channel};
+
+	channel_of(owner, channel, sizeof channel);
+	return run_done(s,
+	                "WITH asked AS (INSERT INTO run_requests (task_id, owner, request, asked_at) "
+	                "VALUES ($1, $2, $3, $4)) SELECT pg_notify($5, $1)",
+	                5, params);
+}
+
+static int pg_take_runs(struct store *base,
+                        void (*fn)(void *data, const char *id, const char *request), void *data)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	const char *params[1] = {s->base.owner};
+	PGresult *res = run(s,
+	                    "DELETE FROM run_requests WHERE owner = $1 RETURNING task_id, request",
+	                    1, params);
+
+	if (!res)
+		return -1;
+	for (int i = 0; i < PQntuples(res); i++)
+		fn(data, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+	PQclear(res);
+	return 0;
+}
+
 static void watch_free_if_done(struct watch *w)
 {
 	if (--w->open_handles > 0)
@@ -877,5 +918,7 @@ const struct store_ops codex_mcp_postgres_store = {
     .ask_cancel = pg_ask_cancel,
     .take_cancels = pg_take_cancels,
     .watch = pg_watch,
+    .hand_over = pg_hand_over,
+    .take_runs = pg_take_runs,
     .unwatch = pg_unwatch,
 };

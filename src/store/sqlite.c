@@ -288,7 +288,7 @@ static int sq_open(const char *path, struct store **out, char *err, size_t err_s
 		             "WHERE id = ?1");
 	if (rc == SQLITE_OK)
 		rc = prepare(s, &s->get_thread,
-		             "SELECT options, status, created_at, last_used_at, subject "
+		             "SELECT options, status, created_at, last_used_at, subject, owner "
 		             "FROM threads WHERE id = ?1");
 	if (rc == SQLITE_OK)
 		/*
@@ -415,6 +415,12 @@ static int lookup(struct sqlite_store *s, sqlite3_stmt *q, const char *id,
 	return found;
 }
 
+static char *column_dup(sqlite3_stmt *q, int i)
+{
+	const unsigned char *v = sqlite3_column_text(q, i);
+	return v ? strdup((const char *)v) : NULL;
+}
+
 /* The subject column: NULL for no one. */
 static char *column_subject(sqlite3_stmt *q, int i)
 {
@@ -436,6 +442,7 @@ static void read_thread(sqlite3_stmt *q, const char *id, void *data)
 	out->created_at = sqlite3_column_int64(q, 2);
 	out->last_used_at = sqlite3_column_int64(q, 3);
 	out->subject = column_subject(q, 4);
+	out->owner = column_dup(q, 5);
 }
 
 static int sq_get_thread(struct store *base, const char *id, struct thread_record *out)
@@ -483,12 +490,6 @@ static int sq_put_task(struct store *base, const struct task_record *t)
 	free(report);
 	free(result);
 	return rc;
-}
-
-static char *column_dup(sqlite3_stmt *q, int i)
-{
-	const unsigned char *v = sqlite3_column_text(q, i);
-	return v ? strdup((const char *)v) : NULL;
 }
 
 static json_t *column_json(sqlite3_stmt *q, int i)

@@ -39,6 +39,9 @@ struct store_ops {
 	int (*take_cancels)(struct store *s,
 	                    void (*fn)(void *data, const char *id, const char *how), void *data);
 	int (*watch)(struct store *s, uv_loop_t *loop, void (*wake)(void *data), void *data);
+	int (*hand_over)(struct store *s, const char *owner, const char *id, const char *request);
+	int (*take_runs)(struct store *s,
+	                 void (*fn)(void *data, const char *id, const char *request), void *data);
 	void (*unwatch)(struct store *s);
 };
 

@@ -132,6 +132,17 @@ int store_take_cancels(struct store *s, void (*fn)(void *data, const char *id, c
 	return s->ops->take_cancels ? s->ops->take_cancels(s, fn, data) : 0;
 }
 
+int store_hand_over(struct store *s, const char *owner, const char *id, const char *request)
+{
+	return s->ops->hand_over ? s->ops->hand_over(s, owner, id, request) : -ENOTSUP;
+}
+
+int store_take_runs(struct store *s, void (*fn)(void *data, const char *id, const char *request),
+                    void *data)
+{
+	return s->ops->take_runs ? s->ops->take_runs(s, fn, data) : 0;
+}
+
 int store_watch(struct store *s, uv_loop_t *loop, void (*wake)(void *data), void *data)
 {
 	return s->ops->watch ? s->ops->watch(s, loop, wake, data) : 0;
@@ -318,5 +329,6 @@ void thread_record_clear(struct thread_record *r)
 	json_decref(r->options);
 	free(r->status);
 	free(r->subject);
+	free(r->owner);
 	memset(r, 0, sizeof *r);
 }

@@ -31,6 +31,7 @@ struct thread_record {
 	int64_t created_at; /* ms since the epoch */
 	int64_t last_used_at;
 	char *subject; /* who started it; NULL: no one */
+	char *owner;   /* the server that last ran it (store_owner()); NULL for an old record */
 };
 
 /*
@@ -76,6 +77,16 @@ int store_take_cancels(struct store *s, void (*fn)(void *data, const char *id, c
  */
 struct uv_loop_s;
 int store_watch(struct store *s, struct uv_loop_s *loop, void (*wake)(void *data), void *data);
+/*
+ * A run handed to the server owner (shared stores only): a thread another
+ * replica holds is continued there. request is what that server needs to run
+ * it (JSON text); the task's record is the caller's to write first. Woken
+ * like a cancel. 0, -1 on error, -ENOTSUP where not shared.
+ */
+int store_hand_over(struct store *s, const char *owner, const char *id, const char *request);
+/* Takes the runs handed to this server, calling fn for each; 0 or -1. */
+int store_take_runs(struct store *s, void (*fn)(void *data, const char *id, const char *request),
+                    void *data);
 void store_unwatch(struct store *s);
 /* The password in a store URL, to keep out of logs (malloc'd), or NULL. */
 char *store_url_password(const char *url);

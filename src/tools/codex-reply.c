@@ -6,6 +6,7 @@
 #include "app/args.h"
 #include "app/blocking.h"
 #include "app/confine.h"
+#include "app/remote.h"
 #include "app/visible.h"
 #include "tools/tool.h"
 
@@ -75,11 +76,11 @@ static void call_codex_reply(const struct tool_call *call, json_t *args)
 		return;
 	}
 	codex_options_from_json(rec.options, &opts);
-	thread_record_clear(&rec);
 	/* The rules may have changed since the thread began: its options must still pass. */
 	if ((opts.cwd && confine_check(call, "cwd", opts.cwd, &e) != 0) ||
 	    danger_check(call->app, opts.sandbox, opts.config, &e) != 0) {
 		codex_options_clear(&opts);
+		thread_record_clear(&rec);
 		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
@@ -88,6 +89,16 @@ static void call_codex_reply(const struct tool_call *call, json_t *args)
 	                         .prompt = prompt,
 	                         .prompt_len = strlen(prompt),
 	                         .resume_thread = thread_id};
+	/* Another live replica holds the thread open: it runs the reply. */
+	if (store_shared(call->app->store) && rec.owner &&
+	    strcmp(rec.owner, call->app->instance) != 0 &&
+	    store_owner_alive(call->app->store, rec.owner, store_now_ms()) == 1) {
+		tool_run_elsewhere(call, rec.owner, &spec);
+		codex_options_clear(&opts);
+		thread_record_clear(&rec);
+		return;
+	}
+	thread_record_clear(&rec);
 	tool_run_blocking(call, &spec, codex_task_result);
 }
 

@@ -1,0 +1,227 @@
+#include "app/remote.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "app/blocking.h"
+#include "app/fleet.h"
+#include "app/visible.h"
+#include "tools/tool.h"
+#include "util/log.h"
+
+/* How often a run elsewhere is looked at: its record is all there is to see of it here. */
+enum { POLL_MS = 200 };
+
+struct waiting {
+	struct app *app;
+	struct mcp_request *req;
+	uv_timer_t poll;
+	char id[33];
+	char *subject, *owner, *cancel_how;
+	remote_answer_fn answer;
+	int64_t seen_activity;
+};
+
+static void waiting_closed(uv_handle_t *h)
+{
+	struct waiting *w = h->data;
+
+	free(w->subject);
+	free(w->owner);
+	free(w->cancel_how);
+	free(w);
+}
+
+static void done(struct waiting *w, json_t *result)
+{
+	mcp_request_on_cancel(w->req, NULL, NULL);
+	mcp_request_reply(w->req, result);
+	uv_close((uv_handle_t *)&w->poll, waiting_closed);
+}
+
+static void look(uv_timer_t *h)
+{
+	struct waiting *w = h->data;
+	struct task_record rec;
+	struct task *live;
+	char message[300];
+	int found = visible_task(w->app, w->subject, w->id, &rec, &live);
+
+	if (found != 1) {
+		snprintf(message, sizeof message, "task %s: its record %s", w->id,
+		         found < 0 ? "cannot be read" : "is gone");
+		done(w, tool_error_result(message));
+		return;
+	}
+	if (agent_status_terminal(rec.status)) {
+		done(w, w->answer(&rec));
+	} else if (rec.last_activity != w->seen_activity) {
+		/* Its replica records activity every second: that is progress here. */
+		w->seen_activity = rec.last_activity;
+		snprintf(message, sizeof message, "%s on replica %s", rec.status, w->owner);
+		mcp_request_progress(w->req, message);
+	}
+	task_record_clear(&rec);
+}
+
+static void cancelled(void *data)
+{
+	struct waiting *w = data;
+
+	if (w->cancel_how && store_ask_cancel(w->app->store, w->owner, w->id, w->cancel_how) != 0)
+		log_warn("task %s: cannot ask replica %s to stop it: %s", w->id, w->owner,
+		         store_error(w->app->store));
+	uv_timer_stop(&w->poll);
+	mcp_request_reply(w->req, json_object());
+	uv_close((uv_handle_t *)&w->poll, waiting_closed);
+}
+
+void remote_wait(const struct tool_call *call, const char *id, const char *owner,
+                 const char *cancel_how, remote_answer_fn answer)
+{
+	struct waiting *w = calloc(1, sizeof *w);
+	const char *subject = call_subject(call);
+
+	if (!w || !(w->owner = strdup(owner)) || (subject && !(w->subject = strdup(subject))) ||
+	    (cancel_how && !(w->cancel_how = strdup(cancel_how)))) {
+		if (w) {
+			free(w->owner);
+			free(w->subject);
+		}
+		free(w);
+		mcp_request_reply(call->req, tool_error_result("out of memory"));
+		return;
+	}
+	w->app = call->app;
+	w->req = call->req;
+	w->answer = answer;
+	snprintf(w->id, sizeof w->id, "%s", id);
+	uv_timer_init(call->app->loop, &w->poll);
+	w->poll.data = w;
+	uv_timer_start(&w->poll, look, POLL_MS, POLL_MS);
+	mcp_request_on_cancel(call->req, cancelled, w);
+}
+
+/* The answer the owner recorded; an error when it recorded none. */
+static json_t *recorded_result(const struct task_record *rec)
+{
+	if (rec->result)
+		return json_incref(rec->result);
+	return tool_error_result(rec->error ? rec->error : rec->status);
+}
+
+void tool_run_elsewhere(const struct tool_call *call, const char *owner,
+                        const struct task_spec *spec)
+{
+	struct store *store = call->app->store;
+	const char *task = mcp_request_task_id(call->req);
+	struct task_record rec = {0};
+	char message[512], *request;
+	int64_t now = store_now_ms();
+
+	if (task)
+		snprintf(rec.id, sizeof rec.id, "%s", task);
+	else if (task_new_id(rec.id) != 0) {
+		mcp_request_reply(call->req, tool_error_result("no randomness for a task id"));
+		return;
+	}
+	/* Recorded first, as its owner's: any replica reads it from the moment it is asked. */
+	rec.tool = (char *)spec->tool;
+	rec.status = "queued";
+	rec.thread_id = (char *)spec->resume_thread;
+	rec.owner = (char *)owner;
+	rec.subject = (char *)call_subject(call);
+	rec.ttl_ms = mcp_request_task_ttl(call->req);
+	rec.created_at = rec.last_activity = now;
+	json_t *what = json_pack("{s:s, s:s, s:s%, s:s?, s:I}", "tool", spec->tool, "thread",
+	                         spec->resume_thread, "prompt", spec->prompt, spec->prompt_len,
+	                         "subject", rec.subject, "ttl_ms", (json_int_t)rec.ttl_ms);
+	request = what ? json_dumps(what, JSON_COMPACT) : NULL;
+	json_decref(what);
+	if (!request || store_put_task(store, &rec) != 0 ||
+	    store_hand_over(store, owner, rec.id, request) != 0) {
+		snprintf(message, sizeof message,
+		         "cannot hand thread %s to replica %s, which holds it: %s",
+		         spec->resume_thread, owner,
+		         request ? store_error(store) : "out of memory");
+		free(request);
+		mcp_request_reply(call->req, tool_error_result(message));
+		return;
+	}
+	free(request);
+	log_info("task %s: thread %s is open on replica %s; handed to it", rec.id,
+	         spec->resume_thread, owner);
+	remote_wait(call, rec.id, owner, "cancelled", recorded_result);
+}
+
+/* A handed run that cannot run here ends failed, with why, for the replica waiting on it. */
+static void refuse(struct app *app, const char *id, const char *why)
+{
+	struct task_record rec;
+
+	log_warn("task %s: handed over, but %s", id, why);
+	if (store_get_task(app->store, id, &rec) != 1)
+		return;
+	free(rec.status);
+	free(rec.error);
+	json_decref(rec.result);
+	rec.status = strdup("failed");
+	rec.error = strdup(why);
+	rec.result = tool_error_result(why);
+	rec.completed_at = store_now_ms();
+	runner_save(app->runner, &rec);
+	task_record_clear(&rec);
+}
+
+void remote_run_taken(struct app *app, const char *id, const char *request)
+{
+	json_t *req = json_loads(request, 0, NULL);
+	const char *tool = NULL, *thread = NULL, *prompt = NULL, *subject = NULL;
+	json_int_t ttl = 0;
+	size_t prompt_len = 0;
+	struct thread_record rec;
+	struct codex_options opts;
+	char err[300];
+
+	if (!req ||
+	    json_unpack(req, "{s:s, s:s, s:s%, s?I}", "tool", &tool, "thread", &thread, "prompt",
+	                &prompt, &prompt_len, "ttl_ms", &ttl) != 0 ||
+	    strcmp(tool, "codex-reply") != 0) {
+		refuse(app, id, "the handed-over request is not one this server knows");
+		json_decref(req);
+		return;
+	}
+	subject = json_string_value(json_object_get(req, "subject")); /* null: no one */
+	if (visible_thread(app, subject, thread, &rec) != 1) {
+		snprintf(err, sizeof err, "no thread %.200s", thread);
+		refuse(app, id, err);
+		json_decref(req);
+		return;
+	}
+	if (runner_thread_busy(app->runner, thread)) {
+		snprintf(err, sizeof err, "thread %.200s is busy", thread);
+		refuse(app, id, err);
+		thread_record_clear(&rec);
+		json_decref(req);
+		return;
+	}
+	/* The replica that took the call checked the options against its rules, as ours. */
+	codex_options_from_json(rec.options, &opts);
+	thread_record_clear(&rec);
+	struct task_spec spec = {.id = id,
+	                         .tool = tool,
+	                         .result = codex_task_result,
+	                         .ttl_ms = ttl,
+	                         .options = &opts,
+	                         .prompt = prompt,
+	                         .prompt_len = prompt_len,
+	                         .resume_thread = thread,
+	                         .subject = subject};
+	if (!runner_submit(app->runner, &spec, NULL, err, sizeof err)) {
+		codex_options_clear(&opts);
+		refuse(app, id, err);
+	}
+	json_decref(req);
+}

@@ -1,0 +1,41 @@
+/*
+ * Runs that live on another replica sharing the store: a call here waits on
+ * one there, and a reply on a thread another replica holds is handed to it
+ * (Codex lets one process write a thread at a time, and app-server keeps a
+ * thread it ran open).
+ */
+#ifndef CODEX_MCP_REMOTE_H
+#define CODEX_MCP_REMOTE_H
+
+#include <jansson.h>
+
+#include "app/call.h"
+#include "store/store.h"
+#include "tasks/runner.h"
+
+struct app;
+
+/* What a call answers once the run it waits on elsewhere has ended; rec is its record. */
+typedef json_t *(*remote_answer_fn)(const struct task_record *rec);
+
+/*
+ * Answers call with answer(rec) once the task id, which replica owner runs,
+ * has ended, with progress while it runs. When the call is cancelled, owner
+ * is asked to stop the run as cancel_how says ("cancelled"), or (NULL) only
+ * the wait ends.
+ */
+void remote_wait(const struct tool_call *call, const char *id, const char *owner,
+                 const char *cancel_how, remote_answer_fn answer);
+
+/*
+ * Hands a codex-reply to owner, which holds spec's thread, and answers the
+ * call with the result it records. spec's options are not used: the owner
+ * reads the thread's own.
+ */
+void tool_run_elsewhere(const struct tool_call *call, const char *owner,
+                        const struct task_spec *spec);
+
+/* On the owner: runs what another replica handed over (the store's request text). */
+void remote_run_taken(struct app *app, const char *id, const char *request);
+
+#endif
