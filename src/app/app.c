@@ -429,7 +429,10 @@ int app_run(const struct options *opts)
 		redact_clear();
 		return 1;
 	}
-	int recovered = store_recover(app.store, store_now_ms(), proc_instance_alive);
+	/* Replicas judge each other's leases later, once this one has held its own (replica.c). */
+	int recovered = store_shared(app.store)
+	                    ? 0
+	                    : store_recover(app.store, store_now_ms(), proc_instance_alive);
 	if (recovered < 0) {
 		/* Left as they are, cut-off tasks would read "running" for ever. */
 		log_error("cannot mark the tasks a stopped server left: %s",

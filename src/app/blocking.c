@@ -61,13 +61,34 @@ static void on_progress(void *data, struct task *t, const struct codex_event *ev
 	}
 }
 
+/*
+ * The database refused the run's last record: the caller hears so, and that it is
+ * kept and written once the database takes it.
+ */
+static json_t *note_unsaved(struct app *app, const char *id, json_t *result)
+{
+	json_t *content = json_object_get(result, "content");
+	char text[512];
+
+	if (!runner_unsaved(app->runner, id) || !json_is_array(content))
+		return result;
+	snprintf(text, sizeof text,
+	         "Note: this run's record could not be saved (%s); the server keeps it, and "
+	         "saves it once the database takes it again.",
+	         store_error(app->store));
+	json_array_append_new(content, json_pack("{s:s, s:s}", "type", "text", "text", text));
+	return result;
+}
+
 static void on_finished(void *data, struct task *t)
 {
 	struct blocking_call *c = data;
 	const struct task_record *rec = task_record(t);
 
 	/* The runner kept the answer in the record; it goes out as it was stored. */
-	mcp_request_reply(c->req, rec->result ? json_incref(rec->result) : c->result(t));
+	mcp_request_reply(c->req,
+	                  note_unsaved(c->app, rec->id,
+	                               rec->result ? json_deep_copy(rec->result) : c->result(t)));
 	c->req = NULL;
 	c->task = NULL;
 	mcp_tasks_drop_question(c->app->tasks, rec->id, 0);

@@ -14,6 +14,7 @@ struct replica {
 	struct app *app;
 	uv_timer_t timer;
 	int64_t leased_at, swept_at;
+	int64_t held_since; /* the lease renewed without a failure since then */
 	bool lease_failing;
 };
 
@@ -55,8 +56,10 @@ static void renew(struct replica *r, int64_t now)
 		r->lease_failing = true;
 		return;
 	}
-	if (r->lease_failing)
+	if (r->lease_failing) {
 		log_info("this replica's lease is renewed again");
+		r->held_since = now;
+	}
 	r->lease_failing = false;
 	r->leased_at = now;
 }
@@ -70,7 +73,12 @@ static void on_tick(uv_timer_t *h)
 	/* A third of the lease: two renewals may fail before others think this one gone. */
 	if (r->lease_failing || now - r->leased_at >= lease / 3)
 		renew(r, now);
-	if (now - r->swept_at >= lease / 2) {
+	/*
+	 * Others are judged only by a replica that has held its own lease a whole lease
+	 * time: after the database was away, every lease looks run out until each
+	 * replica has renewed its own.
+	 */
+	if (now - r->swept_at >= lease / 2 && !r->lease_failing && now - r->held_since >= lease) {
 		int n = store_recover(app->store, now, NULL);
 		if (n > 0)
 			log_info("%d task(s) of replicas whose lease ran out were ended", n);
@@ -92,7 +100,7 @@ int replica_start(struct app *app)
 		return -1;
 	}
 	r->app = app;
-	r->leased_at = r->swept_at = store_now_ms();
+	r->leased_at = r->swept_at = r->held_since = store_now_ms();
 	uv_timer_init(app->loop, &r->timer);
 	r->timer.data = r;
 	uv_timer_start(&r->timer, on_tick, TICK_MS, TICK_MS);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "app/args.h"
 
 const char *call_subject(const struct tool_call *call)
 {
@@ -32,6 +33,23 @@ int visible_task(struct app *app, const char *subject, const char *id, struct ta
 	}
 	*live = t;
 	return 1;
+}
+
+bool call_find_task(const struct tool_call *call, const char *id, struct task_record *out,
+                    struct task **live)
+{
+	char message[512];
+	int found = visible_task(call->app, call_subject(call), id, out, live);
+
+	if (found == 1)
+		return true;
+	if (found < 0)
+		snprintf(message, sizeof message, "cannot read task %.200s: the database: %s", id,
+		         store_error(call->app->store));
+	else
+		snprintf(message, sizeof message, "task_id: no task %.200s", id);
+	mcp_request_reply(call->req, tool_error_result(message));
+	return false;
 }
 
 int visible_thread(struct app *app, const char *subject, const char *id, struct thread_record *out)

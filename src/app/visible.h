@@ -28,6 +28,13 @@ const char *call_subject(const struct tool_call *call);
 int visible_task(struct app *app, const char *subject, const char *id, struct task_record *out,
                  struct task **live);
 
+/*
+ * visible_task() for a tool's call, which is answered when it finds nothing: "no
+ * task", or that the records cannot be read. true with *out filled when found.
+ */
+bool call_find_task(const struct tool_call *call, const char *id, struct task_record *out,
+                    struct task **live);
+
 /* The thread, when it is the subject's: 1 with *out filled, 0 when not (or none), -1 on error. */
 int visible_thread(struct app *app, const char *subject, const char *id, struct thread_record *out);
 

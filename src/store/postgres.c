@@ -40,6 +40,7 @@ struct watch {
 	void (*wake)(void *data);
 	void *data;
 	char *url;
+	bool lost; /* said once an outage */
 };
 
 extern const struct store_ops codex_mcp_postgres_store;
@@ -722,8 +723,7 @@ static int pg_take_cancels(struct store *base,
 	return 0;
 }
 
-static int pg_hand_over(struct store *base, const char *owner, const char *id,
-                        const char *request)
+static int pg_hand_over(struct store *base, const char *owner, const char *id, const char *request)
 {
 	struct pg_store *s = (struct pg_store *)base;
 	struct numbers b = {0};
@@ -731,10 +731,11 @@ static int pg_hand_over(struct store *base, const char *owner, const char *id,
 	const char *params[5] = {id, owner, request, num(&b, store_now_ms()), channel};
 
 	channel_of(owner, channel, sizeof channel);
-	return run_done(s,
-	                "WITH asked AS (INSERT INTO run_requests (task_id, owner, request, asked_at) "
-	                "VALUES ($1, $2, $3, $4)) SELECT pg_notify($5, $1)",
-	                5, params);
+	return run_done(
+	    s,
+	    "WITH asked AS (INSERT INTO run_requests (task_id, owner, request, asked_at) "
+	    "VALUES ($1, $2, $3, $4)) SELECT pg_notify($5, $1)",
+	    5, params);
 }
 
 static int pg_take_runs(struct store *base,
@@ -742,9 +743,8 @@ static int pg_take_runs(struct store *base,
 {
 	struct pg_store *s = (struct pg_store *)base;
 	const char *params[1] = {s->base.owner};
-	PGresult *res = run(s,
-	                    "DELETE FROM run_requests WHERE owner = $1 RETURNING task_id, request",
-	                    1, params);
+	PGresult *res = run(
+	    s, "DELETE FROM run_requests WHERE owner = $1 RETURNING task_id, request", 1, params);
 
 	if (!res)
 		return -1;
@@ -797,7 +797,9 @@ static void watch_again(uv_timer_t *h)
 /* The connection is gone: try again in a second; a cancel asked meanwhile waits in its table. */
 static void watch_lost(struct watch *w, const char *why)
 {
-	log_warn("store: lost the wake-up connection (%s); reconnecting", why);
+	if (!w->lost)
+		log_warn("store: lost the wake-up connection (%s); reconnecting", why);
+	w->lost = true;
 	watch_stop_poll(w);
 	PQfinish(w->conn);
 	w->conn = NULL;
@@ -858,6 +860,9 @@ static void watch_connect(struct watch *w)
 	w->poll->data = w;
 	w->open_handles++;
 	uv_poll_start(w->poll, UV_READABLE, watch_readable);
+	if (w->lost)
+		log_info("store: the wake-up connection is back");
+	w->lost = false;
 	/* Like the timer, it never keeps the loop alive: the server ends when its clients do. */
 	uv_unref((uv_handle_t *)w->poll);
 	w->wake(w->data);

@@ -41,11 +41,8 @@ static void call_get_agent_status(const struct tool_call *call, json_t *args)
 		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
-	if (visible_task(call->app, call_subject(call), id, &rec, &live) != 1) {
-		snprintf(e.message, sizeof e.message, "task_id: no task %.200s", id);
-		mcp_request_reply(call->req, tool_error_result(e.message));
+	if (!call_find_task(call, id, &rec, &live))
 		return;
-	}
 	status = agent_status(&rec, live, (size_t)offset, (size_t)limit);
 	task_record_clear(&rec);
 	mcp_request_reply(call->req, json_tool_result(status));

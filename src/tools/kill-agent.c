@@ -194,11 +194,8 @@ static void call_kill_agent(const struct tool_call *call, json_t *args)
 		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
-	if (visible_task(call->app, call_subject(call), id, &rec, &t) != 1) {
-		snprintf(e.message, sizeof e.message, "task_id: no task %.200s", id);
-		mcp_request_reply(call->req, tool_error_result(e.message));
+	if (!call_find_task(call, id, &rec, &t))
 		return;
-	}
 	if (!t && !agent_status_terminal(rec.status) && store_shared(call->app->store) &&
 	    rec.owner && strcmp(rec.owner, call->app->instance) != 0) {
 		kill_elsewhere(call, &rec);

@@ -31,11 +31,8 @@ static void call_message_agent(const struct tool_call *call, json_t *args)
 		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
-	if (visible_task(call->app, call_subject(call), id, &rec, &t) != 1) {
-		snprintf(e.message, sizeof e.message, "task_id: no task %.200s", id);
-		mcp_request_reply(call->req, tool_error_result(e.message));
+	if (!call_find_task(call, id, &rec, &t))
 		return;
-	}
 	snprintf(why, sizeof why, "agent %.100s is %s", rec.id, rec.status);
 	task_record_clear(&rec);
 	tool_steer(call, t, prompt, why);

@@ -3,9 +3,12 @@
 // stopped where it lives, and a replica that dies is noticed by the others through its lease.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
-import { createContext, holdScript, listProcesses, resultText, structured, waitFor } from './lib/harness.mjs';
+import { REPO_ROOT, createContext, holdScript, listProcesses, resultText, waitFor } from './lib/harness.mjs';
 import { startHttpServer, connectLegacyHttp } from './lib/http.mjs';
+import { connectModern } from './lib/modern-client.mjs';
 import { startPostgres } from './lib/pg.mjs';
 
 const TIMEOUT = 120_000;
@@ -130,4 +133,112 @@ test('a PostgreSQL restart mid-run: the replicas reconnect and nothing acknowled
   // Writes after the restart land too.
   const again = json(b, await b.call('spawn_agent', { prompt: 'after', cwd: ctx.workspace }), 'spawn after restart');
   assert.equal(again.status, 'completed');
+});
+
+/** contrib/haproxy.cfg in front of the replicas, on a free port; its URL. */
+async function startHaproxy(t, replicas) {
+  const port = await new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+  });
+  const hostport = (srv) => new URL(srv.url).host;
+  const proxy = spawn('haproxy', ['-db', '-f', path.join(REPO_ROOT, 'contrib', 'haproxy.cfg')], {
+    env: { ...process.env, CODEX_MCP_LISTEN: `127.0.0.1:${port}`, CODEX_MCP_A: hostport(replicas[0]), CODEX_MCP_B: hostport(replicas[1]) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  proxy.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise((r) => proxy.once('exit', r));
+  t.after(async () => { proxy.kill('SIGTERM'); await exited; });
+  await waitFor(() => new Promise((resolve) => {
+    const c = net.connect(port, '127.0.0.1', () => { c.end(); resolve(true); });
+    c.on('error', () => resolve(false));
+  }), { what: `haproxy to listen (${stderr})` });
+  return `http://127.0.0.1:${port}/mcp`;
+}
+
+test('through haproxy: 2025 sessions stay on their replica, and 2026 requests go to either', { timeout: TIMEOUT }, async (t) => {
+  const { ctx, replicas } = await startReplicas(t, 2);
+  const url = await startHaproxy(t, replicas);
+  // Round robin spreads the sessions; each then works through the balancer alone.
+  const sessions = [];
+  for (let i = 0; i < 4; i++) sessions.push(await connectLegacyHttp(url));
+  const homes = [];
+  for (const s of sessions) {
+    const on = [];
+    for (const r of replicas) on.push(await sessionOn(r, s.transport.sessionId));
+    assert.equal(on.filter(Boolean).length, 1, 'a session lives on one replica');
+    homes.push(on.indexOf(true));
+  }
+  for (const [i, s] of sessions.entries()) {
+    const progress = [];
+    const res = await s.client.callTool({ name: 'codex', arguments: { prompt: `session ${i}`, cwd: ctx.workspace } },
+      undefined, { onprogress: (p) => progress.push(p), timeout: TIMEOUT });
+    assert.ok(!res.isError, resultText(res));
+    assert.equal(res.content[0].text, `echo: session ${i} [user messages: 1]`);
+    const listed = await s.client.listTools();
+    assert.ok(listed.tools.some((tool) => tool.name === 'codex-reply'));
+  }
+  assert.equal(new Set(homes).size, 2, 'the sessions are spread over both replicas');
+  for (const s of sessions) await s.close();
+
+  // Stateless 2026 requests: a codex call and its reply, wherever the balancer sends each.
+  const a = await connectModern('codex-mcp', [], {}, { url, mode: 'pin', ctx });
+  for (let i = 0; i < 3; i++) {
+    const first = await a.client.callTool({ name: 'codex', arguments: { prompt: `modern ${i}`, cwd: ctx.workspace } }, { timeout: TIMEOUT });
+    assert.ok(!first.isError, resultText(first));
+    const reply = await a.client.callTool({ name: 'codex-reply', arguments: { threadId: first.structuredContent.threadId, prompt: 'again' } }, { timeout: TIMEOUT });
+    assert.ok(!reply.isError, resultText(reply));
+    assert.equal(reply.content[0].text, 'echo: again [user messages: 2]');
+  }
+});
+
+/** Whether replica srv knows the 2025 session sid: it answers a ping on it (another says 404). */
+async function sessionOn(srv, sid) {
+  const res = await fetch(srv.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+  });
+  await res.text();
+  return res.status === 200;
+}
+
+test('a database that cannot be reached at start: a clear error, and never its password', { timeout: TIMEOUT }, async (t) => {
+  const ctx = await createContext(t);
+  const spec = ctx.serverCommand({ args: ['--http', '127.0.0.1:0', '--store', 'postgresql://codex:sekrit-pw@127.0.0.1:1/codex'] });
+  const child = spawn(spec.command, spec.args, { env: spec.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  ctx.serverPids.add(child.pid);
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const code = await new Promise((r) => child.once('exit', r));
+  assert.notEqual(code, 0);
+  assert.match(stderr, /--store: cannot connect to the PostgreSQL store: .*127\.0\.0\.1/s);
+  assert.doesNotMatch(stderr, /sekrit/);
+  assert.doesNotMatch(stderr, /listening on/);
+});
+
+test('the database down during a run: the run goes on, the caller is told its record waits, and it is written once the database is back', { timeout: TIMEOUT }, async (t) => {
+  const { ctx, pg, replicas: [a, b] } = await startReplicas(t, 2);
+  const call = a.call('spawn_agent', { prompt: 'SLEEP 1500 finished while the database was down', cwd: ctx.workspace });
+  await waitFor(() => ctx.model.active > 0, { what: 'the run to reach the model' });
+  pg.down();
+  const res = await call;
+  assert.ok(!res.isError, a.diag(resultText(res)));
+  assert.match(res.content[0].text, /finished while the database was down/);
+  const note = res.content.map((c) => c.text).join('\n');
+  assert.match(note, /record could not be saved/);
+  const id = res.structuredContent.task_id;
+  // Meanwhile A answers from what it keeps; B cannot read the records, and says so.
+  const kept = await a.call('get_agent_status', { task_id: id });
+  assert.equal(kept.structuredContent.status, 'completed');
+  const unread = await b.call('get_agent_status', { task_id: id });
+  assert.ok(unread.isError);
+  assert.match(resultText(unread), /cannot read task .*the database/);
+
+  pg.up();
+  await waitFor(async () => {
+    const st = await b.call('get_agent_status', { task_id: id });
+    return !st.isError && st.structuredContent.status === 'completed';
+  }, { timeoutMs: 20_000, intervalMs: 200, what: 'the kept record to reach the database' });
+  assert.match(a.stderr, new RegExp(`task ${id} recorded at last`));
 });

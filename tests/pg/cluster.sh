@@ -5,6 +5,7 @@
 #   tests/pg/cluster.sh start DIR   makes and starts it; prints its URL, also in DIR/url
 #   tests/pg/cluster.sh stop DIR    stops it and removes DIR
 #   tests/pg/cluster.sh restart DIR stops it (fast) and starts it again on the same port
+#   tests/pg/cluster.sh down DIR    stops it (fast), keeping its data; up DIR starts it again
 set -eu
 
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
@@ -60,6 +61,12 @@ restart)
 	as_user "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
 	start
 	;;
+down)
+	as_user "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+	;;
+up)
+	start
+	;;
 stop)
 	if [ -f "$dir/data/postmaster.pid" ]; then
 		as_user "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null || true
@@ -67,7 +74,7 @@ stop)
 	rm -rf "$dir"
 	;;
 *)
-	echo "usage: cluster.sh start|stop|restart DIR" >&2
+	echo "usage: cluster.sh start|stop|restart|down|up DIR" >&2
 	exit 2
 	;;
 esac

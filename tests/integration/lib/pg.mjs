@@ -29,6 +29,8 @@ export async function startPostgres(t) {
       return pg.urlOf(name);
     },
     restart() { execFileSync(CLUSTER, ['restart', dir], { stdio: 'ignore' }); },
+    down() { execFileSync(CLUSTER, ['down', dir], { stdio: 'ignore' }); },
+    up() { execFileSync(CLUSTER, ['up', dir], { stdio: 'ignore' }); },
     stop() { execFileSync(CLUSTER, ['stop', dir], { stdio: 'ignore' }); },
   };
   t.after(() => pg.stop());
