@@ -1,6 +1,11 @@
-/* Fills a state directory's database with N finished tasks, for the stored-history benchmark. */
+/*
+ * Fills a store with N finished tasks, for the stored-history and replica benchmarks:
+ * a state directory's database, or a store URL (postgresql://...). With --ids, prints
+ * the tasks' ids, one a line.
+ */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <sqlite3.h>
 
@@ -12,12 +17,16 @@ int main(int argc, char **argv)
 	char err[512], path[4096];
 	struct store *s;
 	long n;
+	bool ids = argc == 4 && strcmp(argv[3], "--ids") == 0;
 
-	if (argc != 3 || (n = strtol(argv[2], NULL, 10)) <= 0) {
-		fprintf(stderr, "usage: seed-store STATE_DIR COUNT\n");
+	if ((argc != 3 && !ids) || (n = strtol(argv[2], NULL, 10)) <= 0) {
+		fprintf(stderr, "usage: seed-store STATE_DIR|STORE_URL COUNT [--ids]\n");
 		return 2;
 	}
-	snprintf(path, sizeof path, "%s/codex-mcp.db", argv[1]);
+	if (strstr(argv[1], "://"))
+		snprintf(path, sizeof path, "%s", argv[1]);
+	else
+		snprintf(path, sizeof path, "%s/codex-mcp.db", argv[1]);
 	if (store_open(path, &s, err, sizeof err) != 0) {
 		fprintf(stderr, "seed-store: %s\n", err);
 		return 1;
@@ -37,6 +46,8 @@ int main(int argc, char **argv)
 		    .last_activity = now - (n - i) * 1000 + 500,
 		};
 		task_new_id(t.id);
+		if (ids)
+			printf("%s\n", t.id);
 		if (store_put_task(s, &t) != 0) {
 			fprintf(stderr, "seed-store: write %ld failed\n", i);
 			store_close(s);

@@ -1,5 +1,6 @@
 #include "app/remote.h"
 
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,36 @@ void tool_run_elsewhere(const struct tool_call *call, const char *owner,
 	log_info("task %s: thread %s is open on replica %s; handed to it", rec.id,
 	         spec->resume_thread, owner);
 	remote_wait(call, rec.id, owner, "cancelled", recorded_result);
+}
+
+/* The CODEX_HOME runs get: --env's, the server's own, else ~/.codex. */
+static void codex_home(const struct app *app, char *out, size_t size)
+{
+	const char *home = getenv("CODEX_HOME");
+
+	for (size_t i = 0; i < app->opts->n_env; i++)
+		if (strncmp(app->opts->env[i], "CODEX_HOME=", 11) == 0)
+			home = app->opts->env[i] + 11;
+	if (home && *home)
+		snprintf(out, size, "%s", home);
+	else
+		snprintf(out, size, "%s/.codex", getenv("HOME") ? getenv("HOME") : "");
+}
+
+bool remote_session_here(const struct app *app, const char *thread_id)
+{
+	char home[2048], pattern[4096];
+	glob_t g;
+	bool found;
+
+	/* Thread ids are UUIDs: nothing in one is a glob's. */
+	if (strspn(thread_id, "0123456789abcdefABCDEF-") != strlen(thread_id))
+		return false;
+	codex_home(app, home, sizeof home);
+	snprintf(pattern, sizeof pattern, "%s/sessions/*/*/*/rollout-*-%s.jsonl", home, thread_id);
+	found = glob(pattern, GLOB_NOSORT, NULL, &g) == 0 && g.gl_pathc > 0;
+	globfree(&g);
+	return found;
 }
 
 /* A handed run that cannot run here ends failed, with why, for the replica waiting on it. */

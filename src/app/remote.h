@@ -35,6 +35,12 @@ void remote_wait(const struct tool_call *call, const char *id, const char *owner
 void tool_run_elsewhere(const struct tool_call *call, const char *owner,
                         const struct task_spec *spec);
 
+/*
+ * Whether Codex here can see the thread's session: a thread another replica ran
+ * can be continued only from a sessions directory the replicas share.
+ */
+bool remote_session_here(const struct app *app, const char *thread_id);
+
 /* On the owner: runs what another replica handed over (the store's request text). */
 void remote_run_taken(struct app *app, const char *id, const char *request);
 

@@ -126,5 +126,7 @@ void replica_stop(struct app *app)
 		return;
 	app->replica = NULL;
 	store_unwatch(app->store);
+	if (store_release(app->store) != 0)
+		log_warn("cannot give this replica's lease up: %s", store_error(app->store));
 	uv_close((uv_handle_t *)&r->timer, closed);
 }

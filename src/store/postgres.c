@@ -624,6 +624,14 @@ static int pg_lease(struct store *base, int64_t now)
 	                3, params);
 }
 
+static int pg_release(struct store *base)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	const char *params[1] = {s->base.owner};
+
+	return run_done(s, "DELETE FROM replicas WHERE id = $1", 1, params);
+}
+
 static int pg_owner_alive(struct store *base, const char *owner, int64_t now)
 {
 	struct pg_store *s = (struct pg_store *)base;
@@ -919,6 +927,7 @@ const struct store_ops codex_mcp_postgres_store = {
     .expire_tasks = pg_expire_tasks,
     .recover = pg_recover,
     .lease = pg_lease,
+    .release = pg_release,
     .owner_alive = pg_owner_alive,
     .ask_cancel = pg_ask_cancel,
     .take_cancels = pg_take_cancels,

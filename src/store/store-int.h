@@ -32,6 +32,7 @@ struct store_ops {
 	int (*recover)(struct store *s, int64_t now, bool (*alive)(const char *owner));
 	/* Optional: this server's lease, for stores that servers on several hosts share. */
 	int (*lease)(struct store *s, int64_t now);
+	int (*release)(struct store *s);
 	/* Optional: whether owner holds a lease now; without it, alive() decides. */
 	int (*owner_alive)(struct store *s, const char *owner, int64_t now);
 	/* Optional, with lease: cancels asked of one server by another, and a wake-up for them. */

@@ -112,6 +112,11 @@ int store_lease(struct store *s, int64_t now)
 	return s->ops->lease ? s->ops->lease(s, now) : 0;
 }
 
+int store_release(struct store *s)
+{
+	return s->ops->release ? s->ops->release(s) : 0;
+}
+
 int store_owner_alive(struct store *s, const char *owner, int64_t now)
 {
 	if (!owner)

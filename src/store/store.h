@@ -57,6 +57,8 @@ void store_set_lease_ms(struct store *s, int64_t ms);
 int64_t store_lease_ms(const struct store *s);
 /* Renews this server's lease. 0, or -1 (store_error() says why); a no-op where not shared. */
 int store_lease(struct store *s, int64_t now);
+/* Gives this server's lease up, as it stops: others need not wait for it to run out. */
+int store_release(struct store *s);
 /* Whether the server owner names still runs: 1, 0, or -1 when the store cannot say. */
 int store_owner_alive(struct store *s, const char *owner, int64_t now);
 

@@ -98,6 +98,21 @@ static void call_codex_reply(const struct tool_call *call, json_t *args)
 		thread_record_clear(&rec);
 		return;
 	}
+	/* Its replica is gone: its session must be where this one's Codex can read it. */
+	if (store_shared(call->app->store) && rec.owner &&
+	    strcmp(rec.owner, call->app->instance) != 0 &&
+	    !remote_session_here(call->app, thread_id)) {
+		snprintf(
+		    e.message, sizeof e.message,
+		    "thread %.100s lives on replica %.200s, which is gone, and its Codex session "
+		    "is not in this replica's CODEX_HOME/sessions: share that directory between "
+		    "the replicas to continue threads across them",
+		    thread_id, rec.owner);
+		codex_options_clear(&opts);
+		thread_record_clear(&rec);
+		mcp_request_reply(call->req, tool_error_result(e.message));
+		return;
+	}
 	thread_record_clear(&rec);
 	tool_run_blocking(call, &spec, codex_task_result);
 }

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { REPO_ROOT, createContext, holdScript, listProcesses, resultText, waitFor } from './lib/harness.mjs';
@@ -241,4 +242,31 @@ test('the database down during a run: the run goes on, the caller is told its re
     return !st.isError && st.structuredContent.status === 'completed';
   }, { timeoutMs: 20_000, intervalMs: 200, what: 'the kept record to reach the database' });
   assert.match(a.stderr, new RegExp(`task ${id} recorded at last`));
+});
+
+test('a thread whose replica stopped: continued from the shared sessions directory, or an answer that says where it lives', { timeout: TIMEOUT }, async (t) => {
+  const { ctx, store, replicas: [a, b] } = await startReplicas(t, 2);
+  const first = await a.call('codex', { prompt: 'started on A', cwd: ctx.workspace });
+  assert.ok(!first.isError, a.diag(resultText(first)));
+  const threadId = first.structuredContent.threadId;
+  await a.stop(); // gives its lease up: B need not wait for it to run out
+
+  const reply = await b.call('codex-reply', { threadId, prompt: 'on B' });
+  assert.ok(!reply.isError, b.diag(resultText(reply)));
+  assert.equal(reply.content[0].text, 'echo: on B [user messages: 2]');
+
+  // A replica whose Codex keeps its sessions elsewhere cannot continue it, and says why.
+  const elsewhere = path.join(ctx.root, 'other-codex-home');
+  fs.mkdirSync(elsewhere);
+  fs.copyFileSync(path.join(ctx.codexHome, 'config.toml'), path.join(elsewhere, 'config.toml'));
+  const c = await startHttpServer(ctx, {
+    args: ['--store', store, '--lease', String(LEASE_S), '--state-dir', path.join(ctx.root, 'state-c')],
+    env: { CODEX_HOME: elsewhere },
+  });
+  await b.stop();
+  const mcp = await connectLegacyHttp(c.url);
+  const refused = await mcp.client.callTool({ name: 'codex-reply', arguments: { threadId, prompt: 'on C' } }, undefined, { timeout: TIMEOUT });
+  assert.ok(refused.isError, resultText(refused));
+  assert.match(resultText(refused), /lives on replica .*which is gone.*CODEX_HOME\/sessions/s);
+  await mcp.close();
 });
