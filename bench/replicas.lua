@@ -32,7 +32,7 @@ function init(args)
 			requests[n] = wrk.format("POST", wrk.path, {
 				["Content-Type"] = base["Content-Type"], ["Accept"] = base["Accept"],
 				["MCP-Protocol-Version"] = base["MCP-Protocol-Version"],
-				["Mcp-Method"] = "tasks/get",
+				["Mcp-Method"] = "tasks/get", ["Mcp-Name"] = task,
 			}, string.format('{"jsonrpc":"2.0","id":%d,"method":"tasks/get","params":' ..
 				'{"taskId":"%s",%s}}', id, task, envelope))
 			id = id + 1

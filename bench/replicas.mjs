@@ -61,7 +61,7 @@ function wrk(url, connections, seconds, idsFile) {
     let out = '';
     p.stdout.on('data', (d) => { out += d; });
     p.stderr.on('data', (d) => { out += d; });
-    p.once('exit', (code) => {
+    p.once('close', (code) => {
       const m = /RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) (\d+)/.exec(out);
       if (code !== 0 || !m) return reject(new Error(`wrk exited ${code}: ${out.slice(-800)}`));
       resolve({ requests: Number(m[1]), secs: Number(m[2]) / 1e6, p50: Number(m[3]), p99: Number(m[4]), bad: Number(m[5]) });
@@ -105,7 +105,9 @@ const psql = (url, sql) => execFileSync('psql', ['-XAtq', '-v', 'ON_ERROR_STOP=1
 
 export async function replicasBench(o) {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'codex-mcp-bench-replicas-'));
-  const pgDir = path.join(scratch, 'pg');
+  // Beside the scratch directory, not in it: the cluster's user must reach it.
+  const pgDir = fs.mkdtempSync(path.join(os.tmpdir(), 'codex-mcp-bench-pg-'));
+  fs.rmSync(pgDir, { recursive: true });
   const admin = execFileSync(cluster, ['start', pgDir], { encoding: 'utf8' }).trim();
   const rows = [];
   const record = (measure, server, value, note = '') => rows.push({ measure, server, value, note });
@@ -195,12 +197,16 @@ function summarise(o, rows) {
   return lines.join('\n') + '\n';
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const o = options(process.argv.slice(2));
-  const rows = await replicasBench(o);
+/* Writes bench/results/replicas.md and replicas.json; returns the table. */
+export function replicasReport(o, rows) {
   const md = summarise(o, rows);
   fs.mkdirSync(path.join(here, 'results'), { recursive: true });
   fs.writeFileSync(path.join(here, 'results', 'replicas.md'), md);
   fs.writeFileSync(path.join(here, 'results', 'replicas.json'), JSON.stringify(rows, null, 2) + '\n');
-  process.stdout.write(md);
+  return md;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const o = options(process.argv.slice(2));
+  process.stdout.write(replicasReport(o, await replicasBench(o)));
 }

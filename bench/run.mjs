@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startMockModel } from '../tests/integration/lib/mock-model.mjs';
 import { httpLoad, httpTarget, oursHasHttp } from './http-load.mjs';
+import { replicasBench, replicasReport } from './replicas.mjs';
 
 const here = import.meta.dirname;
 const build = path.resolve(process.argv[2] || path.join(here, '..', 'build'));
@@ -361,6 +362,15 @@ console.log('bench: HTTP load');
   }
 }
 
+// 9: replicas on one PostgreSQL, and SQLite beside it (bench/replicas.mjs).
+console.log('bench: replicas');
+{
+  const o = { build, runs: Math.min(RUNS, 3), duration: 5, connections: 64, seeded: 2000, history: 100000 };
+  const rows = await replicasBench(o);
+  replicasReport(o, rows);
+  for (const r of rows) record(r.measure, r.server, r.value);
+}
+
 await model.close();
 fs.rmSync(scratch, { recursive: true, force: true });
 
@@ -378,6 +388,7 @@ const targets = {
   '1 GiB of events: throughput (MB/s)': '≥ 200',
   '10 tasks stored: RSS (MiB)': 'flat',
   '100000 tasks stored: RSS (MiB)': 'flat',
+  '3 replica(s) on PostgreSQL: tasks/get + get_agent_status requests/s': '≥ 2.5 × 1 replica',
 };
 const fmt = (x) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2));
 const rows = [];
