@@ -488,6 +488,13 @@ int app_run(const struct options *opts)
 
 	uv_loop_init(&loop);
 	app.loop = &loop;
+	/* The store's calls the loop hands off run on a thread of its own. */
+	if (store_start_thread(app.store, &loop) != 0) {
+		log_error("cannot start the store's thread");
+		status = 1;
+		uv_loop_close(&loop);
+		goto early_out;
+	}
 
 	struct codex_exec_config exec_cfg = {
 	    .loop = &loop,
@@ -498,6 +505,8 @@ int app_run(const struct options *opts)
 	if (make_backend(opts, &exec_cfg, &app.backend) != 0) {
 		log_error("out of memory");
 		status = 1;
+		store_stop_thread(app.store);
+		uv_run(&loop, UV_RUN_DEFAULT);
 		uv_loop_close(&loop);
 		goto early_out;
 	}
@@ -565,6 +574,8 @@ out:
 	uv_run(&loop, UV_RUN_DEFAULT); /* and a key refresh still in flight end */
 	free_backend(&app);
 	uv_run(&loop, UV_RUN_DEFAULT); /* an app-server child is reaped */
+	store_stop_thread(app.store);
+	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 early_out:
 	free(app.log_dir);

@@ -70,7 +70,7 @@ static json_t *note_unsaved(struct app *app, const char *id, json_t *result)
 	json_t *content = json_object_get(result, "content");
 	char text[512];
 
-	if (!runner_unsaved(app->runner, id) || !json_is_array(content))
+	if (!runner_save_failed(app->runner, id) || !json_is_array(content))
 		return result;
 	snprintf(text, sizeof text,
 	         "Note: this run's record could not be saved (%s); the server keeps it, and "

@@ -10,17 +10,80 @@
 /* Runs asked to stop elsewhere are looked for this often, even when no wake-up came. */
 enum { TICK_MS = 1000 };
 
+/* What other replicas asked of this one: a run to stop, or a run to take on. */
+struct asked {
+	char *id, *what; /* how to stop it, or the handed-over request */
+	struct asked *next;
+};
+
+/*
+ * One round with the database, made on the store's thread: the lease renewed,
+ * others' runs ended, and what was asked of this replica taken. One at a time.
+ */
+struct round {
+	struct replica *r;
+	int64_t now;
+	bool renew, sweep;
+	int leased, swept;
+	char lease_error[256];
+	struct asked *cancels, *runs; /* in the order asked */
+	struct asked **cancels_tail, **runs_tail;
+};
+
 struct replica {
 	struct app *app;
 	uv_timer_t timer;
 	int64_t leased_at, swept_at;
 	int64_t held_since; /* the lease renewed without a failure since then */
 	bool lease_failing;
+	bool in_round, again; /* a round on the store's thread; another wanted after it */
+	bool stopped;         /* a round in flight frees the replica */
 };
 
-static void stop_run(void *data, const char *id, const char *how)
+static void add(struct asked ***tail, const char *id, const char *what)
 {
-	struct app *app = data;
+	struct asked *a = calloc(1, sizeof *a);
+
+	if (!a || !(a->id = strdup(id)) || !(a->what = strdup(what))) {
+		if (a)
+			free(a->id);
+		free(a);
+		log_error("task %s: asked of this replica, but out of memory", id);
+		return;
+	}
+	**tail = a;
+	*tail = &a->next;
+}
+
+static void cancel_asked(void *data, const char *id, const char *how)
+{
+	struct round *d = data;
+	add(&d->cancels_tail, id, how);
+}
+
+static void run_asked(void *data, const char *id, const char *request)
+{
+	struct round *d = data;
+	add(&d->runs_tail, id, request);
+}
+
+/* On the store's thread. */
+static int round_work(struct store *s, void *data)
+{
+	struct round *d = data;
+	int rc = 0;
+
+	if (d->renew && (d->leased = store_lease(s, d->now)) != 0)
+		snprintf(d->lease_error, sizeof d->lease_error, "%s", store_error(s));
+	if (d->sweep)
+		d->swept = store_recover(s, d->now, NULL);
+	if (store_take_cancels(s, cancel_asked, d) != 0 || store_take_runs(s, run_asked, d) != 0)
+		rc = -1;
+	return rc;
+}
+
+static void stop_run(struct app *app, const char *id, const char *how)
+{
 	struct task *t = runner_find(app->runner, id);
 
 	if (!t)
@@ -30,62 +93,113 @@ static void stop_run(void *data, const char *id, const char *how)
 	          app->opts->kill_grace_ms);
 }
 
-static void run_handed(void *data, const char *id, const char *request)
+static void free_asked(struct asked *a)
 {
-	remote_run_taken(data, id, request);
+	while (a) {
+		struct asked *next = a->next;
+		free(a->id);
+		free(a->what);
+		free(a);
+		a = next;
+	}
 }
 
-/* What other replicas asked of this one: runs to stop, and runs on threads it holds. */
-static void take_asked(void *data)
+static void start_round(struct replica *r, bool renew, bool sweep);
+
+/* Back on the loop. */
+static void round_done(void *data, int rc, const char *error)
+{
+	struct round *d = data;
+	struct replica *r = d->r;
+	struct app *app = r->app;
+
+	r->in_round = false;
+	if (r->stopped) {
+		free_asked(d->cancels);
+		free_asked(d->runs);
+		free(d);
+		free(r);
+		return;
+	}
+	if (d->renew && d->leased != 0) {
+		/* Once an outage: the next tick tries again. */
+		if (!r->lease_failing)
+			log_warn("cannot renew this replica's lease: %s", d->lease_error);
+		r->lease_failing = true;
+	} else if (d->renew) {
+		if (r->lease_failing) {
+			log_info("this replica's lease is renewed again");
+			r->held_since = d->now;
+		}
+		r->lease_failing = false;
+		r->leased_at = d->now;
+	}
+	if (d->sweep && d->swept > 0)
+		log_info("%d task(s) of replicas whose lease ran out were ended", d->swept);
+	if (rc != 0)
+		log_warn("cannot read what was asked of this replica: %s", error ? error : "?");
+	for (struct asked *a = d->cancels; a; a = a->next)
+		stop_run(app, a->id, a->what);
+	for (struct asked *a = d->runs; a; a = a->next)
+		remote_run_taken(app, a->id, a->what);
+	free_asked(d->cancels);
+	free_asked(d->runs);
+	free(d);
+	if (r->again) {
+		r->again = false;
+		start_round(r, false, false);
+	}
+}
+
+static void start_round(struct replica *r, bool renew, bool sweep)
+{
+	struct round *d;
+
+	if (r->in_round) {
+		r->again = true; /* a wake-up while the last round is out: one more after it */
+		return;
+	}
+	if (!(d = calloc(1, sizeof *d)))
+		return;
+	d->r = r;
+	d->now = store_now_ms();
+	d->renew = renew;
+	d->sweep = sweep;
+	d->cancels_tail = &d->cancels;
+	d->runs_tail = &d->runs;
+	r->in_round = true;
+	if (store_submit(r->app->store, round_work, round_done, d) != 0) {
+		r->in_round = false;
+		free(d);
+	}
+}
+
+static void on_wake(void *data)
 {
 	struct app *app = data;
 
-	if (store_take_cancels(app->store, stop_run, app) != 0 ||
-	    store_take_runs(app->store, run_handed, app) != 0)
-		log_warn("cannot read what was asked of this replica: %s", store_error(app->store));
-}
-
-static void renew(struct replica *r, int64_t now)
-{
-	struct app *app = r->app;
-
-	if (store_lease(app->store, now) != 0) {
-		/* Once an outage: the next tick tries again. */
-		if (!r->lease_failing)
-			log_warn("cannot renew this replica's lease: %s", store_error(app->store));
-		r->lease_failing = true;
-		return;
-	}
-	if (r->lease_failing) {
-		log_info("this replica's lease is renewed again");
-		r->held_since = now;
-	}
-	r->lease_failing = false;
-	r->leased_at = now;
+	if (app->replica)
+		start_round(app->replica, false, false);
 }
 
 static void on_tick(uv_timer_t *h)
 {
 	struct replica *r = h->data;
-	struct app *app = r->app;
-	int64_t now = store_now_ms(), lease = store_lease_ms(app->store);
-
+	int64_t now = store_now_ms(), lease = store_lease_ms(r->app->store);
 	/* A third of the lease: two renewals may fail before others think this one gone. */
-	if (r->lease_failing || now - r->leased_at >= lease / 3)
-		renew(r, now);
+	bool renew = r->lease_failing || now - r->leased_at >= lease / 3;
 	/*
 	 * Others are judged only by a replica that has held its own lease a whole lease
 	 * time: after the database was away, every lease looks run out until each
 	 * replica has renewed its own.
 	 */
-	if (now - r->swept_at >= lease / 2 && !r->lease_failing && now - r->held_since >= lease) {
-		int n = store_recover(app->store, now, NULL);
-		if (n > 0)
-			log_info("%d task(s) of replicas whose lease ran out were ended", n);
+	bool sweep =
+	    now - r->swept_at >= lease / 2 && !r->lease_failing && now - r->held_since >= lease;
+
+	if (sweep)
 		r->swept_at = now;
-	}
-	take_asked(app);
-	runner_flush_activity(app->runner);
+	start_round(r, renew, sweep);
+	runner_flush_activity(r->app->runner);
 }
 
 int replica_start(struct app *app)
@@ -107,7 +221,7 @@ int replica_start(struct app *app)
 	/* It does not keep the loop alive: the server stops when its clients are done. */
 	uv_unref((uv_handle_t *)&r->timer);
 	app->replica = r;
-	if (store_watch(app->store, app->loop, take_asked, app) != 0)
+	if (store_watch(app->store, app->loop, on_wake, app) != 0)
 		log_warn("no wake-ups (%s): what others ask is looked for every second",
 		         store_error(app->store));
 	return 0;
@@ -115,7 +229,13 @@ int replica_start(struct app *app)
 
 static void closed(uv_handle_t *h)
 {
-	free(h->data);
+	struct replica *r = h->data;
+
+	/* A round still out frees it when it comes back. */
+	if (r->in_round)
+		r->stopped = true;
+	else
+		free(r);
 }
 
 void replica_stop(struct app *app)

@@ -6,6 +6,8 @@
 #ifndef CODEX_MCP_STORE_INT_H
 #define CODEX_MCP_STORE_INT_H
 
+#include <pthread.h>
+
 #include <uv.h>
 
 #include "store/store.h"
@@ -48,10 +50,16 @@ struct store_ops {
 
 struct store {
 	const struct store_ops *ops;
-	char *owner;      /* this server, as the records name it */
-	int64_t lease_ms; /* how long a lease lasts unless renewed */
-	char error[256];  /* the implementation's word on the last failure */
+	pthread_mutex_t lock; /* one call at a time: the loop's and the thread's */
+	bool lock_made;
+	struct store_queue *queue; /* the store's thread, once started (queue.c) */
+	char *owner;               /* this server, as the records name it */
+	int64_t lease_ms;          /* how long a lease lasts unless renewed */
+	char error[256];           /* the implementation's word on the last failure */
 };
+
+void store_lock(struct store *s);
+void store_unlock(struct store *s);
 
 /* Fills the shared part: owner is proc_instance_id(), on this host. */
 int store_base_init(struct store *s, const struct store_ops *ops, bool with_host);

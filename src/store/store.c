@@ -49,10 +49,28 @@ int store_open(const char *url, struct store **out, char *err, size_t err_size)
 	return ops->open(target, out, err, err_size);
 }
 
+void store_lock(struct store *s)
+{
+	pthread_mutex_lock(&s->lock);
+}
+
+void store_unlock(struct store *s)
+{
+	pthread_mutex_unlock(&s->lock);
+}
+
 int store_base_init(struct store *s, const struct store_ops *ops, bool with_host)
 {
 	char host[256] = "";
 	char *id = proc_instance_id(getpid());
+	pthread_mutexattr_t attr;
+
+	/* Recursive: a call's callback (a listing's rows) may call the store again. */
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&s->lock, &attr);
+	pthread_mutexattr_destroy(&attr);
+	s->lock_made = true;
 
 	s->ops = ops;
 	s->lease_ms = DEFAULT_LEASE_MS;
@@ -73,6 +91,8 @@ int store_base_init(struct store *s, const struct store_ops *ops, bool with_host
 
 void store_base_free(struct store *s)
 {
+	if (s->lock_made)
+		pthread_mutex_destroy(&s->lock);
 	free(s->owner);
 }
 
@@ -109,43 +129,77 @@ int64_t store_lease_ms(const struct store *s)
 
 int store_lease(struct store *s, int64_t now)
 {
-	return s->ops->lease ? s->ops->lease(s, now) : 0;
+	int rc;
+
+	store_lock(s);
+	rc = s->ops->lease ? s->ops->lease(s, now) : 0;
+	store_unlock(s);
+	return rc;
 }
 
 int store_release(struct store *s)
 {
-	return s->ops->release ? s->ops->release(s) : 0;
+	int rc;
+
+	store_lock(s);
+	rc = s->ops->release ? s->ops->release(s) : 0;
+	store_unlock(s);
+	return rc;
 }
 
 int store_owner_alive(struct store *s, const char *owner, int64_t now)
 {
 	if (!owner)
 		return 0;
-	if (s->ops->owner_alive)
-		return s->ops->owner_alive(s, owner, now);
-	return proc_instance_alive(owner);
+	if (!s->ops->owner_alive)
+		return proc_instance_alive(owner);
+	int rc;
+	store_lock(s);
+	rc = s->ops->owner_alive(s, owner, now);
+	store_unlock(s);
+	return rc;
 }
 
 int store_ask_cancel(struct store *s, const char *owner, const char *id, const char *how)
 {
-	return s->ops->ask_cancel ? s->ops->ask_cancel(s, owner, id, how) : -ENOTSUP;
+	int rc;
+
+	store_lock(s);
+	rc = s->ops->ask_cancel ? s->ops->ask_cancel(s, owner, id, how) : -ENOTSUP;
+	store_unlock(s);
+	return rc;
 }
 
 int store_take_cancels(struct store *s, void (*fn)(void *data, const char *id, const char *how),
                        void *data)
 {
-	return s->ops->take_cancels ? s->ops->take_cancels(s, fn, data) : 0;
+	int rc;
+
+	store_lock(s);
+	rc = s->ops->take_cancels ? s->ops->take_cancels(s, fn, data) : 0;
+	store_unlock(s);
+	return rc;
 }
 
 int store_hand_over(struct store *s, const char *owner, const char *id, const char *request)
 {
-	return s->ops->hand_over ? s->ops->hand_over(s, owner, id, request) : -ENOTSUP;
+	int rc;
+
+	store_lock(s);
+	rc = s->ops->hand_over ? s->ops->hand_over(s, owner, id, request) : -ENOTSUP;
+	store_unlock(s);
+	return rc;
 }
 
 int store_take_runs(struct store *s, void (*fn)(void *data, const char *id, const char *request),
                     void *data)
 {
-	return s->ops->take_runs ? s->ops->take_runs(s, fn, data) : 0;
+	int rc;
+
+	store_lock(s);
+	rc = s->ops->take_runs ? s->ops->take_runs(s, fn, data) : 0;
+	store_unlock(s);
+	return rc;
 }
 
 int store_watch(struct store *s, uv_loop_t *loop, void (*wake)(void *data), void *data)
@@ -188,62 +242,117 @@ const char *store_error(struct store *s)
 int store_put_thread(struct store *s, const char *id, const json_t *options, const char *status,
                      const char *subject, int64_t now)
 {
-	return s->ops->put_thread(s, id, options, status, subject, now);
+	int rc;
+
+	store_lock(s);
+	rc = s->ops->put_thread(s, id, options, status, subject, now);
+	store_unlock(s);
+	return rc;
 }
 
 int store_set_thread_status(struct store *s, const char *id, const char *status, int64_t now)
 {
-	return s->ops->set_thread_status(s, id, status, now);
+	int rc;
+
+	store_lock(s);
+	rc = s->ops->set_thread_status(s, id, status, now);
+	store_unlock(s);
+	return rc;
 }
 
 int store_get_thread(struct store *s, const char *id, struct thread_record *out)
 {
 	memset(out, 0, sizeof *out);
-	return s->ops->get_thread(s, id, out);
+	int rc;
+
+	store_lock(s);
+	rc = s->ops->get_thread(s, id, out);
+	store_unlock(s);
+	return rc;
 }
 
 int store_put_task(struct store *s, const struct task_record *t)
 {
-	return s->ops->put_task(s, t);
+	int rc;
+
+	store_lock(s);
+	rc = s->ops->put_task(s, t);
+	store_unlock(s);
+	return rc;
 }
 
 int store_get_task(struct store *s, const char *id, struct task_record *out)
 {
 	memset(out, 0, sizeof *out);
-	return s->ops->get_task(s, id, out);
+	int rc;
+
+	store_lock(s);
+	rc = s->ops->get_task(s, id, out);
+	store_unlock(s);
+	return rc;
 }
 
 int store_each_task(struct store *s, const char *subject, const char *status, int limit,
                     void (*fn)(void *data, const struct task_record *t), void *data)
 {
-	return s->ops->each_task(s, subject, status, limit, fn, data);
+	int rc;
+
+	store_lock(s);
+	rc = s->ops->each_task(s, subject, status, limit, fn, data);
+	store_unlock(s);
+	return rc;
 }
 
 json_t *store_count_tasks(struct store *s, const char *subject)
 {
-	return s->ops->count_tasks(s, subject);
+	json_t *counts;
+
+	store_lock(s);
+	counts = s->ops->count_tasks(s, subject);
+	store_unlock(s);
+	return counts;
 }
 
 int store_page_tasks(struct store *s, const char *subject, const char *cursor, int limit,
                      void (*fn)(void *data, const struct task_record *t), void *data, char **next)
 {
 	*next = NULL;
-	return s->ops->page_tasks(s, subject, cursor, limit, fn, data, next);
+	int rc;
+
+	store_lock(s);
+	rc = s->ops->page_tasks(s, subject, cursor, limit, fn, data, next);
+	store_unlock(s);
+	return rc;
 }
 
 int store_log_visible(struct store *s, const char *subject, const char *log_file)
 {
-	return s->ops->log_visible(s, subject, log_file);
+	int rc;
+
+	store_lock(s);
+	rc = s->ops->log_visible(s, subject, log_file);
+	store_unlock(s);
+	return rc;
 }
 
 int store_expire_tasks(struct store *s, int64_t now)
 {
-	return s->ops->expire_tasks(s, now);
+	int rc;
+
+	store_lock(s);
+	rc = s->ops->expire_tasks(s, now);
+	store_unlock(s);
+	return rc;
 }
 
 int store_recover(struct store *s, int64_t now, bool (*alive)(const char *owner))
 {
-	return s->ops->recover(s, now, alive);
+	int rc;
+
+	store_lock(s);
+	rc = s->ops->recover(s, now, alive);
+	store_unlock(s);
+	return rc;
 }
 
 const char *store_subject_text(const char *subject)

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 struct store;
+struct uv_loop_s;
 
 /*
  * Every thread and task belongs to the subject of the caller that made it: who
@@ -77,7 +78,6 @@ int store_take_cancels(struct store *s, void (*fn)(void *data, const char *id, c
  * Calls wake() on loop when a cancel is asked of this server; store_unwatch()
  * stops it (before the loop's last run: it closes handles). 0, or -1.
  */
-struct uv_loop_s;
 int store_watch(struct store *s, struct uv_loop_s *loop, void (*wake)(void *data), void *data);
 /*
  * A run handed to the server owner (shared stores only): a thread another
@@ -90,6 +90,23 @@ int store_hand_over(struct store *s, const char *owner, const char *id, const ch
 int store_take_runs(struct store *s, void (*fn)(void *data, const char *id, const char *request),
                     void *data);
 void store_unwatch(struct store *s);
+/*
+ * The store's own thread. Once started, calls queued with store_submit() run
+ * there in order, and done(data, rc, error) comes back on loop in the same
+ * order (error: the store's word when rc is not 0). Without the thread, work
+ * and done run at once, before store_submit() returns. Every other call may
+ * still be made from the loop: it waits for the one the thread is making.
+ */
+typedef int (*store_work_fn)(struct store *s, void *data);
+typedef void (*store_done_fn)(void *data, int rc, const char *error);
+int store_start_thread(struct store *s, struct uv_loop_s *loop);
+/* 0, or -ENOMEM (nothing was queued). */
+int store_submit(struct store *s, store_work_fn work, store_done_fn done, void *data);
+/* Waits until everything queued has run, and calls what is done for it. */
+void store_drain(struct store *s);
+/* Drains, then ends the thread; its handle closes as the loop runs on. */
+void store_stop_thread(struct store *s);
+
 /* The password in a store URL, to keep out of logs (malloc'd), or NULL. */
 char *store_url_password(const char *url);
 /*

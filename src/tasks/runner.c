@@ -10,6 +10,7 @@
 
 #include "proc/procfs.h"
 #include "tasks/agent-log.h"
+#include "tasks/writes.h"
 #include "util/log.h"
 #include "util/redact.h"
 #include "util/text.h"
@@ -72,35 +73,12 @@ struct runner {
 	bool reschedule;
 	uv_timer_t drain; /* polls the client's backlog while runs are paused */
 	bool draining;
-	/* Records the store could not take (locked?), kept and tried again each second. */
-	struct unsaved *unsaved;
-	struct unsaved_thread *unsaved_threads;
-	uv_timer_t retry;
-	bool stopping; /* no new work; a second stop kills at once */
-};
-
-/* The newest state of a task the store refused; any successful write of it drops this. */
-struct unsaved {
-	struct task_record rec;
-	struct unsaved *next;
-};
-
-/*
- * A thread write the store refused: its options (NULL: only the status changes), its status,
- * and the subject it is recorded for when new.
- */
-struct unsaved_thread {
-	char *id;
-	json_t *options;
-	char *status;
-	char *subject;
-	int64_t at;
-	struct unsaved_thread *next;
+	struct writes *writes; /* records on their way to the store */
+	bool stopping;         /* no new work; a second stop kills at once */
 };
 
 static void schedule(struct runner *r);
 static void open_log(struct task *t);
-static void retry_saves(uv_timer_t *h);
 
 enum {
 	REPORT_MAX_ITEMS = 50,
@@ -140,47 +118,16 @@ struct runner *runner_new(const struct runner_config *cfg)
 	uv_timer_init(cfg->loop, &r->drain);
 	r->drain.data = r;
 	uv_unref((uv_handle_t *)&r->drain);
-	uv_timer_init(cfg->loop, &r->retry);
-	r->retry.data = r;
-	/* Retrying must not keep a stopping server alive: runner_free() makes the last try. */
-	uv_unref((uv_handle_t *)&r->retry);
+	r->writes = writes_new(cfg->loop, cfg->store);
 	if (r->cfg.max_running == 0)
 		r->cfg.max_running = 1;
 	return r;
-}
-
-static void unsaved_thread_free(struct unsaved_thread *u)
-{
-	free(u->id);
-	json_decref(u->options);
-	free(u->status);
-	free(u->subject);
-	free(u);
 }
 
 static void runner_closed(uv_handle_t *h)
 {
 	struct runner *r = h->data;
 
-	if (!uv_is_closing((uv_handle_t *)&r->retry)) {
-		uv_close((uv_handle_t *)&r->retry, runner_closed);
-		return;
-	}
-	while (r->unsaved) {
-		struct unsaved *u = r->unsaved;
-		r->unsaved = u->next;
-		log_error("task %s could not be recorded: its last state (%s) is lost", u->rec.id,
-		          u->rec.status ? u->rec.status : "?");
-		task_record_clear(&u->rec);
-		free(u);
-	}
-	while (r->unsaved_threads) {
-		struct unsaved_thread *u = r->unsaved_threads;
-		r->unsaved_threads = u->next;
-		log_error("thread %s could not be recorded: its last state (%s) is lost", u->id,
-		          u->status);
-		unsaved_thread_free(u);
-	}
 	free(r->log_dir);
 	free(r);
 }
@@ -189,8 +136,8 @@ void runner_free(struct runner *r)
 {
 	if (!r)
 		return;
-	/* One last try for what the store would not take. */
-	retry_saves(&r->retry);
+	/* What is on its way to the store gets there, or is said lost. */
+	writes_free(r->writes);
 	uv_close((uv_handle_t *)&r->drain, runner_closed);
 }
 
@@ -200,93 +147,10 @@ static void set_status(struct task *t, const char *status)
 	t->rec.status = strdup(status);
 }
 
-static int put_thread(struct runner *r, const struct unsaved_thread *u)
-{
-	return u->options
-	           ? store_put_thread(r->cfg.store, u->id, u->options, u->status, u->subject, u->at)
-	           : store_set_thread_status(r->cfg.store, u->id, u->status, u->at);
-}
-
-static void retry_saves(uv_timer_t *h)
-{
-	struct runner *r = h->data;
-
-	for (struct unsaved **p = &r->unsaved; *p;) {
-		struct unsaved *u = *p;
-		if (store_put_task(r->cfg.store, &u->rec) != 0) {
-			p = &u->next;
-			continue;
-		}
-		log_info("task %s recorded at last", u->rec.id);
-		*p = u->next;
-		task_record_clear(&u->rec);
-		free(u);
-	}
-	for (struct unsaved_thread **p = &r->unsaved_threads; *p;) {
-		struct unsaved_thread *u = *p;
-		if (put_thread(r, u) != 0) {
-			p = &u->next;
-			continue;
-		}
-		log_info("thread %s recorded at last", u->id);
-		*p = u->next;
-		unsaved_thread_free(u);
-	}
-	if (!r->unsaved && !r->unsaved_threads)
-		uv_timer_stop(h);
-}
-
-static void retry_soon(struct runner *r)
-{
-	if (!uv_is_active((uv_handle_t *)&r->retry))
-		uv_timer_start(&r->retry, retry_saves, 1000, 1000);
-}
-
-/* Nothing is lost: a record the store refuses now is kept until it takes it. */
-static void keep_for_later(struct runner *r, const struct task_record *rec)
-{
-	struct unsaved *u;
-
-	for (u = r->unsaved; u && strcmp(u->rec.id, rec->id) != 0; u = u->next)
-		;
-	if (u) {
-		task_record_clear(&u->rec);
-	} else {
-		u = calloc(1, sizeof *u);
-		if (!u)
-			return;
-		u->next = r->unsaved;
-		r->unsaved = u;
-	}
-	if (task_record_copy(&u->rec, rec) != 0)
-		snprintf(u->rec.id, sizeof u->rec.id, "%s", rec->id);
-	retry_soon(r);
-}
-
-/* A newer state is in the store: an older one kept for later must never follow it. */
-static void drop_unsaved(struct runner *r, const char *id)
-{
-	for (struct unsaved **p = &r->unsaved; *p; p = &(*p)->next) {
-		struct unsaved *u = *p;
-		if (strcmp(u->rec.id, id) == 0) {
-			*p = u->next;
-			task_record_clear(&u->rec);
-			free(u);
-			return;
-		}
-	}
-}
-
 int runner_save(struct runner *r, const struct task_record *rec)
 {
-	if (store_put_task(r->cfg.store, rec) == 0) {
-		drop_unsaved(r, rec->id);
-		return 0;
-	}
-	log_error("could not record task %s (%s); will try again", rec->id,
-	          store_error(r->cfg.store));
-	keep_for_later(r, rec);
-	return -1;
+	writes_task(r->writes, rec, NULL, NULL);
+	return 0;
 }
 
 static void save(struct task *t)
@@ -294,62 +158,21 @@ static void save(struct task *t)
 	runner_save(t->runner, &t->rec);
 }
 
-/* As save(), for a thread: the write queued first is merged with this one, never reordered. */
+/* As save(), for a thread: a state not yet written is merged with this one, never reordered. */
 static void save_thread(struct runner *r, const char *id, json_t *options, const char *status,
                         const char *subject)
 {
-	struct unsaved_thread now = {.id = (char *)id,
-	                             .options = options,
-	                             .status = (char *)status,
-	                             .subject = (char *)subject,
-	                             .at = store_now_ms()};
-	struct unsaved_thread *u, **p;
-
-	for (p = &r->unsaved_threads; *p && strcmp((*p)->id, id) != 0; p = &(*p)->next)
-		;
-	if (!*p && put_thread(r, &now) == 0)
-		return;
-	u = *p;
-	if (u) {
-		char *s = strdup(status);
-		if (s) {
-			free(u->status);
-			u->status = s;
-		}
-		if (options) {
-			json_decref(u->options);
-			u->options = json_incref(options);
-		}
-		u->at = now.at;
-		if (put_thread(r, u) == 0) {
-			*p = u->next;
-			unsaved_thread_free(u);
-			return;
-		}
-	} else {
-		u = calloc(1, sizeof *u);
-		if (!u || !(u->id = strdup(id)) || !(u->status = strdup(status)) ||
-		    (subject && !(u->subject = strdup(subject)))) {
-			if (u)
-				unsaved_thread_free(u);
-			log_error("thread %s could not be recorded: out of memory", id);
-			return;
-		}
-		u->options = json_incref(options);
-		u->at = now.at;
-		u->next = r->unsaved_threads;
-		r->unsaved_threads = u;
-	}
-	log_error("could not record thread %s (%s); will try again", id, store_error(r->cfg.store));
-	retry_soon(r);
+	writes_thread(r->writes, id, options, status, subject, store_now_ms());
 }
 
 const struct task_record *runner_unsaved(struct runner *r, const char *id)
 {
-	for (struct unsaved *u = r->unsaved; u; u = u->next)
-		if (strcmp(u->rec.id, id) == 0)
-			return &u->rec;
-	return NULL;
+	return writes_pending(r->writes, id);
+}
+
+bool runner_save_failed(struct runner *r, const char *id)
+{
+	return writes_failed(r->writes, id);
 }
 
 static void tell(struct task *t, const struct codex_event *ev, const char *message)
@@ -485,6 +308,33 @@ static void drop_questions(struct task *t)
 	t->waiting = 0;
 }
 
+/*
+ * The end of a task, once its last record has been written (or the store has
+ * not taken it in time): its callers are answered after the record says what
+ * they are told, and a stopping server waits for it.
+ */
+static void saved_at_end(void *data, bool saved)
+{
+	struct task *t = data;
+	struct runner *r = t->runner;
+
+	(void)saved; /* runner_save_failed() tells whoever must know */
+	r->n_live--;
+	/* An observer may unobserve itself (or others) as it is told. */
+	while (t->observers) {
+		struct task_observer *o = t->observers;
+		t->observers = o->next;
+		o->next = NULL;
+		if (o->finished)
+			o->finished(o->data, t);
+	}
+	uv_close((uv_handle_t *)&t->tick, task_freed);
+
+	schedule(r);
+	if (r->n_live == 0 && r->cfg.idle)
+		r->cfg.idle(r->cfg.idle_data);
+}
+
 /* The one way a task ends, whether it ran or not. */
 static void finish(struct task *t, const struct codex_outcome *out)
 {
@@ -502,7 +352,6 @@ static void finish(struct task *t, const struct codex_outcome *out)
 	} else {
 		list_remove(&r->queue, t);
 	}
-	r->n_live--;
 	uv_timer_stop(&t->tick);
 
 	set_status(t, ending_status(t->ending, out->status));
@@ -529,7 +378,6 @@ static void finish(struct task *t, const struct codex_outcome *out)
 	if (t->result)
 		t->rec.result = t->result(t);
 	t->rec.last_activity = t->last_output_ms ? t->last_output_ms : t->rec.created_at;
-	save(t);
 	remember_thread(t, t->rec.status);
 
 	if (out->term_signal)
@@ -545,20 +393,8 @@ static void finish(struct task *t, const struct codex_outcome *out)
 	agent_log_close(t->log);
 	t->log = NULL;
 	log_info("task %s %s", t->rec.id, t->rec.status);
-
-	/* An observer may unobserve itself (or others) as it is told. */
-	while (t->observers) {
-		struct task_observer *o = t->observers;
-		t->observers = o->next;
-		o->next = NULL;
-		if (o->finished)
-			o->finished(o->data, t);
-	}
-	uv_close((uv_handle_t *)&t->tick, task_freed);
-
-	schedule(r);
-	if (r->n_live == 0 && r->cfg.idle)
-		r->cfg.idle(r->cfg.idle_data);
+	/* Last: the write may be answered at once, and t with it. */
+	writes_task(r->writes, &t->rec, saved_at_end, t);
 }
 
 static void record_event(struct task *t, const struct codex_event *ev)

@@ -108,12 +108,14 @@ void runner_free(struct runner *r);
 struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task_observer *obs,
                            char *err, size_t err_size);
 
-/* The last state of a task the store has not taken yet, or NULL. */
+/* The last state of a task the store has not taken yet (on its way, or refused), or NULL. */
 const struct task_record *runner_unsaved(struct runner *r, const char *id);
+/* Whether the store refused the newest state of the task when last tried. */
+bool runner_save_failed(struct runner *r, const char *id);
 /*
- * Writes a task's record, for records the runner does not keep itself. What
- * the store refuses is kept and tried again (see runner_unsaved()); a write
- * that succeeds drops any older state kept. Returns 0 when written now.
+ * Writes a task's record, for records the runner does not keep itself, on the
+ * store's thread (tasks/writes.h): what the store refuses is kept and tried
+ * again, and read from runner_unsaved() meanwhile. Returns 0.
  */
 int runner_save(struct runner *r, const struct task_record *rec);
 

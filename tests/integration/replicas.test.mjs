@@ -270,3 +270,29 @@ test('a thread whose replica stopped: continued from the shared sessions directo
   assert.match(resultText(refused), /lives on replica .*which is gone.*CODEX_HOME\/sessions/s);
   await mcp.close();
 });
+
+test('a database that hangs does not hold the protocol up: writes wait on the store\'s thread, and the call is answered', { timeout: TIMEOUT }, async (t) => {
+  const { ctx, pg, replicas: [a] } = await startReplicas(t, 1);
+  const call = a.call('spawn_agent', { prompt: 'SLEEP 1200 done under a locked table', cwd: ctx.workspace });
+  await waitFor(() => ctx.model.active > 0, { what: 'the run to reach the model' });
+  // Another client holds the tasks table locked: every write of a task waits for it.
+  const locker = spawn('psql', ['-XAtq', pg.urlOf('codex'), '-c', 'BEGIN; LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(8); COMMIT;'], { stdio: 'ignore' });
+  const unlocked = new Promise((r) => locker.once('exit', r));
+  let released = false;
+  unlocked.then(() => { released = true; });
+  t.after(() => { locker.kill(); return unlocked; });
+  await waitFor(() => pg.sql(`SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'tasks' AND l.mode = 'AccessExclusiveLock' AND l.granted`, 'codex') === '1',
+    { what: 'the lock on the tasks table' });
+
+  const listed = await a.mcp.client.listTools();
+  assert.ok(listed.tools.length > 0);
+  assert.equal(released, false, 'tools/list was answered while the table was locked');
+  const res = await call;
+  assert.ok(!res.isError, a.diag(resultText(res)));
+  assert.match(res.content[0].text, /done under a locked table/);
+  assert.equal(released, false, 'the run was answered while its record waited for the lock');
+
+  await unlocked;
+  await waitFor(() => pg.sql(`SELECT status FROM tasks WHERE id = '${res.structuredContent.task_id}'`, 'codex') === 'completed',
+    { what: 'the record written once the lock went' });
+});

@@ -1,0 +1,194 @@
+/*
+ * The store's own thread: calls queued from the loop run there, one after the
+ * other in the order queued, so a slow database never holds the loop up; each
+ * answer comes back to the loop, in the same order. Calls the loop still makes
+ * itself wait on the store's lock.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store-int.h"
+
+struct store_job {
+	store_work_fn work;
+	store_done_fn done;
+	void *data;
+	int rc;
+	char error[256]; /* the store's word when work failed, taken on the thread */
+	struct store_job *next;
+};
+
+struct store_queue {
+	struct store *s;
+	uv_thread_t thread;
+	uv_mutex_t mu;
+	uv_cond_t more;         /* work queued, or stopping */
+	uv_cond_t idle;         /* the thread has nothing left */
+	struct store_job *todo; /* oldest first */
+	struct store_job **todo_tail;
+	struct store_job *done; /* answers for the loop, oldest first */
+	struct store_job **done_tail;
+	bool busy, stopping;
+	uv_async_t wake;
+};
+
+static void thread_main(void *arg)
+{
+	struct store_queue *q = arg;
+
+	uv_mutex_lock(&q->mu);
+	for (;;) {
+		while (!q->todo && !q->stopping) {
+			q->busy = false;
+			uv_cond_broadcast(&q->idle);
+			uv_cond_wait(&q->more, &q->mu);
+		}
+		if (!q->todo)
+			break;
+		struct store_job *j = q->todo;
+		q->todo = j->next;
+		if (!q->todo)
+			q->todo_tail = &q->todo;
+		q->busy = true;
+		uv_mutex_unlock(&q->mu);
+
+		store_lock(q->s);
+		j->rc = j->work(q->s, j->data);
+		if (j->rc != 0)
+			snprintf(j->error, sizeof j->error, "%s", store_error(q->s));
+		store_unlock(q->s);
+
+		uv_mutex_lock(&q->mu);
+		j->next = NULL;
+		*q->done_tail = j;
+		q->done_tail = &j->next;
+		uv_async_send(&q->wake);
+	}
+	q->busy = false;
+	uv_cond_broadcast(&q->idle);
+	uv_mutex_unlock(&q->mu);
+}
+
+/* On the loop: the answers that came back, in order. */
+static void answer(struct store_queue *q)
+{
+	struct store_job *list;
+
+	uv_mutex_lock(&q->mu);
+	list = q->done;
+	q->done = NULL;
+	q->done_tail = &q->done;
+	uv_mutex_unlock(&q->mu);
+	while (list) {
+		struct store_job *j = list;
+		list = j->next;
+		if (j->done)
+			j->done(j->data, j->rc, j->rc ? j->error : NULL);
+		free(j);
+	}
+}
+
+static void on_wake(uv_async_t *h)
+{
+	answer(h->data);
+}
+
+int store_start_thread(struct store *s, uv_loop_t *loop)
+{
+	struct store_queue *q = calloc(1, sizeof *q);
+	int rc;
+
+	if (!q)
+		return -ENOMEM;
+	q->s = s;
+	q->todo_tail = &q->todo;
+	q->done_tail = &q->done;
+	if ((rc = uv_mutex_init(&q->mu)) != 0) {
+		free(q);
+		return rc;
+	}
+	uv_cond_init(&q->more);
+	uv_cond_init(&q->idle);
+	uv_async_init(loop, &q->wake, on_wake);
+	q->wake.data = q;
+	/* It never keeps the loop alive: what waits on an answer holds a handle of its own. */
+	uv_unref((uv_handle_t *)&q->wake);
+	if ((rc = uv_thread_create(&q->thread, thread_main, q)) != 0) {
+		uv_close((uv_handle_t *)&q->wake, NULL);
+		return rc; /* q is freed with the handle's loop: leaked once, at a failed start */
+	}
+	s->queue = q;
+	return 0;
+}
+
+int store_submit(struct store *s, store_work_fn work, store_done_fn done, void *data)
+{
+	struct store_queue *q = s->queue;
+	struct store_job *j;
+
+	if (!q) {
+		/* No thread (tests, tools): the call runs now, and done with it. */
+		store_lock(s);
+		int rc = work(s, data);
+		char error[256] = "";
+		if (rc != 0)
+			snprintf(error, sizeof error, "%s", store_error(s));
+		store_unlock(s);
+		if (done)
+			done(data, rc, rc ? error : NULL);
+		return 0;
+	}
+	if (!(j = calloc(1, sizeof *j)))
+		return -ENOMEM;
+	j->work = work;
+	j->done = done;
+	j->data = data;
+	uv_mutex_lock(&q->mu);
+	*q->todo_tail = j;
+	q->todo_tail = &j->next;
+	q->busy = true;
+	uv_cond_signal(&q->more);
+	uv_mutex_unlock(&q->mu);
+	return 0;
+}
+
+void store_drain(struct store *s)
+{
+	struct store_queue *q = s->queue;
+
+	if (!q)
+		return;
+	uv_mutex_lock(&q->mu);
+	while (q->busy || q->todo)
+		uv_cond_wait(&q->idle, &q->mu);
+	uv_mutex_unlock(&q->mu);
+	answer(q);
+}
+
+static void queue_closed(uv_handle_t *h)
+{
+	struct store_queue *q = h->data;
+
+	uv_mutex_destroy(&q->mu);
+	uv_cond_destroy(&q->more);
+	uv_cond_destroy(&q->idle);
+	free(q);
+}
+
+void store_stop_thread(struct store *s)
+{
+	struct store_queue *q = s->queue;
+
+	if (!q)
+		return;
+	store_drain(s);
+	uv_mutex_lock(&q->mu);
+	q->stopping = true;
+	uv_cond_signal(&q->more);
+	uv_mutex_unlock(&q->mu);
+	uv_thread_join(&q->thread);
+	answer(q);
+	s->queue = NULL;
+	uv_close((uv_handle_t *)&q->wake, queue_closed);
+}
