@@ -55,16 +55,14 @@ static void add(struct asked ***tail, const char *id, const char *what)
 	*tail = &a->next;
 }
 
-static void cancel_asked(void *data, const char *id, const char *how)
+static void asked(void *data, const char *id, const char *kind, const char *body)
 {
 	struct round *d = data;
-	add(&d->cancels_tail, id, how);
-}
 
-static void run_asked(void *data, const char *id, const char *request)
-{
-	struct round *d = data;
-	add(&d->runs_tail, id, request);
+	if (strcmp(kind, "cancel") == 0)
+		add(&d->cancels_tail, id, body);
+	else if (strcmp(kind, "run") == 0)
+		add(&d->runs_tail, id, body);
 }
 
 /* On the store's thread. */
@@ -77,7 +75,7 @@ static int round_work(struct store *s, void *data)
 		snprintf(d->lease_error, sizeof d->lease_error, "%s", store_error(s));
 	if (d->sweep)
 		d->swept = store_recover(s, d->now, NULL);
-	if (store_take_cancels(s, cancel_asked, d) != 0 || store_take_runs(s, run_asked, d) != 0)
+	if (store_take_asked(s, asked, d) != 0)
 		rc = -1;
 	return rc;
 }

@@ -2,6 +2,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app/app.h"
@@ -35,20 +36,89 @@ int visible_task(struct app *app, const char *subject, const char *id, struct ta
 	return 1;
 }
 
+json_t *visible_missing(struct app *app, const char *id, int found)
+{
+	char message[512];
+
+	if (found < 0)
+		snprintf(message, sizeof message, "cannot read task %.200s: the database: %s", id,
+		         store_error(app->store));
+	else
+		snprintf(message, sizeof message, "task_id: no task %.200s", id);
+	return tool_error_result(message);
+}
+
+struct lookup {
+	char id[64];
+	char *subject;
+	struct task_record rec;
+	int found;
+	visible_task_fn fn;
+	void *data;
+};
+
+static int lookup_work(struct store *s, void *data)
+{
+	struct lookup *l = data;
+
+	l->found = store_get_task(s, l->id, &l->rec);
+	return l->found < 0 ? -1 : 0;
+}
+
+static void lookup_done(void *data, int rc, const char *error)
+{
+	struct lookup *l = data;
+
+	(void)rc;
+	(void)error;
+	if (l->found == 1 && !store_subject_same(l->rec.subject, l->subject))
+		l->found = 0;
+	l->fn(l->data, l->found, l->found == 1 ? &l->rec : NULL, NULL);
+	task_record_clear(&l->rec);
+	free(l->subject);
+	free(l);
+}
+
+void visible_task_async(struct app *app, const char *subject, const char *id, visible_task_fn fn,
+                        void *data)
+{
+	struct task_record rec;
+	struct task *live;
+	struct lookup *l;
+
+	/* In memory, the answer is at hand. */
+	if (runner_find(app->runner, id) || runner_unsaved(app->runner, id)) {
+		int found = visible_task(app, subject, id, &rec, &live);
+		fn(data, found, found == 1 ? &rec : NULL, found == 1 ? live : NULL);
+		if (found == 1)
+			task_record_clear(&rec);
+		return;
+	}
+	l = calloc(1, sizeof *l);
+	if (!l || strlen(id) >= sizeof l->id || (subject && !(l->subject = strdup(subject)))) {
+		bool long_id = l && strlen(id) >= sizeof l->id;
+		free(l);
+		fn(data, long_id ? 0 : -1, NULL, NULL); /* no task has such an id */
+		return;
+	}
+	snprintf(l->id, sizeof l->id, "%s", id);
+	l->fn = fn;
+	l->data = data;
+	if (store_submit(app->store, lookup_work, lookup_done, l) != 0) {
+		free(l->subject);
+		free(l);
+		fn(data, -1, NULL, NULL);
+	}
+}
+
 bool call_find_task(const struct tool_call *call, const char *id, struct task_record *out,
                     struct task **live)
 {
-	char message[512];
 	int found = visible_task(call->app, call_subject(call), id, out, live);
 
 	if (found == 1)
 		return true;
-	if (found < 0)
-		snprintf(message, sizeof message, "cannot read task %.200s: the database: %s", id,
-		         store_error(call->app->store));
-	else
-		snprintf(message, sizeof message, "task_id: no task %.200s", id);
-	mcp_request_reply(call->req, tool_error_result(message));
+	mcp_request_reply(call->req, visible_missing(call->app, id, found));
 	return false;
 }
 

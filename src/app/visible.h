@@ -35,6 +35,20 @@ int visible_task(struct app *app, const char *subject, const char *id, struct ta
 bool call_find_task(const struct tool_call *call, const char *id, struct task_record *out,
                     struct task **live);
 
+/*
+ * visible_task(), with a read of the store made on the store's thread, so the
+ * loop never waits on the database: fn gets what visible_task() gives (rec
+ * valid during the call only). fn may run before this returns, when the task
+ * is in memory or the store has no thread.
+ */
+/* The error a call gets for a task not found (0) or not readable (-1). */
+json_t *visible_missing(struct app *app, const char *id, int found);
+
+typedef void (*visible_task_fn)(void *data, int found, const struct task_record *rec,
+                                struct task *live);
+void visible_task_async(struct app *app, const char *subject, const char *id, visible_task_fn fn,
+                        void *data);
+
 /* The thread, when it is the subject's: 1 with *out filled, 0 when not (or none), -1 on error. */
 int visible_thread(struct app *app, const char *subject, const char *id, struct thread_record *out);
 

@@ -97,28 +97,28 @@ static const char *const migrations[] = {
     "  started_at BIGINT NOT NULL,"
     "  lease_until BIGINT NOT NULL"
     ");"
-    /* A cancel asked of the server that runs the task, kept until it takes it. */
-    "CREATE TABLE cancel_requests ("
-    "  task_id TEXT PRIMARY KEY,"
+    /*
+     * What one replica asks of another, kept until that one takes it: a run to
+     * stop ("cancel", body: how), or a run on a thread it holds ("run", body: the
+     * request).
+     */
+    "CREATE TABLE asked ("
+    "  task_id TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
     "  owner TEXT NOT NULL,"
-    "  how TEXT NOT NULL,"
-    "  asked_at BIGINT NOT NULL"
+    "  body TEXT NOT NULL,"
+    "  asked_at BIGINT NOT NULL,"
+    "  PRIMARY KEY (task_id, kind)"
     ");"
-    "CREATE INDEX cancel_requests_by_owner ON cancel_requests (owner);"
-    /* A run handed to the replica that holds its thread. */
-    "CREATE TABLE run_requests ("
-    "  task_id TEXT PRIMARY KEY,"
-    "  owner TEXT NOT NULL,"
-    "  request TEXT NOT NULL,"
-    "  asked_at BIGINT NOT NULL"
-    ");"
-    "CREATE INDEX run_requests_by_owner ON run_requests (owner);",
+    "CREATE INDEX asked_of ON asked (owner);",
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
 /* Any number of ours: the advisory lock the migrations take. */
 enum { MIGRATION_LOCK = 0x636f6465 };
 
 #define CONNECT_TIMEOUT "10"
+/* A database the network lost answers nothing: a call on it fails after this, not never. */
+#define TCP_TIMEOUT_MS "15000"
 
 #define TASK_COLUMNS                                                                               \
 	"id, tool, status, thread_id, cwd, log_file, output, error, report, created_at, "          \
@@ -281,8 +281,9 @@ static void pg_close(struct store *base)
 static int pg_open(const char *url, struct store **out, char *err, size_t err_size)
 {
 	/* The URL's own settings come last and win; a server does not wait for ever to start. */
-	static const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-	const char *values[] = {CONNECT_TIMEOUT, "codex-mcp", url, NULL};
+	static const char *const keys[] = {"connect_timeout", "tcp_user_timeout",
+	                                   "application_name", "dbname", NULL};
+	const char *values[] = {CONNECT_TIMEOUT, TCP_TIMEOUT_MS, "codex-mcp", url, NULL};
 	struct pg_store *s = calloc(1, sizeof *s);
 	int v = 0;
 
@@ -698,66 +699,41 @@ static void channel_of(const char *owner, char *out, size_t size)
 	snprintf(out, size, "codex_mcp_%016" PRIx64, h);
 }
 
-static int pg_ask_cancel(struct store *base, const char *owner, const char *id, const char *how)
+static int pg_ask(struct store *base, const char *owner, const char *id, const char *kind,
+                  const char *body)
 {
 	struct pg_store *s = (struct pg_store *)base;
 	struct numbers b = {0};
 	char channel[64];
-	const char *params[5] = {id, owner, how, num(&b, store_now_ms()), channel};
+	const char *params[6] = {id, kind, owner, body, num(&b, store_now_ms()), channel};
 
 	channel_of(owner, channel, sizeof channel);
 	/* The notification goes out when the request is committed, never before. */
-	return run_done(
-	    s,
-	    "WITH asked AS (INSERT INTO cancel_requests (task_id, owner, how, asked_at) "
-	    "VALUES ($1, $2, $3, $4) ON CONFLICT (task_id) DO UPDATE SET owner = $2, "
-	    "how = $3, asked_at = $4) SELECT pg_notify($5, $1)",
-	    5, params);
+	return run_done(s,
+	                "WITH kept AS (INSERT INTO asked (task_id, kind, owner, body, asked_at) "
+	                "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (task_id, kind) DO UPDATE SET "
+	                "owner = $3, body = $4, asked_at = $5) SELECT pg_notify($6, $1)",
+	                6, params);
 }
 
-static int pg_take_cancels(struct store *base,
-                           void (*fn)(void *data, const char *id, const char *how), void *data)
+static int pg_take_asked(struct store *base,
+                         void (*fn)(void *data, const char *id, const char *kind, const char *body),
+                         void *data)
 {
 	struct pg_store *s = (struct pg_store *)base;
 	const char *params[1] = {s->base.owner};
-	PGresult *res = run(
-	    s, "DELETE FROM cancel_requests WHERE owner = $1 RETURNING task_id, how", 1, params);
+	PGresult *res;
 
+	/* Oldest first: a cancel asked after a run was handed over comes after it. */
+	res = run(s,
+	          "WITH taken AS (DELETE FROM asked WHERE owner = $1 "
+	          "RETURNING task_id, kind, body, asked_at) "
+	          "SELECT task_id, kind, body FROM taken ORDER BY asked_at",
+	          1, params);
 	if (!res)
 		return -1;
 	for (int i = 0; i < PQntuples(res); i++)
-		fn(data, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
-	PQclear(res);
-	return 0;
-}
-
-static int pg_hand_over(struct store *base, const char *owner, const char *id, const char *request)
-{
-	struct pg_store *s = (struct pg_store *)base;
-	struct numbers b = {0};
-	char channel[64];
-	const char *params[5] = {id, owner, request, num(&b, store_now_ms()), channel};
-
-	channel_of(owner, channel, sizeof channel);
-	return run_done(
-	    s,
-	    "WITH asked AS (INSERT INTO run_requests (task_id, owner, request, asked_at) "
-	    "VALUES ($1, $2, $3, $4)) SELECT pg_notify($5, $1)",
-	    5, params);
-}
-
-static int pg_take_runs(struct store *base,
-                        void (*fn)(void *data, const char *id, const char *request), void *data)
-{
-	struct pg_store *s = (struct pg_store *)base;
-	const char *params[1] = {s->base.owner};
-	PGresult *res = run(
-	    s, "DELETE FROM run_requests WHERE owner = $1 RETURNING task_id, request", 1, params);
-
-	if (!res)
-		return -1;
-	for (int i = 0; i < PQntuples(res); i++)
-		fn(data, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+		fn(data, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2));
 	PQclear(res);
 	return 0;
 }
@@ -839,8 +815,9 @@ static void watch_readable(uv_poll_t *h, int status, int events)
  */
 static void watch_connect(struct watch *w)
 {
-	static const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-	const char *values[] = {CONNECT_TIMEOUT, "codex-mcp-watch", w->url, NULL};
+	static const char *const keys[] = {"connect_timeout", "tcp_user_timeout",
+	                                   "application_name", "dbname", NULL};
+	const char *values[] = {CONNECT_TIMEOUT, TCP_TIMEOUT_MS, "codex-mcp-watch", w->url, NULL};
 	char listen[96];
 	PGresult *res;
 
@@ -929,10 +906,8 @@ const struct store_ops codex_mcp_postgres_store = {
     .lease = pg_lease,
     .release = pg_release,
     .owner_alive = pg_owner_alive,
-    .ask_cancel = pg_ask_cancel,
-    .take_cancels = pg_take_cancels,
+    .ask = pg_ask,
+    .take_asked = pg_take_asked,
     .watch = pg_watch,
-    .hand_over = pg_hand_over,
-    .take_runs = pg_take_runs,
     .unwatch = pg_unwatch,
 };

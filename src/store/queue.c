@@ -31,6 +31,7 @@ struct store_queue {
 	struct store_job **done_tail;
 	bool busy, stopping;
 	uv_async_t wake;
+	size_t outstanding; /* queued and not yet answered: on the loop's side only */
 };
 
 static void thread_main(void *arg)
@@ -83,6 +84,9 @@ static void answer(struct store_queue *q)
 	while (list) {
 		struct store_job *j = list;
 		list = j->next;
+		/* The last answer lets the loop end again. */
+		if (--q->outstanding == 0)
+			uv_unref((uv_handle_t *)&q->wake);
 		if (j->done)
 			j->done(j->data, j->rc, j->rc ? j->error : NULL);
 		free(j);
@@ -112,7 +116,7 @@ int store_start_thread(struct store *s, uv_loop_t *loop)
 	uv_cond_init(&q->idle);
 	uv_async_init(loop, &q->wake, on_wake);
 	q->wake.data = q;
-	/* It never keeps the loop alive: what waits on an answer holds a handle of its own. */
+	/* It keeps the loop alive only while answers are owed (as uv_queue_work does). */
 	uv_unref((uv_handle_t *)&q->wake);
 	if ((rc = uv_thread_create(&q->thread, thread_main, q)) != 0) {
 		uv_close((uv_handle_t *)&q->wake, NULL);
@@ -144,6 +148,8 @@ int store_submit(struct store *s, store_work_fn work, store_done_fn done, void *
 	j->work = work;
 	j->done = done;
 	j->data = data;
+	if (q->outstanding++ == 0)
+		uv_ref((uv_handle_t *)&q->wake);
 	uv_mutex_lock(&q->mu);
 	*q->todo_tail = j;
 	q->todo_tail = &j->next;

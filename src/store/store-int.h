@@ -38,13 +38,15 @@ struct store_ops {
 	/* Optional: whether owner holds a lease now; without it, alive() decides. */
 	int (*owner_alive)(struct store *s, const char *owner, int64_t now);
 	/* Optional, with lease: cancels asked of one server by another, and a wake-up for them. */
-	int (*ask_cancel)(struct store *s, const char *owner, const char *id, const char *how);
-	int (*take_cancels)(struct store *s,
-	                    void (*fn)(void *data, const char *id, const char *how), void *data);
+	/* What one server asks of another: kind "cancel" (body: how) or "run" (the request). */
+	int (*ask)(struct store *s, const char *owner, const char *id, const char *kind,
+	           const char *body);
+	int (*take_asked)(struct store *s,
+	                  void (*fn)(void *data, const char *id, const char *kind,
+	                             const char *body),
+	                  void *data);
 	int (*watch)(struct store *s, uv_loop_t *loop, void (*wake)(void *data), void *data);
-	int (*hand_over)(struct store *s, const char *owner, const char *id, const char *request);
-	int (*take_runs)(struct store *s,
-	                 void (*fn)(void *data, const char *id, const char *request), void *data);
+
 	void (*unwatch)(struct store *s);
 };
 

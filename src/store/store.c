@@ -160,44 +160,35 @@ int store_owner_alive(struct store *s, const char *owner, int64_t now)
 	return rc;
 }
 
-int store_ask_cancel(struct store *s, const char *owner, const char *id, const char *how)
+static int ask(struct store *s, const char *owner, const char *id, const char *kind,
+               const char *body)
 {
 	int rc;
 
 	store_lock(s);
-	rc = s->ops->ask_cancel ? s->ops->ask_cancel(s, owner, id, how) : -ENOTSUP;
+	rc = s->ops->ask ? s->ops->ask(s, owner, id, kind, body) : -ENOTSUP;
 	store_unlock(s);
 	return rc;
 }
 
-int store_take_cancels(struct store *s, void (*fn)(void *data, const char *id, const char *how),
-                       void *data)
+int store_ask_cancel(struct store *s, const char *owner, const char *id, const char *how)
 {
-	int rc;
-
-	store_lock(s);
-	rc = s->ops->take_cancels ? s->ops->take_cancels(s, fn, data) : 0;
-	store_unlock(s);
-	return rc;
+	return ask(s, owner, id, "cancel", how);
 }
 
 int store_hand_over(struct store *s, const char *owner, const char *id, const char *request)
 {
-	int rc;
-
-	store_lock(s);
-	rc = s->ops->hand_over ? s->ops->hand_over(s, owner, id, request) : -ENOTSUP;
-	store_unlock(s);
-	return rc;
+	return ask(s, owner, id, "run", request);
 }
 
-int store_take_runs(struct store *s, void (*fn)(void *data, const char *id, const char *request),
-                    void *data)
+int store_take_asked(struct store *s,
+                     void (*fn)(void *data, const char *id, const char *kind, const char *body),
+                     void *data)
 {
 	int rc;
 
 	store_lock(s);
-	rc = s->ops->take_runs ? s->ops->take_runs(s, fn, data) : 0;
+	rc = s->ops->take_asked ? s->ops->take_asked(s, fn, data) : 0;
 	store_unlock(s);
 	return rc;
 }

@@ -71,9 +71,7 @@ int store_owner_alive(struct store *s, const char *owner, int64_t now);
  * shared.
  */
 int store_ask_cancel(struct store *s, const char *owner, const char *id, const char *how);
-/* Takes the cancels asked of this server, calling fn for each task id and how; 0 or -1. */
-int store_take_cancels(struct store *s, void (*fn)(void *data, const char *id, const char *how),
-                       void *data);
+
 /*
  * Calls wake() on loop when a cancel is asked of this server; store_unwatch()
  * stops it (before the loop's last run: it closes handles). 0, or -1.
@@ -86,9 +84,14 @@ int store_watch(struct store *s, struct uv_loop_s *loop, void (*wake)(void *data
  * like a cancel. 0, -1 on error, -ENOTSUP where not shared.
  */
 int store_hand_over(struct store *s, const char *owner, const char *id, const char *request);
-/* Takes the runs handed to this server, calling fn for each; 0 or -1. */
-int store_take_runs(struct store *s, void (*fn)(void *data, const char *id, const char *request),
-                    void *data);
+/*
+ * Takes what other servers asked of this one, oldest first: fn gets the task
+ * id, the kind ("cancel" with how, or "run" with the request), and its body.
+ * 0 or -1.
+ */
+int store_take_asked(struct store *s,
+                     void (*fn)(void *data, const char *id, const char *kind, const char *body),
+                     void *data);
 void store_unwatch(struct store *s);
 /*
  * The store's own thread. Once started, calls queued with store_submit() run

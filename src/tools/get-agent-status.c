@@ -1,6 +1,7 @@
 /* Tool `get_agent_status`: where a task is, and its output, paged. */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "app/app.h"
 #include "app/fleet.h"
@@ -26,14 +27,30 @@ static const char annotations[] =
 
 static const char *const known[] = {"task_id", "offset", "limit", NULL};
 
+/* A status asked: the record is read on the store's thread, and the call answered from it. */
+struct asking {
+	struct app *app;
+	struct mcp_request *req;
+	size_t offset, limit;
+	char id[256];
+};
+
+static void found(void *data, int found, const struct task_record *rec, struct task *live)
+{
+	struct asking *a = data;
+
+	mcp_request_reply(
+	    a->req, found == 1 ? json_tool_result(agent_status(rec, live, a->offset, a->limit))
+	                       : visible_missing(a->app, a->id, found));
+	free(a);
+}
+
 static void call_get_agent_status(const struct tool_call *call, json_t *args)
 {
 	const char *id;
 	json_int_t offset, limit;
 	struct arg_error e;
-	struct task_record rec;
-	struct task *live;
-	json_t *status;
+	struct asking *a;
 
 	if (args_only(args, known, &e) || arg_string(args, "task_id", true, &id, &e) ||
 	    arg_integer(args, "offset", 0, INT64_MAX / 2, 0, &offset, &e) ||
@@ -41,11 +58,13 @@ static void call_get_agent_status(const struct tool_call *call, json_t *args)
 		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
-	if (!call_find_task(call, id, &rec, &live))
+	if (!(a = calloc(1, sizeof *a))) {
+		mcp_request_reply(call->req, tool_error_result("out of memory"));
 		return;
-	status = agent_status(&rec, live, (size_t)offset, (size_t)limit);
-	task_record_clear(&rec);
-	mcp_request_reply(call->req, json_tool_result(status));
+	}
+	*a = (struct asking){call->app, call->req, (size_t)offset, (size_t)limit, ""};
+	snprintf(a->id, sizeof a->id, "%.255s", id);
+	visible_task_async(call->app, call_subject(call), id, found, a);
 }
 
 const struct tool_entry tool_get_agent_status = {

@@ -5,6 +5,7 @@
 
 #include "app/app.h"
 #include "app/fleet.h"
+#include "app/remote.h"
 #include "app/visible.h"
 #include "tools/fleet-schemas.h"
 #include "tools/tool.h"
@@ -70,113 +71,34 @@ static void on_cancel(void *data)
 	free(k);
 }
 
+/* A run another replica stopped, as its record now says. */
+static json_t *stopped_elsewhere(const struct task_record *rec)
+{
+	char message[512];
+
+	snprintf(message, sizeof message, "agent %s stopped by replica %s, where it ran: %s",
+	         rec->id, rec->owner ? rec->owner : "?", rec->status);
+	return json_tool_result(json_pack("{s:s, s:b, s:n, s:s, s:s}", "task_id", rec->id, "killed",
+	                                  1, "signal_used", "status", rec->status, "message",
+	                                  message));
+}
+
 /*
  * A run another replica owns: that replica is asked to stop it, through the
  * store, and the call is answered once the record says it ended.
  */
-struct remote_kill {
-	struct app *app;
-	struct mcp_request *req;
-	uv_timer_t poll;
-	char id[33];
-	char *subject;
-	char *owner;
-	int polls;
-};
-
-/* How often the record is read while the owner stops the run, and for how long at most. */
-enum { REMOTE_POLL_MS = 200, REMOTE_WAIT_MS = 10 * 60 * 1000 };
-
-static void remote_closed(uv_handle_t *h)
-{
-	struct remote_kill *k = h->data;
-
-	free(k->subject);
-	free(k->owner);
-	free(k);
-}
-
-static void remote_done(struct remote_kill *k, json_t *result)
-{
-	mcp_request_on_cancel(k->req, NULL, NULL);
-	mcp_request_reply(k->req, result);
-	uv_close((uv_handle_t *)&k->poll, remote_closed);
-}
-
-static void remote_poll(uv_timer_t *h)
-{
-	struct remote_kill *k = h->data;
-	struct task_record rec;
-	struct task *live;
-	char message[512];
-	int found = visible_task(k->app, k->subject, k->id, &rec, &live);
-
-	if (found == 1 && !agent_status_terminal(rec.status) &&
-	    ++k->polls * REMOTE_POLL_MS < REMOTE_WAIT_MS) {
-		task_record_clear(&rec);
-		return;
-	}
-	if (found != 1) {
-		remote_done(k, tool_error_result("the task's record cannot be read"));
-		return;
-	}
-	if (!agent_status_terminal(rec.status)) {
-		snprintf(message, sizeof message,
-		         "agent %s: replica %s was asked to stop it, "
-		         "and has not yet",
-		         k->id, k->owner);
-		remote_done(k, tool_error_result(message));
-		task_record_clear(&rec);
-		return;
-	}
-	snprintf(message, sizeof message, "agent %s stopped by replica %s, where it ran: %s", k->id,
-	         k->owner, rec.status);
-	remote_done(k, json_tool_result(json_pack("{s:s, s:b, s:n, s:s, s:s}", "task_id", k->id,
-	                                          "killed", 1, "signal_used", "status", rec.status,
-	                                          "message", message)));
-	task_record_clear(&rec);
-}
-
-static void remote_cancel(void *data)
-{
-	struct remote_kill *k = data;
-
-	/* The stop goes on; only the wait for it is given up. */
-	uv_timer_stop(&k->poll);
-	mcp_request_reply(k->req, json_object());
-	uv_close((uv_handle_t *)&k->poll, remote_closed);
-}
-
 static void kill_elsewhere(const struct tool_call *call, const struct task_record *rec)
 {
-	struct remote_kill *k = calloc(1, sizeof *k);
-	const char *subject = call_subject(call);
+	char message[512];
 
-	if (!k || !(k->owner = strdup(rec->owner)) ||
-	    (subject && !(k->subject = strdup(subject)))) {
-		if (k)
-			free(k->owner);
-		free(k);
-		mcp_request_reply(call->req, tool_error_result("out of memory"));
-		return;
-	}
 	if (store_ask_cancel(call->app->store, rec->owner, rec->id, "killed") != 0) {
-		char message[512];
 		snprintf(message, sizeof message, "cannot ask replica %s to stop agent %s: %s",
 		         rec->owner, rec->id, store_error(call->app->store));
 		mcp_request_reply(call->req, tool_error_result(message));
-		free(k->subject);
-		free(k->owner);
-		free(k);
 		return;
 	}
-	k->app = call->app;
-	k->req = call->req;
-	snprintf(k->id, sizeof k->id, "%s", rec->id);
-	uv_timer_init(call->app->loop, &k->poll);
-	k->poll.data = k;
-	uv_timer_start(&k->poll, remote_poll, REMOTE_POLL_MS, REMOTE_POLL_MS);
-	mcp_request_on_cancel(call->req, remote_cancel, k);
+	/* A cancel of this call gives the wait up; the stop goes on. */
+	remote_wait(call, rec->id, rec->owner, NULL, stopped_elsewhere);
 }
 
 static void call_kill_agent(const struct tool_call *call, json_t *args)

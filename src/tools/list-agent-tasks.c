@@ -1,4 +1,6 @@
 /* Tool `list_agent_tasks`: every task the server knows, newest first, from the store. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app/app.h"
@@ -38,50 +40,112 @@ static const char *const known[] = {"status", "limit", NULL};
 static const char *const statuses[] = {"queued", "running",   "completed", "failed",
                                        "killed", "timed_out", "cancelled", NULL};
 
+/* A listing: read on the store's thread, answered on the loop. */
 struct listing {
 	struct app *app;
-	json_t *tasks;
+	struct mcp_request *req;
+	char *subject;
+	const char *status; /* an entry of statuses[], or NULL */
+	int limit;
+	json_t *counts;
+	struct task_record *recs;
+	size_t n;
 };
 
-static void add_task(void *data, const struct task_record *rec)
+static void keep(void *data, const struct task_record *rec)
 {
 	struct listing *l = data;
-	/* A live task's record in memory is fresher than the stored one. */
-	struct task *live = runner_find(l->app->runner, rec->id);
-	json_t *st = agent_status(live ? task_record(live) : rec, live, 0, 200);
 
-	json_object_del(st, "report");
-	json_array_append_new(l->tasks, st);
+	if (task_record_copy(&l->recs[l->n], rec) == 0)
+		l->n++;
 }
 
-static void call_list_agent_tasks(const struct tool_call *call, json_t *args)
+/* On the store's thread: nothing of the loop's is touched. */
+static int read_listing(struct store *s, void *data)
 {
-	const char *status;
-	json_int_t limit;
-	struct arg_error e;
-	struct listing l = {call->app, json_array()};
-	json_t *counts, *result;
+	struct listing *l = data;
 
-	if (args_only(args, known, &e) || arg_enum(args, "status", statuses, &status, &e) ||
-	    arg_integer(args, "limit", 1, 100000, 50, &limit, &e)) {
-		json_decref(l.tasks);
-		mcp_request_reply(call->req, tool_error_result(e.message));
+	/* The caller's own tasks: another subject's are neither listed nor counted. */
+	l->counts = store_count_tasks(s, l->subject);
+	return store_each_task(s, l->subject, l->status, l->limit, keep, l);
+}
+
+static void listing_free(struct listing *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		task_record_clear(&l->recs[i]);
+	free(l->recs);
+	json_decref(l->counts);
+	free(l->subject);
+	free(l);
+}
+
+static void answer_listing(void *data, int rc, const char *error)
+{
+	struct listing *l = data;
+	json_t *result, *tasks;
+	json_int_t total = 0;
+	char message[400];
+
+	if (rc != 0) {
+		snprintf(message, sizeof message, "cannot read the tasks: the database: %s",
+		         error ? error : "?");
+		mcp_request_reply(l->req, tool_error_result(message));
+		listing_free(l);
 		return;
 	}
-	/* The caller's own tasks: another subject's are neither listed nor counted. */
-	counts = store_count_tasks(call->app->store, call_subject(call));
-	store_each_task(call->app->store, call_subject(call), status, (int)limit, add_task, &l);
-	result = json_pack("{s:I}", "total", (json_int_t)0);
-	json_int_t total = 0;
+	result = json_object();
+	tasks = json_array();
+	for (size_t i = 0; i < l->n; i++) {
+		/* A live task's record in memory is fresher than the stored one. */
+		struct task *live = runner_find(l->app->runner, l->recs[i].id);
+		json_t *st = agent_status(live ? task_record(live) : &l->recs[i], live, 0, 200);
+		json_object_del(st, "report");
+		json_array_append_new(tasks, st);
+	}
 	for (const char *const *s = statuses; *s; s++) {
-		json_int_t n = json_integer_value(json_object_get(counts, *s));
+		json_int_t n = json_integer_value(json_object_get(l->counts, *s));
 		json_object_set_new(result, *s, json_integer(n));
 		total += n;
 	}
 	json_object_set_new(result, "total", json_integer(total));
-	json_object_set_new(result, "tasks", l.tasks);
-	json_decref(counts);
-	mcp_request_reply(call->req, json_tool_result(result));
+	json_object_set_new(result, "tasks", tasks);
+	mcp_request_reply(l->req, json_tool_result(result));
+	listing_free(l);
+}
+
+static void call_list_agent_tasks(const struct tool_call *call, json_t *args)
+{
+	const char *status, *subject = call_subject(call);
+	json_int_t limit;
+	struct arg_error e;
+	struct listing *l;
+
+	if (args_only(args, known, &e) || arg_enum(args, "status", statuses, &status, &e) ||
+	    arg_integer(args, "limit", 1, 100000, 50, &limit, &e)) {
+		mcp_request_reply(call->req, tool_error_result(e.message));
+		return;
+	}
+	l = calloc(1, sizeof *l);
+	if (!l || !(l->recs = calloc((size_t)limit, sizeof *l->recs)) ||
+	    (subject && !(l->subject = strdup(subject)))) {
+		if (l)
+			free(l->recs);
+		free(l);
+		mcp_request_reply(call->req, tool_error_result("out of memory"));
+		return;
+	}
+	l->app = call->app;
+	l->req = call->req;
+	l->limit = (int)limit;
+	/* The arguments go with the call: the table's own string is kept. */
+	for (const char *const *s = statuses; status && *s; s++)
+		if (strcmp(*s, status) == 0)
+			l->status = *s;
+	if (store_submit(call->app->store, read_listing, answer_listing, l) != 0) {
+		listing_free(l);
+		mcp_request_reply(call->req, tool_error_result("out of memory"));
+	}
 }
 
 const struct tool_entry tool_list_agent_tasks = {
