@@ -53,9 +53,10 @@ struct job {
 	char *id, *status, *subject;
 	json_t *options;
 	int64_t at;
+	bool retry; /* the state the store refused, tried again */
 };
 
-static void write_out(struct writes *w, struct entry *e);
+static void write_out(struct writes *w, struct entry *e, bool retry);
 static void on_retry(uv_timer_t *h);
 
 struct writes *writes_new(uv_loop_t *loop, struct store *store)
@@ -152,6 +153,7 @@ static void job_done(void *data, int rc, const char *error)
 	struct job *j = data;
 	struct writes *w = j->w;
 	struct entry *e = j->e;
+	bool j_retry = j->retry;
 
 	job_free(j);
 	e->in_flight = false;
@@ -164,11 +166,12 @@ static void job_done(void *data, int rc, const char *error)
 		tell(take_thens(e), false);
 		return;
 	}
-	if (e->failed)
+	/* Said of a refused state only: a newer one written over it needs no word. */
+	if (j_retry)
 		log_info("%s %s recorded at last", e->is_thread ? "thread" : "task", e->id);
 	e->failed = false;
 	if (e->newer) {
-		write_out(w, e);
+		write_out(w, e, false);
 		return;
 	}
 	unlink_entry(w, e);
@@ -177,13 +180,14 @@ static void job_done(void *data, int rc, const char *error)
 	tell(thens, true);
 }
 
-static void write_out(struct writes *w, struct entry *e)
+static void write_out(struct writes *w, struct entry *e, bool retry)
 {
 	struct job *j = calloc(1, sizeof *j);
 
 	if (j) {
 		j->w = w;
 		j->e = e;
+		j->retry = retry;
 		j->is_thread = e->is_thread;
 		j->at = e->at;
 		j->options = e->options ? json_deep_copy(e->options) : NULL;
@@ -227,7 +231,7 @@ static void on_retry(uv_timer_t *h)
 			todo[i++] = e;
 	/* Each write may end at once (no store thread) and drop its own entry, no other. */
 	for (i = 0; i < n; i++)
-		write_out(w, todo[i]);
+		write_out(w, todo[i], true);
 	free(todo);
 }
 
@@ -276,7 +280,7 @@ static void changed(struct writes *w, struct entry *e)
 	if (e->in_flight)
 		e->newer = true;
 	else
-		write_out(w, e);
+		write_out(w, e, false);
 }
 
 void writes_task(struct writes *w, const struct task_record *rec,
