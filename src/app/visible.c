@@ -36,13 +36,13 @@ int visible_task(struct app *app, const char *subject, const char *id, struct ta
 	return 1;
 }
 
-json_t *visible_missing(struct app *app, const char *id, int found)
+json_t *visible_missing(const char *id, int found, const char *error)
 {
 	char message[512];
 
 	if (found < 0)
 		snprintf(message, sizeof message, "cannot read task %.200s: the database: %s", id,
-		         store_error(app->store));
+		         error ? error : "?");
 	else
 		snprintf(message, sizeof message, "task_id: no task %.200s", id);
 	return tool_error_result(message);
@@ -70,10 +70,9 @@ static void lookup_done(void *data, int rc, const char *error)
 	struct lookup *l = data;
 
 	(void)rc;
-	(void)error;
 	if (l->found == 1 && !store_subject_same(l->rec.subject, l->subject))
 		l->found = 0;
-	l->fn(l->data, l->found, l->found == 1 ? &l->rec : NULL, NULL);
+	l->fn(l->data, l->found, l->found == 1 ? &l->rec : NULL, NULL, error);
 	task_record_clear(&l->rec);
 	free(l->subject);
 	free(l);
@@ -89,7 +88,8 @@ void visible_task_async(struct app *app, const char *subject, const char *id, vi
 	/* In memory, the answer is at hand. */
 	if (runner_find(app->runner, id) || runner_unsaved(app->runner, id)) {
 		int found = visible_task(app, subject, id, &rec, &live);
-		fn(data, found, found == 1 ? &rec : NULL, found == 1 ? live : NULL);
+		fn(data, found, found == 1 ? &rec : NULL, found == 1 ? live : NULL,
+		   found < 0 ? store_error(app->store) : NULL);
 		if (found == 1)
 			task_record_clear(&rec);
 		return;
@@ -98,7 +98,8 @@ void visible_task_async(struct app *app, const char *subject, const char *id, vi
 	if (!l || strlen(id) >= sizeof l->id || (subject && !(l->subject = strdup(subject)))) {
 		bool long_id = l && strlen(id) >= sizeof l->id;
 		free(l);
-		fn(data, long_id ? 0 : -1, NULL, NULL); /* no task has such an id */
+		fn(data, long_id ? 0 : -1, NULL, NULL,
+		   "out of memory"); /* no task has such an id */
 		return;
 	}
 	snprintf(l->id, sizeof l->id, "%s", id);
@@ -107,7 +108,7 @@ void visible_task_async(struct app *app, const char *subject, const char *id, vi
 	if (store_submit(app->store, lookup_work, lookup_done, l) != 0) {
 		free(l->subject);
 		free(l);
-		fn(data, -1, NULL, NULL);
+		fn(data, -1, NULL, NULL, "out of memory");
 	}
 }
 
@@ -118,7 +119,7 @@ bool call_find_task(const struct tool_call *call, const char *id, struct task_re
 
 	if (found == 1)
 		return true;
-	mcp_request_reply(call->req, visible_missing(call->app, id, found));
+	mcp_request_reply(call->req, visible_missing(id, found, store_error(call->app->store)));
 	return false;
 }
 

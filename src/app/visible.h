@@ -38,14 +38,14 @@ bool call_find_task(const struct tool_call *call, const char *id, struct task_re
 /*
  * visible_task(), with a read of the store made on the store's thread, so the
  * loop never waits on the database: fn gets what visible_task() gives (rec
- * valid during the call only). fn may run before this returns, when the task
- * is in memory or the store has no thread.
+ * valid during the call only), and the store's word when found is -1. fn may run before this
+ * returns, when the task is in memory or the store has no thread.
  */
-/* The error a call gets for a task not found (0) or not readable (-1). */
-json_t *visible_missing(struct app *app, const char *id, int found);
+/* The error a call gets for a task not found (0) or not readable (-1, error: why). */
+json_t *visible_missing(const char *id, int found, const char *error);
 
 typedef void (*visible_task_fn)(void *data, int found, const struct task_record *rec,
-                                struct task *live);
+                                struct task *live, const char *error);
 void visible_task_async(struct app *app, const char *subject, const char *id, visible_task_fn fn,
                         void *data);
 

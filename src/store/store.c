@@ -49,13 +49,18 @@ int store_open(const char *url, struct store **out, char *err, size_t err_size)
 	return ops->open(target, out, err, err_size);
 }
 
+/* The last call's word on a failure, for the thread that made it: two threads call the store. */
+static _Thread_local char last_error[sizeof((struct store *)0)->error];
+
 void store_lock(struct store *s)
 {
 	pthread_mutex_lock(&s->lock);
+	s->error[0] = '\0';
 }
 
 void store_unlock(struct store *s)
 {
+	memcpy(last_error, s->error, sizeof last_error);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -227,7 +232,8 @@ char *store_url_password(const char *url)
 
 const char *store_error(struct store *s)
 {
-	return s->error;
+	(void)s;
+	return last_error[0] ? last_error : "unknown error";
 }
 
 int store_put_thread(struct store *s, const char *id, const json_t *options, const char *status,

@@ -29,19 +29,19 @@ static const char *const known[] = {"task_id", "offset", "limit", NULL};
 
 /* A status asked: the record is read on the store's thread, and the call answered from it. */
 struct asking {
-	struct app *app;
 	struct mcp_request *req;
 	size_t offset, limit;
 	char id[256];
 };
 
-static void found(void *data, int found, const struct task_record *rec, struct task *live)
+static void found(void *data, int found, const struct task_record *rec, struct task *live,
+                  const char *error)
 {
 	struct asking *a = data;
 
 	mcp_request_reply(
 	    a->req, found == 1 ? json_tool_result(agent_status(rec, live, a->offset, a->limit))
-	                       : visible_missing(a->app, a->id, found));
+	                       : visible_missing(a->id, found, error));
 	free(a);
 }
 
@@ -62,7 +62,7 @@ static void call_get_agent_status(const struct tool_call *call, json_t *args)
 		mcp_request_reply(call->req, tool_error_result("out of memory"));
 		return;
 	}
-	*a = (struct asking){call->app, call->req, (size_t)offset, (size_t)limit, ""};
+	*a = (struct asking){call->req, (size_t)offset, (size_t)limit, ""};
 	snprintf(a->id, sizeof a->id, "%.255s", id);
 	visible_task_async(call->app, call_subject(call), id, found, a);
 }
