@@ -63,8 +63,9 @@ test('capabilities come from each request alone: -32021 without the tasks extens
   await assertError(srv, { id: 30, method: 'tasks/get', params: { taskId: 'nope', _meta: env(TASKS) } }, -32602, /no task/);
   await assertError(srv, { id: 31, method: 'tasks/cancel', params: { taskId: 7, _meta: env(TASKS) } }, -32602);
   await assertError(srv, { id: 32, method: 'tasks/update', params: { taskId: 'nope', inputResponses: [], _meta: env(TASKS) } }, -32602);
-  // The 2025 "task" param is ignored on a modern call of a tool that is no run.
-  const listed = await answer(srv, { id: 33, method: 'tools/call', params: { name: 'list_agent_tasks', arguments: {}, task: { ttl: 5 }, _meta: env() } });
+  // The 2025 "task" param is ignored on a modern call of a tool that is no run (one answered
+  // from memory at once: the store's readers answer a moment later, off the loop).
+  const listed = await answer(srv, { id: 33, method: 'tools/call', params: { name: 'list_running_agents', arguments: {}, task: { ttl: 5 }, _meta: env() } });
   assert.equal(listed.result.resultType, 'complete');
   assert.equal(listed.result.task, undefined);
   srv.assertCleanStdout();
@@ -98,7 +99,7 @@ test('a sealing key that cannot be read is said in the answer, and nothing runs'
   const call = { id: 1, method: 'tools/call', params: { name: 'codex', arguments: { prompt: 'p', cwd: ctx.workspace }, _meta: env({ roots: {} }) } };
   await assertError(srv, call, -32603, /cannot ask for the client's roots: .*seal\.key/);
   // A client that declares no roots is not asked, and runs.
-  const plain = await answer(srv, { id: 2, method: 'tools/call', params: { name: 'list_agent_tasks', arguments: {}, _meta: env() } });
+  const plain = await answer(srv, { id: 2, method: 'tools/call', params: { name: 'list_running_agents', arguments: {}, _meta: env() } });
   assert.equal(plain.result.resultType, 'complete');
   srv.assertCleanStdout();
 });
