@@ -23,16 +23,26 @@ struct waiting {
 	char *subject, *owner, *cancel_how;
 	remote_answer_fn answer;
 	int64_t seen_activity;
+	bool reading; /* a read of the record is on the store's thread */
+	bool closed;  /* the wait is over: the read that comes back frees it */
 };
+
+static void waiting_free(struct waiting *w)
+{
+	free(w->subject);
+	free(w->owner);
+	free(w->cancel_how);
+	free(w);
+}
 
 static void waiting_closed(uv_handle_t *h)
 {
 	struct waiting *w = h->data;
 
-	free(w->subject);
-	free(w->owner);
-	free(w->cancel_how);
-	free(w);
+	if (w->reading)
+		w->closed = true;
+	else
+		waiting_free(w);
 }
 
 static void done(struct waiting *w, json_t *result)
@@ -42,29 +52,46 @@ static void done(struct waiting *w, json_t *result)
 	uv_close((uv_handle_t *)&w->poll, waiting_closed);
 }
 
+static void looked(void *data, int found, const struct task_record *rec, struct task *live,
+                   const char *error)
+{
+	struct waiting *w = data;
+	char message[300];
+
+	(void)live;
+	w->reading = false;
+	if (w->closed) {
+		waiting_free(w);
+		return;
+	}
+	/* The records cannot be read for now: the wait goes on, and looks again. */
+	if (found < 0) {
+		log_debug("task %s: cannot read its record for now: %s", w->id,
+		          error ? error : "?");
+		return;
+	}
+	if (found == 0) {
+		snprintf(message, sizeof message, "task %s: its record is gone", w->id);
+		done(w, tool_error_result(message));
+	} else if (agent_status_terminal(rec->status)) {
+		done(w, w->answer(rec));
+	} else if (rec->last_activity != w->seen_activity) {
+		/* Its replica records activity every second: that is progress here. */
+		w->seen_activity = rec->last_activity;
+		snprintf(message, sizeof message, "%s on replica %s", rec->status, w->owner);
+		mcp_request_progress(w->req, message);
+	}
+}
+
 static void look(uv_timer_t *h)
 {
 	struct waiting *w = h->data;
-	struct task_record rec;
-	struct task *live;
-	char message[300];
-	int found = visible_task(w->app, w->subject, w->id, &rec, &live);
 
-	if (found != 1) {
-		snprintf(message, sizeof message, "task %s: its record %s", w->id,
-		         found < 0 ? "cannot be read" : "is gone");
-		done(w, tool_error_result(message));
+	/* One read at a time: a slow database slows the looking, no more. */
+	if (w->reading)
 		return;
-	}
-	if (agent_status_terminal(rec.status)) {
-		done(w, w->answer(&rec));
-	} else if (rec.last_activity != w->seen_activity) {
-		/* Its replica records activity every second: that is progress here. */
-		w->seen_activity = rec.last_activity;
-		snprintf(message, sizeof message, "%s on replica %s", rec.status, w->owner);
-		mcp_request_progress(w->req, message);
-	}
-	task_record_clear(&rec);
+	w->reading = true;
+	visible_task_async(w->app, w->subject, w->id, looked, w);
 }
 
 static void cancelled(void *data)

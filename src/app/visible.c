@@ -105,7 +105,7 @@ void visible_task_async(struct app *app, const char *subject, const char *id, vi
 	snprintf(l->id, sizeof l->id, "%s", id);
 	l->fn = fn;
 	l->data = data;
-	if (store_submit(app->store, lookup_work, lookup_done, l) != 0) {
+	if (store_submit_read(app->store, lookup_work, lookup_done, l) != 0) {
 		free(l->subject);
 		free(l);
 		fn(data, -1, NULL, NULL, "out of memory");

@@ -126,13 +126,27 @@ int store_start_thread(struct store *s, uv_loop_t *loop)
 	return 0;
 }
 
+static int store_run(struct store *s, struct store_queue *q, store_work_fn work, store_done_fn done,
+                     void *data);
+
+int store_submit_read(struct store *s, store_work_fn work, store_done_fn done, void *data)
+{
+	return store_run(s, s->ops->reads_inline ? NULL : s->queue, work, done, data);
+}
+
 int store_submit(struct store *s, store_work_fn work, store_done_fn done, void *data)
 {
-	struct store_queue *q = s->queue;
+	return store_run(s, s->queue, work, done, data);
+}
+
+static int store_run(struct store *s, struct store_queue *q, store_work_fn work, store_done_fn done,
+                     void *data)
+{
 	struct store_job *j;
 
 	if (!q) {
-		/* No thread (tests, tools): the call runs now, and done with it. */
+		/* No thread (tests, tools), or a quick read: the call runs now, and done with it.
+		 */
 		store_lock(s);
 		int rc = work(s, data);
 		char error[256] = "";

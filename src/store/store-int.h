@@ -13,7 +13,9 @@
 #include "store/store.h"
 
 struct store_ops {
-	const char *kind; /* "sqlite", "postgresql" */
+	const char *kind;  /* "sqlite", "postgresql" */
+	bool reads_inline; /* a read takes microseconds: the loop makes it itself
+	                      (store_submit_read) */
 	/* Opens what target names (a path, a libpq URL); 0, or -1 with err. */
 	int (*open)(const char *target, struct store **out, char *err, size_t err_size);
 	void (*close)(struct store *s);

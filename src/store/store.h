@@ -105,6 +105,11 @@ typedef void (*store_done_fn)(void *data, int rc, const char *error);
 int store_start_thread(struct store *s, struct uv_loop_s *loop);
 /* 0, or -ENOMEM (nothing was queued). */
 int store_submit(struct store *s, store_work_fn work, store_done_fn done, void *data);
+/*
+ * A read: as store_submit(), but made at once on the loop where the store's reads
+ * take microseconds (SQLite), and on its thread where they cross a network.
+ */
+int store_submit_read(struct store *s, store_work_fn work, store_done_fn done, void *data);
 /* Waits until everything queued has run, and calls what is done for it. */
 void store_drain(struct store *s);
 /* Drains, then ends the thread; its handle closes as the loop runs on. */

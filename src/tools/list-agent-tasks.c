@@ -142,7 +142,7 @@ static void call_list_agent_tasks(const struct tool_call *call, json_t *args)
 	for (const char *const *s = statuses; status && *s; s++)
 		if (strcmp(*s, status) == 0)
 			l->status = *s;
-	if (store_submit(call->app->store, read_listing, answer_listing, l) != 0) {
+	if (store_submit_read(call->app->store, read_listing, answer_listing, l) != 0) {
 		listing_free(l);
 		mcp_request_reply(call->req, tool_error_result("out of memory"));
 	}
