@@ -179,11 +179,14 @@ void store_drain(struct store *s)
 
 	if (!q)
 		return;
-	uv_mutex_lock(&q->mu);
-	while (q->busy || q->todo)
-		uv_cond_wait(&q->idle, &q->mu);
-	uv_mutex_unlock(&q->mu);
-	answer(q);
+	/* An answer may queue more (a newer state of a record): drained too. */
+	while (q->outstanding > 0) {
+		uv_mutex_lock(&q->mu);
+		while (q->busy || q->todo)
+			uv_cond_wait(&q->idle, &q->mu);
+		uv_mutex_unlock(&q->mu);
+		answer(q);
+	}
 }
 
 static void queue_closed(uv_handle_t *h)
