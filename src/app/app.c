@@ -9,6 +9,7 @@
 
 #include "app/args.h"
 #include "app/http-module.h"
+#include "app/remote.h"
 #include "app/replica.h"
 #include "app/tasks.h"
 #include "mcp/stdio.h"
@@ -154,6 +155,7 @@ static void stop(struct app *app, const char *why, bool again_kills)
 	/* Calls waiting on the client or on another server get their answers now, while
 	 * stdout is open: the last run reaped may close it (see on_idle()). */
 	mcp_tasks_stop(app->tasks);
+	remote_stop(app);
 	for (struct app_client *c = app->clients; c; c = c->next)
 		mcp_session_stop(c->session);
 	if (app->http)

@@ -68,14 +68,15 @@ static void on_progress(void *data, struct task *t, const struct codex_event *ev
 static json_t *note_unsaved(struct app *app, const char *id, json_t *result)
 {
 	json_t *content = json_object_get(result, "content");
+	const char *why = runner_save_failed(app->runner, id);
 	char text[512];
 
-	if (!runner_save_failed(app->runner, id) || !json_is_array(content))
+	if (!why || !json_is_array(content))
 		return result;
 	snprintf(text, sizeof text,
 	         "Note: this run's record could not be saved (%s); the server keeps it, and "
 	         "saves it once the database takes it again.",
-	         store_error(app->store));
+	         why);
 	json_array_append_new(content, json_pack("{s:s, s:s}", "type", "text", "text", text));
 	return result;
 }

@@ -23,9 +23,23 @@ struct waiting {
 	char *subject, *owner, *cancel_how;
 	remote_answer_fn answer;
 	int64_t seen_activity;
-	bool reading; /* a read of the record is on the store's thread */
-	bool closed;  /* the wait is over: the read that comes back frees it */
+	bool reading;         /* a read of the record is on the store's thread */
+	bool over;            /* answered: a read that comes back does nothing more */
+	bool closed;          /* its handle is closed: the last of it to end frees it */
+	struct waiting *next; /* in the list of waits, for a server that stops */
 };
+
+/* Every wait, so a stopping server answers them (one app per process). */
+static struct waiting *waits;
+
+static void unlink_wait(struct waiting *w)
+{
+	for (struct waiting **p = &waits; *p; p = &(*p)->next)
+		if (*p == w) {
+			*p = w->next;
+			return;
+		}
+}
 
 static void waiting_free(struct waiting *w)
 {
@@ -39,16 +53,19 @@ static void waiting_closed(uv_handle_t *h)
 {
 	struct waiting *w = h->data;
 
-	if (w->reading)
-		w->closed = true;
-	else
+	w->closed = true;
+	if (!w->reading)
 		waiting_free(w);
 }
 
+/* The wait ends, and its call is answered (result NULL: the call was cancelled). */
 static void done(struct waiting *w, json_t *result)
 {
+	w->over = true;
+	unlink_wait(w);
+	uv_timer_stop(&w->poll);
 	mcp_request_on_cancel(w->req, NULL, NULL);
-	mcp_request_reply(w->req, result);
+	mcp_request_reply(w->req, result ? result : json_object());
 	uv_close((uv_handle_t *)&w->poll, waiting_closed);
 }
 
@@ -60,8 +77,9 @@ static void looked(void *data, int found, const struct task_record *rec, struct 
 
 	(void)live;
 	w->reading = false;
-	if (w->closed) {
-		waiting_free(w);
+	if (w->over) {
+		if (w->closed)
+			waiting_free(w);
 		return;
 	}
 	/* The records cannot be read for now: the wait goes on, and looks again. */
@@ -101,9 +119,23 @@ static void cancelled(void *data)
 	if (w->cancel_how && store_ask_cancel(w->app->store, w->owner, w->id, w->cancel_how) != 0)
 		log_warn("task %s: cannot ask replica %s to stop it: %s", w->id, w->owner,
 		         store_error(w->app->store));
-	uv_timer_stop(&w->poll);
-	mcp_request_reply(w->req, json_object());
-	uv_close((uv_handle_t *)&w->poll, waiting_closed);
+	done(w, NULL);
+}
+
+void remote_stop(struct app *app)
+{
+	char message[400];
+
+	(void)app;
+	/* The runs go on where they are: only the waits here end, and no cancel is asked. */
+	while (waits) {
+		struct waiting *w = waits;
+		snprintf(
+		    message, sizeof message,
+		    "server is stopping; task %s goes on on replica %s, where any replica reads it",
+		    w->id, w->owner);
+		done(w, tool_error_result(message));
+	}
 }
 
 void remote_wait(const struct tool_call *call, const char *id, const char *owner,
@@ -125,6 +157,8 @@ void remote_wait(const struct tool_call *call, const char *id, const char *owner
 	w->app = call->app;
 	w->req = call->req;
 	w->answer = answer;
+	w->next = waits;
+	waits = w;
 	snprintf(w->id, sizeof w->id, "%s", id);
 	uv_timer_init(call->app->loop, &w->poll);
 	w->poll.data = w;
@@ -168,13 +202,21 @@ void tool_run_elsewhere(const struct tool_call *call, const char *owner,
 	                         "subject", rec.subject, "ttl_ms", (json_int_t)rec.ttl_ms);
 	request = what ? json_dumps(what, JSON_COMPACT) : NULL;
 	json_decref(what);
-	if (!request || store_put_task(store, &rec) != 0 ||
-	    store_hand_over(store, owner, rec.id, request) != 0) {
+	bool recorded = request && store_put_task(store, &rec) == 0;
+	if (!recorded || store_hand_over(store, owner, rec.id, request) != 0) {
 		snprintf(message, sizeof message,
 		         "cannot hand thread %s to replica %s, which holds it: %s",
 		         spec->resume_thread, owner,
 		         request ? store_error(store) : "out of memory");
 		free(request);
+		/* Recorded as the owner's, it must not read queued for ever. */
+		if (recorded) {
+			rec.status = "failed";
+			rec.error = message;
+			rec.owner = call->app->instance;
+			rec.completed_at = store_now_ms();
+			runner_save(call->app->runner, &rec);
+		}
 		mcp_request_reply(call->req, tool_error_result(message));
 		return;
 	}

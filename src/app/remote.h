@@ -41,6 +41,9 @@ void tool_run_elsewhere(const struct tool_call *call, const char *owner,
  */
 bool remote_session_here(const struct app *app, const char *thread_id);
 
+/* A server stopping: the calls waiting on runs elsewhere are answered; the runs go on. */
+void remote_stop(struct app *app);
+
 /* On the owner: runs what another replica handed over (the store's request text). */
 void remote_run_taken(struct app *app, const char *id, const char *request);
 

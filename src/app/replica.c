@@ -12,7 +12,8 @@ enum { TICK_MS = 1000 };
 
 /* What other replicas asked of this one: a run to stop, or a run to take on. */
 struct asked {
-	char *id, *what; /* how to stop it, or the handed-over request */
+	bool run;        /* a run handed over; else a run to stop */
+	char *id, *what; /* the handed-over request, or how to stop it */
 	struct asked *next;
 };
 
@@ -26,8 +27,7 @@ struct round {
 	bool renew, sweep;
 	int leased, swept;
 	char lease_error[256];
-	struct asked *cancels, *runs; /* in the order asked */
-	struct asked **cancels_tail, **runs_tail;
+	struct asked *asked, **asked_tail; /* in the order asked: a cancel may follow its run */
 };
 
 struct replica {
@@ -36,11 +36,13 @@ struct replica {
 	int64_t leased_at, swept_at;
 	int64_t held_since; /* the lease renewed without a failure since then */
 	bool lease_failing;
-	bool in_round, again; /* a round on the store's thread; another wanted after it */
-	bool stopped;         /* a round in flight frees the replica */
+	bool in_round;               /* a round on the store's thread */
+	bool again;                  /* another round wanted after it ... */
+	bool want_renew, want_sweep; /* ... and what it must do: nothing asked for is dropped */
+	bool stopped;                /* a round in flight frees the replica */
 };
 
-static void add(struct asked ***tail, const char *id, const char *what)
+static void add(struct asked ***tail, bool run, const char *id, const char *what)
 {
 	struct asked *a = calloc(1, sizeof *a);
 
@@ -51,6 +53,7 @@ static void add(struct asked ***tail, const char *id, const char *what)
 		log_error("task %s: asked of this replica, but out of memory", id);
 		return;
 	}
+	a->run = run;
 	**tail = a;
 	*tail = &a->next;
 }
@@ -59,10 +62,8 @@ static void asked(void *data, const char *id, const char *kind, const char *body
 {
 	struct round *d = data;
 
-	if (strcmp(kind, "cancel") == 0)
-		add(&d->cancels_tail, id, body);
-	else if (strcmp(kind, "run") == 0)
-		add(&d->runs_tail, id, body);
+	if (strcmp(kind, "cancel") == 0 || strcmp(kind, "run") == 0)
+		add(&d->asked_tail, strcmp(kind, "run") == 0, id, body);
 }
 
 /* On the store's thread. */
@@ -113,8 +114,7 @@ static void round_done(void *data, int rc, const char *error)
 
 	r->in_round = false;
 	if (r->stopped) {
-		free_asked(d->cancels);
-		free_asked(d->runs);
+		free_asked(d->asked);
 		free(d);
 		free(r);
 		return;
@@ -125,10 +125,12 @@ static void round_done(void *data, int rc, const char *error)
 			log_warn("cannot renew this replica's lease: %s", d->lease_error);
 		r->lease_failing = true;
 	} else if (d->renew) {
-		if (r->lease_failing) {
+		if (r->lease_failing)
 			log_info("this replica's lease is renewed again");
+		/* Failed, or late past the lease (a database that stalled): others may have
+		 * thought this one gone, and it must hold its lease anew before judging them. */
+		if (r->lease_failing || d->now - r->leased_at > store_lease_ms(app->store))
 			r->held_since = d->now;
-		}
 		r->lease_failing = false;
 		r->leased_at = d->now;
 	}
@@ -136,12 +138,13 @@ static void round_done(void *data, int rc, const char *error)
 		log_info("%d task(s) of replicas whose lease ran out were ended", d->swept);
 	if (rc != 0)
 		log_warn("cannot read what was asked of this replica: %s", error ? error : "?");
-	for (struct asked *a = d->cancels; a; a = a->next)
-		stop_run(app, a->id, a->what);
-	for (struct asked *a = d->runs; a; a = a->next)
-		remote_run_taken(app, a->id, a->what);
-	free_asked(d->cancels);
-	free_asked(d->runs);
+	for (struct asked *a = d->asked; a; a = a->next) {
+		if (a->run)
+			remote_run_taken(app, a->id, a->what);
+		else
+			stop_run(app, a->id, a->what);
+	}
+	free_asked(d->asked);
 	free(d);
 	if (r->again) {
 		r->again = false;
@@ -153,18 +156,22 @@ static void start_round(struct replica *r, bool renew, bool sweep)
 {
 	struct round *d;
 
+	r->want_renew |= renew;
+	r->want_sweep |= sweep;
 	if (r->in_round) {
-		r->again = true; /* a wake-up while the last round is out: one more after it */
+		r->again = true; /* asked while the last round is out: one more after it */
 		return;
 	}
 	if (!(d = calloc(1, sizeof *d)))
 		return;
 	d->r = r;
 	d->now = store_now_ms();
-	d->renew = renew;
-	d->sweep = sweep;
-	d->cancels_tail = &d->cancels;
-	d->runs_tail = &d->runs;
+	d->renew = r->want_renew;
+	d->sweep = r->want_sweep;
+	r->want_renew = r->want_sweep = false;
+	if (d->sweep)
+		r->swept_at = d->now;
+	d->asked_tail = &d->asked;
 	r->in_round = true;
 	if (store_submit(r->app->store, round_work, round_done, d) != 0) {
 		r->in_round = false;
@@ -194,8 +201,6 @@ static void on_tick(uv_timer_t *h)
 	bool sweep =
 	    now - r->swept_at >= lease / 2 && !r->lease_failing && now - r->held_since >= lease;
 
-	if (sweep)
-		r->swept_at = now;
 	start_round(r, renew, sweep);
 	runner_flush_activity(r->app->runner);
 }

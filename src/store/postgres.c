@@ -21,6 +21,7 @@ struct pg_store {
 	struct store base;
 	PGconn *conn;
 	bool in_transaction; /* a lost connection then loses the transaction: no second try */
+	bool once;           /* a statement that must not run twice (it takes rows away) */
 	char *url;
 	struct watch *watch; /* the LISTEN connection, while store_watch() runs */
 };
@@ -152,7 +153,7 @@ static PGresult *run(struct pg_store *s, const char *sql, int n, const char *con
 	PGresult *res = exec_once(s, sql, n, params);
 	ExecStatusType st = PQresultStatus(res);
 
-	if ((st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) && !s->in_transaction &&
+	if ((st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) && !s->in_transaction && !s->once &&
 	    PQstatus(s->conn) == CONNECTION_BAD) {
 		PQclear(res);
 		PQreset(s->conn);
@@ -724,12 +725,18 @@ static int pg_take_asked(struct store *base,
 	const char *params[1] = {s->base.owner};
 	PGresult *res;
 
-	/* Oldest first: a cancel asked after a run was handed over comes after it. */
+	/*
+	 * Oldest first: a cancel asked after a run was handed over comes after it. Not run
+	 * twice: had a lost connection taken the rows with it, a second try would find none
+	 * (a failed try leaves them, for the next round).
+	 */
+	s->once = true;
 	res = run(s,
 	          "WITH taken AS (DELETE FROM asked WHERE owner = $1 "
 	          "RETURNING task_id, kind, body, asked_at) "
 	          "SELECT task_id, kind, body FROM taken ORDER BY asked_at",
 	          1, params);
+	s->once = false;
 	if (!res)
 		return -1;
 	for (int i = 0; i < PQntuples(res); i++)

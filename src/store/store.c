@@ -223,7 +223,7 @@ char *store_url_password(const char *url)
 			return strndup(colon + 1, (size_t)(at - colon - 1));
 	}
 	p = strstr(url, "password=");
-	if (p && (p[-1] == '?' || p[-1] == '&')) {
+	if (p && p > url && (p[-1] == '?' || p[-1] == '&')) {
 		p += strlen("password=");
 		return strndup(p, strcspn(p, "&"));
 	}

@@ -170,7 +170,7 @@ const struct task_record *runner_unsaved(struct runner *r, const char *id)
 	return writes_pending(r->writes, id);
 }
 
-bool runner_save_failed(struct runner *r, const char *id)
+const char *runner_save_failed(struct runner *r, const char *id)
 {
 	return writes_failed(r->writes, id);
 }

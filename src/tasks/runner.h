@@ -110,8 +110,8 @@ struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task
 
 /* The last state of a task the store has not taken yet (on its way, or refused), or NULL. */
 const struct task_record *runner_unsaved(struct runner *r, const char *id);
-/* Whether the store refused the newest state of the task when last tried. */
-bool runner_save_failed(struct runner *r, const char *id);
+/* The store's word when it refused the newest state of the task last tried, else NULL. */
+const char *runner_save_failed(struct runner *r, const char *id);
 /*
  * Writes a task's record, for records the runner does not keep itself, on the
  * store's thread (tasks/writes.h): what the store refuses is kept and tried

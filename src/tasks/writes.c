@@ -1,5 +1,6 @@
 #include "tasks/writes.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,9 +29,10 @@ struct entry {
 	json_t *options;        /* a thread's; NULL: only its status changes */
 	char *status, *subject;
 	int64_t at;
-	bool in_flight; /* a write of it is on the store's thread */
-	bool newer;     /* its state changed since that write was made */
-	bool failed;    /* the store refused its last write */
+	bool in_flight;  /* a write of it is on the store's thread */
+	bool newer;      /* its state changed since that write was made */
+	bool failed;     /* the store refused its last write */
+	char error[256]; /* its word for it */
 	struct then *thens;
 	uint64_t then_deadline;
 	struct entry *next;
@@ -162,6 +164,7 @@ static void job_done(void *data, int rc, const char *error)
 			log_error("could not record %s %s (%s); will try again",
 			          e->is_thread ? "thread" : "task", e->id, error ? error : "?");
 		e->failed = true;
+		snprintf(e->error, sizeof e->error, "%s", error ? error : "unknown error");
 		retry_soon(w);
 		tell(take_thens(e), false);
 		return;
@@ -343,11 +346,11 @@ const struct task_record *writes_pending(const struct writes *w, const char *id)
 	return e ? &e->rec : NULL;
 }
 
-bool writes_failed(const struct writes *w, const char *id)
+const char *writes_failed(const struct writes *w, const char *id)
 {
 	const struct entry *e = find(w, false, id);
 
-	return e && e->failed;
+	return e && e->failed ? e->error : NULL;
 }
 
 static void closed(uv_handle_t *h)

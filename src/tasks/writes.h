@@ -29,8 +29,8 @@ void writes_thread(struct writes *w, const char *id, const json_t *options, cons
                    const char *subject, int64_t at);
 /* The newest state of a task the store has not taken yet, or NULL. */
 const struct task_record *writes_pending(const struct writes *w, const char *id);
-/* Whether the store refused the task's newest state when last tried. */
-bool writes_failed(const struct writes *w, const char *id);
+/* The store's word when it refused the task's newest state last tried, else NULL. */
+const char *writes_failed(const struct writes *w, const char *id);
 /*
  * Waits for the writes in flight, tries what is left once more, says on stderr
  * what is still lost, and frees everything, the timer closing on the loop.

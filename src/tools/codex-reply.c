@@ -90,9 +90,21 @@ static void call_codex_reply(const struct tool_call *call, json_t *args)
 	                         .prompt_len = strlen(prompt),
 	                         .resume_thread = thread_id};
 	/* Another live replica holds the thread open: it runs the reply. */
-	if (store_shared(call->app->store) && rec.owner &&
-	    strcmp(rec.owner, call->app->instance) != 0 &&
-	    store_owner_alive(call->app->store, rec.owner, store_now_ms()) == 1) {
+	int alive = store_shared(call->app->store) && rec.owner &&
+	                    strcmp(rec.owner, call->app->instance) != 0
+	                ? store_owner_alive(call->app->store, rec.owner, store_now_ms())
+	                : 0;
+	if (alive < 0) {
+		snprintf(
+		    e.message, sizeof e.message,
+		    "cannot tell whether replica %.200s, which holds thread %.100s, still runs: %s",
+		    rec.owner, thread_id, store_error(call->app->store));
+		codex_options_clear(&opts);
+		thread_record_clear(&rec);
+		mcp_request_reply(call->req, tool_error_result(e.message));
+		return;
+	}
+	if (alive == 1) {
 		tool_run_elsewhere(call, rec.owner, &spec);
 		codex_options_clear(&opts);
 		thread_record_clear(&rec);

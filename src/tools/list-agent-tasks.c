@@ -97,9 +97,14 @@ static void answer_listing(void *data, int rc, const char *error)
 	result = json_object();
 	tasks = json_array();
 	for (size_t i = 0; i < l->n; i++) {
-		/* A live task's record in memory is fresher than the stored one. */
+		/* A live task's record, or one on its way to the store, is fresher than the stored.
+		 */
 		struct task *live = runner_find(l->app->runner, l->recs[i].id);
-		json_t *st = agent_status(live ? task_record(live) : &l->recs[i], live, 0, 200);
+		const struct task_record *kept = runner_unsaved(l->app->runner, l->recs[i].id);
+		json_t *st = agent_status(live   ? task_record(live)
+		                          : kept ? kept
+		                                 : &l->recs[i],
+		                          live, 0, 200);
 		json_object_del(st, "report");
 		json_array_append_new(tasks, st);
 	}

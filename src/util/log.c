@@ -2,6 +2,7 @@
 
 #include "util/redact.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@ static const char *const level_names[] = {
 static enum log_level stderr_level = LOG_INFO;
 static log_sink_fn sink_fn;
 static void *sink_data;
+static pthread_t sink_thread; /* the loop's: the store's thread logs to stderr alone */
 
 const char *log_level_name(enum log_level level)
 {
@@ -41,6 +43,7 @@ void log_set_sink(log_sink_fn fn, void *data)
 {
 	sink_fn = fn;
 	sink_data = data;
+	sink_thread = pthread_self();
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)
@@ -69,6 +72,6 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		fprintf(stderr, "%s.%03ldZ codex-mcp %s: %s\n", stamp, ts.tv_nsec / 1000000,
 		        level_names[level], message);
 	}
-	if (sink_fn)
+	if (sink_fn && pthread_equal(pthread_self(), sink_thread))
 		sink_fn(sink_data, level, message);
 }

@@ -1,5 +1,6 @@
 #include "util/redact.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,8 @@ struct secret {
 
 static struct secret *secrets;
 static size_t n_secrets;
+/* The store's thread logs too: secrets are added on the loop while it may be masking. */
+static pthread_rwlock_t lock = PTHREAD_RWLOCK_INITIALIZER;
 
 static void add_one(const char *secret)
 {
@@ -52,6 +55,7 @@ void redact_add(const char *secret)
 
 	if (!secret)
 		return;
+	pthread_rwlock_wrlock(&lock);
 	add_one(secret);
 	/* Codex's lines are masked before they are parsed, where a secret with '"', '\\' or
 	 * a control character is spelled escaped: mask that spelling too. */
@@ -77,11 +81,13 @@ void redact_add(const char *secret)
 		if (upper)
 			add_one(quoted + 1);
 	}
+	pthread_rwlock_unlock(&lock);
 	free(quoted);
 }
 
 void redact_clear(void)
 {
+	pthread_rwlock_wrlock(&lock);
 	for (size_t i = 0; i < n_secrets; i++) {
 		free(secrets[i].text);
 		free(secrets[i].fail);
@@ -89,11 +95,17 @@ void redact_clear(void)
 	free(secrets);
 	secrets = NULL;
 	n_secrets = 0;
+	pthread_rwlock_unlock(&lock);
 }
 
 bool redact_active(void)
 {
-	return n_secrets > 0;
+	bool any;
+
+	pthread_rwlock_rdlock(&lock);
+	any = n_secrets > 0;
+	pthread_rwlock_unlock(&lock);
+	return any;
 }
 
 enum { COVERED = 1, JOINED = 2 }; /* JOINED: one occurrence covers this byte and the one before */
@@ -132,7 +144,19 @@ static size_t mark(const struct secret *s, const char *text, size_t n, unsigned 
  * another, or overlaps it, leaves no part of itself behind. Occurrences that
  * overlap become one mask.
  */
+static char *redact_locked(const char *text);
+
 char *redact(const char *text)
+{
+	char *out;
+
+	pthread_rwlock_rdlock(&lock);
+	out = redact_locked(text);
+	pthread_rwlock_unlock(&lock);
+	return out;
+}
+
+static char *redact_locked(const char *text)
 {
 	size_t n, found = 0, out_len, mlen = strlen(MASK);
 	unsigned char *marks;
@@ -187,7 +211,7 @@ json_t *redact_json(const json_t *value)
 
 	switch (json_typeof(value)) {
 	case JSON_STRING: {
-		if (n_secrets == 0)
+		if (!redact_active())
 			return json_incref((json_t *)value);
 		char *masked = redact(json_string_value(value));
 		copy = masked ? json_string(masked) : json_string("[redacted]");
@@ -199,7 +223,7 @@ json_t *redact_json(const json_t *value)
 		json_object_foreach((json_t *)value, key, item)
 		{
 			/* A secret can hide in a key as well as in a value. */
-			char *masked = n_secrets ? redact(key) : NULL;
+			char *masked = redact_active() ? redact(key) : NULL;
 			json_object_set_new(copy, masked ? masked : key, redact_json(item));
 			free(masked);
 		}

@@ -296,3 +296,26 @@ test('a database that hangs does not hold the protocol up: writes wait on the st
   await waitFor(() => pg.sql(`SELECT status FROM tasks WHERE id = '${res.structuredContent.task_id}'`, 'codex') === 'completed',
     { what: 'the record written once the lock went' });
 });
+
+test('a replica that stops while its call waits on another replica\'s run: the call is told, and the run goes on', { timeout: TIMEOUT }, async (t) => {
+  const { ctx, pg, replicas: [a, b] } = await startReplicas(t, 2);
+  const first = await a.call('codex', { prompt: 'held on A', cwd: ctx.workspace });
+  assert.ok(!first.isError, a.diag(resultText(first)));
+  const marker = `${500 + Math.floor(Math.random() * 400)}.${process.pid % 1000}${Math.floor(Math.random() * 1000)}`;
+  // The reply is handed to A, which holds the thread; B's call waits on it.
+  const waiting = b.call('codex-reply', { threadId: first.structuredContent.threadId, prompt: `HOLD sleep ${marker}` });
+  await waitFor(() => sleepers(marker).length === 1, { timeoutMs: 45_000, what: 'the handed-over run on A' });
+  assert.ok(descendants(a.pid).some((p) => p.comm === 'sleep'), 'the run is A\'s');
+  const stopping = b.stop();
+  const res = await waiting;
+  await stopping;
+  assert.ok(res.isError);
+  assert.match(resultText(res), /server is stopping; task \w+ goes on on replica/);
+  // No cancel was asked of A. B gave its lease up: A's is the one left, and once A has renewed
+  // it, A has also taken whatever was asked of it by then.
+  const lease = () => pg.sql('SELECT lease_until FROM replicas', 'codex');
+  const before = lease();
+  await waitFor(() => lease() !== before, { what: 'a round of A after B stopped' });
+  assert.equal(sleepers(marker).length, 1, 'the run goes on on A');
+  assert.doesNotMatch(a.stderr, /as another replica asked/);
+});

@@ -362,7 +362,7 @@ static void test_runner_save_keeps_then_writes(void **state)
 	rec.status = "completed";
 	assert_int_equal(runner_save(f->runner, &rec), 0);
 	/* No store thread here: the write was tried at once, and refused. */
-	assert_true(runner_save_failed(f->runner, rec.id));
+	assert_non_null(runner_save_failed(f->runner, rec.id));
 	assert_string_equal(runner_unsaved(f->runner, rec.id)->status, "completed");
 	unlock_store(f);
 	free_runner(f); /* its last try writes what was kept */
