@@ -34,7 +34,9 @@ struct pg_store {
 struct watch {
 	uv_loop_t *loop;
 	PGconn *conn;
-	uv_poll_t *poll;  /* on conn's socket while connected */
+	enum { WATCH_DOWN, WATCH_CONNECTING, WATCH_LISTEN_SENT, WATCH_LISTENING } state;
+	uv_poll_t *poll; /* on conn's socket, fd, while there is one */
+	int fd;
 	uv_timer_t again; /* reconnects after the database went away */
 	int open_handles;
 	char channel[64];
@@ -794,19 +796,127 @@ static void watch_lost(struct watch *w, const char *why)
 	watch_stop_poll(w);
 	PQfinish(w->conn);
 	w->conn = NULL;
+	w->state = WATCH_DOWN;
 	uv_timer_start(&w->again, watch_again, 1000, 0);
 }
 
-static void watch_readable(uv_poll_t *h, int status, int events)
+static void watch_timed_out(uv_timer_t *h)
+{
+	watch_lost(h->data, "no answer within " CONNECT_TIMEOUT " s");
+}
+
+static void watch_event(uv_poll_t *h, int status, int events);
+
+/* Waits for events on the connection's socket; libpq may move to another one while it connects. */
+static int watch_poll(struct watch *w, int events)
+{
+	int fd = PQsocket(w->conn);
+
+	if (fd < 0)
+		return -1;
+	/*
+	 * While it connects, libpq may close its socket and open another, perhaps under the
+	 * same number: a handle made afresh each step never watches a closed socket.
+	 */
+	if (w->poll && (w->fd != fd || w->state == WATCH_CONNECTING))
+		watch_stop_poll(w);
+	if (!w->poll) {
+		w->poll = malloc(sizeof *w->poll);
+		if (!w->poll || uv_poll_init(w->loop, w->poll, fd) != 0) {
+			free(w->poll);
+			w->poll = NULL;
+			return -1;
+		}
+		w->poll->data = w;
+		w->fd = fd;
+		w->open_handles++;
+		/* Like the timer, it never keeps the loop alive: the server ends when its clients
+		 * do. */
+		uv_unref((uv_handle_t *)w->poll);
+	}
+	return uv_poll_start(w->poll, events, watch_event);
+}
+
+/* A step of the connection, as libpq asks: nothing here waits on the network. */
+static void watch_step(struct watch *w)
+{
+	char listen[96];
+
+	switch (PQconnectPoll(w->conn)) {
+	case PGRES_POLLING_READING:
+		if (watch_poll(w, UV_READABLE) != 0)
+			watch_lost(w, "cannot poll its socket");
+		return;
+	case PGRES_POLLING_WRITING:
+		if (watch_poll(w, UV_WRITABLE) != 0)
+			watch_lost(w, "cannot poll its socket");
+		return;
+	case PGRES_POLLING_OK:
+		break;
+	default:
+		watch_lost(w, PQerrorMessage(w->conn));
+		return;
+	}
+	snprintf(listen, sizeof listen, "LISTEN %s", w->channel);
+	if (PQsetnonblocking(w->conn, 1) != 0 || !PQsendQuery(w->conn, listen) ||
+	    PQflush(w->conn) != 0 || watch_poll(w, UV_READABLE) != 0) {
+		watch_lost(w, PQerrorMessage(w->conn));
+		return;
+	}
+	w->state = WATCH_LISTEN_SENT;
+}
+
+/* The answer to LISTEN: 1 once it came, 0 while it has not, -1 when it failed. */
+static int listen_answered(struct watch *w)
+{
+	PGresult *res;
+
+	while (!PQisBusy(w->conn)) {
+		res = PQgetResult(w->conn);
+		if (!res)
+			return 1;
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			PQclear(res);
+			return -1;
+		}
+		PQclear(res);
+	}
+	return 0;
+}
+
+static void watch_event(uv_poll_t *h, int status, int events)
 {
 	struct watch *w = h->data;
 	PGnotify *n;
 	bool woken = false;
+	int answered;
 
 	(void)events;
-	if (status < 0 || !PQconsumeInput(w->conn)) {
-		watch_lost(w, status < 0 ? uv_strerror(status) : PQerrorMessage(w->conn));
+	if (status < 0) {
+		watch_lost(w, uv_strerror(status));
 		return;
+	}
+	if (w->state == WATCH_CONNECTING) {
+		watch_step(w);
+		return;
+	}
+	if (!PQconsumeInput(w->conn)) {
+		watch_lost(w, PQerrorMessage(w->conn));
+		return;
+	}
+	if (w->state == WATCH_LISTEN_SENT) {
+		if ((answered = listen_answered(w)) < 0) {
+			watch_lost(w, PQerrorMessage(w->conn));
+			return;
+		}
+		if (answered == 0)
+			return;
+		uv_timer_stop(&w->again); /* the deadline */
+		w->state = WATCH_LISTENING;
+		if (w->lost)
+			log_info("store: the wake-up connection is back");
+		w->lost = false;
+		woken = true; /* for what was asked while it was away */
 	}
 	while ((n = PQnotifies(w->conn))) {
 		woken = true;
@@ -817,47 +927,24 @@ static void watch_readable(uv_poll_t *h, int status, int events)
 }
 
 /*
- * A blocking connect: it happens at start-up and after the database came back,
- * with libpq's connect timeout. Woken once connected, for what was asked meanwhile.
+ * Connects without waiting: at start-up, and each second while the database is
+ * away, within the connect timeout (libpq leaves it to the caller here).
  */
 static void watch_connect(struct watch *w)
 {
-	static const char *const keys[] = {"connect_timeout", "tcp_user_timeout",
-	                                   "application_name", "dbname", NULL};
-	const char *values[] = {CONNECT_TIMEOUT, TCP_TIMEOUT_MS, "codex-mcp-watch", w->url, NULL};
-	char listen[96];
-	PGresult *res;
+	static const char *const keys[] = {"tcp_user_timeout", "application_name", "dbname", NULL};
+	const char *values[] = {TCP_TIMEOUT_MS, "codex-mcp-watch", w->url, NULL};
 
-	w->conn = PQconnectdbParams(keys, values, 1);
-	if (PQstatus(w->conn) != CONNECTION_OK) {
-		watch_lost(w, PQerrorMessage(w->conn));
+	w->conn = PQconnectStartParams(keys, values, 1);
+	if (!w->conn || PQstatus(w->conn) == CONNECTION_BAD) {
+		watch_lost(w, w->conn ? PQerrorMessage(w->conn) : "out of memory");
 		return;
 	}
-	snprintf(listen, sizeof listen, "LISTEN %s", w->channel);
-	res = PQexec(w->conn, listen);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		PQclear(res);
-		watch_lost(w, PQerrorMessage(w->conn));
-		return;
-	}
-	PQclear(res);
-	w->poll = malloc(sizeof *w->poll);
-	if (!w->poll || PQsetnonblocking(w->conn, 1) != 0 ||
-	    uv_poll_init(w->loop, w->poll, PQsocket(w->conn)) != 0) {
-		free(w->poll);
-		w->poll = NULL;
+	w->state = WATCH_CONNECTING;
+	uv_timer_start(&w->again, watch_timed_out, (uint64_t)atoi(CONNECT_TIMEOUT) * 1000, 0);
+	/* libpq's first step is to write. */
+	if (watch_poll(w, UV_WRITABLE) != 0)
 		watch_lost(w, "cannot poll its socket");
-		return;
-	}
-	w->poll->data = w;
-	w->open_handles++;
-	uv_poll_start(w->poll, UV_READABLE, watch_readable);
-	if (w->lost)
-		log_info("store: the wake-up connection is back");
-	w->lost = false;
-	/* Like the timer, it never keeps the loop alive: the server ends when its clients do. */
-	uv_unref((uv_handle_t *)w->poll);
-	w->wake(w->data);
 }
 
 static int pg_watch(struct store *base, uv_loop_t *loop, void (*wake)(void *data), void *data)

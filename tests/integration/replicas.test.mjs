@@ -121,6 +121,9 @@ test('SIGKILL of replica A mid-run: B reports its run failed within the lease, a
 
 test('a PostgreSQL restart mid-run: the replicas reconnect and nothing acknowledged is lost', { timeout: TIMEOUT }, async (t) => {
   const { ctx, pg, replicas: [a, b] } = await startReplicas(t, 2, { script: undefined });
+  // Each replica LISTENs on a connection of its own, for wake-ups.
+  const listening = () => Number(pg.sql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'codex-mcp-watch' AND query LIKE 'LISTEN%'", 'codex'));
+  await waitFor(() => listening() === 2, { what: 'both replicas to LISTEN' });
   const spawned = json(a, await a.call('spawn_agent_async', { prompt: 'SLEEP 1500 after the restart', cwd: ctx.workspace }), 'spawn');
   pg.restart();
   let st;
@@ -134,6 +137,8 @@ test('a PostgreSQL restart mid-run: the replicas reconnect and nothing acknowled
   // Writes after the restart land too.
   const again = json(b, await b.call('spawn_agent', { prompt: 'after', cwd: ctx.workspace }), 'spawn after restart');
   assert.equal(again.status, 'completed');
+  // And each replica LISTENs again, connected without holding its loop.
+  await waitFor(() => listening() === 2, { timeoutMs: 15_000, what: 'both replicas to LISTEN again' });
 });
 
 /** contrib/haproxy.cfg in front of the replicas, on a free port; its URL. */
