@@ -31,6 +31,8 @@ struct waiter {
 	bool cancel;       /* answers tasks/cancel with the task; otherwise tasks/result */
 	struct task *task; /* when watching a run that no MCP call stands behind */
 	bool polled;       /* a task another server runs: read again until it ends */
+	bool reading;      /* a read of it is out: freed when that read ends */
+	bool dropped;
 	struct task_observer observer;
 	struct waiter *next;
 };
@@ -71,7 +73,11 @@ struct mcp_tasks {
 	uv_timer_t expiry;
 	uv_timer_t poll; /* for polled waiters */
 	int open_handles;
+	int reads; /* reads and asks out: the provider outlives them */
+	bool closing;
 };
+
+static void provider_free(struct mcp_tasks *p);
 
 static bool result_is_error(const json_t *result)
 {
@@ -166,21 +172,70 @@ static struct open_call *find_open(struct mcp_tasks *p, const char *id)
 	return NULL;
 }
 
-/* The record as it is now, when it is the subject's: see visible_task(). */
-static int load(struct mcp_tasks *p, const char *subject, const char *id, struct task_record *out,
-                struct task **live)
+/* Past its ttl a task is gone, even before the sweep deletes it. */
+static bool expired(const struct task_record *rec)
 {
-	int found = visible_task(p->app, subject, id, out, live);
+	return rec->ttl_ms && agent_status_terminal(rec->status) &&
+	       rec->created_at + rec->ttl_ms < store_now_ms();
+}
 
-	if (found != 1)
-		return found;
-	/* Past its ttl a task is gone, even before the sweep deletes it. */
-	if (out->ttl_ms && agent_status_terminal(out->status) &&
-	    out->created_at + out->ttl_ms < store_now_ms()) {
-		task_record_clear(out);
-		return 0;
+struct read;
+/* What a read found: found 1 with rec (valid during the call), 0 none, -1 unreadable. */
+typedef void (*read_fn)(struct read *r, int found, const struct task_record *rec, struct task *live,
+                        bool elsewhere);
+
+/* A read of a task, for a request or a waiter, made where the store makes its reads. */
+struct read {
+	struct mcp_tasks *p;
+	struct mcp_request *req;
+	mcp_task_done_fn done;
+	struct waiter *w;
+	bool wait;
+	read_fn then;
+	char id[64];
+};
+
+static void read_loaded(void *data, int found, const struct task_record *rec, struct task *live,
+                        bool elsewhere, const char *error)
+{
+	struct read *r = data;
+
+	struct mcp_tasks *p = r->p;
+
+	(void)error;
+	if (found == 1 && expired(rec))
+		found = 0;
+	/* A waiter's read only answers; a request's may wait on, which a closed provider
+	 * cannot. */
+	if (p->closing && !r->w)
+		r->done(r->req, -ESHUTDOWN, NULL);
+	else
+		r->then(r, found, found == 1 ? rec : NULL, found == 1 ? live : NULL,
+		        found == 1 && elsewhere);
+	free(r);
+	if (--p->reads == 0 && p->closing && p->open_handles == 0)
+		provider_free(p);
+}
+
+/* Reads id as subject may see it, then calls then; r is the caller's, freed after. */
+static void read_task(struct mcp_tasks *p, const char *subject, const char *id, struct read r)
+{
+	struct read *copy = malloc(sizeof *copy);
+
+	r.p = p;
+	snprintf(r.id, sizeof r.id, "%s", id);
+	if (!copy) {
+		r.then(&r, -1, NULL, NULL, false);
+		return;
 	}
-	return 1;
+	*copy = r;
+	p->reads++;
+	visible_task_owner_async(p->app, subject, id, read_loaded, copy);
+}
+
+static const char *req_subject(struct mcp_request *req)
+{
+	return mcp_session_subject(mcp_request_session(req));
 }
 
 static void answer_result(struct mcp_request *req, const struct task_record *rec)
@@ -224,27 +279,46 @@ static void answer_result(struct mcp_request *req, const struct task_record *rec
 	mcp_request_reply(req, result);
 }
 
-static void answer_waiter(struct mcp_tasks *p, struct waiter *w)
-{
-	struct task_record rec;
-	struct task *live;
-
-	mcp_request_on_cancel(w->req, NULL, NULL);
-	if (load(p, w->subject, w->id, &rec, &live) != 1) {
-		mcp_request_fail(w->req, RPC_INVALID_PARAMS, "the task is gone");
-		return;
-	}
-	if (w->cancel)
-		mcp_request_reply(w->req, task_json(&rec));
-	else
-		answer_result(w->req, &rec);
-	task_record_clear(&rec);
-}
-
 static void waiter_free(struct waiter *w)
 {
 	free(w->subject);
 	free(w);
+}
+
+/* The waiter's answer, from the record as it is now; frees w. */
+static void waiter_answer(struct waiter *w, int found, const struct task_record *rec)
+{
+	if (found != 1)
+		mcp_request_fail(w->req, RPC_INVALID_PARAMS, "the task is gone");
+	else if (w->cancel)
+		mcp_request_reply(w->req, task_json(rec));
+	else
+		answer_result(w->req, rec);
+	waiter_free(w);
+}
+
+static void waiter_read(struct read *r, int found, const struct task_record *rec, struct task *live,
+                        bool elsewhere)
+{
+	(void)live;
+	(void)elsewhere;
+	waiter_answer(r->w, found, rec);
+}
+
+/* w, unlinked, is answered once its task's record is read; w is freed then. */
+static void answer_waiter(struct mcp_tasks *p, struct waiter *w)
+{
+	mcp_request_on_cancel(w->req, NULL, NULL);
+	read_task(p, w->subject, w->id, (struct read){.w = w, .then = waiter_read});
+}
+
+/* Gone from the list: freed now, or by the read still out for it. */
+static void waiter_drop(struct waiter *w)
+{
+	if (w->reading)
+		w->dropped = true;
+	else
+		waiter_free(w);
 }
 
 static void unlink_waiter(struct mcp_tasks *p, struct waiter *w)
@@ -264,7 +338,6 @@ static void waiter_finished(void *data, struct task *t)
 	unlink_waiter(w->owner, w);
 	/* The run's record is saved before observers hear of its end. */
 	answer_waiter(w->owner, w);
-	waiter_free(w);
 }
 
 static void waiter_cancelled(void *data)
@@ -275,18 +348,26 @@ static void waiter_cancelled(void *data)
 	if (w->task)
 		task_unobserve(w->task, &w->observer);
 	mcp_request_reply(w->req, json_object());
-	waiter_free(w);
+	waiter_drop(w);
 }
 
-/*
- * Whether a task not ours may still end: the server that runs it is alive (its
- * process on this host, or its lease on a shared store).
- */
-static bool runs_elsewhere(struct mcp_tasks *p, const struct task_record *rec)
+/* A polled waiter's read: still running elsewhere, or answered now. */
+static void polled_read(struct read *r, int found, const struct task_record *rec, struct task *live,
+                        bool elsewhere)
 {
-	return !agent_status_terminal(rec->status) && rec->owner && p->app->instance &&
-	       strcmp(rec->owner, p->app->instance) != 0 &&
-	       store_owner_alive(p->app->store, rec->owner, store_now_ms()) == 1;
+	struct waiter *w = r->w;
+
+	(void)live;
+	w->reading = false;
+	if (w->dropped) {
+		waiter_free(w);
+		return;
+	}
+	if (found == 1 && elsewhere)
+		return;
+	unlink_waiter(r->p, w);
+	mcp_request_on_cancel(w->req, NULL, NULL);
+	waiter_answer(w, found, rec); /* ended, gone, or cut off: never a made-up answer */
 }
 
 static void poll_others(uv_timer_t *h)
@@ -294,29 +375,14 @@ static void poll_others(uv_timer_t *h)
 	struct mcp_tasks *p = h->data;
 	bool any = false;
 
-	for (struct waiter **q = &p->waiters; *q;) {
-		struct waiter *w = *q;
-		struct task_record rec;
-		struct task *live;
-		int found;
-		bool waiting;
-
-		if (!w->polled) {
-			q = &w->next;
+	for (struct waiter *w = p->waiters; w; w = w->next) {
+		if (!w->polled)
 			continue;
-		}
-		found = load(p, w->subject, w->id, &rec, &live);
-		waiting = found == 1 && runs_elsewhere(p, &rec);
-		if (found == 1)
-			task_record_clear(&rec);
-		if (waiting) {
-			any = true;
-			q = &w->next;
+		any = true;
+		if (w->reading)
 			continue;
-		}
-		*q = w->next;
-		answer_waiter(p, w); /* ended, gone, or cut off: never a made-up answer */
-		waiter_free(w);
+		w->reading = true;
+		read_task(p, w->subject, w->id, (struct read){.w = w, .then = polled_read});
 	}
 	if (!any)
 		uv_timer_stop(h);
@@ -506,30 +572,13 @@ static void answer_waiters(struct mcp_tasks *p, const char *id)
 {
 	for (struct waiter **q = &p->waiters; *q;) {
 		struct waiter *w = *q;
-		if (strcmp(w->id, id) != 0 || w->task) {
+		if (strcmp(w->id, id) != 0 || w->task || w->polled) {
 			q = &w->next;
 			continue;
 		}
 		*q = w->next;
 		answer_waiter(p, w);
-		waiter_free(w);
 	}
-}
-
-/* A task's record in the shape a wire gives it: 1, or 0 no such task, -1 unreadable. */
-static int shown(struct mcp_tasks *p, const struct mcp_session *caller, const char *id,
-                 json_t *(*shape)(const struct task_record *), json_t **out)
-{
-	struct task_record rec;
-	struct task *live;
-	int found = load(p, mcp_session_subject(caller), id, &rec, &live);
-
-	*out = NULL;
-	if (found != 1)
-		return found;
-	*out = shape(&rec);
-	task_record_clear(&rec);
-	return *out ? 1 : -1;
 }
 
 static bool asks(const struct mcp_tasks *p, const char *id)
@@ -540,28 +589,40 @@ static bool asks(const struct mcp_tasks *p, const char *id)
 	return false;
 }
 
-static json_t *get(void *ctx, const struct mcp_session *caller, const char *id)
+static void got(struct read *r, int found, const struct task_record *rec, struct task *live,
+                bool elsewhere)
 {
 	json_t *task;
 
-	shown(ctx, caller, id, task_json, &task);
-	if (task && asks(ctx, id) &&
+	(void)live;
+	(void)elsewhere;
+	if (found != 1) {
+		r->done(r->req, found < 0 ? -EIO : -ENOENT, NULL);
+		return;
+	}
+	if (!(task = task_json(rec))) {
+		r->done(r->req, -ENOMEM, NULL);
+		return;
+	}
+	if (asks(r->p, r->id) &&
 	    strcmp(json_string_value(json_object_get(task, "status")), "working") == 0)
 		json_object_set_new(task, "status", json_string("input_required"));
-	return task;
+	r->done(r->req, 1, task);
+}
+
+static void get(void *ctx, struct mcp_request *req, const char *id, mcp_task_done_fn done)
+{
+	read_task(ctx, req_subject(req), id, (struct read){.req = req, .done = done, .then = got});
 }
 
 #define QUESTION_KEY "approval-"
 
-static int detail(void *ctx, const struct mcp_session *caller, const char *id, json_t **out)
+/* What the run waits on, as the DetailedTask's inputRequests, or NULL. */
+static json_t *input_requests(struct mcp_tasks *p, const char *id)
 {
-	struct mcp_tasks *p = ctx;
-	int found = shown(ctx, caller, id, detailed_task_json, out);
 	json_t *asks = NULL;
 	char key[48];
 
-	if (found != 1 || strcmp(json_string_value(json_object_get(*out, "status")), "working"))
-		return found;
 	/* Keys are never reused: the question's number is the run's own, and only grows. */
 	for (struct held_question *q = p->questions; q; q = q->next) {
 		if (strcmp(q->task_id, id) != 0 || (!asks && !(asks = json_object())))
@@ -571,11 +632,36 @@ static int detail(void *ctx, const struct mcp_session *caller, const char *id, j
 		                    json_pack("{s:s, s:O}", "method", "elicitation/create",
 		                              "params", q->elicitation));
 	}
-	if (asks) {
-		json_object_set_new(*out, "status", json_string("input_required"));
-		json_object_set_new(*out, "inputRequests", asks);
+	return asks;
+}
+
+static void detailed(struct read *r, int found, const struct task_record *rec, struct task *live,
+                     bool elsewhere)
+{
+	json_t *task, *asks;
+
+	(void)live;
+	(void)elsewhere;
+	if (found != 1) {
+		r->done(r->req, found < 0 ? -EIO : -ENOENT, NULL);
+		return;
 	}
-	return found;
+	if (!(task = detailed_task_json(rec))) {
+		r->done(r->req, -ENOMEM, NULL);
+		return;
+	}
+	if (strcmp(json_string_value(json_object_get(task, "status")), "working") == 0 &&
+	    (asks = input_requests(r->p, r->id))) {
+		json_object_set_new(task, "status", json_string("input_required"));
+		json_object_set_new(task, "inputRequests", asks);
+	}
+	r->done(r->req, 1, task);
+}
+
+static void detail(void *ctx, struct mcp_request *req, const char *id, mcp_task_done_fn done)
+{
+	read_task(ctx, req_subject(req), id,
+	          (struct read){.req = req, .done = done, .then = detailed});
 }
 
 static void update(void *ctx, const char *id, json_t *responses)
@@ -672,93 +758,184 @@ void mcp_tasks_drop_question(struct mcp_tasks *p, const char *task_id, uint64_t 
 	}
 }
 
-static int result(void *ctx, const struct mcp_session *caller, const char *id,
-                  struct mcp_request *req)
+static void resulted(struct read *r, int found, const struct task_record *rec, struct task *live,
+                     bool elsewhere)
 {
-	struct mcp_tasks *p = ctx;
-	const char *subject = mcp_session_subject(caller);
-	struct task_record rec;
-	struct task *live;
-
-	if (load(p, subject, id, &rec, &live) != 1)
-		return -1;
+	if (found != 1) {
+		r->done(r->req, found < 0 ? -EIO : -ENOENT, NULL);
+		return;
+	}
 	/* Until it ends, wait: for our run, our call, or the other server that runs it. */
-	if (live || find_open(p, id) || runs_elsewhere(p, &rec))
-		add_waiter(p, subject, id, req, false, live);
+	if (live || find_open(r->p, r->id) || elsewhere)
+		add_waiter(r->p, req_subject(r->req), r->id, r->req, false, live);
 	else
-		answer_result(req, &rec);
-	task_record_clear(&rec);
-	return 0;
+		answer_result(r->req, rec);
 }
 
-static int cancel(void *ctx, const struct mcp_session *caller, const char *id,
-                  struct mcp_request *req)
+static void result(void *ctx, struct mcp_request *req, const char *id, mcp_task_done_fn done)
 {
-	struct mcp_tasks *p = ctx;
-	const char *subject = mcp_session_subject(caller);
-	struct open_call *open = find_open(p, id);
-	struct task_record rec;
-	struct task *live;
-	int found = load(p, subject, id, &rec, &live);
-	bool elsewhere;
+	read_task(ctx, req_subject(req), id,
+	          (struct read){.req = req, .done = done, .then = resulted});
+}
 
-	if (found != 1)
-		return found < 0 ? -EIO : -ENOENT;
-	elsewhere = runs_elsewhere(p, &rec);
+/* Asking the replica that runs a task to stop it, through the store. */
+struct asking {
+	struct mcp_tasks *p;
+	struct mcp_request *req;
+	mcp_task_done_fn done;
+	bool wait;
+	char *owner;
+	char id[64];
+};
+
+static int ask_work(struct store *s, void *data)
+{
+	struct asking *a = data;
+
+	return store_ask_cancel(s, a->owner, a->id, "cancelled");
+}
+
+static void asked(void *data, int rc, const char *error)
+{
+	struct asking *a = data;
+	struct mcp_tasks *p = a->p;
+
+	(void)error;
+	if (p->closing)
+		a->done(a->req, -ESHUTDOWN, NULL);
+	else if (rc != 0)
+		a->done(a->req, -EIO, NULL);
+	else if (a->wait)
+		add_waiter(a->p, req_subject(a->req), a->id, a->req, true, NULL);
+	else
+		a->done(a->req, 0, NULL);
+	free(a->owner);
+	free(a);
+	if (--p->reads == 0 && p->closing && p->open_handles == 0)
+		provider_free(p);
+}
+
+static void ask_owner(struct read *r, const char *owner)
+{
+	struct asking *a = calloc(1, sizeof *a);
+
+	if (!a || !(a->owner = strdup(owner))) {
+		free(a);
+		r->done(r->req, -ENOMEM, NULL);
+		return;
+	}
+	*a = (struct asking){
+	    .p = r->p, .req = r->req, .done = r->done, .wait = r->wait, .owner = a->owner};
+	snprintf(a->id, sizeof a->id, "%s", r->id);
+	if (store_submit(r->p->app->store, ask_work, asked, a) != 0) {
+		free(a->owner);
+		free(a);
+		r->done(r->req, -ENOMEM, NULL);
+		return;
+	}
+	r->p->reads++;
+}
+
+static void cancelling(struct read *r, int found, const struct task_record *rec, struct task *live,
+                       bool elsewhere)
+{
+	struct mcp_tasks *p = r->p;
+	struct open_call *open = find_open(p, r->id);
+
+	if (found != 1) {
+		r->done(r->req, found < 0 ? -EIO : -ENOENT, NULL);
+		return;
+	}
 	/* A replica sharing the store runs it: it is asked to, and answered once it ended. */
 	if (!live && !open && elsewhere && store_shared(p->app->store)) {
-		int rc = store_ask_cancel(p->app->store, rec.owner, id, "cancelled");
-		task_record_clear(&rec);
-		if (rc != 0)
-			return -EIO;
-		if (req)
-			add_waiter(p, subject, id, req, true, NULL);
-		return 0;
+		ask_owner(r, rec->owner);
+		return;
 	}
-	task_record_clear(&rec);
-	if (!live && !open)
-		return elsewhere ? -EBUSY : -EALREADY;
-	if (req)
-		add_waiter(p, subject, id, req, true, live);
+	if (!live && !open) {
+		r->done(r->req, elsewhere ? -EBUSY : -EALREADY, NULL);
+		return;
+	}
+	if (r->wait)
+		add_waiter(p, req_subject(r->req), r->id, r->req, true, live);
 	if (open) {
 		open->cancel_asked = true;
 		mcp_request_cancel(open->req);
 	} else {
 		task_kill(live, TASK_CANCELLED, p->app->opts->kill_grace_ms);
 	}
-	return 0;
+	if (!r->wait)
+		r->done(r->req, 0, NULL);
 }
 
+static void cancel(void *ctx, struct mcp_request *req, const char *id, bool wait,
+                   mcp_task_done_fn done)
+{
+	read_task(ctx, req_subject(req), id,
+	          (struct read){.req = req, .done = done, .wait = wait, .then = cancelling});
+}
+
+/* A page of tasks/list, read where the store makes its reads. */
 struct page {
+	struct mcp_request *req;
+	mcp_task_done_fn done;
+	char *subject;
+	char *cursor;
 	json_t *tasks;
+	char *next;
 };
 
 static void add_to_page(void *data, const struct task_record *rec)
 {
 	struct page *pg = data;
 
-	if (rec->ttl_ms && agent_status_terminal(rec->status) &&
-	    rec->created_at + rec->ttl_ms < store_now_ms())
-		return;
-	json_array_append_new(pg->tasks, task_json(rec));
+	if (!expired(rec))
+		json_array_append_new(pg->tasks, task_json(rec));
 }
 
-static json_t *list(void *ctx, const struct mcp_session *caller, const char *cursor)
+static int page_work(struct store *s, void *data)
+{
+	struct page *pg = data;
+
+	return store_page_tasks(s, pg->subject, pg->cursor, PAGE_SIZE, add_to_page, pg, &pg->next);
+}
+
+static void page_read(void *data, int rc, const char *error)
+{
+	struct page *pg = data;
+	json_t *page = NULL;
+
+	(void)error;
+	if (rc == 0 && (page = json_pack("{s:O}", "tasks", pg->tasks)) && pg->next)
+		json_object_set_new(page, "nextCursor", json_string(pg->next));
+	/* The store refuses a cursor that is not one of ours. */
+	pg->done(pg->req, page ? 1 : rc != 0 && rc != -ENOMEM ? -EINVAL : -ENOMEM, page);
+	json_decref(pg->tasks);
+	free(pg->subject);
+	free(pg->cursor);
+	free(pg->next);
+	free(pg);
+}
+
+static void list(void *ctx, struct mcp_request *req, const char *cursor, mcp_task_done_fn done)
 {
 	struct mcp_tasks *p = ctx;
-	struct page pg = {json_array()};
-	char *next = NULL;
+	const char *subject = req_subject(req);
+	struct page *pg = calloc(1, sizeof *pg);
 
-	if (store_page_tasks(p->app->store, mcp_session_subject(caller), cursor, PAGE_SIZE,
-	                     add_to_page, &pg, &next) != 0) {
-		json_decref(pg.tasks);
-		return NULL;
+	if (!pg || !(pg->tasks = json_array()) || (subject && !(pg->subject = strdup(subject))) ||
+	    (cursor && !(pg->cursor = strdup(cursor)))) {
+		if (pg) {
+			json_decref(pg->tasks);
+			free(pg->subject);
+			free(pg);
+		}
+		done(req, -ENOMEM, NULL);
+		return;
 	}
-	json_t *page = json_pack("{s:o}", "tasks", pg.tasks);
-	if (next)
-		json_object_set_new(page, "nextCursor", json_string(next));
-	free(next);
-	return page;
+	pg->req = req;
+	pg->done = done;
+	if (store_submit_read(p->app->store, page_work, page_read, pg) != 0)
+		page_read(pg, -ENOMEM, NULL);
 }
 
 static void sweep(uv_timer_t *h)
@@ -807,8 +984,14 @@ static void closed(uv_handle_t *h)
 		struct waiter *w = p->waiters;
 		p->waiters = w->next;
 		mcp_request_on_cancel(w->req, NULL, NULL);
-		waiter_free(w);
+		waiter_drop(w);
 	}
+	if (p->reads == 0)
+		provider_free(p);
+}
+
+static void provider_free(struct mcp_tasks *p)
+{
 	free(p);
 }
 
@@ -825,13 +1008,14 @@ void mcp_tasks_stop(struct mcp_tasks *p)
 		mcp_request_on_cancel(w->req, NULL, NULL);
 		mcp_request_fail(w->req, RPC_INTERNAL_ERROR,
 		                 "server is stopping; the task runs on in another server");
-		waiter_free(w);
+		waiter_drop(w);
 	}
 	uv_timer_stop(&p->poll);
 }
 
 void mcp_tasks_close(struct mcp_tasks *p)
 {
+	p->closing = true;
 	uv_close((uv_handle_t *)&p->expiry, closed);
 	uv_close((uv_handle_t *)&p->poll, closed);
 }

@@ -7,6 +7,7 @@
 
 #include "app/app.h"
 #include "app/args.h"
+#include "app/fleet.h"
 
 const char *call_subject(const struct tool_call *call)
 {
@@ -51,31 +52,71 @@ json_t *visible_missing(const char *id, int found, const char *error)
 struct lookup {
 	char id[64];
 	char *subject;
+	char *instance; /* this server's name, to judge the owner by; NULL: not asked */
 	struct task_record rec;
 	int found;
+	bool elsewhere;
 	visible_task_fn fn;
+	visible_owner_fn owner_fn;
 	void *data;
 };
+
+/* Whether a run not ended that another live server owns (on the store's thread). */
+static bool owned_elsewhere(struct store *s, const struct task_record *rec, const char *instance)
+{
+	return instance && !agent_status_terminal(rec->status) && rec->owner &&
+	       strcmp(rec->owner, instance) != 0 &&
+	       store_owner_alive(s, rec->owner, store_now_ms()) == 1;
+}
 
 static int lookup_work(struct store *s, void *data)
 {
 	struct lookup *l = data;
 
 	l->found = store_get_task(s, l->id, &l->rec);
+	if (l->found == 1)
+		l->elsewhere = owned_elsewhere(s, &l->rec, l->instance);
 	return l->found < 0 ? -1 : 0;
 }
 
 static void lookup_done(void *data, int rc, const char *error)
 {
 	struct lookup *l = data;
+	const struct task_record *rec;
 
 	(void)rc;
 	if (l->found == 1 && !store_subject_same(l->rec.subject, l->subject))
 		l->found = 0;
-	l->fn(l->data, l->found, l->found == 1 ? &l->rec : NULL, NULL, error);
+	rec = l->found == 1 ? &l->rec : NULL;
+	if (l->owner_fn)
+		l->owner_fn(l->data, l->found, rec, NULL, rec && l->elsewhere, error);
+	else
+		l->fn(l->data, l->found, rec, NULL, error);
 	task_record_clear(&l->rec);
 	free(l->subject);
+	free(l->instance);
 	free(l);
+}
+
+/* The runner holds id (running, or a state the store has yet to take): no need to ask. */
+static bool in_memory(struct app *app, const char *id)
+{
+	return runner_find(app->runner, id) || runner_unsaved(app->runner, id);
+}
+
+static void lookup_start(struct app *app, const char *subject, const char *id, struct lookup *l)
+{
+	if (strlen(id) >= sizeof l->id) {
+		lookup_done(l, 0, NULL); /* no task has such an id */
+		return;
+	}
+	snprintf(l->id, sizeof l->id, "%s", id);
+	if ((subject && !(l->subject = strdup(subject))) ||
+	    (l->owner_fn && app->instance && !(l->instance = strdup(app->instance))) ||
+	    store_submit_read(app->store, lookup_work, lookup_done, l) != 0) {
+		l->found = -1;
+		lookup_done(l, -1, "out of memory");
+	}
 }
 
 void visible_task_async(struct app *app, const char *subject, const char *id, visible_task_fn fn,
@@ -86,7 +127,7 @@ void visible_task_async(struct app *app, const char *subject, const char *id, vi
 	struct lookup *l;
 
 	/* In memory, the answer is at hand. */
-	if (runner_find(app->runner, id) || runner_unsaved(app->runner, id)) {
+	if (in_memory(app, id)) {
 		int found = visible_task(app, subject, id, &rec, &live);
 		fn(data, found, found == 1 ? &rec : NULL, found == 1 ? live : NULL,
 		   found < 0 ? store_error(app->store) : NULL);
@@ -94,22 +135,38 @@ void visible_task_async(struct app *app, const char *subject, const char *id, vi
 			task_record_clear(&rec);
 		return;
 	}
-	l = calloc(1, sizeof *l);
-	if (!l || strlen(id) >= sizeof l->id || (subject && !(l->subject = strdup(subject)))) {
-		bool long_id = l && strlen(id) >= sizeof l->id;
-		free(l);
-		fn(data, long_id ? 0 : -1, NULL, NULL,
-		   "out of memory"); /* no task has such an id */
+	if (!(l = calloc(1, sizeof *l))) {
+		fn(data, -1, NULL, NULL, "out of memory");
 		return;
 	}
-	snprintf(l->id, sizeof l->id, "%s", id);
 	l->fn = fn;
 	l->data = data;
-	if (store_submit_read(app->store, lookup_work, lookup_done, l) != 0) {
-		free(l->subject);
-		free(l);
-		fn(data, -1, NULL, NULL, "out of memory");
+	lookup_start(app, subject, id, l);
+}
+
+void visible_task_owner_async(struct app *app, const char *subject, const char *id,
+                              visible_owner_fn fn, void *data)
+{
+	struct task_record rec;
+	struct task *live;
+	struct lookup *l;
+
+	/* This server's run, or a state it has yet to write: its own, not another's. */
+	if (in_memory(app, id)) {
+		int found = visible_task(app, subject, id, &rec, &live);
+		fn(data, found, found == 1 ? &rec : NULL, found == 1 ? live : NULL, false,
+		   found < 0 ? store_error(app->store) : NULL);
+		if (found == 1)
+			task_record_clear(&rec);
+		return;
 	}
+	if (!(l = calloc(1, sizeof *l))) {
+		fn(data, -1, NULL, NULL, false, "out of memory");
+		return;
+	}
+	l->owner_fn = fn;
+	l->data = data;
+	lookup_start(app, subject, id, l);
 }
 
 bool call_find_task(const struct tool_call *call, const char *id, struct task_record *out,

@@ -49,6 +49,16 @@ typedef void (*visible_task_fn)(void *data, int found, const struct task_record 
 void visible_task_async(struct app *app, const char *subject, const char *id, visible_task_fn fn,
                         void *data);
 
+/*
+ * visible_task_async(), which also says whether the task, not ended, is run by
+ * another server that is alive (its process on this host, or its lease on a
+ * shared store): judged on the store's thread too.
+ */
+typedef void (*visible_owner_fn)(void *data, int found, const struct task_record *rec,
+                                 struct task *live, bool elsewhere, const char *error);
+void visible_task_owner_async(struct app *app, const char *subject, const char *id,
+                              visible_owner_fn fn, void *data);
+
 /* The thread, when it is the subject's: 1 with *out filled, 0 when not (or none), -1 on error. */
 int visible_thread(struct app *app, const char *subject, const char *id, struct thread_record *out);
 

@@ -40,6 +40,11 @@ struct mcp_request {
 	json_t *mrtr_binding;    /* a digest of its params, less what a retry adds */
 	json_t *input_responses;
 	json_t *state;
+
+	/* A task request (get, list...) whose read may wait: what it asks, to word the answer. */
+	const char *tasks_method; /* "get", "result", "list", "cancel", "update" */
+	char *tasks_id;
+	json_t *tasks_update; /* tasks/update's inputResponses, given once the task is found */
 };
 
 /* A request we sent the client, awaiting its response. */

@@ -157,6 +157,8 @@ static void request_free(struct mcp_request *r)
 	json_decref(r->client_caps);
 	session_mrtr_free(r);
 	free(r->task_id);
+	free(r->tasks_id);
+	json_decref(r->tasks_update);
 	json_decref(r->id);
 	json_decref(r->progress_token);
 	free(r);

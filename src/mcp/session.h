@@ -64,6 +64,13 @@ struct mcp_tool_provider {
  * what is its subject's (mcp_session_subject()), and another's task is no more
  * there than one that never was.
  */
+/*
+ * A task read's end, given back to the session to answer req: rc 1 with out (stolen),
+ * 0 for done without a body, or -ENOENT no such task (or not the caller's), -EIO the
+ * records cannot be read, or what the method says.
+ */
+typedef void (*mcp_task_done_fn)(struct mcp_request *req, int rc, json_t *out);
+
 struct mcp_task_provider {
 	/* 1 when the tool takes task-augmented calls, 0 when not, -1 when unknown. */
 	int (*tool_support)(void *ctx, const char *tool);
@@ -76,26 +83,27 @@ struct mcp_task_provider {
 	/* The call behind a task answered: result is a CallToolResult (stolen), or NULL with an
 	 * error. */
 	void (*answered)(void *ctx, const char *id, json_t *result, int code, const char *message);
-	/* tasks/get: the Task object, or NULL when there is no such task. */
-	json_t *(*get)(void *ctx, const struct mcp_session *caller, const char *id);
 	/*
-	 * tasks/get of the 2026 extension: 1 with *out the DetailedTask (its result
-	 * inlined once it completed), 0 when there is no such task, -1 when the records
-	 * cannot be read.
+	 * The reads below may wait on the records (a database): each gets the request
+	 * (in flight on its caller's session, mcp_request_session()) and answers it
+	 * once, now or later, through done, or itself where said.
 	 */
-	int (*detail)(void *ctx, const struct mcp_session *caller, const char *id, json_t **out);
-	/* tasks/result: answers req now or once the task ends; -1 when there is no such task. */
-	int (*result)(void *ctx, const struct mcp_session *caller, const char *id,
-	              struct mcp_request *req);
-	/* tasks/list: {tasks, nextCursor?}, or NULL for a cursor that is not ours. */
-	json_t *(*list)(void *ctx, const struct mcp_session *caller, const char *cursor);
+	/* tasks/get: done(req, 1, the Task object). */
+	void (*get)(void *ctx, struct mcp_request *req, const char *id, mcp_task_done_fn done);
+	/* tasks/get of the 2026 extension: done(req, 1, the DetailedTask, its result inlined
+	 * once it completed). */
+	void (*detail)(void *ctx, struct mcp_request *req, const char *id, mcp_task_done_fn done);
+	/* tasks/result: answers req itself once the task ends; done() only to refuse. */
+	void (*result)(void *ctx, struct mcp_request *req, const char *id, mcp_task_done_fn done);
+	/* tasks/list: done(req, 1, {tasks, nextCursor?}); -EINVAL for a cursor not ours. */
+	void (*list)(void *ctx, struct mcp_request *req, const char *cursor, mcp_task_done_fn done);
 	/*
-	 * tasks/cancel: starts stopping the task and, when req is given, answers it once
-	 * stopped. 0, or -ENOENT no such task, -EALREADY it has ended, -EBUSY another
-	 * server runs it, -EIO the records cannot be read.
+	 * tasks/cancel: starts stopping the task. With wait, answers req itself once it
+	 * stopped; otherwise done(req, 0, NULL) once it is told to. Refusals: -EALREADY it
+	 * has ended, -EBUSY another server runs it and cannot be asked.
 	 */
-	int (*cancel)(void *ctx, const struct mcp_session *caller, const char *id,
-	              struct mcp_request *req);
+	void (*cancel)(void *ctx, struct mcp_request *req, const char *id, bool wait,
+	               mcp_task_done_fn done);
 	/*
 	 * tasks/update of the 2026 extension, for a task that exists: the client's answers
 	 * (borrowed, an object) to what its DetailedTask's inputRequests asked; keys the

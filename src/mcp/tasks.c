@@ -137,121 +137,149 @@ int mcp_request_become_task(struct mcp_request *r, const char *tool)
 	return 0;
 }
 
-/* Why tasks/cancel cannot, in the provider's words; the code to answer with. */
-static int cancel_refusal(int rc, const char *task_id, char *message, size_t size)
+/* Why a task request is refused, in the protocol's words; the code to answer with. */
+static int refusal(const struct mcp_request *r, int rc, char *message, size_t size)
 {
+	const char *what = r->tasks_method;
+	const char *id = r->tasks_id ? r->tasks_id : "";
+
 	switch (rc) {
 	case -ENOENT:
-		snprintf(message, size, "tasks/cancel: no task %.100s", task_id);
+		snprintf(message, size, "tasks/%s: no task %.100s", what, id);
+		return RPC_INVALID_PARAMS;
+	case -EINVAL:
+		snprintf(message, size, "tasks/%s: invalid cursor", what);
 		return RPC_INVALID_PARAMS;
 	case -EALREADY:
-		snprintf(message, size, "tasks/cancel: task %.100s has already ended", task_id);
+		snprintf(message, size, "tasks/%s: task %.100s has already ended", what, id);
 		return RPC_INVALID_PARAMS;
 	case -EBUSY:
 		snprintf(message, size,
-		         "tasks/cancel: task %.100s runs in another codex-mcp server on this state "
+		         "tasks/%s: task %.100s runs in another codex-mcp server on this state "
 		         "directory, which alone can stop it",
-		         task_id);
+		         what, id);
 		return RPC_INVALID_PARAMS;
+	case -ENOMEM:
+		snprintf(message, size, "tasks/%s: out of memory", what);
+		return RPC_INTERNAL_ERROR;
+	case -ESHUTDOWN:
+		snprintf(message, size, "tasks/%s: server is stopping", what);
+		return RPC_INTERNAL_ERROR;
 	default:
-		snprintf(message, size, "tasks/cancel: the task records cannot be read");
+		snprintf(message, size, "tasks/%s: the task records cannot be read", what);
 		return RPC_INTERNAL_ERROR;
 	}
 }
 
-/* Calls that may answer later (result, cancel) become requests in flight. */
-static void start_waiting(struct mcp_session *s, json_t *id, const char *what, const char *task_id)
+/* Where the provider's reads end: the answer, in the request's own era. */
+static void task_done(struct mcp_request *r, int rc, json_t *out)
+{
+	struct mcp_session *s = r->session;
+	char message[300];
+
+	/* The extension's tasks/cancel is cooperative: acknowledged once the run is told to
+	 * stop, and again for a task that has ended. */
+	if (r->modern && strcmp(r->tasks_method, "cancel") == 0 && (rc == 0 || rc == -EALREADY)) {
+		json_decref(out);
+		mcp_request_reply(r, json_object());
+		return;
+	}
+	if (rc == 1 && strcmp(r->tasks_method, "update") == 0) {
+		/* Answers go to the provider that asked, once the task proved the caller's. */
+		json_decref(out);
+		if (s->tasks.update)
+			s->tasks.update(s->tasks.ctx, r->tasks_id, r->tasks_update);
+		out = json_object();
+	}
+	if (rc == 1) {
+		mcp_request_reply(r, out);
+		return;
+	}
+	json_decref(out);
+	mcp_request_fail(r, refusal(r, rc, message, sizeof message), message);
+}
+
+/* The names task requests may have, as static strings the request can keep. */
+static const char *const task_methods[] = {"get", "result", "list", "cancel", "update"};
+
+static const char *task_method(const char *what, bool modern)
+{
+	for (size_t i = 0; i < sizeof task_methods / sizeof *task_methods; i++) {
+		const char *m = task_methods[i];
+		/* tasks/result and tasks/list are gone from the extension's wire; update is its
+		 * own. */
+		bool here = modern ? strcmp(m, "result") != 0 && strcmp(m, "list") != 0
+		                   : strcmp(m, "update") != 0;
+		if (here && strcmp(m, what) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+/* A task request becomes a request in flight: its read may wait on the records. */
+static struct mcp_request *task_request(struct mcp_session *s, json_t *id, const char *method,
+                                        const char *task_id, const struct mcp_envelope *env)
 {
 	struct mcp_request *r = session_new_request(s, id);
-	char message[256];
-	int rc, code;
 
 	if (!r) {
 		session_reply_error(s, id, RPC_INTERNAL_ERROR, "out of memory", NULL);
-		return;
+		return NULL;
 	}
-	if (strcmp(what, "result") == 0) {
-		if (s->tasks.result(s->tasks.ctx, s, task_id, r) < 0) {
-			snprintf(message, sizeof message, "tasks/result: no task %.100s", task_id);
-			mcp_request_fail(r, RPC_INVALID_PARAMS, message);
-		}
-		return;
+	if (env)
+		session_apply_envelope(r, env);
+	r->tasks_method = method;
+	if (task_id && !(r->tasks_id = strdup(task_id))) {
+		mcp_request_fail(r, RPC_INTERNAL_ERROR, "out of memory");
+		return NULL;
 	}
-	rc = s->tasks.cancel(s->tasks.ctx, s, task_id, r);
-	if (rc < 0) {
-		code = cancel_refusal(rc, task_id, message, sizeof message);
-		mcp_request_fail(r, code, message);
-	}
-}
-
-/*
- * The extension's tasks/cancel is cooperative: acknowledged as soon as the run is
- * told to stop, and again for a task that has ended.
- */
-static void cancel_modern(struct mcp_session *s, json_t *id, const char *task_id)
-{
-	char message[256];
-	int rc = s->tasks.cancel(s->tasks.ctx, s, task_id, NULL);
-
-	if (rc == 0 || rc == -EALREADY) {
-		session_reply_result(s, id, json_object(), true);
-		return;
-	}
-	int code = cancel_refusal(rc, task_id, message, sizeof message);
-	session_reply_error(s, id, code, message, NULL);
+	return r;
 }
 
 void session_handle_tasks(struct mcp_session *s, json_t *id, const char *what, json_t *params)
 {
+	const char *method = task_method(what, false);
 	const char *task_id = json_string_value(json_object_get(params, "taskId"));
+	json_t *cursor = json_object_get(params, "cursor");
+	struct mcp_request *r;
 	char message[256];
 
-	if (strcmp(what, "list") == 0) {
-		json_t *cursor = json_object_get(params, "cursor");
-		json_t *page = NULL;
-		if (!cursor || json_is_string(cursor))
-			page = s->tasks.list(s->tasks.ctx, s, json_string_value(cursor));
-		if (!page)
-			session_reply_error(s, id, RPC_INVALID_PARAMS, "tasks/list: invalid cursor",
-			                    NULL);
-		else
-			session_reply_result(s, id, page, false);
-		return;
-	}
-	if (strcmp(what, "get") != 0 && strcmp(what, "result") != 0 &&
-	    strcmp(what, "cancel") != 0) {
+	if (!method) {
 		snprintf(message, sizeof message, "method not found: tasks/%.200s", what);
 		session_reply_error(s, id, RPC_METHOD_NOT_FOUND, message, NULL);
 		return;
 	}
-	if (!task_id) {
-		snprintf(message, sizeof message, "tasks/%s: \"taskId\" must be a string", what);
+	if (strcmp(method, "list") == 0 && cursor && !json_is_string(cursor)) {
+		session_reply_error(s, id, RPC_INVALID_PARAMS, "tasks/list: invalid cursor", NULL);
+		return;
+	}
+	if (strcmp(method, "list") != 0 && !task_id) {
+		snprintf(message, sizeof message, "tasks/%s: \"taskId\" must be a string", method);
 		session_reply_error(s, id, RPC_INVALID_PARAMS, message, NULL);
 		return;
 	}
-	if (strcmp(what, "get") == 0) {
-		json_t *task = s->tasks.get(s->tasks.ctx, s, task_id);
-		snprintf(message, sizeof message, "tasks/get: no task %.100s", task_id);
-		if (task)
-			session_reply_result(s, id, task, false);
-		else
-			session_reply_error(s, id, RPC_INVALID_PARAMS, message, NULL);
+	if (!(r = task_request(s, id, method, task_id, NULL)))
 		return;
-	}
-	start_waiting(s, id, what, task_id);
+	if (strcmp(method, "list") == 0)
+		s->tasks.list(s->tasks.ctx, r, json_string_value(cursor), task_done);
+	else if (strcmp(method, "get") == 0)
+		s->tasks.get(s->tasks.ctx, r, task_id, task_done);
+	else if (strcmp(method, "result") == 0)
+		s->tasks.result(s->tasks.ctx, r, task_id, task_done);
+	else
+		s->tasks.cancel(s->tasks.ctx, r, task_id, true, task_done);
 }
 
 void session_handle_modern_tasks(struct mcp_session *s, json_t *id, const char *what,
                                  json_t *params, const struct mcp_envelope *env)
 {
+	const char *method = s->has_tasks ? task_method(what, true) : NULL;
 	const char *task_id = json_string_value(json_object_get(params, "taskId"));
+	json_t *responses = json_object_get(params, "inputResponses");
+	struct mcp_request *r;
 	char message[256];
-	json_t *task;
-	int found;
 
-	/* tasks/result and tasks/list are gone from the extension's wire. */
-	if (!s->has_tasks || (strcmp(what, "get") != 0 && strcmp(what, "update") != 0 &&
-	                      strcmp(what, "cancel") != 0)) {
+	if (!method) {
 		snprintf(message, sizeof message, "method not found: tasks/%.200s", what);
 		session_reply_error(s, id, RPC_METHOD_NOT_FOUND, message, NULL);
 		return;
@@ -260,46 +288,28 @@ void session_handle_modern_tasks(struct mcp_session *s, json_t *id, const char *
 		snprintf(message, sizeof message,
 		         "tasks/%s: the request does not declare the " MCP_TASKS_EXTENSION
 		         " extension",
-		         what);
+		         method);
 		session_reply_error(s, id, MCP_ERR_MISSING_CAPABILITY, message,
 		                    json_pack("{s:{s:{s:{}}}}", "requiredCapabilities",
 		                              "extensions", MCP_TASKS_EXTENSION));
 		return;
 	}
 	if (!task_id) {
-		snprintf(message, sizeof message, "tasks/%s: \"taskId\" must be a string", what);
+		snprintf(message, sizeof message, "tasks/%s: \"taskId\" must be a string", method);
 		session_reply_error(s, id, RPC_INVALID_PARAMS, message, NULL);
 		return;
 	}
-	if (strcmp(what, "cancel") == 0) {
-		cancel_modern(s, id, task_id);
-		return;
-	}
-	if (strcmp(what, "update") == 0 &&
-	    !json_is_object(json_object_get(params, "inputResponses"))) {
+	if (strcmp(method, "update") == 0 && !json_is_object(responses)) {
 		session_reply_error(s, id, RPC_INVALID_PARAMS,
 		                    "tasks/update: \"inputResponses\" must be an object", NULL);
 		return;
 	}
-	found = s->tasks.detail(s->tasks.ctx, s, task_id, &task);
-	if (found != 1) {
-		if (found == 0)
-			snprintf(message, sizeof message, "tasks/%s: no task %.100s", what,
-			         task_id);
-		else
-			snprintf(message, sizeof message,
-			         "tasks/%s: the task records cannot be read", what);
-		session_reply_error(s, id, found == 0 ? RPC_INVALID_PARAMS : RPC_INTERNAL_ERROR,
-		                    message, NULL);
+	if (!(r = task_request(s, id, method, task_id, env)))
+		return;
+	if (strcmp(method, "cancel") == 0) {
+		s->tasks.cancel(s->tasks.ctx, r, task_id, false, task_done);
 		return;
 	}
-	/* Answers go to the provider that asked; one that never asks ignores them. */
-	if (strcmp(what, "update") == 0) {
-		json_decref(task);
-		if (s->tasks.update)
-			s->tasks.update(s->tasks.ctx, task_id,
-			                json_object_get(params, "inputResponses"));
-		task = json_object();
-	}
-	session_reply_result(s, id, task, true);
+	r->tasks_update = json_incref(responses);
+	s->tasks.detail(s->tasks.ctx, r, task_id, task_done);
 }

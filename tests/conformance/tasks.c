@@ -167,24 +167,25 @@ static void answered(void *ctx, const char *id, json_t *result, int code, const 
 	}
 }
 
-static json_t *get(void *ctx, const struct mcp_session *caller, const char *id)
+/* The fixture has no authentication, and its tasks are in memory: answered at once. */
+static void get(void *ctx, struct mcp_request *req, const char *id, mcp_task_done_fn done)
 {
-	(void)caller; /* the fixture has no authentication */
 	struct task *t = find(id);
 
 	(void)ctx;
-	return t ? task_object(t) : NULL;
+	done(req, t ? 1 : -ENOENT, t ? task_object(t) : NULL);
 }
 
-static int detail(void *ctx, const struct mcp_session *caller, const char *id, json_t **out)
+static void detail(void *ctx, struct mcp_request *req, const char *id, mcp_task_done_fn done)
 {
-	(void)caller;
 	struct task *t = find(id);
 	json_t *d;
 
 	(void)ctx;
-	if (!t)
-		return 0;
+	if (!t) {
+		done(req, -ENOENT, NULL);
+		return;
+	}
 	d = json_pack("{s:s, s:s, s:s, s:s, s:I, s:i}", "taskId", t->id, "status",
 	              status_names[t->status], "createdAt", t->created, "lastUpdatedAt", t->updated,
 	              "ttlMs", (json_int_t)t->ttl_ms, "pollIntervalMs", POLL_MS);
@@ -195,55 +196,52 @@ static int detail(void *ctx, const struct mcp_session *caller, const char *id, j
 		    d, "error", json_pack("{s:i, s:s}", "code", t->code, "message", t->message));
 	else if (t->status == INPUT_REQUIRED)
 		json_object_set(d, "inputRequests", t->asks);
-	*out = d;
-	return 1;
+	done(req, 1, d);
 }
 
-static int result(void *ctx, const struct mcp_session *caller, const char *id,
-                  struct mcp_request *req)
+static void result(void *ctx, struct mcp_request *req, const char *id, mcp_task_done_fn done)
 {
-	(void)caller;
 	struct task *t = find(id);
 	struct waiter *w;
 
 	(void)ctx;
-	if (!t)
-		return -1;
+	if (!t) {
+		done(req, -ENOENT, NULL);
+		return;
+	}
 	w = calloc(1, sizeof *w);
 	w->req = req;
 	w->next = t->waiters;
 	t->waiters = w;
 	if (terminal(t))
 		wake_waiters(t);
-	return 0;
 }
 
-static json_t *list(void *ctx, const struct mcp_session *caller, const char *cursor)
+static void list(void *ctx, struct mcp_request *req, const char *cursor, mcp_task_done_fn done)
 {
-	(void)caller;
-	json_t *out = json_array();
+	json_t *out;
 
 	(void)ctx;
 	if (cursor) {
-		json_decref(out);
-		return NULL;
+		done(req, -EINVAL, NULL);
+		return;
 	}
+	out = json_array();
 	for (struct task *t = tasks; t; t = t->next)
 		json_array_append_new(out, task_object(t));
-	return json_pack("{s:o}", "tasks", out);
+	done(req, 1, json_pack("{s:o}", "tasks", out));
 }
 
-static int cancel(void *ctx, const struct mcp_session *caller, const char *id,
-                  struct mcp_request *req)
+static void cancel(void *ctx, struct mcp_request *req, const char *id, bool wait,
+                   mcp_task_done_fn done)
 {
-	(void)caller;
 	struct task *t = find(id);
 
 	(void)ctx;
-	if (!t)
-		return -ENOENT;
-	if (terminal(t))
-		return -EALREADY;
+	if (!t || terminal(t)) {
+		done(req, t ? -EALREADY : -ENOENT, NULL);
+		return;
+	}
 	stop_timer(t);
 	set_status(t, CANCELLED);
 	if (t->call) {
@@ -252,9 +250,10 @@ static int cancel(void *ctx, const struct mcp_session *caller, const char *id,
 		mcp_request_cancel(call);
 		mcp_request_fail(call, RPC_INTERNAL_ERROR, "cancelled");
 	}
-	if (req)
+	if (wait)
 		mcp_request_reply(req, task_object(t));
-	return 0;
+	else
+		done(req, 0, NULL);
 }
 
 /* Answers the call behind the task once nothing more is asked. */

@@ -302,6 +302,36 @@ test('a database that hangs does not hold the protocol up: writes wait on the st
     { what: 'the record written once the lock went' });
 });
 
+test('tasks/get and tasks/list wait for a hung database off the loop, and answer once it is back', { timeout: TIMEOUT }, async (t) => {
+  const { ctx, pg, replicas: [a, b] } = await startReplicas(t, 2);
+  // Recorded by B: A knows it only from the store.
+  const done = await b.call('spawn_agent', { prompt: 'recorded on B', cwd: ctx.workspace });
+  assert.ok(!done.isError, b.diag(resultText(done)));
+  const id = done.structuredContent.task_id;
+  const locker = spawn('psql', ['-XAtq', pg.urlOf('codex'), '-c', 'BEGIN; LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(8); COMMIT;'], { stdio: 'ignore' });
+  const unlocked = new Promise((r) => locker.once('exit', r));
+  let released = false;
+  unlocked.then(() => { released = true; });
+  t.after(() => { locker.kill(); return unlocked; });
+  await waitFor(() => pg.sql(`SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'tasks' AND l.mode = 'AccessExclusiveLock' AND l.granted`, 'codex') === '1',
+    { what: 'the lock on the tasks table' });
+
+  const got = a.mcp.client.experimental.tasks.getTask(id, { timeout: TIMEOUT });
+  const listed = a.mcp.client.experimental.tasks.listTasks(undefined, { timeout: TIMEOUT });
+  let answered = false;
+  Promise.allSettled([got, listed]).then(() => { answered = true; });
+  const tools = await a.mcp.client.listTools();
+  assert.ok(tools.tools.length > 0);
+  assert.equal(released, false, 'tools/list was answered while the table was locked');
+  assert.equal(answered, false, 'the task reads cannot have been answered from a locked table');
+
+  await unlocked;
+  const task = await got;
+  assert.equal(task.taskId, id);
+  assert.equal(task.status, 'completed');
+  assert.ok((await listed).tasks.some((x) => x.taskId === id), 'tasks/list shows the task B recorded');
+});
+
 test('a replica that stops while its call waits on another replica\'s run: the call is told, and the run goes on', { timeout: TIMEOUT }, async (t) => {
   const { ctx, pg, replicas: [a, b] } = await startReplicas(t, 2);
   const first = await a.call('codex', { prompt: 'held on A', cwd: ctx.workspace });

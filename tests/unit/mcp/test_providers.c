@@ -1,3 +1,4 @@
+#include <errno.h>
 /*
  * What a server besides codex-mcp's tools can plug into a session: the method
  * provider (resources, prompts, completion...), requests to the client on a
@@ -163,14 +164,13 @@ static int task_support(void *ctx, const char *tool)
 	return 0;
 }
 
-static int task_detail(void *ctx, const struct mcp_session *caller, const char *id, json_t **out)
+static void task_detail(void *ctx, struct mcp_request *req, const char *id, mcp_task_done_fn done)
 {
-	(void)caller;
 	(void)ctx;
 	if (strcmp(id, "t1") != 0)
-		return 0;
-	*out = json_pack("{s:s, s:s}", "taskId", id, "status", "input_required");
-	return 1;
+		done(req, -ENOENT, NULL);
+	else
+		done(req, 1, json_pack("{s:s, s:s}", "taskId", id, "status", "input_required"));
 }
 
 static json_t *task_create(void *ctx, struct mcp_request *req, const char *tool, json_t *ttl,
