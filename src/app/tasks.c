@@ -938,13 +938,30 @@ static void list(void *ctx, struct mcp_request *req, const char *cursor, mcp_tas
 		page_read(pg, -ENOMEM, NULL);
 }
 
+static int sweep_work(struct store *s, void *data)
+{
+	int n = store_expire_tasks(s, store_now_ms());
+
+	(void)data;
+	if (n > 0)
+		log_info("%d expired task(s) removed", n);
+	return n < 0 ? n : 0;
+}
+
+static void swept(void *data, int rc, const char *error)
+{
+	(void)data;
+	(void)rc;
+	(void)error;
+}
+
+/* On the store's thread: a database that deletes slowly holds no one up. */
 static void sweep(uv_timer_t *h)
 {
 	struct mcp_tasks *p = h->data;
-	int n = store_expire_tasks(p->app->store, store_now_ms());
 
-	if (n > 0)
-		log_info("%d expired task(s) removed", n);
+	if (store_submit(p->app->store, sweep_work, swept, NULL) != 0)
+		log_warn("cannot sweep the expired tasks: out of memory");
 }
 
 struct mcp_tasks *mcp_tasks_new(struct app *app)

@@ -180,6 +180,40 @@ bool call_find_task(const struct tool_call *call, const char *id, struct task_re
 	return false;
 }
 
+struct call_lookup {
+	struct tool_call call;
+	char id[64];
+	call_task_fn fn;
+	void *data;
+};
+
+static void call_found(void *data, int found, const struct task_record *rec, struct task *live,
+                       const char *error)
+{
+	struct call_lookup *c = data;
+
+	if (found == 1)
+		c->fn(&c->call, rec, live, c->data);
+	else
+		mcp_request_reply(c->call.req, visible_missing(c->id, found, error));
+	free(c->data);
+	free(c);
+}
+
+void call_find_task_async(const struct tool_call *call, const char *id, call_task_fn fn, void *data)
+{
+	struct call_lookup *c = calloc(1, sizeof *c);
+
+	if (!c) {
+		free(data);
+		mcp_request_reply(call->req, tool_error_result("out of memory"));
+		return;
+	}
+	*c = (struct call_lookup){.call = *call, .fn = fn, .data = data};
+	snprintf(c->id, sizeof c->id, "%.63s", id);
+	visible_task_async(call->app, call_subject(call), id, call_found, c);
+}
+
 int visible_thread(struct app *app, const char *subject, const char *id, struct thread_record *out)
 {
 	int found = store_get_thread(app->store, id, out);

@@ -36,6 +36,16 @@ bool call_find_task(const struct tool_call *call, const char *id, struct task_re
                     struct task **live);
 
 /*
+ * call_find_task(), with the store's read made off the loop: fn runs with the
+ * task once found (rec valid during the call only); otherwise the call is
+ * answered. data (malloc'd, or NULL) is freed after fn, or when fn is not called.
+ */
+typedef void (*call_task_fn)(const struct tool_call *call, const struct task_record *rec,
+                             struct task *live, void *data);
+void call_find_task_async(const struct tool_call *call, const char *id, call_task_fn fn,
+                          void *data);
+
+/*
  * visible_task(), with a read of the store made on the store's thread, so the
  * loop never waits on the database: fn gets what visible_task() gives (rec
  * valid during the call only), and the store's word when found is -1. fn may run before this

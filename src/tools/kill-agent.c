@@ -83,58 +83,84 @@ static json_t *stopped_elsewhere(const struct task_record *rec)
 	                                  message));
 }
 
+/* Asking another replica to stop a run it owns, through the store. */
+struct asking {
+	struct tool_call call;
+	char *owner;
+	char id[64];
+};
+
+static int ask_work(struct store *s, void *data)
+{
+	struct asking *a = data;
+
+	return store_ask_cancel(s, a->owner, a->id, "killed");
+}
+
+static void asked(void *data, int rc, const char *error)
+{
+	struct asking *a = data;
+	char message[512];
+
+	if (rc != 0) {
+		snprintf(message, sizeof message, "cannot ask replica %s to stop agent %s: %s",
+		         a->owner, a->id, error ? error : "?");
+		mcp_request_reply(a->call.req, tool_error_result(message));
+	} else {
+		/* A cancel of this call gives the wait up; the stop goes on. */
+		remote_wait(&a->call, a->id, a->owner, NULL, stopped_elsewhere);
+	}
+	free(a->owner);
+	free(a);
+}
+
 /*
  * A run another replica owns: that replica is asked to stop it, through the
  * store, and the call is answered once the record says it ended.
  */
 static void kill_elsewhere(const struct tool_call *call, const struct task_record *rec)
 {
-	char message[512];
+	struct asking *a = calloc(1, sizeof *a);
 
-	if (store_ask_cancel(call->app->store, rec->owner, rec->id, "killed") != 0) {
-		snprintf(message, sizeof message, "cannot ask replica %s to stop agent %s: %s",
-		         rec->owner, rec->id, store_error(call->app->store));
-		mcp_request_reply(call->req, tool_error_result(message));
+	if (!a || !(a->owner = strdup(rec->owner))) {
+		free(a);
+		mcp_request_reply(call->req, tool_error_result("out of memory"));
 		return;
 	}
-	/* A cancel of this call gives the wait up; the stop goes on. */
-	remote_wait(call, rec->id, rec->owner, NULL, stopped_elsewhere);
+	a->call = *call;
+	snprintf(a->id, sizeof a->id, "%s", rec->id);
+	if (store_submit(call->app->store, ask_work, asked, a) != 0) {
+		free(a->owner);
+		free(a);
+		mcp_request_reply(call->req, tool_error_result("out of memory"));
+	}
 }
 
-static void call_kill_agent(const struct tool_call *call, json_t *args)
-{
-	const char *id;
+struct kill_args {
 	int force;
 	json_int_t timeout;
-	struct arg_error e;
-	struct task_record rec;
-	struct task *t;
+};
 
-	if (args_only(args, known, &e) || arg_string(args, "task_id", true, &id, &e) ||
-	    arg_bool(args, "force", &force, &e) ||
-	    arg_integer(args, "timeout", 0, 3600, 5, &timeout, &e)) {
-		mcp_request_reply(call->req, tool_error_result(e.message));
-		return;
-	}
-	if (!call_find_task(call, id, &rec, &t))
-		return;
-	if (!t && !agent_status_terminal(rec.status) && store_shared(call->app->store) &&
-	    rec.owner && strcmp(rec.owner, call->app->instance) != 0) {
-		kill_elsewhere(call, &rec);
-		task_record_clear(&rec);
+static void found(const struct tool_call *call, const struct task_record *rec, struct task *t,
+                  void *data)
+{
+	const struct kill_args *a = data;
+	char message[512];
+
+	if (!t && !agent_status_terminal(rec->status) && store_shared(call->app->store) &&
+	    rec->owner && strcmp(rec->owner, call->app->instance) != 0) {
+		kill_elsewhere(call, rec);
 		return;
 	}
 	if (!t) {
-		snprintf(e.message, sizeof e.message, "agent %s had already ended: %s", rec.id,
-		         rec.status);
+		snprintf(message, sizeof message, "agent %s had already ended: %s", rec->id,
+		         rec->status);
 		mcp_request_reply(call->req,
 		                  json_tool_result(json_pack(
-		                      "{s:s, s:b, s:n, s:s, s:s}", "task_id", rec.id, "killed", 0,
-		                      "signal_used", "status", rec.status, "message", e.message)));
-		task_record_clear(&rec);
+		                      "{s:s, s:b, s:n, s:s, s:s}", "task_id", rec->id, "killed", 0,
+		                      "signal_used", "status", rec->status, "message", message)));
 		return;
 	}
-	task_record_clear(&rec);
 	struct kill_call *k = calloc(1, sizeof *k);
 	if (!k) {
 		mcp_request_reply(call->req, tool_error_result("out of memory"));
@@ -145,7 +171,27 @@ static void call_kill_agent(const struct tool_call *call, json_t *args)
 	k->observer = (struct task_observer){.finished = on_finished, .data = k};
 	task_observe(t, &k->observer);
 	mcp_request_on_cancel(call->req, on_cancel, k);
-	task_kill(t, TASK_KILLED, force == 1 ? 0 : (unsigned)timeout * 1000);
+	task_kill(t, TASK_KILLED, a->force == 1 ? 0 : (unsigned)a->timeout * 1000);
+}
+
+static void call_kill_agent(const struct tool_call *call, json_t *args)
+{
+	const char *id;
+	struct arg_error e;
+	struct kill_args *a = calloc(1, sizeof *a);
+
+	if (!a) {
+		mcp_request_reply(call->req, tool_error_result("out of memory"));
+		return;
+	}
+	if (args_only(args, known, &e) || arg_string(args, "task_id", true, &id, &e) ||
+	    arg_bool(args, "force", &a->force, &e) ||
+	    arg_integer(args, "timeout", 0, 3600, 5, &a->timeout, &e)) {
+		free(a);
+		mcp_request_reply(call->req, tool_error_result(e.message));
+		return;
+	}
+	call_find_task_async(call, id, found, a);
 }
 
 const struct tool_entry tool_kill_agent = {

@@ -1,5 +1,7 @@
 /* Tool `message_agent`: add a message to a running agent's turn. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "app/args.h"
 #include "app/steer.h"
@@ -18,24 +20,31 @@ static const char annotations[] =
 
 static const char *const known[] = {"task_id", "prompt", NULL};
 
+static void found(const struct tool_call *call, const struct task_record *rec, struct task *live,
+                  void *data)
+{
+	char why[300];
+
+	snprintf(why, sizeof why, "agent %.100s is %s", rec->id, rec->status);
+	tool_steer(call, live, data, why);
+}
+
 static void call_message_agent(const struct tool_call *call, json_t *args)
 {
 	const char *id, *prompt;
 	struct arg_error e;
-	struct task_record rec;
-	struct task *t = NULL;
-	char why[300];
+	char *copy;
 
 	if (args_only(args, known, &e) || arg_string(args, "task_id", true, &id, &e) ||
 	    arg_string(args, "prompt", true, &prompt, &e)) {
 		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
-	if (!call_find_task(call, id, &rec, &t))
+	if (!(copy = strdup(prompt))) {
+		mcp_request_reply(call->req, tool_error_result("out of memory"));
 		return;
-	snprintf(why, sizeof why, "agent %.100s is %s", rec.id, rec.status);
-	task_record_clear(&rec);
-	tool_steer(call, t, prompt, why);
+	}
+	call_find_task_async(call, id, found, copy);
 }
 
 const struct tool_entry tool_message_agent = {
