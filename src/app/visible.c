@@ -225,6 +225,68 @@ int visible_thread(struct app *app, const char *subject, const char *id, struct 
 	return found;
 }
 
+struct thread_lookup {
+	char *id;
+	char *subject;
+	char *instance; /* NULL: the store is not shared, so no other server holds it */
+	struct thread_record rec;
+	int found;
+	int alive;
+	visible_thread_fn fn;
+	void *data;
+};
+
+static int thread_work(struct store *s, void *data)
+{
+	struct thread_lookup *l = data;
+
+	l->found = store_get_thread(s, l->id, &l->rec);
+	if (l->found == 1 && l->instance && l->rec.owner && strcmp(l->rec.owner, l->instance) != 0)
+		l->alive = store_owner_alive(s, l->rec.owner, store_now_ms());
+	return l->found < 0 || l->alive < 0 ? -1 : 0;
+}
+
+static void thread_done(void *data, int rc, const char *error)
+{
+	struct thread_lookup *l = data;
+
+	(void)rc;
+	if (l->found == 1 && !store_subject_same(l->rec.subject, l->subject)) {
+		l->found = 0;
+		l->alive = 0;
+	}
+	l->fn(l->data, l->found, l->found == 1 ? &l->rec : NULL, l->alive, error);
+	thread_record_clear(&l->rec);
+	free(l->id);
+	free(l->subject);
+	free(l->instance);
+	free(l);
+}
+
+void visible_thread_async(struct app *app, const char *subject, const char *id,
+                          visible_thread_fn fn, void *data)
+{
+	struct thread_lookup *l = calloc(1, sizeof *l);
+	bool shared = store_shared(app->store) && app->instance;
+
+	if (!l || !(l->id = strdup(id)) || (subject && !(l->subject = strdup(subject))) ||
+	    (shared && !(l->instance = strdup(app->instance)))) {
+		if (l) {
+			free(l->id);
+			free(l->subject);
+			free(l);
+		}
+		fn(data, -1, NULL, 0, "out of memory");
+		return;
+	}
+	l->fn = fn;
+	l->data = data;
+	if (store_submit_read(app->store, thread_work, thread_done, l) != 0) {
+		l->found = -1;
+		thread_done(l, -1, "out of memory");
+	}
+}
+
 struct live_filter {
 	const char *subject;
 	void (*fn)(void *data, struct task *t);

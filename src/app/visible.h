@@ -72,6 +72,17 @@ void visible_task_owner_async(struct app *app, const char *subject, const char *
 /* The thread, when it is the subject's: 1 with *out filled, 0 when not (or none), -1 on error. */
 int visible_thread(struct app *app, const char *subject, const char *id, struct thread_record *out);
 
+/*
+ * visible_thread(), read off the loop: fn gets found (1, 0 not
+ * the subject's or none, -1 unreadable, error saying why), and owner_alive: for a
+ * thread another server holds on a shared store, whether that server lives (1, 0,
+ * or -1 cannot tell), else 0. fn may run before this returns.
+ */
+typedef void (*visible_thread_fn)(void *data, int found, const struct thread_record *rec,
+                                  int owner_alive, const char *error);
+void visible_thread_async(struct app *app, const char *subject, const char *id,
+                          visible_thread_fn fn, void *data);
+
 /* Calls fn for each of the subject's runs that are running or queued here. */
 void visible_each_live(struct app *app, const char *subject, void (*fn)(void *data, struct task *t),
                        void *data);
