@@ -277,6 +277,7 @@ void tool_run_blocking(const struct tool_call *call, struct task_spec *spec, tas
 	mcp_request_on_cancel(req, on_cancel, c);
 	spec->result = result;
 	spec->id = mcp_request_task_id(req);
+	spec->created_at = spec->id ? mcp_tasks_created_at(app->tasks, spec->id) : 0;
 	spec->ttl_ms = mcp_request_task_ttl(req);
 	spec->subject = call_subject(call); /* the run, its task and its thread are the caller's */
 	c->submitting = true;

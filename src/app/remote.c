@@ -8,6 +8,7 @@
 #include "app/app.h"
 #include "app/blocking.h"
 #include "app/fleet.h"
+#include "app/tasks.h"
 #include "app/visible.h"
 #include "tools/tool.h"
 #include "util/log.h"
@@ -174,18 +175,70 @@ static json_t *recorded_result(const struct task_record *rec)
 	return tool_error_result(rec->error ? rec->error : rec->status);
 }
 
+/* A reply handed to the replica that holds its thread: recorded, then asked, off the loop. */
+struct handing {
+	struct tool_call call;
+	struct task_record rec;
+	char *request;
+	bool recorded;
+};
+
+static int hand_work(struct store *s, void *data)
+{
+	struct handing *h = data;
+	int rc = store_put_task(s, &h->rec);
+
+	h->recorded = rc == 0;
+	return rc == 0 ? store_hand_over(s, h->rec.owner, h->rec.id, h->request) : rc;
+}
+
+static void handed(void *data, int rc, const char *error)
+{
+	struct handing *h = data;
+	const struct tool_call *call = &h->call;
+	char message[512];
+
+	if (rc == 0) {
+		log_info("task %s: thread %s is open on replica %s; handed to it", h->rec.id,
+		         h->rec.thread_id, h->rec.owner);
+		remote_wait(call, h->rec.id, h->rec.owner, "cancelled", recorded_result);
+	} else {
+		snprintf(message, sizeof message,
+		         "cannot hand thread %s to replica %s, which holds it: %s",
+		         h->rec.thread_id, h->rec.owner, error ? error : "?");
+		/* Recorded as the owner's, it must not read queued for ever. */
+		if (h->recorded) {
+			free(h->rec.status);
+			free(h->rec.error);
+			free(h->rec.owner);
+			h->rec.status = strdup("failed");
+			h->rec.error = strdup(message);
+			h->rec.owner = call->app->instance ? strdup(call->app->instance) : NULL;
+			h->rec.completed_at = store_now_ms();
+			runner_save(call->app->runner, &h->rec);
+		}
+		mcp_request_reply(call->req, tool_error_result(message));
+	}
+	task_record_clear(&h->rec);
+	free(h->request);
+	free(h);
+}
+
 void tool_run_elsewhere(const struct tool_call *call, const char *owner,
                         const struct task_spec *spec)
 {
-	struct store *store = call->app->store;
 	const char *task = mcp_request_task_id(call->req);
 	struct task_record rec = {0};
-	char message[512], *request;
-	int64_t now = store_now_ms();
+	struct handing *h = calloc(1, sizeof *h);
 
+	if (!h) {
+		mcp_request_reply(call->req, tool_error_result("out of memory"));
+		return;
+	}
 	if (task)
 		snprintf(rec.id, sizeof rec.id, "%s", task);
 	else if (task_new_id(rec.id) != 0) {
+		free(h);
 		mcp_request_reply(call->req, tool_error_result("no randomness for a task id"));
 		return;
 	}
@@ -196,34 +249,24 @@ void tool_run_elsewhere(const struct tool_call *call, const char *owner,
 	rec.owner = (char *)owner;
 	rec.subject = (char *)call_subject(call);
 	rec.ttl_ms = mcp_request_task_ttl(call->req);
-	rec.created_at = rec.last_activity = now;
-	json_t *what = json_pack("{s:s, s:s, s:s%, s:s?, s:I}", "tool", spec->tool, "thread",
+	rec.created_at = rec.last_activity =
+	    task ? mcp_tasks_created_at(call->app->tasks, task) : store_now_ms();
+	if (!rec.created_at)
+		rec.created_at = rec.last_activity = store_now_ms();
+	json_t *what = json_pack("{s:s, s:s, s:s%, s:s?, s:I, s:I}", "tool", spec->tool, "thread",
 	                         spec->resume_thread, "prompt", spec->prompt, spec->prompt_len,
-	                         "subject", rec.subject, "ttl_ms", (json_int_t)rec.ttl_ms);
-	request = what ? json_dumps(what, JSON_COMPACT) : NULL;
+	                         "subject", rec.subject, "ttl_ms", (json_int_t)rec.ttl_ms,
+	                         "created_at", (json_int_t)rec.created_at);
+	h->call = *call;
+	h->request = what ? json_dumps(what, JSON_COMPACT) : NULL;
 	json_decref(what);
-	bool recorded = request && store_put_task(store, &rec) == 0;
-	if (!recorded || store_hand_over(store, owner, rec.id, request) != 0) {
-		snprintf(message, sizeof message,
-		         "cannot hand thread %s to replica %s, which holds it: %s",
-		         spec->resume_thread, owner,
-		         request ? store_error(store) : "out of memory");
-		free(request);
-		/* Recorded as the owner's, it must not read queued for ever. */
-		if (recorded) {
-			rec.status = "failed";
-			rec.error = message;
-			rec.owner = call->app->instance;
-			rec.completed_at = store_now_ms();
-			runner_save(call->app->runner, &rec);
-		}
-		mcp_request_reply(call->req, tool_error_result(message));
-		return;
+	if (!h->request || task_record_copy(&h->rec, &rec) != 0 ||
+	    store_submit(call->app->store, hand_work, handed, h) != 0) {
+		task_record_clear(&h->rec);
+		free(h->request);
+		free(h);
+		mcp_request_reply(call->req, tool_error_result("out of memory"));
 	}
-	free(request);
-	log_info("task %s: thread %s is open on replica %s; handed to it", rec.id,
-	         spec->resume_thread, owner);
-	remote_wait(call, rec.id, owner, "cancelled", recorded_result);
 }
 
 /* The CODEX_HOME runs get: --env's, the server's own, else ~/.codex. */
@@ -279,15 +322,16 @@ void remote_run_taken(struct app *app, const char *id, const char *request)
 {
 	json_t *req = json_loads(request, 0, NULL);
 	const char *tool = NULL, *thread = NULL, *prompt = NULL, *subject = NULL;
-	json_int_t ttl = 0;
+	json_int_t ttl = 0, created_at = 0;
 	size_t prompt_len = 0;
 	struct thread_record rec;
 	struct codex_options opts;
 	char err[300];
 
 	if (!req ||
-	    json_unpack(req, "{s:s, s:s, s:s%, s?I}", "tool", &tool, "thread", &thread, "prompt",
-	                &prompt, &prompt_len, "ttl_ms", &ttl) != 0 ||
+	    json_unpack(req, "{s:s, s:s, s:s%, s?I, s?I}", "tool", &tool, "thread", &thread,
+	                "prompt", &prompt, &prompt_len, "ttl_ms", &ttl, "created_at",
+	                &created_at) != 0 ||
 	    strcmp(tool, "codex-reply") != 0) {
 		refuse(app, id, "the handed-over request is not one this server knows");
 		json_decref(req);
@@ -318,7 +362,8 @@ void remote_run_taken(struct app *app, const char *id, const char *request)
 	                         .prompt = prompt,
 	                         .prompt_len = prompt_len,
 	                         .resume_thread = thread,
-	                         .subject = subject};
+	                         .subject = subject,
+	                         .created_at = created_at};
 	if (!runner_submit(app->runner, &spec, NULL, err, sizeof err)) {
 		codex_options_clear(&opts);
 		refuse(app, id, err);

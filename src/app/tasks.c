@@ -455,11 +455,8 @@ static json_t *create(void *ctx, struct mcp_request *req, const char *tool, json
 	rec.ttl_ms = want > max ? max : want;
 	if (rec.ttl_ms == 0)
 		rec.ttl_ms = 1; /* 0 would mean "keep"; the client asked for the shortest */
-	if (store_put_task(p->app->store, &rec) != 0) {
-		free(open->subject);
-		free(open);
-		return NULL;
-	}
+	/* Written on the store's thread, and kept until it is taken. */
+	runner_save(p->app->runner, &rec);
 	snprintf(id, id_size, "%s", rec.id);
 	snprintf(open->id, sizeof open->id, "%s", rec.id);
 	open->req = req;
@@ -1035,6 +1032,13 @@ void mcp_tasks_close(struct mcp_tasks *p)
 	p->closing = true;
 	uv_close((uv_handle_t *)&p->expiry, closed);
 	uv_close((uv_handle_t *)&p->poll, closed);
+}
+
+int64_t mcp_tasks_created_at(struct mcp_tasks *p, const char *id)
+{
+	struct open_call *open = find_open(p, id);
+
+	return open ? open->created_at : 0;
 }
 
 struct mcp_task_provider mcp_tasks_provider(struct mcp_tasks *p)

@@ -20,6 +20,8 @@ void mcp_tasks_stop(struct mcp_tasks *t);
 /* Stops the expiry timer; the object is freed once it is closed. */
 void mcp_tasks_close(struct mcp_tasks *t);
 struct mcp_task_provider mcp_tasks_provider(struct mcp_tasks *t);
+/* When the task of a call still running was created (ms since the epoch), or 0. */
+int64_t mcp_tasks_created_at(struct mcp_tasks *t, const char *id);
 /*
  * A task's run waits on question id: tasks/get shows it input_required until it is dropped.
  * 2026: with the elicitation (stolen) in inputRequests, answered by tasks/update. 2025: put

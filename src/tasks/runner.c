@@ -19,6 +19,7 @@ struct task {
 	struct task_record rec;
 	struct runner *runner;
 	struct task *next; /* in the queue, then in the running list */
+	bool recording;    /* queued, its first record on its way to the store */
 	struct task_group *group;
 	struct task_observer *observers;
 
@@ -840,6 +841,10 @@ static void schedule(struct runner *r)
 		r->reschedule = false;
 		struct task *t = r->queue;
 		while (t && r->n_running < r->cfg.max_running) {
+			/* Runs start in the order they came: none before an older one is recorded.
+			 */
+			if (t->recording)
+				break;
 			/* A reply waits for its thread's run that is still being stopped. */
 			if ((t->group && t->group->running >= t->group->max_running) ||
 			    (!t->new_thread && t->rec.thread_id &&
@@ -852,6 +857,43 @@ static void schedule(struct runner *r)
 		}
 	} while (r->reschedule);
 	r->scheduling = false;
+}
+
+/*
+ * A task runs only once its record is taken: what the store cannot keep, the
+ * server does not start. Killed or stopped meanwhile, it ends without starting.
+ */
+static void first_recorded(void *data, bool saved)
+{
+	struct task *t = data;
+	struct runner *r = t->runner;
+	char why[400];
+
+	t->recording = false;
+	if (t->ending != TASK_ENDED_NATURALLY || !saved) {
+		const char *store_word = writes_failed(r->writes, t->rec.id);
+		struct codex_outcome out = {.status = CODEX_TURN_CANCELLED, .final_message = ""};
+		if (!saved && t->ending == TASK_ENDED_NATURALLY) {
+			snprintf(why, sizeof why, "cannot record the task: %s",
+			         store_word ? store_word : "the database did not answer in time");
+			out = (struct codex_outcome){.status = CODEX_TURN_FAILED, .error = why};
+		}
+		open_log(t); /* its log says what became of it */
+		agent_log_printf(t->log, "not started: %s",
+		                 out.error ? out.error : "stopped before it was recorded");
+		finish(t, &out);
+		return;
+	}
+	schedule(r);
+	/* Told once it started, or is queued. An observer may unobserve itself as it is told. */
+	for (struct task_observer *o = t->observers, *next; o; o = next) {
+		next = o->next;
+		if (o->recorded)
+			o->recorded(o->data, t);
+	}
+	/* Even a task that failed to start stays readable until the loop turns. */
+	if (!t->in_running && !t->finishing)
+		tell(t, NULL, "queued: the server is running as many agents as it may");
 }
 
 struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task_observer *obs,
@@ -896,41 +938,29 @@ struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task
 	t->rec.status = strdup("queued");
 	t->rec.thread_id = spec->resume_thread ? strdup(spec->resume_thread) : NULL;
 	t->rec.cwd = t->options.cwd ? strdup(t->options.cwd) : NULL;
-	t->rec.created_at = t->rec.last_activity = store_now_ms();
-	if (spec->id) {
-		/* The MCP task was recorded a moment ago: it keeps the time it was created. */
-		struct task_record before;
-		if (store_get_task(r->cfg.store, spec->id, &before) == 1) {
-			t->rec.created_at = before.created_at;
-			/* and it stays the subject's it was recorded for */
-			free(t->rec.subject);
-			t->rec.subject = before.subject;
-			before.subject = NULL;
-		}
-		task_record_clear(&before);
-	}
+	/* An MCP task recorded a moment ago keeps the time it was created. */
+	t->rec.created_at = t->rec.last_activity =
+	    spec->created_at ? spec->created_at : store_now_ms();
 	/* Named now, for the caller; opened when the run starts, so a queue holds no files. */
 	t->rec.log_file = agent_log_name(r->log_dir, t->rec.id);
 	if (!t->prompt || !t->rec.tool || !t->rec.status || !t->commands || !t->files ||
-	    no_subject || store_put_task(r->cfg.store, &t->rec) != 0) {
-		snprintf(err, err_size, "cannot record the task");
+	    no_subject) {
+		snprintf(err, err_size, "cannot record the task: out of memory");
 		agent_log_close(t->log);
 		uv_close((uv_handle_t *)&t->tick, task_freed);
 		return NULL;
 	}
 	if (obs)
 		task_observe(t, obs);
-
-	/* Append: the queue starts runs in the order they came. */
+	/* Append: the queue starts runs in the order they came, each once it is recorded. */
+	t->recording = true;
 	struct task **tail = &r->queue;
 	while (*tail)
 		tail = &(*tail)->next;
 	*tail = t;
 	r->n_live++;
-	schedule(r);
-	/* Even a task that failed to start stays readable until the loop turns. */
-	if (!t->in_running && !t->finishing)
-		tell(t, NULL, "queued: the server is running as many agents as it may");
+	/* Last: the write may be answered at once. */
+	writes_task(r->writes, &t->rec, first_recorded, t);
 	return t;
 }
 
@@ -1000,6 +1030,8 @@ void task_kill(struct task *t, enum task_ending why, unsigned grace_ms)
 		return;
 	if (t->ending == TASK_ENDED_NATURALLY || why == TASK_STOPPED)
 		t->ending = why;
+	if (t->recording)
+		return; /* it ends, unstarted, once the store has answered for its record */
 	if (!t->turn) {
 		/* Still queued: it ends without ever starting. */
 		struct codex_outcome out = {.status = CODEX_TURN_CANCELLED, .final_message = ""};
@@ -1024,8 +1056,11 @@ void runner_stop_all(struct runner *r)
 	unsigned grace = r->stopping ? 0 : r->cfg.kill_grace_ms > 800 ? 800 : r->cfg.kill_grace_ms;
 
 	r->stopping = true;
-	while (r->queue)
-		task_kill(r->queue, TASK_STOPPED, 0);
+	/* One still being recorded stays queued until the store answers for it. */
+	for (struct task *t = r->queue, *next; t; t = next) {
+		next = t->next;
+		task_kill(t, TASK_STOPPED, 0);
+	}
 	for (struct task *t = r->running; t; t = t->next)
 		task_kill(t, TASK_STOPPED, grace);
 	if (r->n_live == 0 && r->cfg.idle)

@@ -60,6 +60,8 @@ struct task_observer {
 	 */
 	void (*progress)(void *data, struct task *t, const struct codex_event *ev,
 	                 const char *message);
+	/* The store took the task's first record: it is queued, or starts now (may be NULL). */
+	void (*recorded)(void *data, struct task *t);
 	/* The task ended; it is freed once every observer has returned. */
 	void (*finished)(void *data, struct task *t);
 	/*
@@ -94,6 +96,7 @@ struct task_spec {
 	unsigned timeout_s;        /* 0: the server's default */
 	struct task_group *group;  /* NULL: only the server's cap */
 	const char *subject;       /* who asks (see store.h); its task and thread are its own */
+	int64_t created_at;        /* an MCP task's, recorded already; 0: now */
 };
 
 struct runner *runner_new(const struct runner_config *cfg);
@@ -101,9 +104,11 @@ struct runner *runner_new(const struct runner_config *cfg);
 void runner_free(struct runner *r);
 
 /*
- * Records the task, then starts or queues it. obs, if given, is attached
- * first so it hears everything. Returns NULL with err when not even the
- * record could be made, or when the server is stopping.
+ * Records the task, then starts or queues it once the store has taken the
+ * record (obs->recorded); when the store refuses it, or does not answer in
+ * time, the task ends failed "cannot record the task" without starting. obs,
+ * if given, is attached first so it hears everything. Returns NULL with err
+ * when the task cannot be made, or when the server is stopping.
  */
 struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task_observer *obs,
                            char *err, size_t err_size);

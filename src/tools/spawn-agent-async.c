@@ -1,4 +1,5 @@
 /* Tool `spawn_agent_async`: start a Codex agent in the background. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "app/app.h"
@@ -24,16 +25,64 @@ static const char annotations[] =
     "{\"title\": \"Spawn agent in the background\", \"readOnlyHint\": false, \"destructiveHint\": "
     "true, \"idempotentHint\": false, \"openWorldHint\": true}";
 
+/* The call, answered once the store has taken the task's record (or refused it). */
+struct spawning {
+	struct mcp_request *req;
+	struct task *task;
+	struct task_observer observer;
+};
+
+static void recorded(void *data, struct task *t)
+{
+	struct spawning *sp = data;
+	const struct task_record *rec = task_record(t);
+
+	task_unobserve(t, &sp->observer);
+	mcp_request_on_cancel(sp->req, NULL, NULL);
+	mcp_request_reply(
+	    sp->req, json_tool_result(
+	                 json_pack("{s:s, s:s, s:s?, s:o}", "task_id", rec->id, "status",
+	                           rec->status, "log_file", rec->log_file, "started_at",
+	                           iso_time(rec->started_at ? rec->started_at : rec->created_at))));
+	free(sp);
+}
+
+/* Ended before it was recorded: refused by the store, or stopped. */
+static void ended(void *data, struct task *t)
+{
+	struct spawning *sp = data;
+	const struct task_record *rec = task_record(t);
+
+	mcp_request_on_cancel(sp->req, NULL, NULL);
+	mcp_request_reply(sp->req, tool_error_result(rec->error ? rec->error : rec->status));
+	free(sp);
+}
+
+/* The client gave up waiting; the task goes on, as a background task does. */
+static void given_up(void *data)
+{
+	struct spawning *sp = data;
+
+	task_unobserve(sp->task, &sp->observer);
+	mcp_request_reply(sp->req, json_object());
+	free(sp);
+}
+
 static void call_spawn_agent_async(const struct tool_call *call, json_t *args)
 {
 	struct agent_args a;
 	struct arg_error e;
 	char err[256];
-	struct task *t;
+	struct spawning *sp;
 
 	if (agent_args_parse(call, args, true, &a, &e) != 0) {
 		codex_options_clear(&a.options);
 		mcp_request_reply(call->req, tool_error_result(e.message));
+		return;
+	}
+	if (!(sp = calloc(1, sizeof *sp))) {
+		codex_options_clear(&a.options);
+		mcp_request_reply(call->req, tool_error_result("out of memory"));
 		return;
 	}
 	struct task_spec spec = {.tool = "spawn_agent_async",
@@ -43,18 +92,16 @@ static void call_spawn_agent_async(const struct tool_call *call, json_t *args)
 	                         .prompt_len = strlen(a.prompt),
 	                         .timeout_s = a.timeout_s,
 	                         .subject = call_subject(call)};
-	t = runner_submit(call->app->runner, &spec, NULL, err, sizeof err);
-	if (!t) {
+	sp->req = call->req;
+	sp->observer = (struct task_observer){.recorded = recorded, .finished = ended, .data = sp};
+	sp->task = runner_submit(call->app->runner, &spec, &sp->observer, err, sizeof err);
+	if (!sp->task) {
+		free(sp);
 		codex_options_clear(&a.options);
 		mcp_request_reply(call->req, tool_error_result(err));
 		return;
 	}
-	const struct task_record *rec = task_record(t);
-	mcp_request_reply(call->req,
-	                  json_tool_result(json_pack(
-	                      "{s:s, s:s, s:s?, s:o}", "task_id", rec->id, "status", rec->status,
-	                      "log_file", rec->log_file, "started_at",
-	                      iso_time(rec->started_at ? rec->started_at : rec->created_at))));
+	mcp_request_on_cancel(call->req, given_up, sp);
 }
 
 const struct tool_entry tool_spawn_agent_async = {
