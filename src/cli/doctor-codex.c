@@ -136,6 +136,25 @@ static const char *first_line(const char *s, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * The line of a Codex's stderr that says why it failed: its "Error: ..." or what follows
+ * "panicked at", else the first line that is no warning.
+ */
+static const char *why_line(const char *s, char *buf, size_t size)
+{
+	const char *said = NULL;
+
+	for (const char *l = s; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] == '\n')) {
+		if (strncmp(l, "Error", 5) == 0)
+			return first_line(l, buf, size);
+		if (strstr(first_line(l, buf, size), "panicked at") && l[strcspn(l, "\n")])
+			return first_line(l + strcspn(l, "\n") + 1, buf, size);
+		if (!said && strncmp(l, "WARNING", 7) != 0 && l[0] != '\n')
+			said = l;
+	}
+	return first_line(said ? said : s, buf, size);
+}
+
 void doctor_codex(struct doctor *d)
 {
 	char err[1024], line[256];
@@ -234,11 +253,19 @@ static void gone(void *data, const char *why)
 
 static void stop_asking(struct asking *a)
 {
-	if (!a->as)
+	struct app_server *as = a->as;
+
+	if (!as)
 		return;
-	app_server_free(a->as, 1000, NULL, NULL);
 	a->as = NULL;
 	uv_close((uv_handle_t *)&a->timer, NULL);
+	app_server_free(as, 1000, NULL, NULL);
+}
+
+/* Ends it from the loop: an answer may come from inside the app-server's own callbacks. */
+static void finish(uv_timer_t *t)
+{
+	stop_asking(t->data);
 }
 
 static void answered(struct asking *a, json_t **slot, json_t *result, json_t *error)
@@ -250,8 +277,8 @@ static void answered(struct asking *a, json_t **slot, json_t *result, json_t *er
 		         json_string_value(json_object_get(error, "message"))
 		             ? json_string_value(json_object_get(error, "message"))
 		             : "no answer");
-	if (--a->pending == 0)
-		stop_asking(a);
+	if (--a->pending == 0 && a->as)
+		uv_timer_start(&a->timer, finish, 0, 0);
 }
 
 static void got_config(void *data, json_t *result, json_t *error)
@@ -300,7 +327,7 @@ static int ask_app_server(struct doctor *d, struct asking *a)
 	    app_server_request(a->as, "account/read", json_object(), got_account, a, NULL, err,
 	                       sizeof err) != 0) {
 		snprintf(a->why, sizeof a->why, "%s", err);
-		stop_asking(a);
+		uv_timer_start(&a->timer, finish, 0, 0);
 	}
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
@@ -351,7 +378,7 @@ void doctor_sandbox(struct doctor *d)
 	           rc != 0         ? uv_strerror(rc)
 	           : r.timed_out   ? "it took over 30 s"
 	           : r.term_signal ? "killed by a signal"
-	                           : first_line(r.err[0] ? r.err : r.out, line, sizeof line));
+	                           : why_line(r.err[0] ? r.err : r.out, line, sizeof line));
 	doctor_fix(d,
 	           "install bubblewrap (apt-get install bubblewrap); keep CODEX_HOME out of /tmp, "
 	           "where Codex will not set up its sandbox helper");

@@ -104,9 +104,12 @@ static int check_dir(struct doctor *d, const char *what, const char *flag, const
 		return -1;
 	}
 	if ((rc = probe_write(at)) != 0) {
-		doctor_say(d, false, "%s: %s cannot be written: %s%s%s", what, dir,
-		           strcmp(at, dir) ? "cannot make it in " : "", strcmp(at, dir) ? at : "",
-		           strerror(-rc));
+		if (strcmp(at, dir) == 0)
+			doctor_say(d, false, "%s: %s cannot be written: %s", what, dir,
+			           strerror(-rc));
+		else
+			doctor_say(d, false, "%s: %s cannot be made in %s: %s", what, dir, at,
+			           strerror(-rc));
 		doctor_fix(d, "pass %s a directory the server may write in", flag);
 		return -1;
 	}
