@@ -7,6 +7,7 @@ import path from 'node:path';
 import { createContext, gatedScript, structured, waitFor } from './lib/harness.mjs';
 import { execCommand, lastUserPrompt, message, smartScript } from './lib/mock-model.mjs';
 import { runCli, startCli } from './lib/cli.mjs';
+import { startPostgres } from './lib/pg.mjs';
 
 const TIMEOUT = 180_000;
 
@@ -140,4 +141,35 @@ test('logs -f prints lines as the task writes them and ends with it; tasks --wat
   watch.child.kill('SIGINT');
   const stopped = await watch.exited;
   assert.equal(stopped.signal, 'SIGINT');
+});
+
+test('a PostgreSQL store: tasks and show read it; doctor names it without its password', { timeout: TIMEOUT }, async (t) => {
+  const pg = await startPostgres(t);
+  pg.database('codex');
+  // The cluster trusts loopback: the password is never checked, only kept out of sight.
+  const store = pg.urlOf('codex').replace('postgresql://postgres@', 'postgresql://postgres:pg-pw-never-shown@');
+  const ctx = await createContext(t);
+  const srv = await ctx.startServer({ args: ['--store', store] });
+  const call = await srv.call('codex', { prompt: 'hello from postgres', cwd: ctx.workspace });
+  assert.ok(!call.isError, JSON.stringify(call));
+
+  const { env } = cliSetup(ctx);
+  const listed = await runCli(t, ['tasks', '--json', '--store', store], { env });
+  assert.equal(listed.code, 0, listed.stderr);
+  const json = JSON.parse(listed.stdout);
+  assert.equal(json.total, 1);
+  assert.equal(json.tasks[0].tool, 'codex');
+  assert.equal(json.tasks[0].status, 'completed');
+  const shown = await runCli(t, ['show', json.tasks[0].task_id, '--store', store], { env });
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(shown.stdout, /^Output:\necho: hello from postgres/m);
+
+  const doctor = await runCli(t, ['doctor', ...ctx.serverCommand().args, '--store', store], { env });
+  assert.match(doctor.stdout, /^✔ database: postgresql:\/\/postgres:\[redacted\]@127\.0\.0\.1:\d+\/codex \(postgresql\) opens$/m);
+  const down = await runCli(t, ['doctor', ...ctx.serverCommand().args, '--store', 'postgresql://codex:pg-pw-never-shown@127.0.0.1:1/codex'], { env });
+  assert.equal(down.code, 1);
+  assert.match(down.stdout, /^✘ database: /m);
+  for (const r of [listed, shown, doctor, down]) {
+    assert.ok(!(r.stdout + r.stderr).includes('pg-pw-never-shown'), `the password was printed:\n${r.stdout}${r.stderr}`);
+  }
 });
