@@ -122,10 +122,9 @@ static void print_human(FILE *out, const struct tasks_cmd *t, const json_t *list
 	char line[1024], age[32];
 	json_t *tasks = json_object_get(listing, "tasks");
 
-	cli_print_fit(out,
-	              "TASK                              STATUS     STARTED  ELAPSED  TOOL       "
-	              "      OUTPUT",
-	              width);
+	snprintf(line, sizeof line, "%-32s  %-9s  %-7s  %7s  %-11s  %s", "TASK", "STATUS",
+	         "STARTED", "ELAPSED", "TOOL", "OUTPUT");
+	cli_print_fit(out, line, width);
 	for (size_t i = 0; i < t->n; i++) {
 		const struct task_record *r = &t->recs[i];
 		json_t *e = json_array_get(tasks, i);
@@ -133,7 +132,7 @@ static void print_human(FILE *out, const struct tasks_cmd *t, const json_t *list
 		if (!text || strcmp(r->status, "completed") != 0)
 			text = r->error ? r->error : text;
 		cli_age(r->started_at ? r->started_at : r->created_at, now, age, sizeof age);
-		snprintf(line, sizeof line, "%-32s  %-9s  %-7s  %6.1fs  %-17s  %s", r->id,
+		snprintf(line, sizeof line, "%-32s  %-9s  %-7s  %6.1fs  %-11s  %s", r->id,
 		         r->status, age, json_real_value(json_object_get(e, "elapsed_seconds")),
 		         r->tool ? r->tool : "-", text ? text : "");
 		cli_print_fit(out, line, width);
@@ -149,7 +148,8 @@ static void print_human(FILE *out, const struct tasks_cmd *t, const json_t *list
 			sep = ", ";
 		}
 	}
-	if (t->n < (size_t)json_integer_value(json_object_get(listing, "total")) && !t->status)
+	if (t->n <
+	    (size_t)json_integer_value(json_object_get(listing, t->status ? t->status : "total")))
 		snprintf(line + n, sizeof line - (size_t)n, " (the newest %zu shown; --limit N)",
 		         t->n);
 	cli_print_fit(out, line, width);
