@@ -17,13 +17,8 @@ struct running {
 	uv_timer_t timer;
 	struct doctor_run *r;
 	size_t out_len, err_len;
-	int open; /* handles not yet closed */
+	int waiting; /* of its exit and the end of its two streams */
 };
-
-static void closed(uv_handle_t *h)
-{
-	((struct running *)h->data)->open--;
-}
 
 static void alloc_buf(uv_handle_t *h, size_t size, uv_buf_t *buf)
 {
@@ -31,6 +26,13 @@ static void alloc_buf(uv_handle_t *h, size_t size, uv_buf_t *buf)
 
 	(void)h, (void)size;
 	*buf = uv_buf_init(scratch, sizeof scratch);
+}
+
+/* Its exit, or the end of a stream: once all three are in, the clock stops. */
+static void one_less(struct running *run)
+{
+	if (--run->waiting == 0)
+		uv_close((uv_handle_t *)&run->timer, NULL);
 }
 
 /* Keeps the first of what a stream says, up to its buffer. */
@@ -43,7 +45,8 @@ static void keep(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	size_t room = sizeof run->r->out - 1 - *len;
 
 	if (n < 0) {
-		uv_close((uv_handle_t *)s, closed);
+		uv_close((uv_handle_t *)s, NULL);
+		one_less(run);
 		return;
 	}
 	if ((size_t)n < room)
@@ -59,25 +62,31 @@ static void exited(uv_process_t *p, int64_t status, int sig)
 
 	run->r->exit_status = status;
 	run->r->term_signal = sig;
-	uv_close((uv_handle_t *)p, closed);
-	uv_close((uv_handle_t *)&run->timer, closed);
+	uv_close((uv_handle_t *)p, NULL);
+	one_less(run);
 }
 
+/* Too long: its whole group goes, what it started with it, and its streams are let go. */
 static void too_long(uv_timer_t *t)
 {
 	struct running *run = t->data;
 
 	run->r->timed_out = true;
-	uv_process_kill(&run->proc, SIGKILL);
+	uv_kill(-run->proc.pid, SIGKILL);
+	for (uv_pipe_t *p = &run->out; p <= &run->err; p++)
+		if (!uv_is_closing((uv_handle_t *)p)) {
+			uv_close((uv_handle_t *)p, NULL);
+			one_less(run);
+		}
 }
 
 int doctor_run(char *const argv[], char *const env[], const char *cwd, unsigned timeout_ms,
                struct doctor_run *r)
 {
 	uv_loop_t loop;
-	struct running run = {.r = r, .open = 4};
+	struct running run = {.r = r, .waiting = 3};
 	uv_stdio_container_t stdio[3];
-	uv_process_options_t po = {0};
+	uv_process_options_t po;
 	int rc;
 
 	memset(r, 0, sizeof *r);
@@ -92,11 +101,13 @@ int doctor_run(char *const argv[], char *const env[], const char *cwd, unsigned 
 	    (uv_stdio_container_t){UV_CREATE_PIPE | UV_WRITABLE_PIPE, {(uv_stream_t *)&run.out}};
 	stdio[2] =
 	    (uv_stdio_container_t){UV_CREATE_PIPE | UV_WRITABLE_PIPE, {(uv_stream_t *)&run.err}};
+	/* Detached: a group of its own, for what it starts to be killed with it. */
 	po = (uv_process_options_t){.exit_cb = exited,
 	                            .file = argv[0],
 	                            .args = (char **)argv,
 	                            .env = (char **)env,
 	                            .cwd = cwd,
+	                            .flags = UV_PROCESS_DETACHED,
 	                            .stdio_count = 3,
 	                            .stdio = stdio};
 	rc = uv_spawn(&loop, &run.proc, &po);
@@ -105,9 +116,9 @@ int doctor_run(char *const argv[], char *const env[], const char *cwd, unsigned 
 		uv_read_start((uv_stream_t *)&run.err, alloc_buf, keep);
 		uv_timer_start(&run.timer, too_long, timeout_ms, 0);
 	} else {
-		uv_close((uv_handle_t *)&run.out, closed);
-		uv_close((uv_handle_t *)&run.err, closed);
-		uv_close((uv_handle_t *)&run.timer, closed);
+		uv_close((uv_handle_t *)&run.out, NULL);
+		uv_close((uv_handle_t *)&run.err, NULL);
+		uv_close((uv_handle_t *)&run.timer, NULL);
 		uv_close((uv_handle_t *)&run.proc, NULL);
 	}
 	uv_run(&loop, UV_RUN_DEFAULT);
@@ -155,32 +166,47 @@ static const char *why_line(const char *s, char *buf, size_t size)
 	return first_line(said ? said : s, buf, size);
 }
 
+/* What `codex --version` says, "codex-cli 0.169.0", into line; 0, or -1 with why in line. */
+static int codex_version(struct doctor *d, char *line, size_t size)
+{
+	char *argv[] = {d->launch.path, "--version", NULL};
+	struct doctor_run r;
+	int rc = doctor_run(argv, d->launch.env, NULL, 10000, &r);
+
+	if (rc == 0 && !r.timed_out && r.exit_status == 0 &&
+	    doctor_version_compare(r.out, "0.0.0") != -2) {
+		first_line(r.out, line, size);
+		return 0;
+	}
+	if (rc != 0)
+		snprintf(line, size, "%s", uv_strerror(rc));
+	else if (r.timed_out)
+		snprintf(line, size, "it took over 10 s");
+	else
+		why_line(r.err[0] ? r.err : r.out, line, size);
+	return -1;
+}
+
 void doctor_codex(struct doctor *d)
 {
 	char err[1024], line[256];
-	struct doctor_run r;
-	char *argv[] = {NULL, "--version", NULL};
-
 	char *found = codex_locate(d->opts->codex_bin, &d->via_npm, err, sizeof err);
+	bool located = found != NULL;
 
 	free(found);
-	if (!found || codex_launch_resolve(&d->launch, err, sizeof err) != 0) {
+	if (!located || codex_launch_resolve(&d->launch, err, sizeof err) != 0) {
 		doctor_say(d, false, "Codex: %s", err);
 		doctor_fix(d, "install Codex (npm install -g @openai/codex), or pass --codex-bin "
 		              "PATH to the one to run");
 		return;
 	}
-	argv[0] = d->launch.path;
-	if (doctor_run(argv, d->launch.env, NULL, 10000, &r) != 0 || r.exit_status != 0 ||
-	    doctor_version_compare(r.out, "0.0.0") == -2) {
+	if (codex_version(d, line, sizeof line) != 0) {
 		doctor_say(d, false, "Codex at %s did not say its version: %s", d->launch.path,
-		           r.timed_out ? "it took over 10 s"
-		                       : first_line(r.err[0] ? r.err : r.out, line, sizeof line));
+		           line);
 		doctor_fix(d, "check that `%s --version` works, or pass --codex-bin another Codex",
 		           d->launch.path);
 		return;
 	}
-	first_line(r.out, line, sizeof line);
 	const char *version = line + strcspn(line, "0123456789");
 	if (doctor_version_compare(version, CODEX_MIN_VERSION) < 0) {
 		doctor_say(d, false, "Codex %s at %s is too old: codex-mcp needs %s or newer",
