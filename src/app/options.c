@@ -69,7 +69,13 @@ static const char usage[] =
     "  --http-max-backlog BYTES  cut off a client that leaves this much unread (4194304)\n"
     "\n"
     "  --version             print the version\n"
-    "  --help                print this help\n";
+    "  --help                print this help\n"
+    "\n"
+    "Commands for the operator, with the same options (each has --help):\n"
+    "  codex-mcp doctor      whether a codex call would work here, and what to fix\n"
+    "  codex-mcp tasks       the tasks in the store (--status, --limit, --json, --watch)\n"
+    "  codex-mcp show TASK   one task: status, report, output, changed files\n"
+    "  codex-mcp logs TASK   its agent log (-f: follow it)\n";
 
 enum {
 	OPT_CODEX_BIN = 1000,
