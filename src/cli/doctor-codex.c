@@ -390,7 +390,9 @@ void doctor_auth(struct doctor *d)
 void doctor_sandbox(struct doctor *d)
 {
 	char *argv[] = {d->launch.path, "sandbox", "--", "/bin/echo", "codex-mcp-sandbox-ok", NULL};
-	const char *cwd = d->opts->agent_cwd;
+	/* Where runs work by default; a --agent-cwd that is not there is said by itself. */
+	const char *cwd =
+	    d->opts->agent_cwd && access(d->opts->agent_cwd, X_OK) == 0 ? d->opts->agent_cwd : NULL;
 	char line[512];
 	struct doctor_run r;
 	int rc = doctor_run(argv, d->launch.env, cwd, 30000, &r);

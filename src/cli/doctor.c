@@ -16,6 +16,7 @@
 #include "app/http-module.h"
 #include "cli/cli.h"
 #include "tasks/agent-logs.h"
+#include "tools/tool.h"
 
 static const char usage[] =
     "usage: codex-mcp doctor [server options]\n"
@@ -163,6 +164,35 @@ void doctor_state(struct doctor *d)
 	doctor_say(d, true, "agent logs: %s: %d file(s), %s", o->log_dir, n < 0 ? 0 : n, size);
 }
 
+/* The options the server refuses at start: the tools, and the directories runs work in. */
+void doctor_options(struct doctor *d)
+{
+	const struct options *o = d->opts;
+	char err[512], *real;
+
+	if (tools_init(o->tools, err, sizeof err) != 0) {
+		doctor_say(d, false, "--tools %s: %s", o->tools, err);
+		doctor_fix(d, "--tools compat, fleet, all, or a comma list of tool names");
+	}
+	tools_free();
+	if (o->agent_cwd) {
+		bool ok = (real = realpath(o->agent_cwd, NULL)) != NULL;
+		doctor_say(d, ok, "runs work in %s%s%s", o->agent_cwd, ok ? "" : ": ",
+		           ok ? "" : strerror(errno));
+		if (!ok)
+			doctor_fix(d, "pass --agent-cwd a directory that exists");
+		free(real);
+	}
+	for (size_t i = 0; i < o->n_allow_dirs; i++) {
+		if ((real = realpath(o->allow_dirs[i], NULL))) {
+			free(real);
+			continue;
+		}
+		doctor_say(d, false, "--allow-dir %s: %s", o->allow_dirs[i], strerror(errno));
+		doctor_fix(d, "pass --allow-dir a directory that exists");
+	}
+}
+
 /* --http and its authentication, as the server would take them at start. */
 void doctor_http(struct doctor *d)
 {
@@ -235,6 +265,7 @@ int cli_doctor(int argc, char **argv)
 		doctor_auth(&d);
 		doctor_sandbox(&d);
 	}
+	doctor_options(&d);
 	doctor_state(&d);
 	doctor_http(&d);
 	if (d.failures)

@@ -45,6 +45,7 @@ void doctor_codex(struct doctor *d);
 void doctor_backend(struct doctor *d);
 void doctor_auth(struct doctor *d);
 void doctor_sandbox(struct doctor *d);
+void doctor_options(struct doctor *d);
 void doctor_state(struct doctor *d);
 void doctor_http(struct doctor *d);
 

@@ -128,3 +128,15 @@ test('an unwritable state directory: ✘ with the reason, and exit 1', { timeout
   assert.match(line(r, 'state directory:'), /^✘ state directory: .*read-only cannot be written: Permission denied$/);
   assert.match(r.stdout, /fix: pass --state-dir a directory the server may write in/);
 });
+
+test('options the server would refuse at start: each a ✘ with its fix', { timeout: TIMEOUT }, async (t) => {
+  const ctx = await createContext(t);
+  const missing = path.join(ctx.root, 'missing');
+  const r = await doctor(t, ctx, { args: [...ctx.serverCommand().args, '--tools', 'bogus', '--agent-cwd', missing, '--allow-dir', missing] });
+  assert.equal(r.code, 1, r.stdout);
+  assert.match(line(r, '✘ --tools'), /^✘ --tools bogus: unknown tool or set "bogus"$/);
+  assert.match(line(r, 'runs work in'), /^✘ runs work in .*missing: No such file or directory$/);
+  assert.match(line(r, '✘ --allow-dir'), /^✘ --allow-dir .*missing: No such file or directory$/);
+  assert.match(line(r, 'sandbox:'), /^✔/);
+  assert.match(r.stdout, /\n3 problem\(s\)/);
+});
