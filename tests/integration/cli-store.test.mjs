@@ -143,6 +143,35 @@ test('logs -f prints lines as the task writes them and ends with it; tasks --wat
   assert.equal(stopped.signal, 'SIGINT');
 });
 
+// "MANY": ten commands, each logged as a line of some 240 bytes when it starts and when it ends;
+// then the answer "done".
+function manyScript(body, index, ctx) {
+  if (!lastUserPrompt(body).includes('MANY')) return smartScript(body, index, ctx);
+  if (body?.input?.at(-1)?.type === 'function_call_output') return [message('done')];
+  return Array.from({ length: 10 }, (_, i) => execCommand(`echo ${String(i).repeat(230)}`));
+}
+
+test('logs -f follows a log across its rotation, printing each line once', { timeout: TIMEOUT }, async (t) => {
+  const gate = gatedScript(manyScript);
+  const ctx = await createContext(t, { script: gate.script });
+  const srv = await ctx.startServer({ args: ['--log-max-bytes', '4096'] });
+  const started = structured(srv, await srv.call('spawn_agent_async', { prompt: 'GATE MANY', cwd: ctx.workspace }));
+  await waitFor(() => gate.held() === 1, { timeoutMs: 30_000, what: 'the model to hold the turn' });
+  const { env, store } = cliSetup(ctx);
+  const follow = startCli(t, ['logs', started.task_id, '-f', ...store], { env });
+  await follow.waitOut(/ started thread /, 'the log so far');
+  assert.ok(!fs.existsSync(`${started.log_file}.1`), 'rotated before the commands ran');
+
+  gate.release();
+  const done = await follow.exited;
+  assert.equal(done.code, 0, done.stderr);
+  const older = fs.readFileSync(`${started.log_file}.1`, 'utf8');
+  const newer = fs.readFileSync(started.log_file, 'utf8');
+  assert.match(older, / started thread /);
+  assert.match(newer, /ended: completed/);
+  assert.equal(done.stdout, older + newer, 'logs -f printed both parts, in order, once');
+});
+
 test('a PostgreSQL store: tasks and show read it; doctor names it without its password', { timeout: TIMEOUT }, async (t) => {
   const pg = await startPostgres(t);
   pg.database('codex');
