@@ -88,26 +88,41 @@ int cli_store_open(const struct options *o, struct store **out, char *err, size_
 	return 0;
 }
 
+/* s with every occurrence of what replaced by with (malloc'd). */
+static char *replace_all(const char *s, const char *what, const char *with)
+{
+	size_t n = strlen(what), count = 0;
+	char *out, *o;
+
+	for (const char *p = s; (p = strstr(p, what)); p += n)
+		count++;
+	if (!(out = malloc(strlen(s) + count * strlen(with) + 1)))
+		return NULL;
+	for (o = out; *s;) {
+		if (strncmp(s, what, n) == 0) {
+			o = stpcpy(o, with);
+			s += n;
+		} else {
+			*o++ = *s++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 char *cli_store_display(const struct options *o)
 {
-	char *password, *shown, *at;
+	char *password, *shown;
 
 	if (!o->store) {
 		if (!o->state_dir || asprintf(&shown, "%s/codex-mcp.db", o->state_dir) < 0)
 			return NULL;
 		return shown;
 	}
+	/* Everywhere it appears: a user named as the password must not show it either. */
 	password = store_url_password(o->store);
-	shown = strdup(o->store);
-	/* The password sits between "user:" and "@"; only that part is replaced. */
-	if (shown && password && *password && (at = strstr(shown, password))) {
-		size_t n = strlen(password);
-		char *out;
-		if (asprintf(&out, "%.*s[redacted]%s", (int)(at - shown), shown, at + n) < 0)
-			out = NULL;
-		free(shown);
-		shown = out;
-	}
+	shown = password && *password ? replace_all(o->store, password, "[redacted]")
+	                              : strdup(o->store);
 	free(password);
 	return shown;
 }

@@ -143,7 +143,7 @@ static void on_tick(uv_timer_t *h)
 static int follow(struct store *s, const char *id, const char *path, int fd, ino_t ino)
 {
 	uv_loop_t loop;
-	struct follow f = {&loop, .store = s, .id = id, .path = path, .fd = fd, .ino = ino};
+	struct follow f = {.loop = &loop, .store = s, .id = id, .path = path, .fd = fd, .ino = ino};
 
 	if (uv_loop_init(&loop) != 0)
 		return 1;

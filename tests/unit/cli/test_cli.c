@@ -167,6 +167,14 @@ static void test_store_display_hides_the_password(void **state)
 	s = cli_store_display(&o);
 	assert_string_equal(s, "postgresql://codex:[redacted]@db.example:5432/codex");
 	free(s);
+	o.store = "postgresql://pw:pw@db/codex";
+	s = cli_store_display(&o);
+	assert_string_equal(s, "postgresql://[redacted]:[redacted]@db/codex");
+	free(s);
+	o.store = "postgresql://db/codex?user=codex&password=abc";
+	s = cli_store_display(&o);
+	assert_string_equal(s, "postgresql://db/codex?user=codex&password=[redacted]");
+	free(s);
 	o.store = NULL;
 	o.state_dir = "/srv/state";
 	s = cli_store_display(&o);
