@@ -127,12 +127,29 @@ char *cli_store_display(const struct options *o)
 	return shown;
 }
 
+/* Whether a program of that name is on PATH. */
+static bool on_path(const char *name)
+{
+	const char *path = getenv("PATH");
+	char file[4096];
+
+	for (const char *p = path ? path : ""; *p;
+	     p += strcspn(p, ":") + (p[strcspn(p, ":")] != 0)) {
+		int n = (int)strcspn(p, ":");
+		snprintf(file, sizeof file, "%.*s/%s", n, p, name);
+		if (n > 0 && access(file, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
 FILE *cli_page_begin(void)
 {
 	const char *pager = getenv("PAGER");
 	FILE *p;
 
-	if (!isatty(STDOUT_FILENO) || (pager && (!*pager || strcmp(pager, "cat") == 0)))
+	if (!isatty(STDOUT_FILENO) || (pager && (!*pager || strcmp(pager, "cat") == 0)) ||
+	    (!pager && !on_path("less")))
 		return stdout;
 	/* less quits at once when all fits, and keeps colours and the screen as they were. */
 	setenv("LESS", "FRX", 0);
