@@ -188,6 +188,15 @@ static size_t chars_to_bytes(const char *s, size_t len, int n)
 	return i;
 }
 
+int cli_rows(void)
+{
+	struct winsize ws;
+
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0)
+		return ws.ws_row;
+	return 0;
+}
+
 void cli_print_fit(FILE *out, const char *s, int width)
 {
 	size_t line = strcspn(s, "\r\n");

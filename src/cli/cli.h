@@ -56,6 +56,8 @@ FILE *cli_page_begin(void);
 void cli_page_end(FILE *out);
 /* Columns of the terminal: stdout's, else $COLUMNS, else 0 (no limit). */
 int cli_columns(void);
+/* Rows of stdout's terminal, or 0 (not a terminal). */
+int cli_rows(void);
 /* Prints s cut to fit width columns (0: as it is), its first line only, then a newline. */
 void cli_print_fit(FILE *out, const char *s, int width);
 /* "3m ago", "2h ago" for ms since the epoch; "-" for 0. */

@@ -114,9 +114,10 @@ static json_t *read_listing(struct store *s, struct tasks_cmd *t, char *err, siz
 	return listing;
 }
 
-/* One line per task, cut to the terminal; then the counts. */
-static void print_human(FILE *out, const struct tasks_cmd *t, const json_t *listing)
+/* One line per task, cut to the terminal, at most rows of them (0: all); then the counts. */
+static void print_human(FILE *out, const struct tasks_cmd *t, const json_t *listing, size_t rows)
 {
+	size_t shown = rows && rows < t->n ? rows : t->n;
 	int width = cli_columns();
 	int64_t now = store_now_ms();
 	char line[1024], age[32];
@@ -125,7 +126,7 @@ static void print_human(FILE *out, const struct tasks_cmd *t, const json_t *list
 	snprintf(line, sizeof line, "%-32s  %-9s  %-7s  %7s  %-11s  %s", "TASK", "STATUS",
 	         "STARTED", "ELAPSED", "TOOL", "OUTPUT");
 	cli_print_fit(out, line, width);
-	for (size_t i = 0; i < t->n; i++) {
+	for (size_t i = 0; i < shown; i++) {
 		const struct task_record *r = &t->recs[i];
 		json_t *e = json_array_get(tasks, i);
 		const char *text = json_string_value(json_object_get(e, "output"));
@@ -148,10 +149,10 @@ static void print_human(FILE *out, const struct tasks_cmd *t, const json_t *list
 			sep = ", ";
 		}
 	}
-	if (t->n <
+	if (shown <
 	    (size_t)json_integer_value(json_object_get(listing, t->status ? t->status : "total")))
 		snprintf(line + n, sizeof line - (size_t)n, " (the newest %zu shown; --limit N)",
-		         t->n);
+		         shown);
 	cli_print_fit(out, line, width);
 }
 
@@ -178,16 +179,18 @@ static void show(struct tasks_cmd *t, json_t *listing, bool again)
 		return;
 	}
 	if (t->watch) {
-		if (isatty(STDOUT_FILENO))
+		/* On a terminal the list is drawn again in place, as high as the screen. */
+		int rows = cli_rows();
+		if (rows)
 			fputs("\033[H\033[2J", stdout);
 		else if (again)
 			fputc('\n', stdout);
-		print_human(stdout, t, listing);
+		print_human(stdout, t, listing, rows > 3 ? (size_t)rows - 3 : rows ? 1 : 0);
 		fflush(stdout);
 		return;
 	}
 	FILE *out = cli_page_begin();
-	print_human(out, t, listing);
+	print_human(out, t, listing, 0);
 	cli_page_end(out);
 }
 
