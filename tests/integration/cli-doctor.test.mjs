@@ -62,7 +62,9 @@ test('Codex missing: ✘ with where it looked and how to install it', { timeout:
   assert.match(gone.stdout, /1 problem\(s\): a codex call would not work here/);
 
   // Not on PATH either, with no --codex-bin.
-  const none = await doctor(t, ctx, { args: ['--state-dir', ctx.stateDir], env: { PATH: '/usr/bin:/bin' }, drop: ['CODEX_BIN'] });
+  const emptyBin = path.join(ctx.root, 'empty-bin');
+  fs.mkdirSync(emptyBin);
+  const none = await doctor(t, ctx, { args: ['--state-dir', ctx.stateDir], env: { PATH: emptyBin }, drop: ['CODEX_BIN'] });
   assert.equal(none.code, 1);
   assert.match(line(none, '✘ Codex'), /^✘ Codex: Codex was not found on PATH/);
 });
