@@ -50,8 +50,10 @@ bench-http: bench/node_modules/.installed
 	$(MAKE) all
 	node bench/http-load.mjs --build $(BUILD) $(BENCH_HTTP_ARGS)
 
+# doctor first, with the Codex and configuration the demo then uses: it says what is wrong.
 run: deps $(NODE_DEPS)
 	$(MAKE) all
+	node tests/integration/demo.mjs --doctor $(BUILD)/codex-mcp
 	node tests/integration/demo.mjs $(BUILD)/codex-mcp
 
 # Every test: the suite, the suite again under ASan and UBSan, the unit tests under

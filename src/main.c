@@ -3,6 +3,7 @@
 
 #include "app/app.h"
 #include "app/options.h"
+#include "cli/cli.h"
 #include "proc/child.h"
 
 int main(int argc, char **argv)
@@ -12,6 +13,9 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], CHILD_EXEC_ARG) == 0)
 		return child_exec_main(argc, argv);
+	/* The operator's commands: codex-mcp doctor, tasks, show, logs. */
+	if (argc > 1 && cli_is_command(argv[1]))
+		return cli_main(argc, argv);
 
 	switch (options_parse(argc, argv, &opts)) {
 	case OPTIONS_EXIT_OK:

@@ -161,6 +161,32 @@ json_t *agent_status(const struct task_record *rec, const struct task *live, siz
 	return st;
 }
 
+const char *const agent_statuses[] = {"queued", "running",   "completed", "failed",
+                                      "killed", "timed_out", "cancelled", NULL};
+
+json_t *agent_listing_entry(const struct task_record *rec, const struct task *live)
+{
+	json_t *st = agent_status(rec, live, 0, 200);
+
+	json_object_del(st, "report");
+	return st;
+}
+
+json_t *agent_listing(const json_t *counts, json_t *tasks)
+{
+	json_t *result = json_object();
+	json_int_t total = 0;
+
+	for (const char *const *s = agent_statuses; *s; s++) {
+		json_int_t n = json_integer_value(json_object_get(counts, *s));
+		json_object_set_new(result, *s, json_integer(n));
+		total += n;
+	}
+	json_object_set_new(result, "total", json_integer(total));
+	json_object_set_new(result, "tasks", tasks);
+	return result;
+}
+
 /* The final message, then where the log is; the full report in structuredContent. */
 json_t *agent_task_result(const struct task *t)
 {

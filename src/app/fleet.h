@@ -59,6 +59,18 @@ bool agent_status_terminal(const char *status);
 json_t *agent_status(const struct task_record *rec, const struct task *live, size_t offset,
                      size_t limit);
 
+/* Every status a task can be in, NULL-terminated. */
+extern const char *const agent_statuses[];
+
+/* A task in a listing (list_agent_tasks, codex-mcp tasks): agent_status() less the report. */
+json_t *agent_listing_entry(const struct task_record *rec, const struct task *live);
+
+/*
+ * A listing as list_agent_tasks answers it: {total, <count of each status>, tasks};
+ * counts is store_count_tasks()'s, tasks (stolen) the entries.
+ */
+json_t *agent_listing(const json_t *counts, json_t *tasks);
+
 /* What spawn_agent answers: the final message, the task and its log; the report as
  * structuredContent. */
 json_t *agent_task_result(const struct task *t);

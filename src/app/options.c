@@ -69,7 +69,13 @@ static const char usage[] =
     "  --http-max-backlog BYTES  cut off a client that leaves this much unread (4194304)\n"
     "\n"
     "  --version             print the version\n"
-    "  --help                print this help\n";
+    "  --help                print this help\n"
+    "\n"
+    "Commands for the operator, with the same options (each has --help):\n"
+    "  codex-mcp doctor      whether a codex call would work here, and what to fix\n"
+    "  codex-mcp tasks       the tasks in the store (--status, --limit, --json, --watch)\n"
+    "  codex-mcp show TASK   one task: status, report, output, changed files\n"
+    "  codex-mcp logs TASK   its agent log (-f: follow it)\n";
 
 enum {
 	OPT_CODEX_BIN = 1000,
@@ -326,12 +332,54 @@ static void free_list(char **list, size_t n)
 	free(list);
 }
 
+/* The server's flags and the command's own, in one table for getopt (malloc'd). */
+static struct option *merged_options(const struct options_extra *x)
+{
+	size_t ours = sizeof long_options / sizeof *long_options - 1, theirs = 0;
+	struct option *all;
+
+	while (x && x->flags && x->flags[theirs].name)
+		theirs++;
+	all = calloc(ours + theirs + 1, sizeof *all);
+	if (!all)
+		return NULL;
+	memcpy(all, long_options, ours * sizeof *all);
+	if (theirs)
+		memcpy(all + ours, x->flags, theirs * sizeof *all);
+	return all;
+}
+
 enum options_result options_parse(int argc, char **argv, struct options *o)
 {
+	return options_parse_extra(argc, argv, o, NULL);
+}
+
+static enum options_result parse(int argc, char **argv, struct options *o,
+                                 const struct options_extra *x, const struct option *table);
+
+enum options_result options_parse_extra(int argc, char **argv, struct options *o,
+                                        const struct options_extra *x)
+{
+	struct option *table = merged_options(x);
+	enum options_result r;
+
+	memset(o, 0, sizeof *o);
+	if (!table) {
+		fprintf(stderr, "codex-mcp: out of memory\n");
+		return OPTIONS_EXIT_USAGE;
+	}
+	r = parse(argc, argv, o, x, table);
+	free(table);
+	return r;
+}
+
+static enum options_result parse(int argc, char **argv, struct options *o,
+                                 const struct options_extra *x, const struct option *table)
+{
+	const char *help = x && x->usage ? x->usage : usage;
 	unsigned long long n;
 	int c;
 
-	memset(o, 0, sizeof *o);
 	o->log_level = LOG_INFO;
 	o->kill_grace_ms = 2000;
 	o->approval_timeout_s = 600;
@@ -349,7 +397,8 @@ enum options_result options_parse(int argc, char **argv, struct options *o)
 	http_defaults(&o->http);
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, x && x->short_flags ? x->short_flags : "", table,
+	                        NULL)) != -1) {
 		int taken = parse_http(c, &o->http);
 		if (taken < 0)
 			return OPTIONS_EXIT_USAGE;
@@ -490,15 +539,22 @@ enum options_result options_parse(int argc, char **argv, struct options *o)
 			printf("codex-mcp %s\n", CODEX_MCP_VERSION);
 			return OPTIONS_EXIT_OK;
 		case OPT_HELP:
-			fputs(usage, stdout);
+			fputs(help, stdout);
 			return OPTIONS_EXIT_OK;
 		default:
-			fputs(usage, stderr);
+			taken = x && x->flag ? x->flag(x->data, c, optarg) : 1;
+			if (taken == 0)
+				break;
+			if (taken > 0)
+				fputs(help, stderr);
 			return OPTIONS_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "codex-mcp: unexpected argument \"%s\"\n%s", argv[optind], usage);
+	if (x && x->args) {
+		if (x->args(x->data, argv + optind, argc - optind) != 0)
+			return OPTIONS_EXIT_USAGE;
+	} else if (optind < argc) {
+		fprintf(stderr, "codex-mcp: unexpected argument \"%s\"\n%s", argv[optind], help);
 		return OPTIONS_EXIT_USAGE;
 	}
 	if (!o->state_dir)

@@ -71,6 +71,26 @@ enum options_result {
 };
 
 enum options_result options_parse(int argc, char **argv, struct options *o);
+
+struct option;
+
+/*
+ * A command of the same program (codex-mcp doctor, tasks, ...) reads the server's
+ * options, to act on what the server would use, and flags of its own besides.
+ */
+struct options_extra {
+	const char *usage;          /* its --help, and what a mistake prints */
+	const char *short_flags;    /* getopt's, e.g. "f"; may be NULL */
+	const struct option *flags; /* its long flags, values from 2000 on; may be NULL */
+	/* One of its flags: 0 taken, -1 a bad value (said), 1 not one of its. */
+	int (*flag)(void *data, int c, const char *arg);
+	/* What follows the flags: 0, or -1 (said). NULL: nothing may follow. */
+	int (*args)(void *data, char **args, int n);
+	void *data;
+};
+
+enum options_result options_parse_extra(int argc, char **argv, struct options *o,
+                                        const struct options_extra *x);
 void options_free(struct options *o);
 
 #endif

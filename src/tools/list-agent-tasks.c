@@ -37,8 +37,7 @@ static const char annotations[] =
     "\"idempotentHint\": true, \"openWorldHint\": false}";
 
 static const char *const known[] = {"status", "limit", NULL};
-static const char *const statuses[] = {"queued", "running",   "completed", "failed",
-                                       "killed", "timed_out", "cancelled", NULL};
+static const char *const *const statuses = agent_statuses;
 
 /* A listing: read on the store's thread, answered on the loop. */
 struct listing {
@@ -84,7 +83,6 @@ static void answer_listing(void *data, int rc, const char *error)
 {
 	struct listing *l = data;
 	json_t *result, *tasks;
-	json_int_t total = 0;
 	char message[400];
 
 	if (rc != 0) {
@@ -94,27 +92,18 @@ static void answer_listing(void *data, int rc, const char *error)
 		listing_free(l);
 		return;
 	}
-	result = json_object();
 	tasks = json_array();
 	for (size_t i = 0; i < l->n; i++) {
 		/* A live task's record, or one on its way to the store, is fresher than the stored.
 		 */
 		struct task *live = runner_find(l->app->runner, l->recs[i].id);
 		const struct task_record *kept = runner_unsaved(l->app->runner, l->recs[i].id);
-		json_t *st = agent_status(live   ? task_record(live)
-		                          : kept ? kept
-		                                 : &l->recs[i],
-		                          live, 0, 200);
-		json_object_del(st, "report");
-		json_array_append_new(tasks, st);
+		json_array_append_new(tasks, agent_listing_entry(live   ? task_record(live)
+		                                                 : kept ? kept
+		                                                        : &l->recs[i],
+		                                                 live));
 	}
-	for (const char *const *s = statuses; *s; s++) {
-		json_int_t n = json_integer_value(json_object_get(l->counts, *s));
-		json_object_set_new(result, *s, json_integer(n));
-		total += n;
-	}
-	json_object_set_new(result, "total", json_integer(total));
-	json_object_set_new(result, "tasks", tasks);
+	result = agent_listing(l->counts, tasks);
 	mcp_request_reply(l->req, json_tool_result(result));
 	listing_free(l);
 }

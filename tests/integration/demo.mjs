@@ -1,6 +1,8 @@
 // `make run`: one real MCP client session against codex-mcp, then the snippets that register it
 // in the usual clients. It uses your own Codex login when there is one, and otherwise the
-// offline scripted model the tests use; it says which.
+// offline scripted model the tests use; it says which. With --doctor it only runs
+// `codex-mcp doctor` with that same Codex and configuration, and exits as doctor does.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +12,9 @@ import { startMockModel } from './lib/mock-model.mjs';
 import { codexBin } from './lib/harness.mjs';
 import { connectModern, callAsTask, waitTask } from './lib/modern-client.mjs';
 
-const server = path.resolve(process.argv[2] || path.join(import.meta.dirname, '../../build/codex-mcp'));
+const doctorOnly = process.argv.includes('--doctor');
+const serverArg = process.argv.slice(2).find((a) => !a.startsWith('--'));
+const server = path.resolve(serverArg || path.join(import.meta.dirname, '../../build/codex-mcp'));
 // Not under /tmp: Codex will not set up its sandbox helpers for a CODEX_HOME there.
 const scratch = fs.mkdtempSync(path.join('/var/tmp', 'codex-mcp-demo-'));
 const workspace = path.join(scratch, 'workspace');
@@ -49,6 +53,14 @@ if (loggedIn) {
   console.log('Model: no Codex login found, so the offline scripted model the tests use answers.');
   console.log('       (Log in with `codex login`, or set OPENAI_API_KEY, to use a real model.)\n');
   prompt = 'WRITE hello.txt Hello from Codex';
+}
+
+if (doctorOnly) {
+  console.log(`codex-mcp doctor ${args.join(' ')}\n`);
+  const doctor = spawnSync(server, ['doctor', ...args], { env, stdio: 'inherit' });
+  await model?.close();
+  fs.rmSync(scratch, { recursive: true, force: true });
+  process.exit(doctor.status ?? 1);
 }
 
 // The same server in MCP 2026-07-28: no handshake, and a long run as a task of the extension.
