@@ -72,5 +72,7 @@ enum options_result {
 
 enum options_result options_parse(int argc, char **argv, struct options *o);
 void options_free(struct options *o);
+/* $XDG_STATE_HOME/codex-mcp or ~/.local/state/codex-mcp (malloc'd), or NULL with neither. */
+char *options_default_state_dir(void);
 
 #endif
