@@ -3,6 +3,7 @@
 
 #include "app/app.h"
 #include "app/options.h"
+#include "app/worktree.h"
 #include "proc/child.h"
 
 int main(int argc, char **argv)
@@ -12,6 +13,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], CHILD_EXEC_ARG) == 0)
 		return child_exec_main(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "worktrees") == 0)
+		return worktree_main(argc - 1, argv + 1);
 
 	switch (options_parse(argc, argv, &opts)) {
 	case OPTIONS_EXIT_OK:

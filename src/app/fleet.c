@@ -1,5 +1,6 @@
 #include "app/fleet.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #include "app/app.h"
 #include "app/confine.h"
+#include "app/worktree.h"
 #include "util/text.h"
 
 static const char *const efforts[] = {"minimal", "low", "medium", "high", "xhigh", NULL};
@@ -21,12 +23,14 @@ int agent_args_parse(const struct tool_call *call, const json_t *args, bool full
                      struct agent_args *out, struct arg_error *e)
 {
 	struct app *app = call->app;
-	static const char *const known_full[] = {
-	    "prompt", "model", "reasoning_effort", "cwd", "sandbox", "timeout_seconds", NULL};
-	static const char *const known_item[] = {"prompt", "model", "reasoning_effort", "cwd",
-	                                         NULL};
+	static const char *const known_full[] = {"prompt",   "model",   "reasoning_effort",
+	                                         "cwd",      "sandbox", "timeout_seconds",
+	                                         "worktree", NULL};
+	static const char *const known_item[] = {"prompt", "model",    "reasoning_effort",
+	                                         "cwd",    "worktree", NULL};
 	const char *model, *effort, *cwd, *sandbox = NULL;
 	json_int_t timeout = 0;
+	int worktree;
 
 	memset(out, 0, sizeof *out);
 	if (!json_is_object(args)) {
@@ -39,7 +43,8 @@ int agent_args_parse(const struct tool_call *call, const json_t *args, bool full
 	    arg_enum(args, "reasoning_effort", efforts, &effort, e) ||
 	    arg_string(args, "cwd", false, &cwd, e) ||
 	    (full && arg_enum(args, "sandbox", sandboxes, &sandbox, e)) ||
-	    (full && arg_integer(args, "timeout_seconds", 1, 7 * 86400, 0, &timeout, e)))
+	    (full && arg_integer(args, "timeout_seconds", 1, 7 * 86400, 0, &timeout, e)) ||
+	    arg_bool(args, "worktree", &worktree, e))
 		return -1;
 	out->timeout_s = (unsigned)timeout;
 	if (danger_check(app, sandbox, NULL, e) != 0)
@@ -47,11 +52,41 @@ int agent_args_parse(const struct tool_call *call, const json_t *args, bool full
 	out->options.cwd = arg_resolve_dir("cwd", cwd ? cwd : app->cwd, app->cwd, e);
 	if (!out->options.cwd || confine_check(call, "cwd", out->options.cwd, e) != 0)
 		return -1;
+	/* Checked now, so the caller hears it at once; git itself runs once the task exists. */
+	if (worktree == 1 && !worktree_in_repo(out->options.cwd)) {
+		snprintf(e->message, sizeof e->message,
+		         "worktree: %s is not in a git repository (a worktree is made from one)",
+		         out->options.cwd);
+		return -1;
+	}
+	if (worktree == 1 && agent_worktrees_dir(app, out->worktrees, sizeof out->worktrees) != 0) {
+		snprintf(e->message, sizeof e->message,
+		         "worktree: the server has no state directory");
+		return -1;
+	}
 	out->options.model = dup_or_null(model);
 	out->options.reasoning_effort = dup_or_null(effort);
 	/* An agent is there to change code: it may write in its cwd, and nowhere else. */
 	out->options.sandbox = strdup(sandbox ? sandbox : "workspace-write");
 	return 0;
+}
+
+int agent_worktrees_dir(const struct app *app, char *buf, size_t size)
+{
+	if (!app->opts->state_dir ||
+	    snprintf(buf, size, "%s/worktrees", app->opts->state_dir) >= (int)size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static const struct task_place worktree_place = {.make = worktree_make, .look = worktree_look};
+
+void agent_spec_place(const struct agent_args *a, struct task_spec *spec)
+{
+	if (a->worktrees[0]) {
+		spec->place = &worktree_place;
+		spec->place_root = a->worktrees;
+	}
 }
 
 json_t *json_tool_result(json_t *object)
@@ -158,6 +193,8 @@ json_t *agent_status(const struct task_record *rec, const struct task *live, siz
 		json_object_set_new(st, "error", json_string(rec->error));
 	if (rec->report)
 		json_object_set(st, "report", rec->report);
+	if (rec->worktree)
+		json_object_set(st, "worktree", rec->worktree);
 	return st;
 }
 
