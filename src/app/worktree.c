@@ -457,7 +457,11 @@ static int look_at(struct found *f, char *err, size_t err_size)
 		                        "HEAD", "--",     f->branch, NULL};
 		if ((rc = worktree_git(merged, QUICK_MS, &out, err, err_size)) != 0)
 			return rc;
-		f->merged = *out != '\0';
+		/*
+		 * Uncommitted work is in no HEAD, whatever the branch says: a branch with no
+		 * commits of its own is an ancestor of HEAD, and would read merged.
+		 */
+		f->merged = *out != '\0' && !f->dirty;
 		free(out);
 	}
 	/* git writes the worktree's .git file once, when it makes it. */
@@ -473,8 +477,9 @@ static const char *verdict(const struct found *f, const struct worktree_prune *o
 	bool old = o->older_than >= 0 && f->age_days >= o->older_than;
 
 	if (!f->merged && !old)
-		return o->older_than >= 0 ? "not merged, and not older than the limit"
-		                          : "not merged";
+		return f->dirty             ? "not merged: it has uncommitted changes"
+		       : o->older_than >= 0 ? "not merged, and not older than the limit"
+		                            : "not merged";
 	if (f->dirty && !o->force)
 		return "it has uncommitted changes (force removes them)";
 	return NULL;

@@ -68,9 +68,9 @@ struct worktree_prune {
 };
 
 /*
- * Prunes the worktrees names (from worktree_names(), none of them running) name
- * under root: one whose branch is merged into its repository's checked-out HEAD
- * goes with its branch; one older than older_than goes, its branch kept unless
+ * Prunes the worktrees names (from worktree_prunable()) name under root: one
+ * whose branch is merged into its repository's checked-out HEAD, with nothing
+ * uncommitted, goes with its branch; one older than older_than goes, its branch kept unless
  * merged. Without force, uncommitted changes keep a worktree and an unmerged
  * branch is never deleted. Returns {dry_run, removed_count, worktrees: [...]}.
  */
