@@ -123,6 +123,16 @@ static void git_failed(const struct git_run *g, const char *what, char *err, siz
 		         (long long)g->status);
 }
 
+/* The git command args run, for messages: what follows -C DIR and --options. */
+static const char *subcommand(const char *const args[])
+{
+	size_t i = 0;
+
+	while (args[i] && (strcmp(args[i], "-C") == 0 || strncmp(args[i], "--", 2) == 0))
+		i += strcmp(args[i], "-C") == 0 && args[i + 1] ? 2 : 1;
+	return args[i] ? args[i] : "";
+}
+
 static int spawn_git(uv_loop_t *loop, struct git_run *g, const char *const args[])
 {
 	const char *argv[32] = {"git"};
@@ -176,8 +186,7 @@ static int run_git(const char *const args[], unsigned timeout_ms, char **out, si
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 	if (rc == 0 && (g.status != 0 || g.signal || g.timed_out)) {
-		git_failed(&g, args[0] && args[1] && strcmp(args[0], "-C") == 0 ? args[2] : args[0],
-		           err, err_size);
+		git_failed(&g, subcommand(args), err, err_size);
 		rc = g.timed_out ? -ETIMEDOUT : -EIO;
 	}
 	if (rc == 0 && out) {
@@ -256,7 +265,7 @@ static int place_cwd(const char *path, const char *rel, char **cwd_out, char *er
 int worktree_make(const char *root, const char *id, const char *cwd, char **cwd_out, json_t **info,
                   char *err, size_t err_size)
 {
-	char *top = NULL, *base = NULL, path[PATH_MAX], branch[64];
+	char *top = NULL, *base = NULL, *git_dir = NULL, path[PATH_MAX], branch[64];
 	const char *rel;
 	int rc;
 
@@ -288,11 +297,14 @@ int worktree_make(const char *root, const char *id, const char *cwd, char **cwd_
 	}
 	const char *add_args[] = {"-C",   top,  "worktree", "add", "--quiet", "-b",
 	                          branch, "--", path,       base,  NULL};
+	/* Its git dir, read before the agent may write its .git file: see trusted_args(). */
+	const char *dir_args[] = {"-C", path, "rev-parse", "--absolute-git-dir", NULL};
 	if ((rc = worktree_git(add_args, CHECKOUT_MS, NULL, err, err_size)) != 0 ||
+	    (rc = git_line(dir_args, &git_dir, err, err_size)) != 0 ||
 	    (rc = place_cwd(path, rel, cwd_out, err, err_size)) != 0)
 		goto out;
-	*info = json_pack("{s:s, s:s, s:s, s:s}", "path", path, "branch", branch, "base_commit",
-	                  base, "repository", top);
+	*info = json_pack("{s:s, s:s, s:s, s:s, s:s}", "path", path, "branch", branch,
+	                  "base_commit", base, "repository", top, "git_dir", git_dir);
 	if (!*info) {
 		snprintf(err, err_size, "out of memory");
 		rc = -ENOMEM;
@@ -304,6 +316,7 @@ out:
 	}
 	free(top);
 	free(base);
+	free(git_dir);
 	return rc;
 }
 
@@ -348,22 +361,44 @@ static json_t *lines(const char *text)
 	return list;
 }
 
+/*
+ * "--git-dir=GIT_DIR --work-tree=PATH": git run in an agent's worktree must not
+ * find its git dir there. The worktree's .git file is the agent's to write, and
+ * a git dir of its making could hold a config whose commands (core.fsmonitor,
+ * filters) git would run outside the agent's sandbox.
+ */
+struct trusted {
+	char git_dir[PATH_MAX + 16], work_tree[PATH_MAX + 16];
+};
+
+static void trusted_args(struct trusted *t, const char *git_dir, const char *path)
+{
+	snprintf(t->git_dir, sizeof t->git_dir, "--git-dir=%s", git_dir);
+	snprintf(t->work_tree, sizeof t->work_tree, "--work-tree=%s", path);
+}
+
 void worktree_look(json_t *info)
 {
 	const char *path = json_string_value(json_object_get(info, "path"));
 	const char *base = json_string_value(json_object_get(info, "base_commit"));
 	const char *branch = json_string_value(json_object_get(info, "branch"));
+	const char *git_dir = json_string_value(json_object_get(info, "git_dir"));
 	char range[200], ref[128], err[512], *log = NULL, *diff = NULL, *status = NULL;
 	size_t diff_len = 0, status_len = 0;
+	struct trusted t;
 
-	if (!path || !base || !branch)
+	if (!path || !base || !branch || !git_dir)
 		return;
+	trusted_args(&t, git_dir, path);
 	snprintf(ref, sizeof ref, "refs/heads/%s", branch);
 	snprintf(range, sizeof range, "%s..%s", base, ref);
-	const char *log_args[] = {"-C", path, "log", "--format=%h %s", range, "--", NULL};
-	const char *diff_args[] = {"-C", path, "diff", "--name-only", "-z", base, ref, "--", NULL};
-	const char *status_args[] = {
-	    "-C", path, "status", "--porcelain", "-z", "--untracked-files=all", NULL};
+	const char *log_args[] = {"-C",  path, t.git_dir, t.work_tree, "log", "--format=%h %s",
+	                          range, "--", NULL};
+	const char *diff_args[] = {"-C", path, t.git_dir, t.work_tree, "diff", "--name-only",
+	                           "-z", base, ref,       "--",        NULL};
+	const char *status_args[] = {"-C",     path,          t.git_dir, t.work_tree,
+	                             "status", "--porcelain", "-z",      "--untracked-files=all",
+	                             NULL};
 	if (run_git(log_args, QUICK_MS, &log, NULL, err, sizeof err) == 0 &&
 	    run_git(diff_args, QUICK_MS, &diff, &diff_len, err, sizeof err) == 0 &&
 	    run_git(status_args, QUICK_MS, &status, &status_len, err, sizeof err) == 0) {
@@ -386,7 +421,8 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static char **worktree_names(const char *root)
+/* The entries of root, sorted, NULL-terminated. */
+static char **names_in(const char *root)
 {
 	DIR *d = opendir(root);
 	struct dirent *e;
@@ -411,16 +447,60 @@ static char **worktree_names(const char *root)
 	return names;
 }
 
-void worktree_names_free(char **names)
+/* Why the task's record does not let its worktree be pruned, or NULL. */
+static const char *unprunable(int found, const struct task_record *rec, const char *path)
 {
+	const char *named =
+	    rec->worktree ? json_string_value(json_object_get(rec->worktree, "path")) : NULL;
+
+	if (found < 0)
+		return "the task records cannot be read";
+	if (found == 0 || !named || !json_object_get(rec->worktree, "git_dir"))
+		return "no task record names it as its worktree";
+	if (strcmp(named, path) != 0)
+		return "its task's record names another path";
+	if (strcmp(rec->status, "queued") == 0 || strcmp(rec->status, "running") == 0)
+		return "its agent is still running";
+	return NULL;
+}
+
+json_t *worktree_prunable(struct store *s, const char *root, const char *subject, bool anyone,
+                          json_t *kept)
+{
+	char **names = names_in(root);
+	json_t *list = names ? json_array() : NULL;
+
+	for (size_t i = 0; list && names[i]; i++) {
+		struct task_record rec = {0};
+		char path[PATH_MAX];
+		int found = store_get_task(s, names[i], &rec);
+		const char *why;
+
+		snprintf(path, sizeof path, "%s/%s", root, names[i]);
+		if (!anyone && !store_subject_same(found == 1 ? rec.subject : NULL, subject)) {
+			task_record_clear(&rec);
+			continue; /* another's: not even named */
+		}
+		if ((why = unprunable(found, &rec, path)))
+			json_array_append_new(kept, json_pack("{s:s, s:s, s:s, s:s}", "task_id",
+			                                      names[i], "path", path, "action",
+			                                      "kept", "reason", why));
+		else
+			json_array_append_new(list,
+			                      json_pack("{s:s, s:O, s:I}", "task_id", names[i],
+			                                "worktree", rec.worktree, "created_at",
+			                                (json_int_t)rec.created_at));
+		task_record_clear(&rec);
+	}
 	for (size_t i = 0; names && names[i]; i++)
 		free(names[i]);
 	free(names);
+	return list;
 }
 
 /* What prune_one() learns of a worktree before it decides. */
 struct found {
-	char path[PATH_MAX];
+	const char *path, *git_dir;
 	char *common; /* the repository's git dir */
 	char *branch; /* NULL when its HEAD is detached */
 	bool merged, dirty;
@@ -429,15 +509,17 @@ struct found {
 
 static int look_at(struct found *f, char *err, size_t err_size)
 {
-	char *out = NULL, dotgit[PATH_MAX + 8];
-	struct stat st;
+	char *out = NULL;
+	struct trusted t;
 	int rc;
 
-	const char *common[] = {
-	    "-C", f->path, "rev-parse", "--path-format=absolute", "--git-common-dir", NULL};
-	const char *branch[] = {"-C", f->path, "symbolic-ref", "--short", "-q", "HEAD", NULL};
-	const char *status[] = {"-C", f->path, "status", "--porcelain", "--untracked-files=all",
-	                        NULL};
+	trusted_args(&t, f->git_dir, f->path);
+	const char *common[] = {t.git_dir, "rev-parse", "--path-format=absolute",
+	                        "--git-common-dir", NULL};
+	const char *branch[] = {t.git_dir, "symbolic-ref", "--short", "-q", "HEAD", NULL};
+	const char *status[] = {
+	    "-C", f->path, t.git_dir, t.work_tree, "status", "--porcelain", "--untracked-files=all",
+	    NULL};
 	if ((rc = git_line(common, &f->common, err, err_size)) != 0)
 		return rc;
 	if (git_line(branch, &f->branch, err, err_size) != 0 || !*f->branch) {
@@ -464,10 +546,6 @@ static int look_at(struct found *f, char *err, size_t err_size)
 		f->merged = *out != '\0' && !f->dirty;
 		free(out);
 	}
-	/* git writes the worktree's .git file once, when it makes it. */
-	snprintf(dotgit, sizeof dotgit, "%s/.git", f->path);
-	if (lstat(dotgit, &st) == 0)
-		f->age_days = difftime(time(NULL), st.st_mtime) / 86400.0;
 	return 0;
 }
 
@@ -505,16 +583,20 @@ static int remove_it(const struct found *f, const struct worktree_prune *o, bool
 	return 0;
 }
 
-/* One worktree: what it is, and what became of it. */
-static json_t *prune_one(const char *root, const char *name, const struct worktree_prune *o,
-                         bool *removed)
+/* One worktree, {task_id, worktree, created_at}: what it is, and what became of it. */
+static json_t *prune_one(const json_t *c, const struct worktree_prune *o, bool *removed)
 {
-	struct found f = {0};
+	const json_t *info = json_object_get(c, "worktree");
+	const char *id = json_string_value(json_object_get(c, "task_id"));
+	int64_t created = json_integer_value(json_object_get(c, "created_at"));
+	struct found f = {.path = json_string_value(json_object_get(info, "path")),
+	                  .git_dir = json_string_value(json_object_get(info, "git_dir"))};
 	char err[512] = "";
 	const char *why = NULL;
 	bool deleted = false;
 
-	snprintf(f.path, sizeof f.path, "%s/%s", root, name);
+	/* Its age by its task's record: a file in it could be the agent's. */
+	f.age_days = difftime(time(NULL), (time_t)(created / 1000)) / 86400.0;
 	if (look_at(&f, err, sizeof err) != 0)
 		why = err;
 	else if (!(why = verdict(&f, o)) && !o->dry_run &&
@@ -522,9 +604,9 @@ static json_t *prune_one(const char *root, const char *name, const struct worktr
 		why = err;
 	*removed = !why;
 	json_t *entry =
-	    json_pack("{s:s, s:s, s:s?, s:b, s:b, s:f, s:s, s:b}", "task_id", name, "path", f.path,
-	              "branch", f.branch, "merged", f.merged, "uncommitted", f.dirty, "age_days",
-	              (double)(long)(f.age_days * 100) / 100, "action",
+	    json_pack("{s:s, s:s, s:s?, s:b, s:b, s:f, s:s, s:b}", "task_id", id ? id : "", "path",
+	              f.path ? f.path : "", "branch", f.branch, "merged", f.merged, "uncommitted",
+	              f.dirty, "age_days", (double)(long)(f.age_days * 100) / 100, "action",
 	              why          ? "kept"
 	              : o->dry_run ? "would remove"
 	                           : "removed",
@@ -540,14 +622,16 @@ static json_t *prune_one(const char *root, const char *name, const struct worktr
 	return entry;
 }
 
-json_t *worktree_prune(const char *root, char *const *names, const struct worktree_prune *o)
+json_t *worktree_prune(const json_t *candidates, const struct worktree_prune *o)
 {
 	json_t *list = json_array();
-	size_t removed = 0;
+	size_t removed = 0, i;
+	const json_t *c;
 
-	for (size_t i = 0; list && names && names[i]; i++) {
+	json_array_foreach(candidates, i, c)
+	{
 		bool gone;
-		json_array_append_new(list, prune_one(root, names[i], o, &gone));
+		json_array_append_new(list, prune_one(c, o, &gone));
 		removed += gone;
 	}
 	return json_pack("{s:b, s:I, s:o}", "dry_run", o->dry_run, "removed_count",
@@ -557,40 +641,6 @@ json_t *worktree_prune(const char *root, char *const *names, const struct worktr
 void worktree_prune_add(json_t *result, json_t *kept)
 {
 	json_array_extend(json_object_get(result, "worktrees"), kept);
-}
-
-char **worktree_prunable(struct store *s, const char *root, const char *subject, bool anyone,
-                         json_t *kept)
-{
-	char **names = worktree_names(root);
-	size_t n = 0;
-
-	for (size_t i = 0; names && names[i]; i++) {
-		struct task_record rec = {0};
-		int found = store_get_task(s, names[i], &rec);
-		bool mine = anyone || store_subject_same(found == 1 ? rec.subject : NULL, subject);
-		const char *why = NULL;
-		if (found < 0)
-			why = "the task records cannot be read";
-		else if (found == 1 &&
-		         (strcmp(rec.status, "queued") == 0 || strcmp(rec.status, "running") == 0))
-			why = "its agent is still running";
-		if (mine && why) {
-			char path[PATH_MAX];
-			snprintf(path, sizeof path, "%s/%s", root, names[i]);
-			json_array_append_new(kept, json_pack("{s:s, s:s, s:s, s:s}", "task_id",
-			                                      names[i], "path", path, "action",
-			                                      "kept", "reason", why));
-		}
-		task_record_clear(&rec);
-		if (mine && !why)
-			names[n++] = names[i];
-		else
-			free(names[i]);
-	}
-	if (names)
-		names[n] = NULL;
-	return names;
 }
 
 static const char cli_usage[] =
@@ -604,8 +654,7 @@ static int cli_prune(const char *state_dir, const char *url, const struct worktr
 {
 	char root[PATH_MAX], db[PATH_MAX], err[1024];
 	struct store *s;
-	json_t *kept = json_array(), *result = NULL;
-	char **names = NULL;
+	json_t *kept = json_array(), *result = NULL, *candidates = NULL;
 
 	snprintf(root, sizeof root, "%s/worktrees", state_dir);
 	snprintf(db, sizeof db, "%s/codex-mcp.db", state_dir);
@@ -614,11 +663,11 @@ static int cli_prune(const char *state_dir, const char *url, const struct worktr
 		json_decref(kept);
 		return 1;
 	}
-	names = worktree_prunable(s, root, NULL, true, kept);
+	candidates = kept ? worktree_prunable(s, root, NULL, true, kept) : NULL;
 	store_close(s);
-	if (names && kept)
-		result = worktree_prune(root, names, o);
-	worktree_names_free(names);
+	if (candidates)
+		result = worktree_prune(candidates, o);
+	json_decref(candidates);
 	if (result)
 		worktree_prune_add(result, kept);
 	json_decref(kept);

@@ -35,7 +35,7 @@ bool worktree_in_repo(const char *dir);
 /*
  * Makes task id's worktree under root, from the HEAD of the repository cwd is
  * in. *cwd_out (malloc'd) is cwd's place in it; *info (a new reference) is
- * {path, branch, base_commit, repository}. 0, or -errno with err.
+ * {path, branch, base_commit, repository, git_dir}. 0, or -errno with err.
  */
 int worktree_make(const char *root, const char *id, const char *cwd, char **cwd_out, json_t **info,
                   char *err, size_t err_size);
@@ -48,18 +48,17 @@ int worktree_make(const char *root, const char *id, const char *cwd, char **cwd_
  */
 void worktree_look(json_t *info);
 
-void worktree_names_free(char **names);
-
 struct store;
 
 /*
  * The worktrees under root that subject may prune: those of its own tasks (of
- * every subject's when anyone), less those whose agent is queued or running,
- * which are added to kept as entries of their own. Reads the store, once per
- * worktree: call it where the store may be read. NULL when out of memory.
+ * every subject's when anyone), as [{task_id, worktree, created_at}] from their
+ * records. Those whose agent is queued or running, or that no record names,
+ * are added to kept as entries of the result instead. Reads the store once per
+ * worktree. NULL when out of memory.
  */
-char **worktree_prunable(struct store *s, const char *root, const char *subject, bool anyone,
-                         json_t *kept);
+json_t *worktree_prunable(struct store *s, const char *root, const char *subject, bool anyone,
+                          json_t *kept);
 
 struct worktree_prune {
 	bool dry_run;   /* only say what would be done */
@@ -68,13 +67,14 @@ struct worktree_prune {
 };
 
 /*
- * Prunes the worktrees names (from worktree_prunable()) name under root: one
- * whose branch is merged into its repository's checked-out HEAD, with nothing
- * uncommitted, goes with its branch; one older than older_than goes, its branch kept unless
- * merged. Without force, uncommitted changes keep a worktree and an unmerged
- * branch is never deleted. Returns {dry_run, removed_count, worktrees: [...]}.
+ * Prunes the candidates worktree_prunable() gave: one whose branch is merged
+ * into its repository's checked-out HEAD, with nothing uncommitted, goes with
+ * its branch; one older than older_than goes, its branch kept unless merged.
+ * Without force, uncommitted changes keep a worktree and an unmerged branch is
+ * never deleted. git reads each through the git dir its record names, never
+ * the worktree's own .git. Returns {dry_run, removed_count, worktrees: [...]}.
  */
-json_t *worktree_prune(const char *root, char *const *names, const struct worktree_prune *o);
+json_t *worktree_prune(const json_t *candidates, const struct worktree_prune *o);
 /* Adds the entries of kept (as worktree_prunable() gave them) to a result of worktree_prune(). */
 void worktree_prune_add(json_t *result, json_t *kept);
 

@@ -60,13 +60,14 @@ static void cleanup_work(uv_work_t *req)
 {
 	struct cleanup *c = req->data;
 	json_t *kept = json_array();
-	char **names = kept ? worktree_prunable(c->store, c->root, c->subject, false, kept) : NULL;
+	json_t *candidates =
+	    kept ? worktree_prunable(c->store, c->root, c->subject, false, kept) : NULL;
 
-	if (names)
-		c->result = worktree_prune(c->root, names, &c->o);
+	if (candidates)
+		c->result = worktree_prune(candidates, &c->o);
 	if (c->result)
 		worktree_prune_add(c->result, kept);
-	worktree_names_free(names);
+	json_decref(candidates);
 	json_decref(kept);
 }
 

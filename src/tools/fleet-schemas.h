@@ -64,6 +64,7 @@
 	"\"base_commit\": {\"type\": \"string\", \"description\": \"The HEAD it was made "         \
 	"from.\"},"                                                                                \
 	"\"repository\": {\"type\": \"string\"},"                                                  \
+	"\"git_dir\": {\"type\": \"string\", \"description\": \"Its own, in the repository's.\"}," \
 	"\"commits\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}, \"description\": "  \
 	"\"On its branch since base_commit, newest first: short hash and subject.\"},"             \
 	"\"files_changed\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}, "             \
@@ -71,7 +72,7 @@
 	"\"uncommitted\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}},"               \
 	"\"error\": {\"type\": \"string\", \"description\": \"Why what it left could not be "      \
 	"read.\"}"                                                                                 \
-	"}, \"required\": [\"path\", \"branch\", \"base_commit\", \"repository\"]}"
+	"}, \"required\": [\"path\", \"branch\", \"base_commit\", \"repository\", \"git_dir\"]}"
 
 /* One task as agent_status() shows it. */
 #define AGENT_TASK_TYPE                                                                            \

@@ -143,23 +143,44 @@ test('worktree: two parallel agents write one file name, each in its own worktre
   assert.deepEqual(third.worktree.uncommitted, ['notes.txt']);
   assert.equal(third.cwd, third.worktree.path);
 
-  // The command line: uncommitted work stays, however old, unless forced.
+  // The command line: uncommitted work stays, however old, unless forced. A worktree's .git file
+  // is the agent's to write: one pointing at a git dir of the agent's making, whose config would
+  // run a command, is never followed. A directory no task names is left alone.
+  const wt = third.worktree.path;
+  const dotGit = fs.readFileSync(path.join(wt, '.git'), 'utf8');
+  const marker = path.join(ctx.root, 'escaped');
+  const evil = path.join(wt, 'evil');
+  execFileSync('git', ['init', '-q', evil]);
+  fs.writeFileSync(path.join(evil, 'f'), '');
+  git(evil, 'add', 'f'); // an index: git status asks the fsmonitor about it
+  git(evil, 'config', 'core.fsmonitor', `touch ${marker}; false`);
+  fs.writeFileSync(path.join(wt, '.git'), `gitdir: ${path.join(evil, '.git')}\n`);
+  const stray = path.join(ctx.stateDir, 'worktrees', 'stray');
+  fs.mkdirSync(stray);
   const prune = (...args) => JSON.parse(execFileSync(serverBin(),
     ['worktrees', '--prune', '--state-dir', ctx.stateDir, ...args], { encoding: 'utf8' }));
   out = prune('--older-than', '0');
-  assert.equal(out.worktrees.length, 1, JSON.stringify(out));
-  assert.equal(out.worktrees[0].action, 'kept');
-  assert.match(out.worktrees[0].reason, /uncommitted changes/);
-  assert.equal(fs.readFileSync(path.join(third.worktree.path, 'notes.txt'), 'utf8'), 'draft');
+  assert.equal(out.worktrees.length, 2, JSON.stringify(out));
+  assert.equal(byTask(out, 'stray').action, 'kept');
+  assert.equal(byTask(out, 'stray').reason, 'no task record names it as its worktree');
+  const mine = byTask(out, third.task_id);
+  assert.equal(mine.action, 'kept', JSON.stringify(out));
+  assert.match(mine.reason, /uncommitted changes/);
+  assert.equal(mine.branch, third.worktree.branch, 'the branch was read through the agent\'s .git file');
+  assert.equal(fs.existsSync(marker), false, 'git ran a command of the agent\'s config');
+  assert.equal(fs.readFileSync(path.join(wt, 'notes.txt'), 'utf8'), 'draft');
+  fs.writeFileSync(path.join(wt, '.git'), dotGit); // as git made it: it checks the link before removing
   out = prune('--older-than', '0', '--force', '--dry-run');
-  assert.equal(out.worktrees[0].action, 'would remove');
-  assert.equal(fs.existsSync(third.worktree.path), true);
+  assert.equal(byTask(out, third.task_id).action, 'would remove');
+  assert.equal(fs.existsSync(wt), true);
   out = prune('--older-than', '0', '--force');
-  assert.equal(out.worktrees[0].action, 'removed', JSON.stringify(out));
-  assert.equal(out.worktrees[0].branch_deleted, true);
-  assert.equal(fs.existsSync(third.worktree.path), false);
+  assert.equal(byTask(out, third.task_id).action, 'removed', JSON.stringify(out));
+  assert.equal(byTask(out, third.task_id).branch_deleted, true);
+  assert.equal(fs.existsSync(wt), false);
+  assert.equal(fs.existsSync(stray), true);
   assert.deepEqual(worktreeList(repo), { [repo]: 'main' });
   assert.equal(git(repo, 'branch', '--list', third.worktree.branch), '');
+  assert.equal(fs.existsSync(marker), false);
   // The user's checkout has only what the user merged.
   assert.equal(git(repo, 'status', '--porcelain', '--untracked-files=all'), '');
   assert.equal(fs.readFileSync(path.join(cwd, 'same.txt'), 'utf8'), 'written by agent 0');
