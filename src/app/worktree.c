@@ -217,10 +217,28 @@ static int git_line(const char *const args[], char **out, char *err, size_t err_
 	return rc;
 }
 
+/* A .git as git takes one: a file (a worktree's link), or a directory with a HEAD. */
+static bool is_dot_git(char *path, size_t size)
+{
+	struct stat st;
+	size_t len = strlen(path);
+	bool found;
+
+	if (lstat(path, &st) != 0)
+		return false;
+	if (!S_ISDIR(st.st_mode))
+		return S_ISREG(st.st_mode);
+	if (len + 6 > size)
+		return false;
+	strcpy(path + len, "/HEAD");
+	found = access(path, F_OK) == 0;
+	path[len] = '\0';
+	return found;
+}
+
 bool worktree_in_repo(const char *dir)
 {
 	char path[PATH_MAX];
-	struct stat st;
 
 	if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
 		return false;
@@ -229,7 +247,7 @@ bool worktree_in_repo(const char *dir)
 		if (len + 6 >= sizeof path)
 			return false;
 		strcpy(path + len, len > 1 ? "/.git" : ".git");
-		if (lstat(path, &st) == 0)
+		if (is_dot_git(path, sizeof path))
 			return true;
 		path[len] = '\0';
 		char *slash = strrchr(path, '/');
