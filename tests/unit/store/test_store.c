@@ -1100,6 +1100,31 @@ static void test_pg_migrate_together(void **state)
 	assert_int_equal(seen.n, 6);
 }
 
+/* A database made before tasks had a worktree (schema 1) gets the column, its tasks kept. */
+static void test_pg_migrates_to_worktree(void **state)
+{
+	struct fixture *f = *state;
+	struct task_record t;
+
+	open_store(f);
+	put_task(f->store, 1, "completed", 100);
+	store_close(f->store);
+	f->store = NULL;
+	exec_raw(f,
+	         "ALTER TABLE tasks DROP COLUMN worktree; UPDATE codex_mcp_schema SET version = 1");
+	open_store(f);
+	assert_int_equal(store_get_task(f->store, "00000000000000000000000000000001", &t), 1);
+	assert_null(t.worktree);
+	t.worktree = json_pack("{s:s}", "branch", "codex-mcp/00000000");
+	assert_int_equal(store_put_task(f->store, &t), 0);
+	task_record_clear(&t);
+	assert_int_equal(store_get_task(f->store, "00000000000000000000000000000001", &t), 1);
+	assert_string_equal(json_string_value(json_object_get(t.worktree, "branch")),
+	                    "codex-mcp/00000000");
+	assert_string_equal(t.status, "completed");
+	task_record_clear(&t);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 /* What both implementations must do alike. */
@@ -1135,7 +1160,7 @@ static const struct CMUnitTest sqlite_only[] = {
 static const struct CMUnitTest postgres_only[] = {
     T(test_pg_leases),           T(test_pg_lease_runs_out),
     T(test_pg_reconnects),       cmocka_unit_test(test_pg_unreachable),
-    T(test_pg_migrate_together),
+    T(test_pg_migrate_together), T(test_pg_migrates_to_worktree),
 };
 
 int main(void)
