@@ -168,7 +168,7 @@ static int run_git(const char *const args[], unsigned timeout_ms, char **out, si
 	if (out)
 		*out = NULL;
 	if ((rc = uv_loop_init(&loop)) != 0) {
-		snprintf(err, err_size, "git %s: %s", args[0], uv_strerror(rc));
+		snprintf(err, err_size, "git %s: %s", subcommand(args), uv_strerror(rc));
 		return rc;
 	}
 	rc = spawn_git(&loop, &g, args);
@@ -180,6 +180,8 @@ static int run_git(const char *const args[], unsigned timeout_ms, char **out, si
 		uv_read_start((uv_stream_t *)&g.err, on_alloc, on_read);
 	} else {
 		snprintf(err, err_size, "cannot run git: %s", uv_strerror(rc));
+		/* uv_spawn() made the handle even so: it must be closed like the pipes */
+		uv_close((uv_handle_t *)&g.proc, NULL);
 		uv_close((uv_handle_t *)&g.out, NULL);
 		uv_close((uv_handle_t *)&g.err, NULL);
 	}

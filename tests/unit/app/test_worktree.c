@@ -147,6 +147,21 @@ static void test_make_fails(void **state)
 	assert_int_equal(access(f->root, F_OK), -1);
 }
 
+/* No git to run: said, and nothing hangs. */
+static void test_no_git(void **state)
+{
+	struct fixture *f = *state;
+	char *cwd, err[512], *path = strdup(getenv("PATH"));
+	json_t *info;
+
+	setenv("PATH", "/nonexistent", 1);
+	int rc = worktree_make(f->root, ID, f->repo, &cwd, &info, err, sizeof err);
+	setenv("PATH", path, 1);
+	free(path);
+	assert_true(rc < 0);
+	assert_string_equal(err, "cannot run git: no such file or directory");
+}
+
 /* An agent's .git pointing at a git dir of its own whose config runs a command: not followed. */
 static void test_look_ignores_agents_git_file(void **state)
 {
@@ -189,6 +204,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_in_repo, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_make_and_look, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_make_fails, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_no_git, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_look_ignores_agents_git_file, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
