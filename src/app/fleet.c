@@ -198,6 +198,27 @@ json_t *agent_status(const struct task_record *rec, const struct task *live, siz
 	return st;
 }
 
+/* "\nWorktree: PATH (branch B): 1 commit, 2 files changed, 2 uncommitted", or "". */
+static char *worktree_line(const json_t *wt)
+{
+	const char *path = json_string_value(json_object_get(wt, "path"));
+	const char *branch = json_string_value(json_object_get(wt, "branch"));
+	size_t commits = json_array_size(json_object_get(wt, "commits"));
+	size_t files = json_array_size(json_object_get(wt, "files_changed"));
+	size_t uncommitted = json_array_size(json_object_get(wt, "uncommitted"));
+	char *line = NULL;
+
+	/* Clients that read only the text must still learn where the work is. */
+	if (!path || !branch ||
+	    asprintf(&line,
+	             "\nWorktree: %s (branch %s): %zu commit%s, %zu file%s changed, %zu "
+	             "uncommitted",
+	             path, branch, commits, commits == 1 ? "" : "s", files, files == 1 ? "" : "s",
+	             uncommitted) < 0)
+		line = NULL;
+	return line ? line : strdup("");
+}
+
 /* The final message, then where the log is; the full report in structuredContent. */
 json_t *agent_task_result(const struct task *t)
 {
@@ -205,20 +226,21 @@ json_t *agent_task_result(const struct task *t)
 	json_t *report = agent_status(rec, NULL, 0, (size_t)-1 / 2);
 	bool ok = strcmp(rec->status, "completed") == 0;
 	const char *body = ok ? (rec->output ? rec->output : "") : (rec->error ? rec->error : "");
-	char *text = NULL;
+	char *text = NULL, *wt = worktree_line(rec->worktree);
 	json_t *result;
 
-	if (asprintf(&text, "%s%s%s\n\nTask: %s (%s)\nLog file: %s", ok ? "" : "Agent ",
+	if (asprintf(&text, "%s%s%s\n\nTask: %s (%s)\nLog file: %s%s", ok ? "" : "Agent ",
 	             ok ? "" : rec->status, ok ? body : (body[0] ? ": " : ""), rec->id, rec->status,
-	             rec->log_file ? rec->log_file : "(none)") < 0)
+	             rec->log_file ? rec->log_file : "(none)", wt ? wt : "") < 0)
 		text = NULL;
 	if (!ok && text && body[0]) {
 		/* "Agent failed: why" reads better than the bare error. */
 		free(text);
-		if (asprintf(&text, "Agent %s: %s\n\nTask: %s\nLog file: %s", rec->status, body,
-		             rec->id, rec->log_file ? rec->log_file : "(none)") < 0)
+		if (asprintf(&text, "Agent %s: %s\n\nTask: %s\nLog file: %s%s", rec->status, body,
+		             rec->id, rec->log_file ? rec->log_file : "(none)", wt ? wt : "") < 0)
 			text = NULL;
 	}
+	free(wt);
 	result = tool_text_result(text ? text : body, report);
 	if (result && !ok)
 		json_object_set_new(result, "isError", json_true());

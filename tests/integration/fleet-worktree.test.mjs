@@ -139,8 +139,12 @@ test('worktree: two parallel agents write one file name, each in its own worktre
   assert.equal(git(repo, 'log', '--format=%s', '-1', trees[1].branch), `work of ${trees[1].branch}`);
 
   // A run at the top of the repository, its work left uncommitted.
-  const third = structured(srv, await srv.call('spawn_agent', { prompt: 'WRITE notes.txt draft', cwd: repo, worktree: true }), 'spawn_agent');
+  const thirdRes = await srv.call('spawn_agent', { prompt: 'WRITE notes.txt draft', cwd: repo, worktree: true });
+  const third = structured(srv, thirdRes, 'spawn_agent');
   assert.deepEqual(third.worktree.uncommitted, ['notes.txt']);
+  // Clients that read only the text learn where the work is, too.
+  assert.equal(resultText(thirdRes), `wrote notes.txt\n\nTask: ${third.task_id} (completed)\nLog file: ${third.log_file}\n` +
+    `Worktree: ${third.worktree.path} (branch ${third.worktree.branch}): 0 commits, 1 file changed, 1 uncommitted`);
   assert.equal(third.cwd, third.worktree.path);
 
   // The command line: uncommitted work stays, however old, unless forced. A worktree's .git file
