@@ -5,9 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createContext, structured, resultText, serverBin } from './lib/harness.mjs';
+import { startHttpServer, connectLegacyHttp } from './lib/http.mjs';
 import { smartScript } from './lib/mock-model.mjs';
 
 const TIMEOUT = 180_000;
@@ -188,4 +190,35 @@ test('worktree: two parallel agents write one file name, each in its own worktre
   // The user's checkout has only what the user merged.
   assert.equal(git(repo, 'status', '--porcelain', '--untracked-files=all'), '');
   assert.equal(fs.readFileSync(path.join(cwd, 'same.txt'), 'utf8'), 'written by agent 0');
+});
+
+test('cleanup_worktrees over HTTP: each token\'s subject sees and prunes only its own agents\' worktrees', { timeout: TIMEOUT }, async (t) => {
+  const ctx = await createContext(t);
+  const tokens = { a: crypto.randomBytes(16).toString('hex'), b: crypto.randomBytes(16).toString('hex') };
+  const file = path.join(ctx.root, 'tokens');
+  fs.writeFileSync(file, `${tokens.a}\n${tokens.b}\n`, { mode: 0o600 });
+  const srv = await startHttpServer(ctx, { args: ['--http-token-file', file] });
+  const connect = async (token) => {
+    const conn = await connectLegacyHttp(srv.url, { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
+    await conn.client.listTools();
+    return (name, args) => conn.client.callTool({ name, arguments: args }, undefined, { timeout: 60_000 });
+  };
+  const a = await connect(tokens.a), b = await connect(tokens.b);
+  const repo = path.join(ctx.root, 'repo');
+  execFileSync('git', ['init', '-q', '-b', 'main', repo]);
+  git(repo, 'commit', '-q', '--allow-empty', '-m', 'start');
+
+  const done = await a('spawn_agent', { prompt: 'WRITE a.txt mine', cwd: repo, worktree: true });
+  assert.ok(!done.isError, resultText(done));
+  const mine = done.structuredContent;
+  const prune = { dry_run: false, older_than_days: 0, force: true };
+
+  // Another subject: not even named, and left alone however hard it asks.
+  const theirs = await b('cleanup_worktrees', prune);
+  assert.deepEqual(theirs.structuredContent, { dry_run: false, removed_count: 0, worktrees: [] });
+  assert.equal(fs.existsSync(path.join(mine.worktree.path, 'a.txt')), true);
+
+  const own = await a('cleanup_worktrees', prune);
+  assert.deepEqual(own.structuredContent.worktrees.map((w) => [w.task_id, w.action]), [[mine.task_id, 'removed']]);
+  assert.deepEqual(worktreeList(repo), { [repo]: 'main' });
 });
