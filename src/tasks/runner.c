@@ -1073,7 +1073,9 @@ struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task
 	schedule(r);
 	/* Even a task that failed to start stays readable until the loop turns. */
 	if (!t->in_running && !t->finishing)
-		tell(t, NULL, "queued: the server is running as many agents as it may");
+		tell(t, NULL,
+		     t->preparing ? "making its worktree"
+		                  : "queued: the server is running as many agents as it may");
 	return t;
 }
 
