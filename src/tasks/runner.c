@@ -973,7 +973,7 @@ static void prepare(struct task *t)
 {
 	struct place_work *w = calloc(1, sizeof *w);
 	struct codex_outcome out = {.status = CODEX_TURN_FAILED,
-	                            .error = "cannot make its worktree: out of memory",
+	                            .error = "cannot make the agent's worktree: out of memory",
 	                            .final_message = ""};
 
 	if (w) {
