@@ -291,6 +291,11 @@ int worktree_make(const char *root, const char *id, const char *cwd, char **cwd_
 
 	*cwd_out = NULL;
 	*info = NULL;
+	/* The id names a directory and a branch: hex, as task_new_id() makes them, and no path. */
+	if (!*id || strspn(id, "0123456789abcdef") != strlen(id)) {
+		snprintf(err, err_size, "task id %.40s is not hex", id);
+		return -EINVAL;
+	}
 	snprintf(branch, sizeof branch, WORKTREE_BRANCH_PREFIX "%.*s", WORKTREE_SHORT_ID, id);
 	snprintf(path, sizeof path, "%s/%s", root, id);
 	const char *top_args[] = {"-C", cwd, "rev-parse", "--show-toplevel", NULL};
