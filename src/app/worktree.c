@@ -674,22 +674,39 @@ static const char cli_usage[] =
     "Removes the agents' worktrees whose branch is merged, or older than DAYS;\n"
     "--force also removes uncommitted changes and deletes unmerged branches.\n";
 
+/* The candidates, as worktree_prunable() reads them from the server's store. 0, or 1. */
+static int cli_candidates(const char *root, const char *url, const char *db, json_t *kept,
+                          json_t **candidates)
+{
+	char err[1024];
+	struct store *s;
+
+	/* No worktree was ever made: nothing to read, and no database to make. */
+	if (access(root, F_OK) != 0 && errno == ENOENT) {
+		*candidates = json_array();
+		return 0;
+	}
+	if (store_open(url ? url : db, &s, err, sizeof err) != 0) {
+		fprintf(stderr, "codex-mcp: %s\n", err);
+		return 1;
+	}
+	*candidates = worktree_prunable(s, root, NULL, true, kept);
+	store_close(s);
+	return 0;
+}
+
 /* The command line's prune, with the store the server would use. Returns the exit status. */
 static int cli_prune(const char *state_dir, const char *url, const struct worktree_prune *o)
 {
-	char root[PATH_MAX], db[PATH_MAX], err[1024];
-	struct store *s;
+	char root[PATH_MAX], db[PATH_MAX];
 	json_t *kept = json_array(), *result = NULL, *candidates = NULL;
 
 	snprintf(root, sizeof root, "%s/worktrees", state_dir);
 	snprintf(db, sizeof db, "%s/codex-mcp.db", state_dir);
-	if (store_open(url ? url : db, &s, err, sizeof err) != 0) {
-		fprintf(stderr, "codex-mcp: %s\n", err);
+	if (kept && cli_candidates(root, url, db, kept, &candidates) != 0) {
 		json_decref(kept);
 		return 1;
 	}
-	candidates = kept ? worktree_prunable(s, root, NULL, true, kept) : NULL;
-	store_close(s);
 	if (candidates)
 		result = worktree_prune(candidates, o);
 	json_decref(candidates);
