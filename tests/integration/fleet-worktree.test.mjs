@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createContext, structured, resultText, serverBin } from './lib/harness.mjs';
+import { createContext, structured, resultText, serverBin, waitAgentEnded } from './lib/harness.mjs';
 import { startHttpServer, connectLegacyHttp } from './lib/http.mjs';
 import { smartScript } from './lib/mock-model.mjs';
 
@@ -149,6 +149,14 @@ test('worktree: two parallel agents write one file name, each in its own worktre
     `Worktree: ${third.worktree.path} (branch ${third.worktree.branch}): 0 commits, 1 file changed, 1 uncommitted`);
   assert.equal(third.cwd, third.worktree.path);
 
+  // In the background: get_agent_status names it once it ended.
+  const started = structured(srv, await srv.call('spawn_agent_async',
+    { prompt: 'WRITE async.txt later', cwd: repo, worktree: true }), 'spawn_agent_async');
+  const ended = await waitAgentEnded(srv, started.task_id);
+  assert.equal(ended.status, 'completed', JSON.stringify(ended));
+  assert.equal(ended.worktree.branch, `codex-mcp/${started.task_id.slice(0, 8)}`);
+  assert.deepEqual(ended.worktree.uncommitted, ['async.txt']);
+
   // The command line: uncommitted work stays, however old, unless forced. A worktree's .git file
   // is the agent's to write: one pointing at a git dir of the agent's making, whose config would
   // run a command, is never followed. A directory no task names is left alone.
@@ -166,7 +174,8 @@ test('worktree: two parallel agents write one file name, each in its own worktre
   const prune = (...args) => JSON.parse(execFileSync(serverBin(),
     ['worktrees', '--prune', '--state-dir', ctx.stateDir, ...args], { encoding: 'utf8' }));
   out = prune('--older-than', '0');
-  assert.equal(out.worktrees.length, 2, JSON.stringify(out));
+  assert.equal(out.worktrees.length, 3, JSON.stringify(out));
+  assert.equal(byTask(out, started.task_id).action, 'kept');
   assert.equal(byTask(out, 'stray').action, 'kept');
   assert.equal(byTask(out, 'stray').reason, 'no task record names it as its worktree');
   const mine = byTask(out, third.task_id);
@@ -182,6 +191,7 @@ test('worktree: two parallel agents write one file name, each in its own worktre
   out = prune('--older-than', '0', '--force');
   assert.equal(byTask(out, third.task_id).action, 'removed', JSON.stringify(out));
   assert.equal(byTask(out, third.task_id).branch_deleted, true);
+  assert.equal(byTask(out, started.task_id).action, 'removed');
   assert.equal(fs.existsSync(wt), false);
   assert.equal(fs.existsSync(stray), true);
   assert.deepEqual(worktreeList(repo), { [repo]: 'main' });
