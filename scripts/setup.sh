@@ -6,8 +6,8 @@ need=""
 # clang and its runtime for the fuzzers; valgrind for the unit tests' memory check.
 # José and curl for the HTTP transport's OAuth; microhttpd, libssl-dev and the openssl tool
 # for its tests. libpq for the PostgreSQL store, and a PostgreSQL server its tests start; haproxy in
-# front of replicas.
-for pkg in build-essential cmake pkg-config libuv1-dev libjansson-dev libsqlite3-dev \
+# front of replicas. git for the agents' worktrees, and the tests' repositories.
+for pkg in build-essential cmake pkg-config git libuv1-dev libjansson-dev libsqlite3-dev \
 	libsodium-dev libcmocka-dev clang libclang-rt-14-dev valgrind \
 	libjose-dev libcurl4-openssl-dev libmicrohttpd-dev libssl-dev openssl \
 	libpq-dev postgresql haproxy; do

@@ -3,6 +3,7 @@
 
 #include "app/app.h"
 #include "app/options.h"
+#include "app/worktree.h"
 #include "cli/cli.h"
 #include "proc/child.h"
 
@@ -13,9 +14,11 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], CHILD_EXEC_ARG) == 0)
 		return child_exec_main(argc, argv);
-	/* The operator's commands: codex-mcp doctor, tasks, show, logs. */
+	/* The operator's commands: codex-mcp doctor, tasks, show, logs, worktrees. */
 	if (argc > 1 && cli_is_command(argv[1]))
 		return cli_main(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "worktrees") == 0)
+		return worktree_main(argc - 1, argv + 1);
 
 	switch (options_parse(argc, argv, &opts)) {
 	case OPTIONS_EXIT_OK:

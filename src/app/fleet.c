@@ -1,5 +1,6 @@
 #include "app/fleet.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #include "app/app.h"
 #include "app/confine.h"
+#include "app/worktree.h"
 #include "util/text.h"
 
 static const char *const efforts[] = {"minimal", "low", "medium", "high", "xhigh", NULL};
@@ -21,12 +23,14 @@ int agent_args_parse(const struct tool_call *call, const json_t *args, bool full
                      struct agent_args *out, struct arg_error *e)
 {
 	struct app *app = call->app;
-	static const char *const known_full[] = {
-	    "prompt", "model", "reasoning_effort", "cwd", "sandbox", "timeout_seconds", NULL};
-	static const char *const known_item[] = {"prompt", "model", "reasoning_effort", "cwd",
-	                                         NULL};
+	static const char *const known_full[] = {"prompt",   "model",   "reasoning_effort",
+	                                         "cwd",      "sandbox", "timeout_seconds",
+	                                         "worktree", NULL};
+	static const char *const known_item[] = {"prompt", "model",    "reasoning_effort",
+	                                         "cwd",    "worktree", NULL};
 	const char *model, *effort, *cwd, *sandbox = NULL;
 	json_int_t timeout = 0;
+	int worktree;
 
 	memset(out, 0, sizeof *out);
 	if (!json_is_object(args)) {
@@ -39,7 +43,8 @@ int agent_args_parse(const struct tool_call *call, const json_t *args, bool full
 	    arg_enum(args, "reasoning_effort", efforts, &effort, e) ||
 	    arg_string(args, "cwd", false, &cwd, e) ||
 	    (full && arg_enum(args, "sandbox", sandboxes, &sandbox, e)) ||
-	    (full && arg_integer(args, "timeout_seconds", 1, 7 * 86400, 0, &timeout, e)))
+	    (full && arg_integer(args, "timeout_seconds", 1, 7 * 86400, 0, &timeout, e)) ||
+	    arg_bool(args, "worktree", &worktree, e))
 		return -1;
 	out->timeout_s = (unsigned)timeout;
 	if (danger_check(app, sandbox, NULL, e) != 0)
@@ -47,11 +52,41 @@ int agent_args_parse(const struct tool_call *call, const json_t *args, bool full
 	out->options.cwd = arg_resolve_dir("cwd", cwd ? cwd : app->cwd, app->cwd, e);
 	if (!out->options.cwd || confine_check(call, "cwd", out->options.cwd, e) != 0)
 		return -1;
+	/* Checked now, so the caller hears it at once; git itself runs once the task exists. */
+	if (worktree == 1 && !worktree_in_repo(out->options.cwd)) {
+		snprintf(e->message, sizeof e->message,
+		         "worktree: %s is not in a git repository (a worktree is made from one)",
+		         out->options.cwd);
+		return -1;
+	}
+	if (worktree == 1 && agent_worktrees_dir(app, out->worktrees, sizeof out->worktrees) != 0) {
+		snprintf(e->message, sizeof e->message,
+		         "worktree: the server has no state directory");
+		return -1;
+	}
 	out->options.model = dup_or_null(model);
 	out->options.reasoning_effort = dup_or_null(effort);
 	/* An agent is there to change code: it may write in its cwd, and nowhere else. */
 	out->options.sandbox = strdup(sandbox ? sandbox : "workspace-write");
 	return 0;
+}
+
+int agent_worktrees_dir(const struct app *app, char *buf, size_t size)
+{
+	if (!app->opts->state_dir ||
+	    snprintf(buf, size, "%s/worktrees", app->opts->state_dir) >= (int)size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static const struct task_place worktree_place = {.make = worktree_make, .look = worktree_look};
+
+void agent_spec_place(const struct agent_args *a, struct task_spec *spec)
+{
+	if (a->worktrees[0]) {
+		spec->place = &worktree_place;
+		spec->place_root = a->worktrees;
+	}
 }
 
 json_t *json_tool_result(json_t *object)
@@ -158,6 +193,8 @@ json_t *agent_status(const struct task_record *rec, const struct task *live, siz
 		json_object_set_new(st, "error", json_string(rec->error));
 	if (rec->report)
 		json_object_set(st, "report", rec->report);
+	if (rec->worktree)
+		json_object_set(st, "worktree", rec->worktree);
 	return st;
 }
 
@@ -187,6 +224,27 @@ json_t *agent_listing(const json_t *counts, json_t *tasks)
 	return result;
 }
 
+/* "\nWorktree: PATH (branch B): 1 commit, 2 files changed, 2 uncommitted", or "". */
+static char *worktree_line(const json_t *wt)
+{
+	const char *path = json_string_value(json_object_get(wt, "path"));
+	const char *branch = json_string_value(json_object_get(wt, "branch"));
+	size_t commits = json_array_size(json_object_get(wt, "commits"));
+	size_t files = json_array_size(json_object_get(wt, "files_changed"));
+	size_t uncommitted = json_array_size(json_object_get(wt, "uncommitted"));
+	char *line = NULL;
+
+	/* Clients that read only the text must still learn where the work is. */
+	if (!path || !branch ||
+	    asprintf(&line,
+	             "\nWorktree: %s (branch %s): %zu commit%s, %zu file%s changed, %zu "
+	             "uncommitted",
+	             path, branch, commits, commits == 1 ? "" : "s", files, files == 1 ? "" : "s",
+	             uncommitted) < 0)
+		line = NULL;
+	return line ? line : strdup("");
+}
+
 /* The final message, then where the log is; the full report in structuredContent. */
 json_t *agent_task_result(const struct task *t)
 {
@@ -194,20 +252,21 @@ json_t *agent_task_result(const struct task *t)
 	json_t *report = agent_status(rec, NULL, 0, (size_t)-1 / 2);
 	bool ok = strcmp(rec->status, "completed") == 0;
 	const char *body = ok ? (rec->output ? rec->output : "") : (rec->error ? rec->error : "");
-	char *text = NULL;
+	char *text = NULL, *wt = worktree_line(rec->worktree);
 	json_t *result;
 
-	if (asprintf(&text, "%s%s%s\n\nTask: %s (%s)\nLog file: %s", ok ? "" : "Agent ",
+	if (asprintf(&text, "%s%s%s\n\nTask: %s (%s)\nLog file: %s%s", ok ? "" : "Agent ",
 	             ok ? "" : rec->status, ok ? body : (body[0] ? ": " : ""), rec->id, rec->status,
-	             rec->log_file ? rec->log_file : "(none)") < 0)
+	             rec->log_file ? rec->log_file : "(none)", wt ? wt : "") < 0)
 		text = NULL;
 	if (!ok && text && body[0]) {
 		/* "Agent failed: why" reads better than the bare error. */
 		free(text);
-		if (asprintf(&text, "Agent %s: %s\n\nTask: %s\nLog file: %s", rec->status, body,
-		             rec->id, rec->log_file ? rec->log_file : "(none)") < 0)
+		if (asprintf(&text, "Agent %s: %s\n\nTask: %s\nLog file: %s%s", rec->status, body,
+		             rec->id, rec->log_file ? rec->log_file : "(none)", wt ? wt : "") < 0)
 			text = NULL;
 	}
+	free(wt);
 	result = tool_text_result(text ? text : body, report);
 	if (result && !ok)
 		json_object_set_new(result, "isError", json_true());

@@ -21,7 +21,10 @@
 	"\"reasoning_effort\": {\"type\": \"string\", \"enum\": [\"minimal\", \"low\", "           \
 	"\"medium\", \"high\", \"xhigh\"], \"description\": \"How hard the model thinks.\"},"      \
 	"\"cwd\": {\"type\": \"string\", \"description\": \"Working directory; default: the "      \
-	"server's agent cwd.\"}"
+	"server's agent cwd.\"},"                                                                  \
+	"\"worktree\": {\"type\": \"boolean\", \"description\": \"Work in a new git worktree, "    \
+	"on a new branch codex-mcp/<short task id> made from the HEAD of cwd's repository, "       \
+	"never in the checkout itself; it stays until cleanup_worktrees removes it.\"}"
 
 #define AGENT_RUN_PROPERTIES                                                                       \
 	AGENT_PROPERTIES                                                                           \
@@ -38,11 +41,18 @@ struct agent_args {
 	struct codex_options options;
 	const char *prompt;
 	unsigned timeout_s;
+	char worktrees[4096]; /* with worktree: where they go; else "" */
 };
 
 /* Reads prompt, model, reasoning_effort, cwd and, when full, sandbox and timeout_seconds. */
 int agent_args_parse(const struct tool_call *call, const json_t *args, bool full,
                      struct agent_args *out, struct arg_error *e);
+
+/* With worktree, the task works in a worktree of its own (app/worktree.h). */
+void agent_spec_place(const struct agent_args *a, struct task_spec *spec);
+
+/* Where the agents' worktrees go: <state dir>/worktrees. */
+int agent_worktrees_dir(const struct app *app, char *buf, size_t size);
 
 /* A result whose text is the object as JSON, and whose structuredContent is the object. */
 json_t *json_tool_result(json_t *object /* stolen */);

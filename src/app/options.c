@@ -166,7 +166,7 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-static char *default_state_dir(void)
+char *options_default_state_dir(void)
 {
 	const char *xdg = getenv("XDG_STATE_HOME");
 	const char *home = getenv("HOME");
@@ -558,7 +558,7 @@ static enum options_result parse(int argc, char **argv, struct options *o,
 		return OPTIONS_EXIT_USAGE;
 	}
 	if (!o->state_dir)
-		o->state_dir = default_state_dir();
+		o->state_dir = options_default_state_dir();
 	/* The environment names codex-as-mcp used, so its setups keep working. */
 	if (!o->log_dir && getenv("CODEX_AS_MCP_LOG_DIR") && *getenv("CODEX_AS_MCP_LOG_DIR"))
 		o->log_dir = strdup(getenv("CODEX_AS_MCP_LOG_DIR"));

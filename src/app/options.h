@@ -92,5 +92,7 @@ struct options_extra {
 enum options_result options_parse_extra(int argc, char **argv, struct options *o,
                                         const struct options_extra *x);
 void options_free(struct options *o);
+/* $XDG_STATE_HOME/codex-mcp or ~/.local/state/codex-mcp (malloc'd), or NULL with neither. */
+char *options_default_state_dir(void);
 
 #endif

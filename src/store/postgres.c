@@ -114,6 +114,8 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (task_id, kind)"
     ");"
     "CREATE INDEX asked_of ON asked (owner);",
+    /* 2: the git worktree a task works in (app/worktree.h) */
+    "ALTER TABLE tasks ADD COLUMN worktree TEXT;",
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
 /* Any number of ours: the advisory lock the migrations take. */
@@ -125,7 +127,7 @@ enum { MIGRATION_LOCK = 0x636f6465 };
 
 #define TASK_COLUMNS                                                                               \
 	"id, tool, status, thread_id, cwd, log_file, output, error, report, created_at, "          \
-	"started_at, completed_at, last_activity, pid, result, ttl_ms, owner, subject"
+	"started_at, completed_at, last_activity, pid, result, ttl_ms, owner, subject, worktree"
 
 static void set_error(struct pg_store *s, const char *what, const char *why)
 {
@@ -417,7 +419,8 @@ static int pg_put_task(struct store *base, const struct task_record *t)
 	struct numbers b = {0};
 	char *report = t->report ? json_dumps(t->report, JSON_COMPACT) : NULL;
 	char *result = t->result ? json_dumps(t->result, JSON_COMPACT) : NULL;
-	const char *params[18] = {
+	char *worktree = t->worktree ? json_dumps(t->worktree, JSON_COMPACT) : NULL;
+	const char *params[19] = {
 	    t->id,
 	    t->tool ? t->tool : "",
 	    t->status ? t->status : "",
@@ -436,6 +439,7 @@ static int pg_put_task(struct store *base, const struct task_record *t)
 	    num_or_null(&b, t->ttl_ms),
 	    t->owner,
 	    store_subject_text(t->subject),
+	    worktree,
 	};
 	int rc;
 
@@ -443,7 +447,7 @@ static int pg_put_task(struct store *base, const struct task_record *t)
 	rc =
 	    run_done(s,
 	             "INSERT INTO tasks (" TASK_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-	             "$9, $10, $11, $12, $13, $14, $15, $16, $17, $18) "
+	             "$9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) "
 	             "ON CONFLICT (id) DO UPDATE SET tool = excluded.tool, "
 	             "status = excluded.status, thread_id = excluded.thread_id, "
 	             "cwd = excluded.cwd, log_file = excluded.log_file, "
@@ -451,12 +455,14 @@ static int pg_put_task(struct store *base, const struct task_record *t)
 	             "report = excluded.report, started_at = excluded.started_at, "
 	             "completed_at = excluded.completed_at, "
 	             "last_activity = excluded.last_activity, pid = excluded.pid, "
-	             "result = excluded.result, ttl_ms = excluded.ttl_ms, owner = excluded.owner",
-	             18, params);
+	             "result = excluded.result, ttl_ms = excluded.ttl_ms, owner = excluded.owner, "
+	             "worktree = excluded.worktree",
+	             19, params);
 	if (rc != 0)
 		log_error("database write failed: %s", s->base.error);
 	free(report);
 	free(result);
+	free(worktree);
 	return rc;
 }
 
@@ -481,6 +487,7 @@ static void read_task(const PGresult *res, int row, struct task_record *t)
 	t->ttl_ms = field_int(res, row, 15);
 	t->owner = field(res, row, 16);
 	t->subject = field_subject(res, row, 17);
+	t->worktree = field_json(res, row, 18);
 }
 
 static int pg_get_task(struct store *base, const char *id, struct task_record *out)
@@ -576,7 +583,7 @@ static int pg_page_tasks(struct store *base, const char *subject, const char *cu
 		return -1;
 	n = each_row(res, limit, fn, data);
 	if (PQntuples(res) > limit && n > 0)
-		*next = store_cursor_make(field_int(res, n - 1, 9), field_int(res, n - 1, 18));
+		*next = store_cursor_make(field_int(res, n - 1, 9), field_int(res, n - 1, 19));
 	PQclear(res);
 	return 0;
 }

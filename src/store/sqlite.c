@@ -58,7 +58,8 @@ static const char schema[] =
     "  result TEXT,"
     "  ttl_ms INTEGER,"
     "  owner TEXT,"
-    "  subject TEXT NOT NULL DEFAULT ''"
+    "  subject TEXT NOT NULL DEFAULT '',"
+    "  worktree TEXT"
     ");"
     "CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (status, created_at);"
     "CREATE INDEX IF NOT EXISTS tasks_by_creation ON tasks (created_at);"
@@ -68,7 +69,7 @@ static const char schema[] =
     /* Whose an agent log is: the task that names it. */
     "CREATE INDEX IF NOT EXISTS tasks_by_log_file ON tasks (log_file);";
 
-enum { SCHEMA_VERSION = 6 };
+enum { SCHEMA_VERSION = 7 };
 
 /*
  * Start-up may wait for another server's migration to commit; once serving,
@@ -97,11 +98,12 @@ static const struct {
     /* version 6: who made it; '' for no one (no authentication), as every older record */
     {"tasks", "subject", "TEXT NOT NULL DEFAULT ''"},
     {"threads", "subject", "TEXT NOT NULL DEFAULT ''"},
+    {"tasks", "worktree", "TEXT"}, /* version 7: the git worktree a task works in */
 };
 
 #define TASK_COLUMNS                                                                               \
 	"id, tool, status, thread_id, cwd, log_file, output, error, report, created_at, "          \
-	"started_at, completed_at, last_activity, pid, result, ttl_ms, owner, subject"
+	"started_at, completed_at, last_activity, pid, result, ttl_ms, owner, subject, worktree"
 
 #define subject_text store_subject_text
 
@@ -300,14 +302,15 @@ static int sq_open(const char *path, struct store **out, char *err, size_t err_s
 		    s, &s->put_task,
 		    "INSERT INTO tasks (" TASK_COLUMNS ") VALUES "
 		    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-		    "?18) "
+		    "?18, ?19) "
 		    "ON CONFLICT(id) DO UPDATE SET tool = excluded.tool, status = excluded.status, "
 		    "thread_id = excluded.thread_id, cwd = excluded.cwd, "
 		    "log_file = excluded.log_file, output = excluded.output, "
 		    "error = excluded.error, report = excluded.report, "
 		    "started_at = excluded.started_at, completed_at = excluded.completed_at, "
 		    "last_activity = excluded.last_activity, pid = excluded.pid, "
-		    "result = excluded.result, ttl_ms = excluded.ttl_ms, owner = excluded.owner");
+		    "result = excluded.result, ttl_ms = excluded.ttl_ms, owner = excluded.owner, "
+		    "worktree = excluded.worktree");
 	if (rc == SQLITE_OK)
 		rc = prepare(s, &s->get_task, "SELECT " TASK_COLUMNS " FROM tasks WHERE id = ?1");
 	if (rc == SQLITE_OK)
@@ -466,6 +469,7 @@ static int sq_put_task(struct store *base, const struct task_record *t)
 	sqlite3_stmt *q = s->put_task;
 	char *report = t->report ? json_dumps(t->report, JSON_COMPACT) : NULL;
 	char *result = t->result ? json_dumps(t->result, JSON_COMPACT) : NULL;
+	char *worktree = t->worktree ? json_dumps(t->worktree, JSON_COMPACT) : NULL;
 	int rc;
 
 	sqlite3_bind_text(q, 1, t->id, -1, SQLITE_STATIC);
@@ -486,9 +490,11 @@ static int sq_put_task(struct store *base, const struct task_record *t)
 	bind_time(q, 16, t->ttl_ms);
 	bind_text_or_null(q, 17, t->owner);
 	sqlite3_bind_text(q, 18, subject_text(t->subject), -1, SQLITE_STATIC);
+	bind_text_or_null(q, 19, worktree);
 	rc = step_done(s, q);
 	free(report);
 	free(result);
+	free(worktree);
 	return rc;
 }
 
@@ -521,6 +527,7 @@ static void read_task(sqlite3_stmt *q, struct task_record *t)
 	t->ttl_ms = sqlite3_column_int64(q, 15);
 	t->owner = column_dup(q, 16);
 	t->subject = column_subject(q, 17);
+	t->worktree = column_json(q, 18);
 }
 
 static void read_task_by_id(sqlite3_stmt *q, const char *id, void *out)
@@ -618,7 +625,7 @@ static int sq_page_tasks(struct store *base, const char *subject, const char *cu
 		}
 		read_task(q, &t);
 		last_created = t.created_at;
-		last_rowid = sqlite3_column_int64(q, 18);
+		last_rowid = sqlite3_column_int64(q, 19);
 		fn(data, &t);
 		task_record_clear(&t);
 		n++;

@@ -409,9 +409,10 @@ int task_record_copy(struct task_record *dst, const struct task_record *src)
 	dst->subject = dup_or_null(src->subject);
 	dst->report = src->report ? json_deep_copy(src->report) : NULL;
 	dst->result = src->result ? json_deep_copy(src->result) : NULL;
+	dst->worktree = src->worktree ? json_deep_copy(src->worktree) : NULL;
 	if ((src->tool && !dst->tool) || (src->status && !dst->status) ||
 	    (src->output && !dst->output) || (src->result && !dst->result) ||
-	    (src->subject && !dst->subject)) {
+	    (src->worktree && !dst->worktree) || (src->subject && !dst->subject)) {
 		task_record_clear(dst);
 		return -1;
 	}
@@ -429,6 +430,7 @@ void task_record_clear(struct task_record *t)
 	free(t->error);
 	json_decref(t->report);
 	json_decref(t->result);
+	json_decref(t->worktree);
 	free(t->owner);
 	free(t->subject);
 	memset(t, 0, sizeof *t);

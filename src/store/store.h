@@ -151,6 +151,7 @@ struct task_record {
 	char *error;
 	json_t *report;     /* exit code, duration, usage, commands, files changed */
 	json_t *result;     /* the CallToolResult the run answered with, once ended */
+	json_t *worktree;   /* the git worktree it works in (app/worktree.h), or NULL */
 	int64_t ttl_ms;     /* an MCP task's lifetime from creation; 0 keeps it */
 	char *owner;        /* the server running it: "<pid>:<start time>" */
 	char *subject;      /* who made it, kept from the first write on; NULL: no one */

@@ -55,6 +55,20 @@ struct task {
 	uint64_t waiting_mono;      /* since when */
 	uint64_t waited_ms;         /* before that: time not counted against its timeout */
 	unsigned asked, approved, declined, unasked;
+	const struct task_place *place;
+	char *place_root;
+	bool preparing; /* its place is being made: it cannot start, nor end, until then */
+};
+
+/* A task's place, made or looked at on the thread pool. */
+struct place_work {
+	uv_work_t req;
+	struct task *t;
+	char *root, *id, *cwd; /* the worker's own copies */
+	char *cwd_out;
+	json_t *info;
+	int rc;
+	char err[512];
 };
 
 struct question {
@@ -80,6 +94,7 @@ struct runner {
 
 static void schedule(struct runner *r);
 static void open_log(struct task *t);
+static void finish(struct task *t, const struct codex_outcome *out);
 
 enum {
 	REPORT_MAX_ITEMS = 50,
@@ -223,6 +238,7 @@ static void task_freed(uv_handle_t *h)
 	codex_options_clear(&t->options);
 	free(t->prompt);
 	free(t->last_command);
+	free(t->place_root);
 	json_decref(t->stall);
 	json_decref(t->commands);
 	json_decref(t->files);
@@ -336,6 +352,61 @@ static void saved_at_end(void *data, bool saved)
 		r->cfg.idle(r->cfg.idle_data);
 }
 
+/* The answer and the last record, once everything the task did is known. */
+static void record_end(struct task *t)
+{
+	if (t->result)
+		t->rec.result = t->result(t);
+	/* Last: the write may be answered at once, and t with it. */
+	writes_task(t->runner->writes, &t->rec, saved_at_end, t);
+}
+
+static void place_work_free(struct place_work *w)
+{
+	free(w->root);
+	free(w->id);
+	free(w->cwd);
+	free(w->cwd_out);
+	json_decref(w->info);
+	free(w);
+}
+
+static void look_work(uv_work_t *req)
+{
+	struct place_work *w = req->data;
+
+	w->t->place->look(w->info);
+}
+
+static void looked(uv_work_t *req, int status)
+{
+	struct place_work *w = req->data;
+	struct task *t = w->t;
+
+	(void)status;
+	json_decref(t->rec.worktree);
+	t->rec.worktree = w->info;
+	w->info = NULL;
+	place_work_free(w);
+	record_end(t);
+}
+
+/* Looks at what the run left in its place, off the loop; 0 when record_end() follows. */
+static int look_at_place(struct task *t)
+{
+	struct place_work *w;
+
+	if (!t->rec.worktree || !t->place || !t->place->look || !(w = calloc(1, sizeof *w)))
+		return -1;
+	w->req.data = w;
+	w->t = t;
+	w->info = json_deep_copy(t->rec.worktree);
+	if (w->info && uv_queue_work(t->runner->cfg.loop, &w->req, look_work, looked) == 0)
+		return 0;
+	place_work_free(w);
+	return -1;
+}
+
 /* The one way a task ends, whether it ran or not. */
 static void finish(struct task *t, const struct codex_outcome *out)
 {
@@ -376,8 +447,6 @@ static void finish(struct task *t, const struct codex_outcome *out)
 	json_decref(t->rec.report);
 	t->rec.report = build_report(t, out);
 	t->rec.completed_at = store_now_ms();
-	if (t->result)
-		t->rec.result = t->result(t);
 	t->rec.last_activity = t->last_output_ms ? t->last_output_ms : t->rec.created_at;
 	remember_thread(t, t->rec.status);
 
@@ -394,8 +463,8 @@ static void finish(struct task *t, const struct codex_outcome *out)
 	agent_log_close(t->log);
 	t->log = NULL;
 	log_info("task %s %s", t->rec.id, t->rec.status);
-	/* Last: the write may be answered at once, and t with it. */
-	writes_task(r->writes, &t->rec, saved_at_end, t);
+	if (look_at_place(t) != 0)
+		record_end(t);
 }
 
 static void record_event(struct task *t, const struct codex_event *ev)
@@ -846,7 +915,8 @@ static void schedule(struct runner *r)
 			if (t->recording)
 				break;
 			/* A reply waits for its thread's run that is still being stopped. */
-			if ((t->group && t->group->running >= t->group->max_running) ||
+			if (t->preparing ||
+			    (t->group && t->group->running >= t->group->max_running) ||
 			    (!t->new_thread && t->rec.thread_id &&
 			     thread_running(r, t->rec.thread_id, true))) {
 				t = t->next;
@@ -857,6 +927,75 @@ static void schedule(struct runner *r)
 		}
 	} while (r->reschedule);
 	r->scheduling = false;
+}
+
+static void make_work(uv_work_t *req)
+{
+	struct place_work *w = req->data;
+
+	w->rc =
+	    w->t->place->make(w->root, w->id, w->cwd, &w->cwd_out, &w->info, w->err, sizeof w->err);
+}
+
+/* Its place is made (or not): the task may start, or ends without starting. */
+static void made(uv_work_t *req, int status)
+{
+	struct place_work *w = req->data;
+	struct task *t = w->t;
+	struct runner *r = t->runner;
+	bool stopped = t->ending != TASK_ENDED_NATURALLY;
+	char why[600];
+	struct codex_outcome out = {.status = w->rc ? CODEX_TURN_FAILED : CODEX_TURN_CANCELLED,
+	                            .error = w->rc ? why : NULL,
+	                            .final_message = ""};
+
+	(void)status;
+	snprintf(why, sizeof why, "cannot make the agent's worktree: %s", w->err);
+	t->preparing = false;
+	if (w->rc == 0) {
+		/* Made, even for a task stopped meanwhile: its record names it, for pruning. */
+		free(t->options.cwd);
+		t->options.cwd = w->cwd_out;
+		w->cwd_out = NULL;
+		free(t->rec.cwd);
+		t->rec.cwd = strdup(t->options.cwd);
+		t->rec.worktree = w->info;
+		w->info = NULL;
+	}
+	if (stopped || w->rc != 0) {
+		open_log(t); /* its log says what became of it */
+		agent_log_printf(t->log, "%s", w->rc ? why : "removed from the queue");
+		finish(t, &out);
+	} else {
+		save(t);
+	}
+	place_work_free(w);
+	schedule(r);
+}
+
+/* Makes the task's place off the loop; the task waits in the queue meanwhile. */
+static void prepare(struct task *t)
+{
+	struct place_work *w = calloc(1, sizeof *w);
+	struct codex_outcome out = {.status = CODEX_TURN_FAILED,
+	                            .error = "cannot make the agent's worktree: out of memory",
+	                            .final_message = ""};
+
+	if (w) {
+		w->req.data = w;
+		w->t = t;
+		w->root = strdup(t->place_root ? t->place_root : "");
+		w->id = strdup(t->rec.id);
+		w->cwd = strdup(t->options.cwd ? t->options.cwd : ".");
+	}
+	if (w && w->root && w->id && w->cwd &&
+	    uv_queue_work(t->runner->cfg.loop, &w->req, make_work, made) == 0) {
+		t->preparing = true;
+		return;
+	}
+	if (w)
+		place_work_free(w);
+	finish(t, &out);
 }
 
 /*
@@ -884,6 +1023,9 @@ static void first_recorded(void *data, bool saved)
 		finish(t, &out);
 		return;
 	}
+	/* Its place (a worktree) is made once it is recorded, so that its record names it. */
+	if (t->place)
+		prepare(t);
 	schedule(r);
 	/* Told once it started, or is queued. An observer may unobserve itself as it is told. */
 	for (struct task_observer *o = t->observers, *next; o; o = next) {
@@ -893,7 +1035,9 @@ static void first_recorded(void *data, bool saved)
 	}
 	/* Even a task that failed to start stays readable until the loop turns. */
 	if (!t->in_running && !t->finishing)
-		tell(t, NULL, "queued: the server is running as many agents as it may");
+		tell(t, NULL,
+		     t->preparing ? "making its worktree"
+		                  : "queued: the server is running as many agents as it may");
 }
 
 struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task_observer *obs,
@@ -938,6 +1082,8 @@ struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task
 	t->rec.status = strdup("queued");
 	t->rec.thread_id = spec->resume_thread ? strdup(spec->resume_thread) : NULL;
 	t->rec.cwd = t->options.cwd ? strdup(t->options.cwd) : NULL;
+	t->place = spec->place;
+	t->place_root = spec->place_root ? strdup(spec->place_root) : NULL;
 	/* An MCP task recorded a moment ago keeps the time it was created. */
 	t->rec.created_at = t->rec.last_activity =
 	    spec->created_at ? spec->created_at : store_now_ms();
@@ -1032,6 +1178,8 @@ void task_kill(struct task *t, enum task_ending why, unsigned grace_ms)
 		t->ending = why;
 	if (t->recording)
 		return; /* it ends, unstarted, once the store has answered for its record */
+	if (t->preparing)
+		return; /* it ends as soon as its place is made */
 	if (!t->turn) {
 		/* Still queued: it ends without ever starting. */
 		struct codex_outcome out = {.status = CODEX_TURN_CANCELLED, .final_message = ""};
@@ -1050,18 +1198,28 @@ void task_kill(struct task *t, enum task_ending why, unsigned grace_ms)
 	}
 }
 
+/* The first task of the queue that is not being prepared. */
+static struct task *first_startable(struct task *t)
+{
+	while (t && (t->preparing || t->recording))
+		t = t->next;
+	return t;
+}
+
 void runner_stop_all(struct runner *r)
 {
 	/* Stopping must finish within two seconds, whatever the grace setting; asked twice, now. */
 	unsigned grace = r->stopping ? 0 : r->cfg.kill_grace_ms > 800 ? 800 : r->cfg.kill_grace_ms;
 
+	struct task *t;
+
 	r->stopping = true;
-	/* One still being recorded stays queued until the store answers for it. */
-	for (struct task *t = r->queue, *next; t; t = next) {
-		next = t->next;
+	/* Those being recorded or prepared end once the store or git has answered. */
+	while ((t = first_startable(r->queue)))
 		task_kill(t, TASK_STOPPED, 0);
-	}
-	for (struct task *t = r->running; t; t = t->next)
+	for (t = r->queue; t; t = t->next)
+		task_kill(t, TASK_STOPPED, 0);
+	for (t = r->running; t; t = t->next)
 		task_kill(t, TASK_STOPPED, grace);
 	if (r->n_live == 0 && r->cfg.idle)
 		r->cfg.idle(r->cfg.idle_data);

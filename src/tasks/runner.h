@@ -81,6 +81,21 @@ struct task_observer {
 	struct task_observer *next; /* the runner's */
 };
 
+/*
+ * A place of its own a task works in (a git worktree: app/worktree.h), made once
+ * its id is known and looked at once it has ended. Both wait for programs (a
+ * checkout may take seconds), so both run on libuv's thread pool, touching only
+ * their arguments.
+ */
+struct task_place {
+	/* Makes it from cwd: *cwd_out (malloc'd) is where the run works, *info what the
+	 * record keeps of it. 0, or -errno with err. */
+	int (*make)(const char *root, const char *id, const char *cwd, char **cwd_out,
+	            json_t **info, char *err, size_t err_size);
+	/* Adds to info what the run left there. */
+	void (*look)(json_t *info);
+};
+
 /* The CallToolResult a task answers with once it has ended (new reference). */
 typedef json_t *(*task_result_fn)(const struct task *t);
 
@@ -97,6 +112,8 @@ struct task_spec {
 	struct task_group *group;  /* NULL: only the server's cap */
 	const char *subject;       /* who asks (see store.h); its task and thread are its own */
 	int64_t created_at;        /* an MCP task's, recorded already; 0: now */
+	const struct task_place *place; /* NULL: it works in options->cwd */
+	const char *place_root;         /* where place->make() makes it */
 };
 
 struct runner *runner_new(const struct runner_config *cfg);

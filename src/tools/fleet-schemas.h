@@ -56,6 +56,24 @@
 	"\"last_command\": " AGENT_STRING_OR_NULL_TYPE                                             \
 	"}, \"required\": [\"stalled\", \"quiet_seconds\", \"process\", \"last_command\"]}"
 
+/* The git worktree an agent works in (app/worktree.h); what it left there once it ended. */
+#define AGENT_WORKTREE_TYPE                                                                        \
+	"{\"type\": \"object\", \"properties\": {"                                                 \
+	"\"path\": {\"type\": \"string\"},"                                                        \
+	"\"branch\": {\"type\": \"string\"},"                                                      \
+	"\"base_commit\": {\"type\": \"string\", \"description\": \"The HEAD it was made "         \
+	"from.\"},"                                                                                \
+	"\"repository\": {\"type\": \"string\"},"                                                  \
+	"\"git_dir\": {\"type\": \"string\", \"description\": \"Its own, in the repository's.\"}," \
+	"\"commits\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}, \"description\": "  \
+	"\"On its branch since base_commit, newest first: short hash and subject.\"},"             \
+	"\"files_changed\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}, "             \
+	"\"description\": \"Relative to the worktree, committed or not.\"},"                       \
+	"\"uncommitted\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}},"               \
+	"\"error\": {\"type\": \"string\", \"description\": \"Why what it left could not be "      \
+	"read.\"}"                                                                                 \
+	"}, \"required\": [\"path\", \"branch\", \"base_commit\", \"repository\", \"git_dir\"]}"
+
 /* One task as agent_status() shows it. */
 #define AGENT_TASK_TYPE                                                                            \
 	"{\"type\": \"object\", \"properties\": {"                                                 \
@@ -82,7 +100,8 @@
 	"\"next_offset\": {\"type\": \"integer\", \"description\": \"Where the rest of the "       \
 	"output starts, if it goes on.\"},"                                                        \
 	"\"error\": {\"type\": \"string\"},"                                                       \
-	"\"report\": " AGENT_REPORT_TYPE                                                           \
+	"\"report\": " AGENT_REPORT_TYPE ","                                                       \
+	"\"worktree\": " AGENT_WORKTREE_TYPE                                                       \
 	"}, \"required\": [\"task_id\", \"status\", \"tool\", \"created_at\", \"started_at\", "    \
 	"\"elapsed_seconds\", \"last_activity\", \"log_file\", \"thread_id\", \"cwd\"]}"
 

@@ -22,6 +22,7 @@ static const struct {
     {&tool_spawn_agents_parallel, FLEET},
     {&tool_list_agent_logs, FLEET},
     {&tool_cleanup_old_logs, FLEET},
+    {&tool_cleanup_worktrees, FLEET},
     {&tool_codex_steer, STEER},
     {&tool_message_agent, STEER},
 };

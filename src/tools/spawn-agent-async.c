@@ -92,6 +92,7 @@ static void call_spawn_agent_async(const struct tool_call *call, json_t *args)
 	                         .prompt_len = strlen(a.prompt),
 	                         .timeout_s = a.timeout_s,
 	                         .subject = call_subject(call)};
+	agent_spec_place(&a, &spec);
 	sp->req = call->req;
 	sp->observer = (struct task_observer){.recorded = recorded, .finished = ended, .data = sp};
 	sp->task = runner_submit(call->app->runner, &spec, &sp->observer, err, sizeof err);
@@ -107,9 +108,11 @@ static void call_spawn_agent_async(const struct tool_call *call, json_t *args)
 const struct tool_entry tool_spawn_agent_async = {
     .name = "spawn_agent_async",
     .title = "Spawn agent in the background",
-    .description = "Start an autonomous Codex agent in the background and return at once with "
-                   "its task_id and log_file. Follow it with get_agent_status; stop it with "
-                   "kill_agent. Runs beyond the server's limit wait in a queue.",
+    .description =
+        "Start an autonomous Codex agent in the background and return at once with "
+        "its task_id and log_file. Follow it with get_agent_status; stop it with "
+        "kill_agent. Runs beyond the server's limit wait in a queue. With worktree, it works "
+        "in a git worktree of its own, on its own branch.",
     .input_schema = input_schema,
     .output_schema = output_schema,
     .annotations = annotations,

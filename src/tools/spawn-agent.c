@@ -36,16 +36,20 @@ static void call_spawn_agent(const struct tool_call *call, json_t *args)
 	                         .prompt = a.prompt,
 	                         .prompt_len = strlen(a.prompt),
 	                         .timeout_s = a.timeout_s};
+	agent_spec_place(&a, &spec);
 	tool_run_blocking(call, &spec, agent_task_result);
 }
 
 const struct tool_entry tool_spawn_agent = {
     .name = "spawn_agent",
     .title = "Spawn agent",
-    .description = "Run one autonomous Codex agent and wait until it finishes. Returns its final "
-                   "message, its task_id and log_file, and a report (status, exit code, duration, "
-                   "token usage, commands run, files changed). Clients that give up on long tool "
-                   "calls should use spawn_agent_async instead.",
+    .description =
+        "Run one autonomous Codex agent and wait until it finishes. Returns its final "
+        "message, its task_id and log_file, and a report (status, exit code, duration, "
+        "token usage, commands run, files changed); with worktree, it works in a git worktree "
+        "of its own, and the answer names it, its branch, commits and files. Clients that give up "
+        "on long tool "
+        "calls should use spawn_agent_async instead.",
     .input_schema = input_schema,
     .output_schema = output_schema,
     .annotations = annotations,

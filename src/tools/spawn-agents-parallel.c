@@ -29,8 +29,8 @@ static const char output_schema[] =
     "\"status\": " AGENT_STATUS_TYPE ","
     "\"log_file\": " AGENT_STRING_OR_NULL_TYPE ","
     "\"output\": {\"type\": \"string\", \"description\": \"When it completed.\"},"
-    "\"error\": {\"type\": \"string\", \"description\": \"When it did not.\"}"
-    "}, \"required\": [\"index\", \"task_id\", \"status\"]}}"
+    "\"error\": {\"type\": \"string\", \"description\": \"When it did not.\"},"
+    "\"worktree\": " AGENT_WORKTREE_TYPE "}, \"required\": [\"index\", \"task_id\", \"status\"]}}"
     "}, \"required\": [\"results\"]}";
 
 /* It runs an agent that may change and delete files, run commands and reach the network. */
@@ -109,6 +109,8 @@ static void on_finished(void *data, struct task *t)
 	json_object_set_new(entry, ok ? "output" : "error",
 	                    json_string(ok ? (rec->output ? rec->output : "")
 	                                   : (rec->error ? rec->error : rec->status)));
+	if (rec->worktree)
+		json_object_set(entry, "worktree", rec->worktree);
 	json_array_set_new(c->results, m->index, entry);
 	m->task = NULL;
 	m->done = true;
@@ -201,6 +203,7 @@ static void call_spawn_agents_parallel(const struct tool_call *call, json_t *arg
 		                         .prompt_len = strlen(parsed[i].prompt),
 		                         .group = &c->group,
 		                         .subject = call_subject(call)};
+		agent_spec_place(&parsed[i], &spec);
 		struct task *t =
 		    runner_submit(call->app->runner, &spec, &m->observer, err, sizeof err);
 		if (t && !m->done)
@@ -223,9 +226,11 @@ static void call_spawn_agents_parallel(const struct tool_call *call, json_t *arg
 const struct tool_entry tool_spawn_agents_parallel = {
     .name = "spawn_agents_parallel",
     .title = "Spawn agents in parallel",
-    .description = "Run several Codex agents at once, at most max_parallel at a time, and wait "
-                   "for all of them. Returns one entry per agent, in order: index, task_id, "
-                   "status, log_file, and output or error.",
+    .description =
+        "Run several Codex agents at once, at most max_parallel at a time, and wait "
+        "for all of them. Returns one entry per agent, in order: index, task_id, "
+        "status, log_file, output or error, and, for those with worktree, their worktree. "
+        "Agents writing the same files should each have worktree: true.",
     .input_schema = input_schema,
     .output_schema = output_schema,
     .annotations = annotations,

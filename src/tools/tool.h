@@ -37,6 +37,7 @@ extern const struct tool_entry tool_list_agent_tasks;
 extern const struct tool_entry tool_spawn_agents_parallel;
 extern const struct tool_entry tool_list_agent_logs;
 extern const struct tool_entry tool_cleanup_old_logs;
+extern const struct tool_entry tool_cleanup_worktrees;
 extern const struct tool_entry tool_codex_steer;
 extern const struct tool_entry tool_message_agent;
 

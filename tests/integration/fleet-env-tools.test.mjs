@@ -11,7 +11,8 @@ import { createContext, structured, waitAgentEnded, resultText } from './lib/har
 const TIMEOUT = 120_000;
 const SECRET = 's3cr3t-value-123';
 const FLEET = ['spawn_agent', 'spawn_agent_async', 'get_agent_status', 'kill_agent', 'list_running_agents',
-  'list_agent_tasks', 'spawn_agents_parallel', 'list_agent_logs', 'cleanup_old_logs'];
+  'list_agent_tasks', 'spawn_agents_parallel', 'list_agent_logs', 'cleanup_old_logs',
+  'cleanup_worktrees'];
 
 /** The model saw the command's output: the value really was in Codex's environment. */
 function modelSawSecret(ctx) {

@@ -12,7 +12,8 @@ import { smartScript, execCommand, message, lastUserPrompt } from './lib/mock-mo
 
 const TIMEOUT = 180_000;
 const FLEET = ['spawn_agent', 'spawn_agent_async', 'get_agent_status', 'kill_agent', 'list_running_agents',
-  'list_agent_tasks', 'spawn_agents_parallel', 'list_agent_logs', 'cleanup_old_logs'];
+  'list_agent_tasks', 'spawn_agents_parallel', 'list_agent_logs', 'cleanup_old_logs',
+  'cleanup_worktrees'];
 const STEER = ['codex-steer', 'message_agent']; // in "all", beyond the two sets
 const HINTS = ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'];
 
@@ -45,7 +46,7 @@ test('tools/list: every tool has annotations, every fleet tool an outputSchema',
   for (const name of ['get_agent_status', 'list_running_agents', 'list_agent_tasks', 'list_agent_logs']) {
     assert.deepEqual(hints[name], [true, false, true, false], name);
   }
-  for (const name of ['kill_agent', 'cleanup_old_logs']) assert.deepEqual(hints[name], [false, true, true, false], name);
+  for (const name of ['kill_agent', 'cleanup_old_logs', 'cleanup_worktrees']) assert.deepEqual(hints[name], [false, true, true, false], name);
   for (const name of STEER) assert.deepEqual(hints[name], [false, false, false, false], name);
 
   // The schemas are sound JSON Schema: no unknown keyword, every required property declared.
@@ -151,6 +152,10 @@ test('what every fleet tool answers validates against its outputSchema', { timeo
   assert.equal(cleaned.deleted_count, 1);
   assert.equal(fs.existsSync(logs.logs.at(-1).path), false);
   assert.equal(path.dirname(cleaned.files[0]), logs.log_dir);
+
+  // No worktree was asked for: nothing to clean (fleet-worktree.test.mjs checks real ones).
+  const worktrees = await call('cleanup_worktrees', {});
+  assert.deepEqual(worktrees, { dry_run: true, removed_count: 0, worktrees: [] });
 
   for (const name of FLEET) assert.ok(checked[name] > 0, `${name} was not checked`);
   await ctx.assertNoCodexProcesses(10_000);

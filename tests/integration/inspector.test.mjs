@@ -39,7 +39,8 @@ const TIMEOUT = 180_000;
 /** How long one Inspector run may take (it starts our server, which starts Codex). */
 const RUN_TIMEOUT = 120_000;
 const AGENT_TOOLS = ['spawn_agent', 'spawn_agent_async', 'get_agent_status', 'kill_agent', 'list_running_agents',
-  'list_agent_tasks', 'spawn_agents_parallel', 'list_agent_logs', 'cleanup_old_logs'];
+  'list_agent_tasks', 'spawn_agents_parallel', 'list_agent_logs', 'cleanup_old_logs',
+  'cleanup_worktrees'];
 
 const require = createRequire(path.join(TESTS_DIR, 'package.json'));
 

@@ -10,7 +10,7 @@
 
 #include "store/store.h"
 
-enum { CURRENT_VERSION = 6, CRASHED = 77 };
+enum { CURRENT_VERSION = 7, CRASHED = 77 };
 
 /* The tables as versions 2 and 3 made them, with a thread and a task in each. */
 static const char old_tables[] =
@@ -33,8 +33,8 @@ static const char version_3[] = "ALTER TABLE tasks ADD COLUMN result TEXT;"
 
 /* Every column a version added since 2: a migrated database has all, an old one none. */
 static const char *const added[][2] = {
-    {"tasks", "result"},  {"tasks", "ttl_ms"},  {"tasks", "owner"},
-    {"threads", "owner"}, {"tasks", "subject"}, {"threads", "subject"},
+    {"tasks", "result"},  {"tasks", "ttl_ms"},    {"tasks", "owner"},    {"threads", "owner"},
+    {"tasks", "subject"}, {"threads", "subject"}, {"tasks", "worktree"},
 };
 enum { N_ADDED = sizeof added / sizeof added[0] };
 

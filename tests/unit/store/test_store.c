@@ -454,6 +454,37 @@ static void test_task_subject_round_trip(void **state)
 	task_record_clear(&t);
 }
 
+/* A task's worktree is kept as written, read back by id and in listings, and copied. */
+static void test_task_worktree_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct task_record t = {.tool = "spawn_agent", .status = "running", .created_at = 1000},
+	                   back, copy;
+	struct seen seen = {0};
+
+	open_store(f);
+	snprintf(t.id, sizeof t.id, "%032x", 7);
+	t.worktree = json_pack("{s:s, s:s, s:[s]}", "path", "/state/worktrees/0007", "branch",
+	                       "codex-mcp/00000000", "commits", "abc1234 add x");
+	assert_int_equal(store_put_task(f->store, &t), 0);
+	assert_int_equal(store_get_task(f->store, t.id, &back), 1);
+	assert_true(json_equal(back.worktree, t.worktree));
+	assert_int_equal(task_record_copy(&copy, &back), 0);
+	assert_true(json_equal(copy.worktree, t.worktree));
+	assert_ptr_not_equal(copy.worktree, back.worktree);
+	task_record_clear(&copy);
+	task_record_clear(&back);
+	assert_int_equal(store_each_task(f->store, NULL, NULL, 10, count_task, &seen), 0);
+	assert_int_equal(seen.n, 1);
+	/* A task without one reads back without one. */
+	json_decref(t.worktree);
+	t.worktree = NULL;
+	assert_int_equal(store_put_task(f->store, &t), 0);
+	assert_int_equal(store_get_task(f->store, t.id, &back), 1);
+	assert_null(back.worktree);
+	task_record_clear(&back);
+}
+
 /* Each listing holds the subject's own tasks and nothing else. */
 static void test_lists_filter_by_subject(void **state)
 {
@@ -1069,6 +1100,31 @@ static void test_pg_migrate_together(void **state)
 	assert_int_equal(seen.n, 6);
 }
 
+/* A database made before tasks had a worktree (schema 1) gets the column, its tasks kept. */
+static void test_pg_migrates_to_worktree(void **state)
+{
+	struct fixture *f = *state;
+	struct task_record t;
+
+	open_store(f);
+	put_task(f->store, 1, "completed", 100);
+	store_close(f->store);
+	f->store = NULL;
+	exec_raw(f,
+	         "ALTER TABLE tasks DROP COLUMN worktree; UPDATE codex_mcp_schema SET version = 1");
+	open_store(f);
+	assert_int_equal(store_get_task(f->store, "00000000000000000000000000000001", &t), 1);
+	assert_null(t.worktree);
+	t.worktree = json_pack("{s:s}", "branch", "codex-mcp/00000000");
+	assert_int_equal(store_put_task(f->store, &t), 0);
+	task_record_clear(&t);
+	assert_int_equal(store_get_task(f->store, "00000000000000000000000000000001", &t), 1);
+	assert_string_equal(json_string_value(json_object_get(t.worktree, "branch")),
+	                    "codex-mcp/00000000");
+	assert_string_equal(t.status, "completed");
+	task_record_clear(&t);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 /* What both implementations must do alike. */
@@ -1086,6 +1142,7 @@ static const struct CMUnitTest common[] = {
     T(test_task_update_keeps_created_at),
     cmocka_unit_test(test_subject_same),
     T(test_task_subject_round_trip),
+    T(test_task_worktree_round_trip),
     T(test_lists_filter_by_subject),
     T(test_pages_filter_by_subject),
     T(test_thread_subject),
@@ -1103,7 +1160,7 @@ static const struct CMUnitTest sqlite_only[] = {
 static const struct CMUnitTest postgres_only[] = {
     T(test_pg_leases),           T(test_pg_lease_runs_out),
     T(test_pg_reconnects),       cmocka_unit_test(test_pg_unreachable),
-    T(test_pg_migrate_together),
+    T(test_pg_migrate_together), T(test_pg_migrates_to_worktree),
 };
 
 int main(void)

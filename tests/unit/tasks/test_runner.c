@@ -5,6 +5,7 @@
  */
 #include "unit.h"
 
+#include <errno.h>
 #include <time.h>
 
 #include <sqlite3.h>
@@ -414,6 +415,144 @@ static void test_stopping_refuses_and_kills(void **state)
 	assert_int_equal(runner_live(f->runner), 0);
 }
 
+/* ---- a task's own place, made and looked at on the thread pool ---- */
+
+static bool place_fails;
+
+static int stub_make(const char *root, const char *id, const char *cwd, char **cwd_out,
+                     json_t **info, char *err, size_t err_size)
+{
+	(void)cwd;
+	if (place_fails) {
+		snprintf(err, err_size, "no repository here");
+		return -EIO;
+	}
+	if (asprintf(cwd_out, "%s/%s", root, id) < 0)
+		return -ENOMEM;
+	*info = json_pack("{s:s}", "path", *cwd_out);
+	return 0;
+}
+
+static void stub_look(json_t *info)
+{
+	json_object_set_new(info, "looked", json_true());
+}
+
+static const struct task_place stub_place = {.make = stub_make, .look = stub_look};
+
+static struct task *submit_placed(struct fixture *f)
+{
+	struct codex_options options = {.cwd = strdup("/repo")};
+	struct task_spec spec = {.tool = "spawn_agent",
+	                         .options = &options,
+	                         .prompt = "p",
+	                         .prompt_len = 1,
+	                         .place = &stub_place,
+	                         .place_root = "/worktrees"};
+	char err[256] = "";
+	struct task *t = runner_submit(f->runner, &spec, NULL, err, sizeof err);
+
+	if (!t)
+		fail_msg("runner_submit: %s", err);
+	return t;
+}
+
+/* Runs the loop until the task's record in the store has status. */
+static void run_until_stored(struct fixture *f, const char *id, const char *status)
+{
+	char now[32] = "", error[256];
+
+	for (int i = 0; i < 200 && strcmp(now, status) != 0; i++) {
+		uv_run(&f->loop, UV_RUN_ONCE);
+		stored(f, id, now, error);
+	}
+	assert_string_equal(now, status);
+}
+
+static json_t *stored_place(struct fixture *f, const char *id)
+{
+	struct task_record rec;
+	json_t *place;
+
+	assert_int_equal(store_get_task(f->store, id, &rec), 1);
+	place = json_incref(rec.worktree);
+	task_record_clear(&rec);
+	return place;
+}
+
+/* The run starts in its place once made, and ends once what it left there was looked at. */
+static void test_a_place_is_made_first_and_looked_at_last(void **state)
+{
+	struct fixture *f = *state;
+	struct task *t = submit_placed(f);
+	char id[33], status[32], error[256];
+
+	snprintf(id, sizeof id, "%s", task_record(t)->id);
+	assert_null(last_turn); /* not before its place is made */
+	for (int i = 0; i < 200 && !last_turn; i++)
+		uv_run(&f->loop, UV_RUN_ONCE);
+	assert_non_null(last_turn);
+	stored(f, id, status, error);
+	assert_string_equal(status, "running");
+	json_t *place = stored_place(f, id);
+	assert_string_equal(json_string_value(json_object_get(place, "path")), task_record(t)->cwd);
+	assert_null(json_object_get(place, "looked"));
+	json_decref(place);
+	turn_done(last_turn, CODEX_TURN_COMPLETED, "done");
+	run_until_stored(f, id, "completed");
+	place = stored_place(f, id);
+	assert_true(json_is_true(json_object_get(place, "looked")));
+	json_decref(place);
+}
+
+/* A place that cannot be made: the task fails with the reason, and no run starts. */
+static void test_a_place_not_made_fails_the_task(void **state)
+{
+	struct fixture *f = *state;
+	struct task *t;
+	char id[33], status[32], error[256];
+
+	place_fails = true;
+	t = submit_placed(f);
+	snprintf(id, sizeof id, "%s", task_record(t)->id);
+	run_until_stored(f, id, "failed");
+	place_fails = false;
+	stored(f, id, status, error);
+	assert_string_equal(error, "cannot make the agent's worktree: no repository here");
+	assert_null(last_turn);
+	assert_int_equal(runner_live(f->runner), 0);
+}
+
+/* Killed, or the server stopping, while its place is made: it ends once made, never started. */
+static void test_killed_while_its_place_is_made(void **state)
+{
+	struct fixture *f = *state;
+	struct task *t = submit_placed(f), *u;
+	char id[33], id2[33], status[32], error[256];
+
+	snprintf(id, sizeof id, "%s", task_record(t)->id);
+	task_kill(t, TASK_KILLED, 100);
+	stored(f, id, status, error);
+	assert_string_equal(status, "queued"); /* its place is still being made */
+	run_until_stored(f, id, "killed");
+	json_t *place = stored_place(f, id);
+	assert_true(json_is_true(json_object_get(place, "looked")));
+	json_decref(place);
+
+	u = submit_placed(f);
+	snprintf(id2, sizeof id2, "%s", task_record(u)->id);
+	int idle = f->idle_calls;
+	runner_stop_all(f->runner);
+	assert_int_equal(f->idle_calls, idle); /* not before it is made and ended */
+	run_until_stored(f, id2, "failed");
+	stored(f, id2, status, error);
+	assert_string_equal(error, "server stopped");
+	assert_null(last_turn);
+	for (int i = 0; i < 200 && f->idle_calls == idle; i++)
+		uv_run(&f->loop, UV_RUN_ONCE);
+	assert_int_equal(f->idle_calls, idle + 1);
+}
+
 static int progress_calls;
 
 static void count_progress(void *data, struct task *t, const struct codex_event *ev,
@@ -627,6 +766,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_runner_save_keeps_then_writes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cancelled_in_queue_says_why, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stopping_refuses_and_kills, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_a_place_is_made_first_and_looked_at_last, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_a_place_not_made_fails_the_task, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_killed_while_its_place_is_made, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_kill_resumes_a_paused_run, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_questions_go_to_an_observer_that_asks, setup,
 	                                    teardown),

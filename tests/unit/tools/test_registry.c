@@ -2,11 +2,17 @@
 
 #include "tools/tool.h"
 
-static const char *const fleet[] = {"spawn_agent",           "spawn_agent_async",
-                                    "get_agent_status",      "kill_agent",
-                                    "list_running_agents",   "list_agent_tasks",
-                                    "spawn_agents_parallel", "list_agent_logs",
-                                    "cleanup_old_logs",      NULL};
+static const char *const fleet[] = {"spawn_agent",
+                                    "spawn_agent_async",
+                                    "get_agent_status",
+                                    "kill_agent",
+                                    "list_running_agents",
+                                    "list_agent_tasks",
+                                    "spawn_agents_parallel",
+                                    "list_agent_logs",
+                                    "cleanup_old_logs",
+                                    "cleanup_worktrees",
+                                    NULL};
 
 static bool in(const char *const *names, const char *name)
 {
@@ -63,7 +69,7 @@ static void test_every_tool_annotated(void **state)
 	json_t *tool;
 
 	(void)state;
-	assert_int_equal(json_array_size(listing), 13); /* both sets, and steering */
+	assert_int_equal(json_array_size(listing), 14); /* both sets, and steering */
 	json_array_foreach(listing, i, tool)
 	{
 		const char *name = json_string_value(json_object_get(tool, "name"));
@@ -113,6 +119,7 @@ static void test_hints(void **state)
 	/* They destroy, but only the server's own, and once. */
 	assert_hints("kill_agent", false, true, true, false);
 	assert_hints("cleanup_old_logs", false, true, true, false);
+	assert_hints("cleanup_worktrees", false, true, true, false);
 }
 
 /* ---- output schemas ---- */
