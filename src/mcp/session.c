@@ -993,20 +993,40 @@ static int progress_head(struct mcp_request *r)
 	return 0;
 }
 
-/* The message as a JSON string, written by jansson; text that is not UTF-8 is mended first. */
+/* Printable ASCII but for quote and backslash: the bytes jansson writes as they are. */
+static bool plain_ascii(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\')
+			return false;
+	return true;
+}
+
+/*
+ * The message as a JSON string. Most are plain, and go between quotes as they are (jansson
+ * costs more to say so than the rest of the notification); any other is written by
+ * jansson, mended first if it is not UTF-8.
+ */
 static int progress_message(struct mcp_request *r, const char *message)
 {
-	static const char key[] = ",\"message\":";
-	json_t *text = json_string(message);
+	static const char key[] = ",\"message\":\"";
+	size_t len = strlen(message);
+	json_t *text;
 	int rc;
 
-	if (!text) {
+	if (plain_ascii(message, len))
+		return progress_append(key, sizeof key - 1, r) == 0 &&
+		               progress_append(message, len, r) == 0 &&
+		               progress_append("\"", 1, r) == 0
+		           ? 0
+		           : -1;
+	if (!(text = json_stringn(message, len))) {
 		/* Codex's text may be cut inside a character; a notification must still be JSON. */
-		char *clean = text_sanitize(message, strlen(message));
+		char *clean = text_sanitize(message, len);
 		text = clean ? json_string_nocheck(clean) : NULL;
 		free(clean);
 	}
-	rc = text && progress_append(key, sizeof key - 1, r) == 0
+	rc = text && progress_append(key, sizeof key - 2, r) == 0
 	         ? json_dump_callback(text, progress_append, r, JSON_COMPACT | JSON_ENCODE_ANY)
 	         : -1;
 	json_decref(text);
@@ -1030,7 +1050,7 @@ void mcp_request_progress(struct mcp_request *r, const char *message)
 	if (progress_head(r) != 0)
 		return;
 	r->progress_len = r->progress_head;
-	n = snprintf(count, sizeof count, "%.0f.0", r->progress + 1);
+	n = snprintf(count, sizeof count, "%llu.0", (unsigned long long)r->progress + 1);
 	if (progress_append(count, (size_t)n, r) != 0 || progress_message(r, message) != 0 ||
 	    progress_append("}}", 2, r) != 0)
 		return;

@@ -717,6 +717,21 @@ static void test_progress_bytes(void **state)
 	                    "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\","
 	                    "\"params\":{\"progressToken\":0.12345678901234566,"
 	                    "\"progress\":10.0,\"message\":\"\"}}");
+	/* Each ASCII character, as jansson writes it in a string. */
+	for (int c = 1; c < 0x80; c++) {
+		char message[4] = {'a', (char)c, 'b', '\0'}, want[256];
+		json_t *text = json_string(message);
+		char *quoted = json_dumps(text, JSON_COMPACT | JSON_ENCODE_ANY);
+
+		mcp_request_progress(f->held[1], message);
+		snprintf(want, sizeof want,
+		         "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{"
+		         "\"progressToken\":0.12345678901234566,\"progress\":%d.0,\"message\":%s}}",
+		         10 + c, quoted);
+		assert_string_equal(f->last_text, want);
+		free(quoted);
+		json_decref(text);
+	}
 	assert_false(f->last_answer);
 	assert_int_equal(json_integer_value(f->last_related), 35);
 	mcp_request_reply(f->held[0], json_object());
