@@ -19,6 +19,9 @@
 //   notifications/progress on the call's SSE answer. Measured: progress messages delivered per
 //   second across the streams, the server's peak RSS with them open, its CPU per message.
 // Both servers run the same fake-stream and get the same requests; only the server differs.
+// The generator ceiling (bench/canned_http.c) is measured alike: canned answers for the load,
+// and for progress the same fake-stream runs with a canned notification per line it prints,
+// what the client and fake-stream reach on this machine when the server does next to nothing.
 //
 // Writes bench/results/http-load.md and http-load.json. bench/run.mjs (`make bench`) runs it too.
 import { spawn, spawnSync } from 'node:child_process';
@@ -316,10 +319,10 @@ export async function httpLoad(opts = {}) {
   const starters = {
     [OURS]: () => startServer(ours, ['--http', '127.0.0.1:0', '--state-dir', freshState(), '--codex-bin', fakeStream, '--backend', 'exec', '--max-agents', String(o.streams), '--log-level', 'error'], work),
     [TS_NAME]: () => startServer(process.execPath, [path.join(here, 'ts-server.mjs'), '--tools', toolsFile, '--listen', '127.0.0.1:0', '--fake-stream', fakeStream], work),
-    // What the generator can drive at all: a server that only sends canned answers (load only).
-    [CEILING]: () => startServer(canned, [cannedFile], work),
+    // What the generator can drive at all: a server that only sends canned answers.
+    [CEILING]: () => startServer(canned, [cannedFile, fakeStream], work),
   };
-  const names = Object.keys(starters).filter((n) => (n === CEILING ? o.ceiling && o.load : !o.only || n === (o.only === 'ts' ? TS_NAME : OURS)));
+  const names = Object.keys(starters).filter((n) => (n === CEILING ? o.ceiling && (o.load || o.sse) : !o.only || n === (o.only === 'ts' ? TS_NAME : OURS)));
   const results = {};
   const details = [];
   const record = (measure, server, value) => { ((results[measure] ??= {})[server] ??= []).push(value); };
@@ -347,7 +350,7 @@ export async function httpLoad(opts = {}) {
             details.push({ round, server: name, flavour: f, kind: 'load', ...r });
             o.log(`  ${name}, ${label(f)}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, peak RSS ${r.peakMiB.toFixed(1)} MiB, errors ${r.errors}; CPU: server ${r.serverCpu.toFixed(2)}, wrk ${r.genCpu.toFixed(2)} of ${o.threads} core(s)${f === '2025' ? `; ${o.connections} handshakes in ${r.setupMs.toFixed(0)} ms` : ''}`);
           }
-          if (o.sse && name !== CEILING) {
+          if (o.sse) {
             const r = await progressScenario(o, starters[name], f, work);
             const m = `HTTP ${label(f)}, ${o.streams} progress streams`;
             record(`${m}: messages/s`, name, r.msgPerSec);

@@ -20,6 +20,9 @@ struct mcp_request {
 	json_t *id;
 	json_t *progress_token;
 	double progress;
+	/* The last progress notification: its first progress_head bytes are the same in all. */
+	char *progress_text;
+	size_t progress_head, progress_len, progress_cap;
 	bool cancelled;
 	void (*cancel_fn)(void *data);
 	void *cancel_data;

@@ -23,14 +23,10 @@ enum { CLIENT_ANSWER_MS = 5000 };
  * Digits enough for a real id to read back as the same double: 15 keep 0.1 as "0.1",
  * some need 16 or 17.
  */
-static int precision_for(const json_t *msg)
+static int id_precision(const json_t *id)
 {
-	/* An answer's id, or the token of a progress notification. */
-	const json_t *id = json_object_get(msg, "id");
 	char buf[32];
 
-	if (!id)
-		id = json_object_get(json_object_get(msg, "params"), "progressToken");
 	if (!json_is_real(id))
 		return 15;
 	for (int p = 15; p < 17; p++) {
@@ -39,6 +35,16 @@ static int precision_for(const json_t *msg)
 			return p;
 	}
 	return 17;
+}
+
+static int precision_for(const json_t *msg)
+{
+	/* An answer's id, or the token of a progress notification. */
+	const json_t *id = json_object_get(msg, "id");
+
+	if (!id)
+		id = json_object_get(json_object_get(msg, "params"), "progressToken");
+	return id_precision(id);
 }
 
 void session_send(struct mcp_session *s, json_t *msg, const json_t *related)
@@ -161,6 +167,7 @@ static void request_free(struct mcp_request *r)
 	json_decref(r->tasks_update);
 	json_decref(r->id);
 	json_decref(r->progress_token);
+	free(r->progress_text);
 	free(r);
 }
 
@@ -944,21 +951,115 @@ void mcp_request_notify(struct mcp_request *r, const char *method, json_t *param
 	session_send(r->session, rpc_make_notification(method, params), r->id);
 }
 
+/* jansson's writer, into a request's progress text. */
+static int progress_append(const char *data, size_t len, void *ctx)
+{
+	struct mcp_request *r = ctx;
+	size_t cap = r->progress_cap ? r->progress_cap : 256;
+
+	while (cap < r->progress_len + len + 1)
+		cap *= 2;
+	if (cap != r->progress_cap) {
+		char *grown = realloc(r->progress_text, cap);
+		if (!grown)
+			return -1;
+		r->progress_text = grown;
+		r->progress_cap = cap;
+	}
+	memcpy(r->progress_text + r->progress_len, data, len);
+	r->progress_len += len;
+	r->progress_text[r->progress_len] = '\0';
+	return 0;
+}
+
+/*
+ * What every progress notification of the request starts with, made once: a run may
+ * send millions, and only the count and the message change.
+ */
+static int progress_head(struct mcp_request *r)
+{
+	static const char head[] = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\","
+	                           "\"params\":{\"progressToken\":";
+	static const char count[] = ",\"progress\":";
+	size_t flags =
+	    JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(id_precision(r->progress_token));
+
+	if (r->progress_head)
+		return 0;
+	r->progress_len = 0;
+	if (progress_append(head, sizeof head - 1, r) != 0 ||
+	    json_dump_callback(r->progress_token, progress_append, r, flags) != 0 ||
+	    progress_append(count, sizeof count - 1, r) != 0)
+		return -ENOMEM;
+	r->progress_head = r->progress_len;
+	return 0;
+}
+
+/* Printable ASCII but for quote and backslash: the bytes jansson writes as they are. */
+static bool plain_ascii(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\')
+			return false;
+	return true;
+}
+
+/*
+ * The message as a JSON string. Most are plain, and go between quotes as they are (jansson
+ * costs more to say so than the rest of the notification); any other is written by
+ * jansson, mended first if it is not UTF-8.
+ */
+static int progress_message(struct mcp_request *r, const char *message)
+{
+	static const char key[] = ",\"message\":\"";
+	size_t len = strlen(message);
+	json_t *text;
+	int rc;
+
+	if (plain_ascii(message, len))
+		return progress_append(key, sizeof key - 1, r) == 0 &&
+		               progress_append(message, len, r) == 0 &&
+		               progress_append("\"", 1, r) == 0
+		           ? 0
+		           : -1;
+	if (!(text = json_stringn(message, len))) {
+		/* Codex's text may be cut inside a character; a notification must still be JSON. */
+		char *clean = text_sanitize(message, len);
+		text = clean ? json_string_nocheck(clean) : NULL;
+		free(clean);
+	}
+	rc = text && progress_append(key, sizeof key - 2, r) == 0
+	         ? json_dump_callback(text, progress_append, r, JSON_COMPACT | JSON_ENCODE_ANY)
+	         : -1;
+	json_decref(text);
+	return rc;
+}
+
 void mcp_request_progress(struct mcp_request *r, const char *message)
 {
+	char count[32];
+	int n;
+
 	/* A task's progress goes on until it ends, whatever became of the call. */
 	if (!r->progress_token || (r->cancelled && !r->task_id))
 		return;
-	/* Codex's text may be cut inside a character; a notification must still be JSON. */
-	char *text = text_sanitize(message, strlen(message));
-	json_t *params = text ? json_pack("{s:O, s:f, s:s}", "progressToken", r->progress_token,
-	                                  "progress", r->progress + 1, "message", text)
-	                      : NULL;
-	free(text);
-	if (!params)
+	/* The count is whole: jansson writes it as "N.0" while it is below 10^15. */
+	if (r->progress + 1 >= 1e15) {
+		mcp_request_progress_at(r, r->progress + 1, 0, message);
+		r->progress += 1;
+		return;
+	}
+	if (progress_head(r) != 0)
+		return;
+	r->progress_len = r->progress_head;
+	n = snprintf(count, sizeof count, "%llu.0", (unsigned long long)r->progress + 1);
+	if (progress_append(count, (size_t)n, r) != 0 || progress_message(r, message) != 0 ||
+	    progress_append("}}", 2, r) != 0)
 		return;
 	r->progress += 1;
-	mcp_request_notify(r, "notifications/progress", params);
+	if (!r->session->closed)
+		r->session->transport.send(r->session->transport.ctx, r->progress_text,
+		                           r->progress_len, r->id, false);
 }
 
 void mcp_request_progress_at(struct mcp_request *r, double progress, double total,

@@ -15,6 +15,8 @@
 
 /* Big enough to write a flood in pieces, small enough for hundreds of agents at once. */
 enum { LOG_BUFFER = 8 * 1024 };
+/* A line: "2025-01-02T03:04:05.678Z ", at most LINE_TEXT - 1 bytes of text, a newline. */
+enum { STAMP_LEN = 25, LINE_TEXT = 4096 };
 
 struct agent_log {
 	FILE *f;
@@ -22,6 +24,8 @@ struct agent_log {
 	size_t max_bytes;
 	int failed; /* a write failed (disk full?): said once, then quiet */
 	struct timespec flushed;
+	time_t stamp_sec;          /* the second stamp is of */
+	char stamp[STAMP_LEN - 4]; /* its date and time, made once a second */
 	char path[PATH_MAX];
 };
 
@@ -96,40 +100,89 @@ static int flush_now(struct agent_log *log)
 	return fflush(log->f);
 }
 
-void agent_log_printf(struct agent_log *log, const char *fmt, ...)
+/* Fills line[0..STAMP_LEN) with the time: only the milliseconds change within a second. */
+static void stamp(struct agent_log *log, char *line)
 {
-	char line[4096], stamp[40];
 	struct timespec ts;
 	struct tm tm;
-	va_list ap;
-	char *masked;
-	int n;
+	long ms;
 
-	if (!log || !log->f)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	masked = redact_active() ? redact(line) : NULL;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (log->max_bytes && log->size + strlen(line) + 40 > log->max_bytes)
+	if (ts.tv_sec != log->stamp_sec || !log->stamp[0]) {
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(log->stamp, sizeof log->stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+		log->stamp_sec = ts.tv_sec;
+	}
+	/* Then ".678Z ": no printf for three digits on every line of a flood. */
+	ms = ts.tv_nsec / 1000000;
+	memcpy(line, log->stamp, STAMP_LEN - 6);
+	line[STAMP_LEN - 6] = '.';
+	line[STAMP_LEN - 5] = (char)('0' + ms / 100);
+	line[STAMP_LEN - 4] = (char)('0' + ms / 10 % 10);
+	line[STAMP_LEN - 3] = (char)('0' + ms % 10);
+	line[STAMP_LEN - 2] = 'Z';
+	line[STAMP_LEN - 1] = ' ';
+}
+
+/* line: the time's room, then len bytes of text, NUL-terminated, with room for a newline. */
+static void write_line(struct agent_log *log, char *line, size_t len)
+{
+	char *text = line + STAMP_LEN;
+	char *masked = redact_active() ? redact(text) : NULL;
+	size_t n;
+
+	if (log->max_bytes && log->size + len + 40 > log->max_bytes)
 		rotate(log);
+	if (masked)
+		len = strlen(masked);
 	if (!log->f) {
 		free(masked);
 		return;
 	}
-	n = fprintf(log->f, "%s.%03ldZ %s\n", stamp, ts.tv_nsec / 1000000, masked ? masked : line);
-	free(masked);
-	if (n < 0 || flush_now(log) != 0) {
+	stamp(log, line);
+	if (masked) {
+		n = fwrite(line, 1, STAMP_LEN, log->f) + fwrite(masked, 1, len, log->f) +
+		    fwrite("\n", 1, 1, log->f);
+		free(masked);
+	} else {
+		text[len] = '\n';
+		n = fwrite(line, 1, STAMP_LEN + len + 1, log->f);
+	}
+	if (n != STAMP_LEN + len + 1 || flush_now(log) != 0) {
 		if (!log->failed)
 			log_warn("cannot write the agent log %s: %s", log->path, strerror(errno));
 		log->failed = 1;
 		clearerr(log->f);
 		return;
 	}
-	log->size += (size_t)n;
+	log->size += n;
+}
+
+void agent_log_printf(struct agent_log *log, const char *fmt, ...)
+{
+	char line[STAMP_LEN + LINE_TEXT + 1];
+	va_list ap;
+	int n;
+
+	if (!log || !log->f)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(line + STAMP_LEN, LINE_TEXT, fmt, ap);
+	va_end(ap);
+	write_line(log, line, n < 0 ? 0 : n < LINE_TEXT ? (size_t)n : LINE_TEXT - 1);
+}
+
+void agent_log_line(struct agent_log *log, const char *text, size_t len)
+{
+	char line[STAMP_LEN + LINE_TEXT + 1];
+
+	if (!log || !log->f)
+		return;
+	if (len >= LINE_TEXT)
+		len = LINE_TEXT - 1;
+	memcpy(line + STAMP_LEN, text, len);
+	line[STAMP_LEN + len] = '\0';
+	write_line(log, line, len);
 }
 
 void agent_log_flush(struct agent_log *log)

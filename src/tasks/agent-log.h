@@ -17,6 +17,8 @@ struct agent_log *agent_log_open(const char *path, size_t max_bytes, char *err, 
 const char *agent_log_path(const struct agent_log *log);
 void agent_log_printf(struct agent_log *log, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* A line of len bytes of text, as it is (it need not end in a NUL): no format to read. */
+void agent_log_line(struct agent_log *log, const char *text, size_t len);
 /* Writes out what is buffered; the runner calls it every second. */
 void agent_log_flush(struct agent_log *log);
 void agent_log_close(struct agent_log *log);

@@ -601,9 +601,8 @@ static void on_event(void *data, const struct codex_event *ev)
 		memcpy(t->last_message, message, keep);
 		t->last_message[keep] = '\0';
 		/* One line per event, short enough that a flood does not become a flood of log. */
-		agent_log_printf(t->log, "%.*s",
-		                 (int)(len <= 240 ? len : text_utf8_prefix(message, len, 240)),
-		                 message);
+		agent_log_line(t->log, message,
+		               len <= 240 ? len : text_utf8_prefix(message, len, 240));
 		tell(t, ev, message);
 	} else {
 		tell(t, ev, NULL);

@@ -24,7 +24,8 @@ struct fake {
 	json_t *last_related;  /* the request the last message was said to belong to */
 	bool wants_roots;      /* the tools are confined to the client's roots */
 	struct seal_key seal;
-	bool last_answer; /* the last message was its request's answer */
+	bool last_answer;    /* the last message was its request's answer */
+	char last_text[512]; /* the last message's bytes, as sent */
 };
 
 static void fake_send(void *ctx, const char *data, size_t len, const json_t *related, bool answer)
@@ -32,6 +33,7 @@ static void fake_send(void *ctx, const char *data, size_t len, const json_t *rel
 	struct fake *f = ctx;
 
 	f->last_answer = answer;
+	snprintf(f->last_text, sizeof f->last_text, "%.*s", (int)len, data);
 	json_decref(f->last_related);
 	f->last_related = related ? json_deep_copy(related) : NULL;
 	json_error_t err;
@@ -689,6 +691,53 @@ static void test_progress_integer_token(void **state)
 	assert_int_equal(sent_count(f), 0);
 }
 
+/*
+ * Byte for byte what jansson writes for the whole message: counts are reals, a real token
+ * has the digits that read back as the same double.
+ */
+static void test_progress_bytes(void **state)
+{
+	struct fake *f = *state;
+
+	initialize(f);
+	receive(f, "{\"jsonrpc\":\"2.0\",\"id\":34,\"method\":\"tools/call\",\"params\":{\"name\":"
+	           "\"hold\",\"_meta\":{\"progressToken\":\"t\\\"\u00e9\\u0001\"}}}");
+	receive(f, "{\"jsonrpc\":\"2.0\",\"id\":35,\"method\":\"tools/call\",\"params\":{\"name\":"
+	           "\"hold\",\"_meta\":{\"progressToken\":0.12345678901234567}}}");
+	mcp_request_progress(f->held[0], "one");
+	mcp_request_progress(f->held[0], "say \"hi\"\n\x01 \xc3\xa9 cut \xe2\x9c");
+	assert_string_equal(f->last_text,
+	                    "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\","
+	                    "\"params\":{\"progressToken\":\"t\\\"\u00e9\\u0001\","
+	                    "\"progress\":2.0,\"message\":\"say \\\"hi\\\"\\n\\u0001 "
+	                    "\u00e9 cut ??\"}}");
+	for (int i = 0; i < 10; i++)
+		mcp_request_progress(f->held[1], "");
+	assert_string_equal(f->last_text,
+	                    "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\","
+	                    "\"params\":{\"progressToken\":0.12345678901234566,"
+	                    "\"progress\":10.0,\"message\":\"\"}}");
+	/* Each ASCII character, as jansson writes it in a string. */
+	for (int c = 1; c < 0x80; c++) {
+		char message[4] = {'a', (char)c, 'b', '\0'}, want[256];
+		json_t *text = json_string(message);
+		char *quoted = json_dumps(text, JSON_COMPACT | JSON_ENCODE_ANY);
+
+		mcp_request_progress(f->held[1], message);
+		snprintf(want, sizeof want,
+		         "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{"
+		         "\"progressToken\":0.12345678901234566,\"progress\":%d.0,\"message\":%s}}",
+		         10 + c, quoted);
+		assert_string_equal(f->last_text, want);
+		free(quoted);
+		json_decref(text);
+	}
+	assert_false(f->last_answer);
+	assert_int_equal(json_integer_value(f->last_related), 35);
+	mcp_request_reply(f->held[0], json_object());
+	mcp_request_reply(f->held[1], json_object());
+}
+
 static void test_progress_without_token(void **state)
 {
 	struct fake *f = *state;
@@ -1105,6 +1154,7 @@ int main(void)
 	    T(test_cancel_then_fail_suppressed),
 	    T(test_progress_with_token),
 	    T(test_progress_integer_token),
+	    T(test_progress_bytes),
 	    T(test_progress_without_token),
 	    T(test_log_nothing_before_set_level),
 	    T(test_set_level_and_filter),
