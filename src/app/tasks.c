@@ -492,6 +492,9 @@ static int load_answered(struct mcp_tasks *p, const char *id, const struct open_
 	const struct task_record *pending = runner_unsaved(p->app->runner, id);
 	int found;
 
+	/* A run's own end is at hand as its callers are told: the store need not be asked. */
+	if (!pending)
+		pending = runner_ended(p->app->runner, id);
 	if (pending)
 		return task_record_copy(rec, pending) == 0 ? 1 : -1;
 	found = store_get_task(p->app->store, id, rec);

@@ -90,6 +90,7 @@ struct runner {
 	bool draining;
 	struct writes *writes; /* records on their way to the store */
 	bool stopping;         /* no new work; a second stop kills at once */
+	struct task *ending;   /* whose end its observers are being told */
 };
 
 static void schedule(struct runner *r);
@@ -184,6 +185,11 @@ static void save_thread(struct runner *r, const char *id, json_t *options, const
 const struct task_record *runner_unsaved(struct runner *r, const char *id)
 {
 	return writes_pending(r->writes, id);
+}
+
+const struct task_record *runner_ended(struct runner *r, const char *id)
+{
+	return r->ending && strcmp(r->ending->rec.id, id) == 0 ? &r->ending->rec : NULL;
 }
 
 const char *runner_save_failed(struct runner *r, const char *id)
@@ -338,6 +344,8 @@ static void saved_at_end(void *data, bool saved)
 	(void)saved; /* runner_save_failed() tells whoever must know */
 	r->n_live--;
 	/* An observer may unobserve itself (or others) as it is told. */
+	struct task *outer = r->ending;
+	r->ending = t;
 	while (t->observers) {
 		struct task_observer *o = t->observers;
 		t->observers = o->next;
@@ -345,6 +353,7 @@ static void saved_at_end(void *data, bool saved)
 		if (o->finished)
 			o->finished(o->data, t);
 	}
+	r->ending = outer;
 	uv_close((uv_handle_t *)&t->tick, task_freed);
 
 	schedule(r);

@@ -132,6 +132,8 @@ struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task
 
 /* The last state of a task the store has not taken yet (on its way, or refused), or NULL. */
 const struct task_record *runner_unsaved(struct runner *r, const char *id);
+/* The final record of a task whose observers are being told it ended (from finished), or NULL. */
+const struct task_record *runner_ended(struct runner *r, const char *id);
 /* The store's word when it refused the newest state of the task last tried, else NULL. */
 const char *runner_save_failed(struct runner *r, const char *id);
 /*
