@@ -578,6 +578,8 @@ out:
 	uv_run(&loop, UV_RUN_DEFAULT); /* an app-server child is reaped */
 	store_stop_thread(app.store);
 	uv_run(&loop, UV_RUN_DEFAULT);
+	/* Last: a call the store answered late may have recorded its task's answer till now. */
+	mcp_tasks_free(app.tasks);
 	uv_loop_close(&loop);
 early_out:
 	free(app.log_dir);

@@ -1,5 +1,6 @@
 #include "app/remote.h"
 
+#include <errno.h>
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,13 +114,49 @@ static void look(uv_timer_t *h)
 	visible_task_async(w->app, w->subject, w->id, looked, w);
 }
 
+/* Asking the owner to stop a run, off the loop; the wait has ended already. */
+struct stop_ask {
+	char *owner, *how;
+	char id[64];
+};
+
+static int stop_ask_work(struct store *s, void *data)
+{
+	struct stop_ask *a = data;
+
+	return store_ask_cancel(s, a->owner, a->id, a->how);
+}
+
+static void stop_asked(void *data, int rc, const char *error)
+{
+	struct stop_ask *a = data;
+
+	if (rc != 0)
+		log_warn("task %s: cannot ask replica %s to stop it: %s", a->id, a->owner,
+		         error ? error : "?");
+	free(a->owner);
+	free(a->how);
+	free(a);
+}
+
 static void cancelled(void *data)
 {
 	struct waiting *w = data;
+	struct stop_ask *a = w->cancel_how ? calloc(1, sizeof *a) : NULL;
 
-	if (w->cancel_how && store_ask_cancel(w->app->store, w->owner, w->id, w->cancel_how) != 0)
-		log_warn("task %s: cannot ask replica %s to stop it: %s", w->id, w->owner,
-		         store_error(w->app->store));
+	if (a && (!(a->owner = strdup(w->owner)) || !(a->how = strdup(w->cancel_how)))) {
+		free(a->owner);
+		free(a);
+		a = NULL;
+	}
+	if (a) {
+		snprintf(a->id, sizeof a->id, "%s", w->id);
+		if (store_submit(w->app->store, stop_ask_work, stop_asked, a) != 0)
+			stop_asked(a, -ENOMEM, "out of memory");
+	} else if (w->cancel_how) {
+		log_warn("task %s: cannot ask replica %s to stop it: out of memory", w->id,
+		         w->owner);
+	}
 	done(w, NULL);
 }
 
@@ -142,9 +179,21 @@ void remote_stop(struct app *app)
 void remote_wait(const struct tool_call *call, const char *id, const char *owner,
                  const char *cancel_how, remote_answer_fn answer)
 {
-	struct waiting *w = calloc(1, sizeof *w);
+	struct waiting *w;
 	const char *subject = call_subject(call);
+	char message[400];
 
+	/* remote_stop() has answered the waits: one starting now is answered the same. */
+	if (call->app->stopping) {
+		snprintf(
+		    message, sizeof message,
+		    "server is stopping; task %s goes on on replica %s, where any replica reads "
+		    "it",
+		    id, owner);
+		mcp_request_reply(call->req, tool_error_result(message));
+		return;
+	}
+	w = calloc(1, sizeof *w);
 	if (!w || !(w->owner = strdup(owner)) || (subject && !(w->subject = strdup(subject))) ||
 	    (cancel_how && !(w->cancel_how = strdup(cancel_how)))) {
 		if (w) {

@@ -73,11 +73,9 @@ struct mcp_tasks {
 	uv_timer_t expiry;
 	uv_timer_t poll; /* for polled waiters */
 	int open_handles;
-	int reads; /* reads and asks out: the provider outlives them */
-	bool closing;
+	bool stopping; /* no new waits on other servers' runs */
+	bool closing;  /* reads that end now answer "server is stopping" */
 };
-
-static void provider_free(struct mcp_tasks *p);
 
 static bool result_is_error(const json_t *result)
 {
@@ -213,8 +211,6 @@ static void read_loaded(void *data, int found, const struct task_record *rec, st
 		r->then(r, found, found == 1 ? rec : NULL, found == 1 ? live : NULL,
 		        found == 1 && elsewhere);
 	free(r);
-	if (--p->reads == 0 && p->closing && p->open_handles == 0)
-		provider_free(p);
 }
 
 /* Reads id as subject may see it, then calls then; r is the caller's, freed after. */
@@ -229,7 +225,6 @@ static void read_task(struct mcp_tasks *p, const char *subject, const char *id, 
 		return;
 	}
 	*copy = r;
-	p->reads++;
 	visible_task_owner_async(p->app, subject, id, read_loaded, copy);
 }
 
@@ -375,7 +370,9 @@ static void poll_others(uv_timer_t *h)
 	struct mcp_tasks *p = h->data;
 	bool any = false;
 
-	for (struct waiter *w = p->waiters; w; w = w->next) {
+	/* A read may end at once (SQLite) and answer and free its own waiter, no other. */
+	for (struct waiter *w = p->waiters, *next; w; w = next) {
+		next = w->next;
 		if (!w->polled)
 			continue;
 		any = true;
@@ -391,8 +388,15 @@ static void poll_others(uv_timer_t *h)
 static void add_waiter(struct mcp_tasks *p, const char *subject, const char *id,
                        struct mcp_request *req, bool cancel, struct task *live)
 {
-	struct waiter *w = calloc(1, sizeof *w);
+	struct waiter *w;
 
+	/* A stopping server waits on its own runs' ends, not on other servers'. */
+	if (p->closing || (p->stopping && !live && !find_open(p, id))) {
+		mcp_request_fail(req, RPC_INTERNAL_ERROR,
+		                 "server is stopping; the task runs on in another server");
+		return;
+	}
+	w = calloc(1, sizeof *w);
 	if (!w || (subject && !(w->subject = strdup(subject)))) {
 		free(w);
 		mcp_request_fail(req, RPC_INTERNAL_ERROR, "out of memory");
@@ -811,8 +815,6 @@ static void asked(void *data, int rc, const char *error)
 		a->done(a->req, 0, NULL);
 	free(a->owner);
 	free(a);
-	if (--p->reads == 0 && p->closing && p->open_handles == 0)
-		provider_free(p);
 }
 
 static void ask_owner(struct read *r, const char *owner)
@@ -831,9 +833,7 @@ static void ask_owner(struct read *r, const char *owner)
 		free(a->owner);
 		free(a);
 		r->done(r->req, -ENOMEM, NULL);
-		return;
 	}
-	r->p->reads++;
 }
 
 static void cancelling(struct read *r, int found, const struct task_record *rec, struct task *live,
@@ -989,11 +989,6 @@ static void closed(uv_handle_t *h)
 
 	if (--p->open_handles > 0)
 		return;
-	while (p->open) {
-		struct open_call *o = p->open;
-		p->open = o->next;
-		open_call_free(o);
-	}
 	while (p->questions)
 		mcp_tasks_drop_question(p, p->questions->task_id, 0);
 	/* Their requests go with the session. */
@@ -1003,17 +998,23 @@ static void closed(uv_handle_t *h)
 		mcp_request_on_cancel(w->req, NULL, NULL);
 		waiter_drop(w);
 	}
-	if (p->reads == 0)
-		provider_free(p);
 }
 
-static void provider_free(struct mcp_tasks *p)
+void mcp_tasks_free(struct mcp_tasks *p)
 {
+	if (!p)
+		return;
+	while (p->open) {
+		struct open_call *o = p->open;
+		p->open = o->next;
+		open_call_free(o);
+	}
 	free(p);
 }
 
 void mcp_tasks_stop(struct mcp_tasks *p)
 {
+	p->stopping = true;
 	/* A task another server runs would keep its waiter past this server's end. */
 	for (struct waiter **q = &p->waiters; *q;) {
 		struct waiter *w = *q;

@@ -17,8 +17,10 @@ struct mcp_tasks;
 struct mcp_tasks *mcp_tasks_new(struct app *app);
 /* The server is stopping: calls waiting on another server's task are answered now. */
 void mcp_tasks_stop(struct mcp_tasks *t);
-/* Stops the expiry timer; the object is freed once it is closed. */
+/* Closes its timers; calls still open may still be answered until mcp_tasks_free(). */
 void mcp_tasks_close(struct mcp_tasks *t);
+/* Once the loop has ended: nothing calls it any more. */
+void mcp_tasks_free(struct mcp_tasks *t);
 struct mcp_task_provider mcp_tasks_provider(struct mcp_tasks *t);
 /* When the task of a call still running was created (ms since the epoch), or 0. */
 int64_t mcp_tasks_created_at(struct mcp_tasks *t, const char *id);

@@ -1,5 +1,6 @@
 #include "app/visible.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -309,7 +310,9 @@ void visible_each_live(struct app *app, const char *subject, void (*fn)(void *da
 	runner_each(app->runner, if_visible, &f);
 }
 
-bool visible_log(struct app *app, const char *subject, const char *name)
+/* Whether the agent log named name, in log_dir, is the subject's (on the store's thread). */
+static bool log_is_subjects(struct store *s, const char *log_dir, const char *subject,
+                            const char *name)
 {
 	char path[PATH_MAX];
 	size_t len = strlen(name);
@@ -317,8 +320,59 @@ bool visible_log(struct app *app, const char *subject, const char *name)
 	/* A rotated log is its task's as much as the live one: the record names the live one. */
 	if (len > 2 && strcmp(name + len - 2, ".1") == 0)
 		len -= 2;
-	if (snprintf(path, sizeof path, "%s/%.*s", app->log_dir, (int)len, name) >=
-	    (int)sizeof path)
+	if (snprintf(path, sizeof path, "%s/%.*s", log_dir, (int)len, name) >= (int)sizeof path)
 		return false;
-	return store_log_visible(app->store, subject, path) == 1;
+	return store_log_visible(s, subject, path) == 1;
+}
+
+struct logs_filter {
+	const char *log_dir; /* the app's, which outlives the store's thread */
+	char *subject;
+	struct log_entry *entries;
+	int n, shown;
+	visible_logs_fn fn;
+	void *data;
+};
+
+static int logs_work(struct store *s, void *data)
+{
+	struct logs_filter *f = data;
+
+	for (int i = 0; i < f->n; i++)
+		if (log_is_subjects(s, f->log_dir, f->subject, f->entries[i].name))
+			f->entries[f->shown++] = f->entries[i];
+	return 0;
+}
+
+static void logs_done(void *data, int rc, const char *error)
+{
+	struct logs_filter *f = data;
+
+	(void)rc;
+	(void)error;
+	f->fn(f->data, f->entries, f->shown);
+	free(f->subject);
+	free(f);
+}
+
+void visible_logs_async(struct app *app, const char *subject, struct log_entry *entries, int n,
+                        visible_logs_fn fn, void *data)
+{
+	struct logs_filter *f = calloc(1, sizeof *f);
+
+	if (!f || (subject && !(f->subject = strdup(subject)))) {
+		free(f);
+		fn(data, entries, 0); /* none shown: nothing another's is shown by mistake */
+		return;
+	}
+	*f = (struct logs_filter){.log_dir = app->log_dir,
+	                          .subject = f->subject,
+	                          .entries = entries,
+	                          .n = n,
+	                          .fn = fn,
+	                          .data = data};
+	if (store_submit_read(app->store, logs_work, logs_done, f) != 0) {
+		f->n = 0;
+		logs_done(f, -ENOMEM, NULL);
+	}
 }

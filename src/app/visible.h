@@ -11,6 +11,7 @@
 
 #include "app/call.h"
 #include "store/store.h"
+#include "tasks/agent-logs.h"
 #include "tasks/runner.h"
 
 struct app;
@@ -87,7 +88,13 @@ void visible_thread_async(struct app *app, const char *subject, const char *id,
 void visible_each_live(struct app *app, const char *subject, void (*fn)(void *data, struct task *t),
                        void *data);
 
-/* Whether the agent log named name in the log directory (rotated ".1" too) is the subject's. */
-bool visible_log(struct app *app, const char *subject, const char *name);
+/*
+ * Keeps, of the n agent logs in the log directory (rotated ".1" too), those that
+ * are the subject's, in order, asking the store off the loop; then fn(data,
+ * entries, how many kept). entries stay the caller's.
+ */
+typedef void (*visible_logs_fn)(void *data, struct log_entry *entries, int n);
+void visible_logs_async(struct app *app, const char *subject, struct log_entry *entries, int n,
+                        visible_logs_fn fn, void *data);
 
 #endif

@@ -40,55 +40,75 @@ static const char annotations[] =
 
 static const char *const known[] = {"days", "dry_run", NULL};
 
+struct cleaning {
+	struct tool_call call;
+	int dry_run;
+	int dfd;
+};
+
+/* entries: the old logs that are the caller's; only those are its to delete. */
+static void chosen(void *data, struct log_entry *entries, int n)
+{
+	struct cleaning *c = data;
+	json_t *files = json_array();
+	int64_t freed = 0;
+	char human[32];
+
+	for (int i = 0; i < n; i++) {
+		char path[PATH_MAX];
+		/* Relative to the directory we scanned: nothing else can be reached. */
+		if (!c->dry_run && unlinkat(c->dfd, entries[i].name, 0) != 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", c->call.app->log_dir, entries[i].name);
+		json_array_append_new(files, json_string(path));
+		freed += entries[i].size;
+	}
+	if (c->dfd >= 0)
+		close(c->dfd);
+	free(entries);
+	human_size((double)freed, human, sizeof human);
+	mcp_request_reply(
+	    c->call.req, json_tool_result(json_pack("{s:I, s:I, s:s, s:o, s:b}", "deleted_count",
+	                                            (json_int_t)json_array_size(files),
+	                                            "freed_bytes", (json_int_t)freed, "freed_human",
+	                                            human, "files", files, "dry_run", c->dry_run)));
+	free(c);
+}
+
 static void call_cleanup_old_logs(const struct tool_call *call, json_t *args)
 {
 	json_int_t days;
-	int dry_run, dfd = -1;
+	int dry_run, dfd = -1, n, old = 0;
 	struct arg_error e;
 	struct log_entry *entries;
-	int n;
-	int64_t freed = 0;
-	json_t *files = json_array();
+	struct cleaning *c;
 
 	if (args_only(args, known, &e) || arg_integer(args, "days", 1, 36500, 7, &days, &e) ||
 	    arg_bool(args, "dry_run", &dry_run, &e)) {
-		json_decref(files);
 		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
 	dry_run = dry_run != 0; /* absent (-1) means a dry run */
 	n = agent_logs_scan(call->app->log_dir, &entries, &dfd);
 	if (n < 0) {
-		json_decref(files);
 		snprintf(e.message, sizeof e.message, "cannot read the log directory %s: %s",
 		         call->app->log_dir, strerror(errno));
 		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
 	time_t cutoff = time(NULL) - (time_t)days * 86400;
-	for (int i = 0; i < n; i++) {
-		char path[PATH_MAX];
-		/* Only the caller's agents' logs are its to delete. */
-		if (entries[i].modified >= cutoff ||
-		    !visible_log(call->app, call_subject(call), entries[i].name))
-			continue;
-		/* Relative to the directory we scanned: nothing else can be reached. */
-		if (!dry_run && unlinkat(dfd, entries[i].name, 0) != 0)
-			continue;
-		snprintf(path, sizeof path, "%s/%s", call->app->log_dir, entries[i].name);
-		json_array_append_new(files, json_string(path));
-		freed += entries[i].size;
+	for (int i = 0; i < n; i++)
+		if (entries[i].modified < cutoff)
+			entries[old++] = entries[i];
+	if (!(c = malloc(sizeof *c))) {
+		if (dfd >= 0)
+			close(dfd);
+		free(entries);
+		mcp_request_reply(call->req, tool_error_result("out of memory"));
+		return;
 	}
-	if (dfd >= 0)
-		close(dfd);
-	free(entries);
-	char human[32];
-	human_size((double)freed, human, sizeof human);
-	mcp_request_reply(
-	    call->req, json_tool_result(json_pack("{s:I, s:I, s:s, s:o, s:b}", "deleted_count",
-	                                          (json_int_t)json_array_size(files), "freed_bytes",
-	                                          (json_int_t)freed, "freed_human", human, "files",
-	                                          files, "dry_run", dry_run)));
+	*c = (struct cleaning){*call, dry_run, dfd};
+	visible_logs_async(call->app, call_subject(call), entries, old, chosen, c);
 }
 
 const struct tool_entry tool_cleanup_old_logs = {

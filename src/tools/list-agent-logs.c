@@ -38,11 +38,41 @@ static const char annotations[] =
 
 static const char *const known[] = {"max_count", NULL};
 
+struct listing {
+	struct tool_call call;
+	json_int_t max_count;
+};
+
+/* The caller's agents' logs alone: another subject's are not there for it. */
+static void listed(void *data, struct log_entry *entries, int n)
+{
+	struct listing *l = data;
+	const char *log_dir = l->call.app->log_dir;
+	json_t *logs = json_array();
+
+	for (int i = 0; i < n && i < l->max_count; i++) {
+		char path[PATH_MAX], human[32];
+		snprintf(path, sizeof path, "%s/%s", log_dir, entries[i].name);
+		human_size((double)entries[i].size, human, sizeof human);
+		json_array_append_new(
+		    logs, json_pack("{s:s, s:I, s:s, s:o}", "path", path, "size_bytes",
+		                    (json_int_t)entries[i].size, "size_human", human, "modified",
+		                    iso_time((int64_t)entries[i].modified * 1000)));
+	}
+	free(entries);
+	mcp_request_reply(l->call.req,
+	                  json_tool_result(json_pack("{s:i, s:I, s:s, s:o}", "total", n, "showing",
+	                                             (json_int_t)json_array_size(logs), "log_dir",
+	                                             log_dir, "logs", logs)));
+	free(l);
+}
+
 static void call_list_agent_logs(const struct tool_call *call, json_t *args)
 {
 	json_int_t max_count;
 	struct arg_error e;
 	struct log_entry *entries;
+	struct listing *l;
 	int n;
 
 	if (args_only(args, known, &e) ||
@@ -57,27 +87,13 @@ static void call_list_agent_logs(const struct tool_call *call, json_t *args)
 		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
-	/* The caller's agents' logs alone: another subject's are not there for it. */
-	int shown = 0;
-	for (int i = 0; i < n; i++)
-		if (visible_log(call->app, call_subject(call), entries[i].name))
-			entries[shown++] = entries[i];
-	n = shown;
-	json_t *logs = json_array();
-	for (int i = 0; i < n && i < max_count; i++) {
-		char path[PATH_MAX], human[32];
-		snprintf(path, sizeof path, "%s/%s", call->app->log_dir, entries[i].name);
-		human_size((double)entries[i].size, human, sizeof human);
-		json_array_append_new(
-		    logs, json_pack("{s:s, s:I, s:s, s:o}", "path", path, "size_bytes",
-		                    (json_int_t)entries[i].size, "size_human", human, "modified",
-		                    iso_time((int64_t)entries[i].modified * 1000)));
+	if (!(l = malloc(sizeof *l))) {
+		free(entries);
+		mcp_request_reply(call->req, tool_error_result("out of memory"));
+		return;
 	}
-	free(entries);
-	mcp_request_reply(call->req,
-	                  json_tool_result(json_pack("{s:i, s:I, s:s, s:o}", "total", n, "showing",
-	                                             (json_int_t)json_array_size(logs), "log_dir",
-	                                             call->app->log_dir, "logs", logs)));
+	*l = (struct listing){*call, max_count};
+	visible_logs_async(call->app, call_subject(call), entries, n, listed, l);
 }
 
 const struct tool_entry tool_list_agent_logs = {

@@ -1,4 +1,5 @@
 /* Tool `spawn_agent_async`: start a Codex agent in the background. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,7 +31,17 @@ struct spawning {
 	struct mcp_request *req;
 	struct task *task;
 	struct task_observer observer;
+	bool submitting; /* the store may answer inside runner_submit() */
+	bool answered;
 };
+
+/* Answered: freed now, or once runner_submit() has returned. */
+static void spawning_done(struct spawning *sp)
+{
+	sp->answered = true;
+	if (!sp->submitting)
+		free(sp);
+}
 
 static void recorded(void *data, struct task *t)
 {
@@ -44,7 +55,7 @@ static void recorded(void *data, struct task *t)
 	                 json_pack("{s:s, s:s, s:s?, s:o}", "task_id", rec->id, "status",
 	                           rec->status, "log_file", rec->log_file, "started_at",
 	                           iso_time(rec->started_at ? rec->started_at : rec->created_at))));
-	free(sp);
+	spawning_done(sp);
 }
 
 /* Ended before it was recorded: refused by the store, or stopped. */
@@ -55,7 +66,7 @@ static void ended(void *data, struct task *t)
 
 	mcp_request_on_cancel(sp->req, NULL, NULL);
 	mcp_request_reply(sp->req, tool_error_result(rec->error ? rec->error : rec->status));
-	free(sp);
+	spawning_done(sp);
 }
 
 /* The client gave up waiting; the task goes on, as a background task does. */
@@ -95,14 +106,21 @@ static void call_spawn_agent_async(const struct tool_call *call, json_t *args)
 	agent_spec_place(&a, &spec);
 	sp->req = call->req;
 	sp->observer = (struct task_observer){.recorded = recorded, .finished = ended, .data = sp};
+	/* Set before submitting: the task may be recorded, or refused, before it returns. */
+	mcp_request_on_cancel(call->req, given_up, sp);
+	sp->submitting = true;
 	sp->task = runner_submit(call->app->runner, &spec, &sp->observer, err, sizeof err);
+	sp->submitting = false;
+	if (sp->answered) {
+		free(sp);
+		return;
+	}
 	if (!sp->task) {
+		mcp_request_on_cancel(call->req, NULL, NULL);
 		free(sp);
 		codex_options_clear(&a.options);
 		mcp_request_reply(call->req, tool_error_result(err));
-		return;
 	}
-	mcp_request_on_cancel(call->req, given_up, sp);
 }
 
 const struct tool_entry tool_spawn_agent_async = {

@@ -11,6 +11,7 @@ import { REPO_ROOT, createContext, holdScript, listProcesses, resultText, waitFo
 import { startHttpServer, connectLegacyHttp } from './lib/http.mjs';
 import { connectModern } from './lib/modern-client.mjs';
 import { startPostgres } from './lib/pg.mjs';
+import { startRaw } from './lib/raw-client.mjs';
 
 const TIMEOUT = 120_000;
 const LEASE_S = 3;
@@ -353,4 +354,30 @@ test('a replica that stops while its call waits on another replica\'s run: the c
   await waitFor(() => lease() !== before, { what: 'a round of A after B stopped' });
   assert.equal(sleepers(marker).length, 1, 'the run goes on on A');
   assert.doesNotMatch(a.stderr, /as another replica asked/);
+});
+
+test('SIGTERM while a task call waits on a locked table: the call is answered, and the server exits 0', { timeout: TIMEOUT }, async (t) => {
+  const ctx = await createContext(t, { script: holdScript });
+  const pg = await startPostgres(t);
+  const srv = startRaw(t, ctx, { args: ['--store', pg.database('codex')] });
+  srv.send({ id: 'init', method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: { tasks: {} }, clientInfo: { name: 'raw', version: '0' } } });
+  await srv.response('init');
+  srv.send({ method: 'notifications/initialized' });
+  const locker = spawn('psql', ['-XAtq', pg.urlOf('codex'), '-c', 'BEGIN; LOCK TABLE threads IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT;'], { stdio: 'ignore' });
+  const unlocked = new Promise((r) => locker.once('exit', r));
+  t.after(() => { locker.kill(); return unlocked; });
+  await waitFor(() => pg.sql(`SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'threads' AND l.mode = 'AccessExclusiveLock' AND l.granted`, 'codex') === '1',
+    { what: 'the lock on the threads table' });
+  // A task whose call reads its thread from the locked table when the server is told to stop.
+  srv.send({ id: 2, method: 'tools/call', params: { name: 'codex-reply', arguments: { prompt: 'x', threadId: 'no-such-thread' }, task: { ttl: 60000 } } });
+  const created = await srv.response(2);
+  assert.ok(created.result?.task?.taskId, JSON.stringify(created));
+  srv.child.kill('SIGTERM');
+  const exit = await srv.exited;
+  assert.equal(exit.signal, null, srv.diag(`killed by ${exit.signal}`));
+  assert.equal(exit.code, 0, srv.diag(`exit code ${exit.code}`));
+  await unlocked;
+  // The task's answer was recorded once the read came back: any replica reads it.
+  const rec = await waitFor(() => pg.sql(`SELECT status FROM tasks WHERE id = '${created.result.task.taskId}'`, 'codex'), { what: 'the task record' });
+  assert.equal(rec, 'failed');
 });

@@ -147,3 +147,21 @@ test('--task-ttl-max 1: a running task outlives its ttl; it goes away once it ha
   }, { timeoutMs: 15_000, intervalMs: 100, what: `task ${id} to expire after it ended` });
   await ctx.assertNoCodexProcesses(10_000);
 });
+
+test('tasks/result on a run of another server on the same state dir waits for it, and is its answer', { timeout: TIMEOUT }, async (t) => {
+  const ctx = await createContext(t);
+  const { fakeCodex } = await import('./lib/fault.mjs');
+  const { structured, pollAgent } = await import('./lib/harness.mjs');
+  const first = await ctx.startServer({ codexBin: fakeCodex() });
+  const { task_id: id } = structured(first, await first.call('spawn_agent_async', { prompt: 'delay 2500 ok', cwd: ctx.workspace }), 'spawn');
+  await pollAgent(first, id, (s) => s.status === 'running' && s.pid);
+  // The second server knows the run only from the records, and reads them again until it ends.
+  const second = await ctx.startServer({ codexBin: fakeCodex() });
+  const res = await taskResult(second, id);
+  assert.ok(!res.isError, resultText(res));
+  assert.match(resultText(res), /ok/);
+  assertRelated(res, id);
+  // Both servers are still serving.
+  assert.equal((await getTask(first, id)).status, 'completed');
+  assert.equal((await getTask(second, id)).status, 'completed');
+});
