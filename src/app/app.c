@@ -419,6 +419,14 @@ int app_run(const struct options *opts)
 		redact_clear();
 		return 1;
 	}
+	if (opts->fleet_max_agents && !store_can_claim(app.store)) {
+		log_error("--fleet-max-agents: the limit is counted in a store the replicas share "
+		          "(--store postgresql://...); this one is %s",
+		          opts->store ? opts->store : db_path);
+		store_close(app.store);
+		redact_clear();
+		return 1;
+	}
 	app.instance = strdup(store_owner(app.store));
 	/* Now, while every ancestor is still there to be counted. */
 	app.depth = nesting_depth();
@@ -530,6 +538,8 @@ int app_run(const struct options *opts)
 	    .backlog = client_backlog,
 	    .backlog_data = &app,
 	    .owner = app.instance,
+	    .admit = opts->fleet_max_agents ? replica_admit : NULL,
+	    .admit_data = &app,
 	};
 	app.runner = runner_new(&runner_cfg);
 

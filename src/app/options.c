@@ -42,6 +42,8 @@ static const char usage[] =
     "                        all (default; with codex-steer and message_agent), or a\n"
     "                        comma list of tool names\n"
     "  --max-agents N        runs at once; more wait in a queue (default: the cores)\n"
+    "  --fleet-max-agents N  with PostgreSQL: runs at once across the replicas that share\n"
+    "                        the store; more wait queued where they came (default: none)\n"
     "  --timeout SECONDS     default run timeout, 0 for none (3600)\n"
     "  --stall-seconds N     a run quiet this long is reported stalled (60)\n"
     "  --kill-stalled-after N  kill a stalled run after N more seconds (0: never)\n"
@@ -92,6 +94,7 @@ enum {
 	OPT_PROGRESS_INTERVAL,
 	OPT_TOOLS,
 	OPT_MAX_AGENTS,
+	OPT_FLEET_MAX_AGENTS,
 	OPT_TIMEOUT,
 	OPT_STALL,
 	OPT_KILL_STALLED,
@@ -136,6 +139,7 @@ static const struct option long_options[] = {
     {"progress-interval-ms", required_argument, NULL, OPT_PROGRESS_INTERVAL},
     {"tools", required_argument, NULL, OPT_TOOLS},
     {"max-agents", required_argument, NULL, OPT_MAX_AGENTS},
+    {"fleet-max-agents", required_argument, NULL, OPT_FLEET_MAX_AGENTS},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"stall-seconds", required_argument, NULL, OPT_STALL},
     {"kill-stalled-after", required_argument, NULL, OPT_KILL_STALLED},
@@ -472,6 +476,11 @@ static enum options_result parse(int argc, char **argv, struct options *o,
 			if (number("max-agents", 1, 4096, &n))
 				return OPTIONS_EXIT_USAGE;
 			o->max_agents = (unsigned)n;
+			break;
+		case OPT_FLEET_MAX_AGENTS:
+			if (number("fleet-max-agents", 1, 100000, &n))
+				return OPTIONS_EXIT_USAGE;
+			o->fleet_max_agents = (unsigned)n;
 			break;
 		case OPT_TIMEOUT:
 			if (number("timeout", 0, 7 * 86400, &n))

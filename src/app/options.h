@@ -48,6 +48,7 @@ struct options {
 	char *log_dir;                 /* agent logs; default <state_dir>/logs */
 	size_t log_max_bytes;          /* one agent log's cap before it rotates */
 	unsigned max_agents;           /* runs at once; default the number of cores */
+	unsigned fleet_max_agents;     /* runs at once across replicas; 0: no such limit */
 	unsigned timeout_s;            /* default per-run timeout; 0 none */
 	unsigned stall_s;              /* quiet this long: stalled */
 	unsigned kill_stalled_after_s; /* 0: stalled runs are only reported */

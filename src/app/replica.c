@@ -146,6 +146,8 @@ static void round_done(void *data, int rc, const char *error)
 	}
 	free_asked(d->asked);
 	free(d);
+	/* Runs of other replicas may have ended: a queue waiting on the fleet asks again. */
+	runner_fleet_room(app->runner);
 	if (r->again) {
 		r->again = false;
 		start_round(r, false, false);
@@ -203,6 +205,52 @@ static void on_tick(uv_timer_t *h)
 
 	start_round(r, renew, sweep);
 	runner_flush_activity(r->app->runner);
+}
+
+/* A run asking the fleet for a place. */
+struct claim {
+	struct task *t;
+	void (*answer)(struct task *t, bool yes);
+	char id[64];
+	int max;
+	int got;
+};
+
+static int claim_work(struct store *s, void *data)
+{
+	struct claim *c = data;
+
+	c->got = store_claim_run(s, c->id, c->max);
+	return c->got < 0 ? -1 : 0;
+}
+
+static void claimed(void *data, int rc, const char *error)
+{
+	struct claim *c = data;
+
+	/* A store that cannot say keeps the run waiting: the limit is not broken unseen. */
+	if (rc != 0)
+		log_warn("task %s: cannot ask the fleet for a place: %s", c->id,
+		         error ? error : "?");
+	c->answer(c->t, c->got == 1);
+	free(c);
+}
+
+void replica_admit(void *data, struct task *t, void (*answer)(struct task *t, bool yes))
+{
+	struct app *app = data;
+	struct claim *c = calloc(1, sizeof *c);
+
+	if (!c) {
+		answer(t, false);
+		return;
+	}
+	*c = (struct claim){.t = t, .answer = answer, .max = (int)app->opts->fleet_max_agents};
+	snprintf(c->id, sizeof c->id, "%s", task_record(t)->id);
+	if (store_submit(app->store, claim_work, claimed, c) != 0) {
+		free(c);
+		answer(t, false);
+	}
 }
 
 int replica_start(struct app *app)

@@ -7,11 +7,21 @@
 #ifndef CODEX_MCP_REPLICA_H
 #define CODEX_MCP_REPLICA_H
 
+#include <stdbool.h>
+
+#include "tasks/runner.h"
+
 struct app;
 
 /* Starts it on the app's loop when the store is shared; 0, or -1 (logged). */
 int replica_start(struct app *app);
 /* Stops it: its handles close on the loop's next run. */
 void replica_stop(struct app *app);
+
+/*
+ * The runner's admit() under --fleet-max-agents: whether the fleet has room for
+ * t, asked of the shared store off the loop (data: the app).
+ */
+void replica_admit(void *data, struct task *t, void (*answer)(struct task *t, bool yes));
 
 #endif

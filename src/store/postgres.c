@@ -118,8 +118,8 @@ static const char *const migrations[] = {
     "ALTER TABLE tasks ADD COLUMN worktree TEXT;",
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
-/* Any number of ours: the advisory lock the migrations take. */
-enum { MIGRATION_LOCK = 0x636f6465 };
+/* Any numbers of ours: the advisory locks the migrations and the fleet's count take. */
+enum { MIGRATION_LOCK = 0x636f6465, FLEET_LOCK = 0x666c6565 };
 
 #define CONNECT_TIMEOUT "10"
 /* A database the network lost answers nothing: a call on it fails after this, not never. */
@@ -726,6 +726,40 @@ static int pg_ask(struct store *base, const char *owner, const char *id, const c
 	                6, params);
 }
 
+/*
+ * Whether the fleet has room for one more run: the runs of live replicas are
+ * counted and this one is marked running in one transaction, which the fleet's
+ * lock serializes, so that two replicas never both take the last place.
+ */
+static int pg_claim_run(struct store *base, const char *id, int max)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	const char *params[1] = {id};
+	char lock[64];
+	PGresult *res = NULL;
+	int rc, room = 0;
+
+	snprintf(lock, sizeof lock, "SELECT pg_advisory_xact_lock(%d)", FLEET_LOCK);
+	rc = begin(s);
+	if (rc == 0)
+		rc = run_done(s, lock, 0, NULL);
+	if (rc == 0 &&
+	    !(res = run(s,
+	                "SELECT count(*) FROM tasks t WHERE t.status = 'running' AND t.id <> $1 "
+	                "AND EXISTS (SELECT 1 FROM replicas r WHERE r.id = t.owner "
+	                "AND r.lease_until > " DB_NOW ")",
+	                1, params)))
+		rc = -1;
+	if (rc == 0) {
+		room = atoi(PQgetvalue(res, 0, 0)) < max;
+		PQclear(res);
+	}
+	if (rc == 0 && room)
+		rc = run_done(s, "UPDATE tasks SET status = 'running' WHERE id = $1", 1, params);
+	rc = end(s, rc);
+	return rc == 0 ? room : -1;
+}
+
 static int pg_take_asked(struct store *base,
                          void (*fn)(void *data, const char *id, const char *kind, const char *body),
                          void *data)
@@ -1007,6 +1041,7 @@ const struct store_ops codex_mcp_postgres_store = {
     .lease = pg_lease,
     .release = pg_release,
     .owner_alive = pg_owner_alive,
+    .claim_run = pg_claim_run,
     .ask = pg_ask,
     .take_asked = pg_take_asked,
     .watch = pg_watch,

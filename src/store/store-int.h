@@ -47,6 +47,8 @@ struct store_ops {
 	                  void (*fn)(void *data, const char *id, const char *kind,
 	                             const char *body),
 	                  void *data);
+	/* Optional, with lease: marks task id running when fewer than max live runs are. */
+	int (*claim_run)(struct store *s, const char *id, int max);
 	int (*watch)(struct store *s, uv_loop_t *loop, void (*wake)(void *data), void *data);
 
 	void (*unwatch)(struct store *s);

@@ -322,6 +322,23 @@ int store_page_tasks(struct store *s, const char *subject, const char *cursor, i
 	return rc;
 }
 
+bool store_can_claim(const struct store *s)
+{
+	return s->ops->claim_run != NULL;
+}
+
+int store_claim_run(struct store *s, const char *id, int max)
+{
+	int rc;
+
+	if (!s->ops->claim_run)
+		return -ENOTSUP;
+	store_lock(s);
+	rc = s->ops->claim_run(s, id, max);
+	store_unlock(s);
+	return rc;
+}
+
 int store_log_visible(struct store *s, const char *subject, const char *log_file)
 {
 	int rc;

@@ -71,6 +71,13 @@ int store_owner_alive(struct store *s, const char *owner, int64_t now);
  * shared.
  */
 int store_ask_cancel(struct store *s, const char *owner, const char *id, const char *how);
+/*
+ * A fleet-wide limit on runs, counted in a shared store: 1 when fewer than max
+ * runs of live servers are running (task id is marked running, taking the
+ * place), 0 when not, -1 on error (-ENOTSUP: the store is not shared).
+ */
+int store_claim_run(struct store *s, const char *id, int max);
+bool store_can_claim(const struct store *s);
 
 /*
  * Calls wake() on loop when a cancel is asked of this server; store_unwatch()

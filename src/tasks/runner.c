@@ -20,6 +20,9 @@ struct task {
 	struct runner *runner;
 	struct task *next; /* in the queue, then in the running list */
 	bool recording;    /* queued, its first record on its way to the store */
+	bool admitting;    /* queued, asking the fleet for a place (cfg.admit) */
+	bool admitted;
+	bool told_fleet; /* its callers heard it waits for the fleet */
 	struct task_group *group;
 	struct task_observer *observers;
 
@@ -91,6 +94,7 @@ struct runner {
 	struct writes *writes; /* records on their way to the store */
 	bool stopping;         /* no new work; a second stop kills at once */
 	struct task *ending;   /* whose end its observers are being told */
+	bool fleet_full;       /* admit() said no: not asked again until there may be room */
 };
 
 static void schedule(struct runner *r);
@@ -356,6 +360,7 @@ static void saved_at_end(void *data, bool saved)
 	r->ending = outer;
 	uv_close((uv_handle_t *)&t->tick, task_freed);
 
+	r->fleet_full = false; /* a place in the fleet, too */
 	schedule(r);
 	if (r->n_live == 0 && r->cfg.idle)
 		r->cfg.idle(r->cfg.idle_data);
@@ -907,6 +912,42 @@ static bool thread_running(struct runner *r, const char *thread_id, bool stoppin
 	return false;
 }
 
+/* The fleet's answer for a queued task (cfg.admit). */
+static void admitted(struct task *t, bool yes)
+{
+	struct runner *r = t->runner;
+
+	t->admitting = false;
+	if (t->ending != TASK_ENDED_NATURALLY) {
+		/* Stopped while it asked: it ends without starting. A place it took is freed by
+		 * its record, which ends. */
+		struct codex_outcome out = {.status = CODEX_TURN_CANCELLED, .final_message = ""};
+		open_log(t);
+		agent_log_printf(t->log, "removed from the queue");
+		finish(t, &out);
+		return;
+	}
+	if (yes) {
+		t->admitted = true;
+	} else {
+		r->fleet_full = true;
+		if (!t->told_fleet) {
+			t->told_fleet = true;
+			tell(t, NULL,
+			     "queued: the fleet runs as many agents as --fleet-max-agents allows");
+		}
+	}
+	schedule(r);
+}
+
+void runner_fleet_room(struct runner *r)
+{
+	if (!r->fleet_full)
+		return;
+	r->fleet_full = false;
+	schedule(r);
+}
+
 static void schedule(struct runner *r)
 {
 	if (r->scheduling) {
@@ -929,6 +970,14 @@ static void schedule(struct runner *r)
 			     thread_running(r, t->rec.thread_id, true))) {
 				t = t->next;
 				continue;
+			}
+			/* The fleet's limit, in the queue's order: the next waits for this one. */
+			if (r->cfg.admit && !t->admitted) {
+				if (!t->admitting && !r->fleet_full) {
+					t->admitting = true;
+					r->cfg.admit(r->cfg.admit_data, t, admitted);
+				}
+				break;
 			}
 			start(t);
 			t = r->queue; /* the queue changed under us */
@@ -1184,8 +1233,8 @@ void task_kill(struct task *t, enum task_ending why, unsigned grace_ms)
 		return;
 	if (t->ending == TASK_ENDED_NATURALLY || why == TASK_STOPPED)
 		t->ending = why;
-	if (t->recording)
-		return; /* it ends, unstarted, once the store has answered for its record */
+	if (t->recording || t->admitting)
+		return; /* it ends, unstarted, once the store has answered for it */
 	if (t->preparing)
 		return; /* it ends as soon as its place is made */
 	if (!t->turn) {
@@ -1209,7 +1258,7 @@ void task_kill(struct task *t, enum task_ending why, unsigned grace_ms)
 /* The first task of the queue that is not being prepared. */
 static struct task *first_startable(struct task *t)
 {
-	while (t && (t->preparing || t->recording))
+	while (t && (t->preparing || t->recording || t->admitting))
 		t = t->next;
 	return t;
 }

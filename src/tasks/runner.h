@@ -36,6 +36,13 @@ struct runner_config {
 	void *idle_data;
 	size_t (*backlog)(void *data); /* bytes not yet sent to the client; may be NULL */
 	const char *owner;             /* this server, in the records of its tasks */
+	/*
+	 * A limit beyond this server's (may be NULL): asked, in the queue's order, whether
+	 * t may start; answer(t, true) takes its place, false waits for runner_fleet_room().
+	 * answer may be called before admit returns.
+	 */
+	void (*admit)(void *data, struct task *t, void (*answer)(struct task *t, bool yes));
+	void *admit_data;
 	void *backlog_data;
 };
 
@@ -153,6 +160,8 @@ void runner_each(struct runner *r, void (*fn)(void *data, struct task *t), void 
  */
 void runner_flush_activity(struct runner *r);
 size_t runner_live(const struct runner *r);
+/* Runs elsewhere may have ended: the queue asks admit() again. */
+void runner_fleet_room(struct runner *r);
 
 void task_observe(struct task *t, struct task_observer *obs);
 void task_unobserve(struct task *t, struct task_observer *obs);

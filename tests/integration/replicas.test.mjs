@@ -381,3 +381,30 @@ test('SIGTERM while a task call waits on a locked table: the call is answered, a
   const rec = await waitFor(() => pg.sql(`SELECT status FROM tasks WHERE id = '${created.result.task.taskId}'`, 'codex'), { what: 'the task record' });
   assert.equal(rec, 'failed');
 });
+
+test('--fleet-max-agents 1: a run on B waits, queued, while A runs one, and starts once that ends', { timeout: TIMEOUT }, async (t) => {
+  const { ctx, pg, replicas: [a, b] } = await startReplicas(t, 2, { args: ['--fleet-max-agents', '1'] });
+  const run = await holdingAgent(ctx, a);
+  const messages = [];
+  const call = b.mcp.client.callTool({ name: 'spawn_agent', arguments: { prompt: 'after the fleet had room', cwd: ctx.workspace } }, undefined,
+    { timeout: TIMEOUT, onprogress: (p) => messages.push(p.message) });
+  await waitFor(() => messages.some((m) => /the fleet runs as many agents/.test(m)), { what: 'B to say its run waits for the fleet' });
+  assert.equal(pg.sql(`SELECT count(*) FROM tasks WHERE status = 'running'`, 'codex'), '1', 'one run in the whole fleet');
+  const queued = json(b, await b.call('list_agent_tasks', { status: 'queued' }), 'B\'s queue');
+  assert.equal(queued.queued, 1, JSON.stringify(queued));
+
+  // A's run ends: the fleet has room, and B's run starts there and completes.
+  json(a, await a.call('kill_agent', { task_id: run.id }), 'kill on A');
+  const res = await call;
+  assert.ok(!res.isError, b.diag(resultText(res)));
+  assert.match(resultText(res), /after the fleet had room/);
+  assert.ok(messages.indexOf(messages.find((m) => /fleet/.test(m))) < messages.length - 1, 'it ran after waiting');
+});
+
+test('--fleet-max-agents needs a store the replicas share', { timeout: TIMEOUT }, async (t) => {
+  const ctx = await createContext(t);
+  const srv = startRaw(t, ctx, { args: ['--fleet-max-agents', '2'] });
+  const exit = await srv.exited;
+  assert.equal(exit.code, 1);
+  assert.match(srv.stderr, /--fleet-max-agents: the limit is counted in a store the replicas share/);
+});
