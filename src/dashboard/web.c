@@ -71,7 +71,7 @@ static const char *const page_headers[] = {
     "X-Frame-Options",
     "DENY",
     "Referrer-Policy",
-    "no-referrer",
+    "same-origin", /* not no-referrer: then a form post says "Origin: null" */
     "Content-Security-Policy",
     "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; "
     "base-uri 'none'",
