@@ -32,13 +32,14 @@ function request(url, { method = 'GET', headers = {}, body } = {}) {
   });
 }
 
-/** A server behind a token file, and the token. */
+/** A server behind a token file, and its tokens. */
 async function serverWithToken(ctx, args = []) {
   const token = crypto.randomBytes(24).toString('hex');
+  const other = crypto.randomBytes(24).toString('hex');
   const file = path.join(ctx.root, 'tokens');
-  fs.writeFileSync(file, `${token}\n`);
+  fs.writeFileSync(file, `${token}\n${other}\n`);
   const srv = await startHttpServer(ctx, { args: ['--http-token-file', file, ...args] });
-  return { srv, token, base: srv.url.replace(/\/mcp$/, '') };
+  return { srv, token, other, base: srv.url.replace(/\/mcp$/, '') };
 }
 
 const row = (id) => `document.querySelector('#agents tbody tr[data-id="${id}"]')`;
@@ -59,7 +60,7 @@ test('the dashboard in a browser: agents live, an approval accepted, a kill, a s
   client.client.setRequestHandler(ElicitRequestSchema, (req) => { asked.push(req.params); return new Promise(() => {}); });
   const call = (name, args) => client.client.callTool({ name, arguments: args }, undefined, { timeout: 3 * TEST_TIMEOUT });
 
-  const browser = await launchBrowser(t, ctx);
+  const browser = await launchBrowser(t);
   const page = await browser.newPage();
 
   await t.test('without the cookie the page is the login form; the token opens it', async () => {
@@ -183,4 +184,33 @@ test('the dashboard needs the token, and refuses cross-site and token-less actio
   // /mcp takes no cookie: only the Authorization header.
   const mcp = await request(`${base}/mcp`, { method: 'POST', headers: { cookie: cookie.split(';')[0], 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{}' });
   assert.equal(mcp.status, 401);
+});
+
+test("each token's dashboard shows only its own agents, as /mcp does", { timeout: TEST_TIMEOUT }, async (t) => {
+  const ctx = await createContext(t);
+  const { srv, token, other, base } = await serverWithToken(ctx);
+  const mine = { authorization: `Bearer ${token}` }, theirs = { authorization: `Bearer ${other}` };
+  const client = await connectLegacyHttp(srv.url, { requestInit: { headers: mine } });
+  t.after(() => client.close());
+  const res = await client.client.callTool({ name: 'spawn_agent', arguments: { prompt: 'hello', cwd: ctx.workspace } });
+  const id = res.structuredContent.task_id;
+
+  const overview = async (headers) => (await request(`${base}/dashboard/api/overview`, { headers })).json;
+  assert.deepEqual((await overview(mine)).agents.tasks.map((a) => a.task_id), [id]);
+  assert.deepEqual((await overview(theirs)).agents.tasks, []);
+  const report = await request(`${base}/dashboard/api/agents/${id}`, { headers: mine });
+  assert.equal(report.status, 200);
+  assert.equal(report.json.report.status, 'completed');
+  assert.match(report.json.log_tail, /ended: completed/);
+  assert.equal((await request(`${base}/dashboard/api/agents/${id}`, { headers: theirs })).status, 404);
+  const csrf = (await request(`${base}/dashboard/api/session`, { headers: theirs })).json.csrf;
+  const kill = await request(`${base}/dashboard/api/agents/${id}/kill`,
+    { method: 'POST', headers: { ...theirs, 'content-type': 'application/json', 'x-csrf-token': csrf }, body: '{}' });
+  assert.equal(kill.status, 404);
+  // A CSRF token is the subject's own: another's does not do.
+  const mineCsrf = (await request(`${base}/dashboard/api/session`, { headers: mine })).json.csrf;
+  assert.notEqual(mineCsrf, csrf);
+  const crossed = await request(`${base}/dashboard/api/agents/${id}/kill`,
+    { method: 'POST', headers: { ...mine, 'content-type': 'application/json', 'x-csrf-token': csrf }, body: '{}' });
+  assert.equal(crossed.status, 403);
 });

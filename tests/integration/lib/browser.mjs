@@ -1,7 +1,7 @@
 // A real browser for tests: Debian's headless Chromium, driven over the DevTools protocol on
 // its WebSocket (the `ws` client). Nothing is downloaded: scripts/setup.sh installs `chromium`.
 //
-//   const browser = await launchBrowser(t, ctx);   // killed, with its whole process group, at cleanup
+//   const browser = await launchBrowser(t);        // killed, with its whole process group, at cleanup
 //   const page = await browser.newPage();
 //   await page.goto(url);
 //   await page.waitFor('document.querySelector("#agents") !== null', { what: 'the page' });
@@ -9,6 +9,7 @@
 //   const png = await page.screenshot();           // a Buffer
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 
@@ -115,25 +116,29 @@ class Page {
 }
 
 /**
- * Starts headless Chromium in its own process group with a profile under ctx.root; t.after()
- * kills the group, whatever the test's outcome.
+ * Starts headless Chromium in its own process group, with a profile of its own; t.after() kills
+ * the group, whatever the test's outcome, and then removes the profile. The profile is not under
+ * the test's dirs: those may be removed first, while Chromium still writes.
  */
-export async function launchBrowser(t, ctx, { width = 1360, height = 1000 } = {}) {
+export async function launchBrowser(t, { width = 1360, height = 1000 } = {}) {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh (Debian package chromium)`);
-  const profile = path.join(ctx.root, 'chromium-profile');
-  fs.mkdirSync(profile, { recursive: true });
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'codex-mcp-chromium-'));
   const child = spawn(CHROMIUM, [
     '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
     '--remote-debugging-port=0', '--remote-debugging-address=127.0.0.1', `--user-data-dir=${profile}`,
     '--no-first-run', '--no-default-browser-check', '--disable-extensions', '--disable-sync',
     '--disable-background-networking', '--disable-component-update', '--metrics-recording-only',
-    '--hide-scrollbars', '--force-device-scale-factor=1', `--window-size=${width},${height}`, 'about:blank',
-  ], { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HOME: ctx.home } });
+    '--disable-crash-reporter', '--disable-breakpad', '--hide-scrollbars', '--force-device-scale-factor=1', `--window-size=${width},${height}`, 'about:blank',
+  ], { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HOME: profile, TMPDIR: profile } });
   let stderr = '';
   const exited = new Promise((r) => child.once('exit', r));
+  const kill = () => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ } };
+  // Also if the test process ends without running its after hooks.
+  process.once('exit', kill);
   t.after(async () => {
-    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+    kill();
     await exited;
+    fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   });
   child.stderr.setEncoding('utf8');
   const wsUrl = await new Promise((resolve, reject) => {
