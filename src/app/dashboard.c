@@ -51,7 +51,16 @@ struct app_dashboard {
 	struct dashboard *web; /* NULL once freed */
 	struct watched *tasks;
 	struct waiting *questions;
+	unsigned reading; /* the page's reads of the store still on their way */
+	bool closed;      /* freed once nothing above holds it */
 };
+
+/* Once closed, the last watch or read to end frees it. */
+static void maybe_free(struct app_dashboard *dash)
+{
+	if (dash->closed && !dash->tasks && !dash->reading)
+		free(dash);
+}
 
 static void publish(struct app_dashboard *dash, const char *subject, const char *event,
                     json_t *data /* stolen */)
@@ -201,6 +210,7 @@ static void on_finished(void *data, struct task *t)
 			break;
 		}
 	free(w);
+	maybe_free(dash);
 }
 
 static void on_submitted(void *data, struct task *t)
@@ -270,6 +280,8 @@ out:
 	json_decref(approvals);
 	free(o->subject);
 	free(o);
+	dash->reading--;
+	maybe_free(dash);
 }
 
 static void do_overview(void *ctx, const char *subject, dashboard_reply_fn reply, void *data)
@@ -283,7 +295,9 @@ static void do_overview(void *ctx, const char *subject, dashboard_reply_fn reply
 		return;
 	}
 	*o = (struct overview){dash, o->subject, reply, data};
+	dash->reading++;
 	if (agents_list(dash->app, o->subject, NULL, OVERVIEW_AGENTS, overview_listed, o) != 0) {
+		dash->reading--;
 		free(o->subject);
 		free(o);
 		reply(data, 503, json_pack("{s:s}", "error", "out of memory"));
@@ -327,24 +341,23 @@ static void agent_found(void *data, int found, const struct task_record *rec, st
                         const char *error)
 {
 	struct asked_agent *a = data;
+	struct app_dashboard *dash = a->dash;
 
+	dash->reading--;
 	if (found != 1) {
-		a->reply(a->data, found == 0 ? 404 : 500,
-		         json_pack("{s:s}", "error",
-		                   found == 0 ? "no such agent"
-		                   : error    ? error
-		                              : "?"));
-		free(a);
-		return;
+		const char *why = found == 0 ? "no such agent" : error ? error : "?";
+		a->reply(a->data, found == 0 ? 404 : 500, json_pack("{s:s}", "error", why));
+	} else {
+		/* get_agent_status's view, report and all, and the log's tail. */
+		json_t *st = agent_status(rec, live, 0, 20000);
+		struct watched *w = find_watched(dash, rec->id);
+		if (w)
+			json_object_set_new(st, "activity", spark_json(w));
+		json_object_set_new(st, "log_tail", log_tail(rec->log_file));
+		a->reply(a->data, 200, st);
 	}
-	/* get_agent_status's view, report and all, and the log's tail. */
-	json_t *st = agent_status(rec, live, 0, 20000);
-	struct watched *w = find_watched(a->dash, rec->id);
-	if (w)
-		json_object_set_new(st, "activity", spark_json(w));
-	json_object_set_new(st, "log_tail", log_tail(rec->log_file));
-	a->reply(a->data, 200, st);
 	free(a);
+	maybe_free(dash);
 }
 
 static void do_agent(void *ctx, const char *subject, const char *id, dashboard_reply_fn reply,
@@ -358,7 +371,18 @@ static void do_agent(void *ctx, const char *subject, const char *id, dashboard_r
 		return;
 	}
 	*a = (struct asked_agent){dash, reply, data};
+	dash->reading++;
 	visible_task_async(dash->app, as_subject(subject), id, agent_found, a);
+}
+
+/* A read, and what followed it, is over. */
+static void asked_done(struct asked_agent *a)
+{
+	struct app_dashboard *dash = a->dash;
+
+	free(a);
+	dash->reading--;
+	maybe_free(dash);
 }
 
 static void kill_found(void *data, int found, const struct task_record *rec, struct task *live,
@@ -369,7 +393,7 @@ static void kill_found(void *data, int found, const struct task_record *rec, str
 	if (found != 1) {
 		const char *why = found == 0 ? "no such agent" : error ? error : "?";
 		a->reply(a->data, found == 0 ? 404 : 500, json_pack("{s:s}", "error", why));
-		free(a);
+		asked_done(a);
 		return;
 	}
 	/* As kill_agent does; the end shows on the event stream, as the agent's status. */
@@ -387,7 +411,7 @@ static void kill_found(void *data, int found, const struct task_record *rec, str
 		                   "error", "it had already ended"));
 		break;
 	}
-	free(a);
+	asked_done(a);
 }
 
 static void do_kill(void *ctx, const char *subject, const char *id, dashboard_reply_fn reply,
@@ -401,6 +425,7 @@ static void do_kill(void *ctx, const char *subject, const char *id, dashboard_re
 		return;
 	}
 	*a = (struct asked_agent){dash, reply, data};
+	dash->reading++;
 	visible_task_async(dash->app, as_subject(subject), id, kill_found, a);
 }
 
@@ -468,11 +493,10 @@ void app_dashboard_free(struct app *app)
 	runner_watch(app->runner, NULL, NULL);
 	app->httpm->dashboard_free(dash->web);
 	dash->web = NULL;
-	/* Runs still watched (none, once the runner is idle) keep their watch to their end. */
 	while (dash->questions)
 		drop_question(dash, dash->questions->task, 0, true);
-	if (!dash->tasks) {
-		free(dash);
-		app->dashboard = NULL;
-	}
+	/* Runs still watched (none, once the runner is idle) and reads on their way keep it. */
+	app->dashboard = NULL;
+	dash->closed = true;
+	maybe_free(dash);
 }
