@@ -8,11 +8,13 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createContext, gatedScript, holdScript, waitFor, REPO_ROOT, TEST_TIMEOUT } from './lib/harness.mjs';
 import { startHttpServer, connectLegacyHttp } from './lib/http.mjs';
 import { launchBrowser } from './lib/browser.mjs';
+import { fakeCodex, procStatusBytes, mib, MiB, SANITIZED } from './lib/fault.mjs';
 
 /** One request on a connection of its own: { status, headers, text, json }. */
 function request(url, { method = 'GET', headers = {}, body } = {}) {
@@ -33,12 +35,12 @@ function request(url, { method = 'GET', headers = {}, body } = {}) {
 }
 
 /** A server behind a token file, and its tokens. */
-async function serverWithToken(ctx, args = []) {
+async function serverWithToken(ctx, args = [], opts = {}) {
   const token = crypto.randomBytes(24).toString('hex');
   const other = crypto.randomBytes(24).toString('hex');
   const file = path.join(ctx.root, 'tokens');
   fs.writeFileSync(file, `${token}\n${other}\n`);
-  const srv = await startHttpServer(ctx, { args: ['--http-token-file', file, ...args] });
+  const srv = await startHttpServer(ctx, { args: ['--http-token-file', file, ...args], ...opts });
   return { srv, token, other, base: srv.url.replace(/\/mcp$/, '') };
 }
 
@@ -213,4 +215,33 @@ test("each token's dashboard shows only its own agents, as /mcp does", { timeout
   const crossed = await request(`${base}/dashboard/api/agents/${id}/kill`,
     { method: 'POST', headers: { ...mine, 'content-type': 'application/json', 'x-csrf-token': csrf }, body: '{}' });
   assert.equal(crossed.status, 403);
+});
+
+test('a page that stops reading its event stream is cut off, and costs the server no more', { timeout: 3 * TEST_TIMEOUT }, async (t) => {
+  const ctx = await createContext(t);
+  // The fake Codex floods: 64 MiB of messages, each one a log line on every page's stream.
+  const { srv, token, base } = await serverWithToken(ctx, ['--http-max-backlog', String(MiB)], { codexBin: fakeCodex() });
+  const url = new URL(srv.url);
+  const sock = net.connect(Number(url.port), '127.0.0.1');
+  await new Promise((r) => sock.once('connect', r));
+  let closed = false;
+  sock.on('close', () => { closed = true; });
+  sock.on('error', () => {});
+  // Read nothing, ever: the server must give up on this page rather than hold the flood for it.
+  sock.write(`GET /dashboard/events HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+  sock.pause();
+  const client = await connectLegacyHttp(srv.url, { requestInit: { headers: { authorization: `Bearer ${token}` } } });
+  t.after(() => client.close());
+  const id = (await client.client.callTool({ name: 'spawn_agent_async', arguments: { prompt: 'flood 64M 1K', cwd: ctx.workspace } })).structuredContent.task_id;
+  await waitFor(() => /dashboard: an event stream stopped reading; cut off/.test(srv.stderr),
+    { timeoutMs: 60_000, what: srv.diag('the page to be cut off') });
+  // The run goes on to its end, and other pages are served meanwhile.
+  const overview = await request(`${base}/dashboard/api/overview`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(overview.status, 200);
+  await waitFor(async () => (await client.client.callTool({ name: 'get_agent_status', arguments: { task_id: id } })).structuredContent.status === 'completed',
+    { timeoutMs: 120_000, intervalMs: 500, what: srv.diag('the flood to complete') });
+  const rss = procStatusBytes(srv.pid, 'VmRSS');
+  assert.ok(rss < (SANITIZED ? 512 : 64) * MiB, `server RSS ${mib(rss)}`);
+  sock.resume();
+  await waitFor(() => closed, { timeoutMs: 30_000, what: 'the cut connection to close' });
 });
