@@ -385,6 +385,16 @@ static void asked_done(struct asked_agent *a)
 	maybe_free(dash);
 }
 
+/* Another replica was asked to stop its run: the page sees the end on its stream. */
+static void kill_asked(void *data, int rc, const char *error)
+{
+	struct asked_agent *a = data;
+
+	a->reply(a->data, rc == 0 ? 202 : 500,
+	         rc == 0 ? json_pack("{s:b}", "stopping", 1) : json_pack("{s:s}", "error", error));
+	asked_done(a);
+}
+
 static void kill_found(void *data, int found, const struct task_record *rec, struct task *live,
                        const char *error)
 {
@@ -402,8 +412,9 @@ static void kill_found(void *data, int found, const struct task_record *rec, str
 		a->reply(a->data, 202, json_pack("{s:s, s:b}", "task_id", rec->id, "stopping", 1));
 		break;
 	case AGENT_ELSEWHERE:
-		a->reply(a->data, 501,
-		         json_pack("{s:s}", "error", "another replica runs it: use kill_agent"));
+		if (agent_ask_stop(a->dash->app, rec->owner, rec->id, kill_asked, a) == 0)
+			return;
+		a->reply(a->data, 503, json_pack("{s:s}", "error", "out of memory"));
 		break;
 	case AGENT_WAS_OVER:
 		a->reply(a->data, 409,
