@@ -431,6 +431,14 @@ static void serve_session(struct dashboard *d, struct http_exchange *x, const ch
 	             NULL);
 }
 
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+	                              : -1;
+}
+
 /* application/x-www-form-urlencoded: the value of field name, decoded, into out. */
 static bool form_field(const char *body, const char *name, char *out, size_t size)
 {
@@ -440,14 +448,17 @@ static bool form_field(const char *body, const char *name, char *out, size_t siz
 		if (strncmp(p, name, nl) != 0 || p[nl] != '=')
 			continue;
 		for (p += nl + 1; *p && *p != '&' && o + 1 < size; p++) {
-			unsigned v;
-			if (*p == '+')
+			/* Both digits first: "%4" at the end must not step past it. */
+			int hi = *p == '%' ? hex_digit(p[1]) : -1,
+			    lo = hi >= 0 ? hex_digit(p[2]) : -1;
+			if (*p == '+') {
 				out[o++] = ' ';
-			else if (*p == '%' && sscanf(p + 1, "%2x", &v) == 1 && v) {
-				out[o++] = (char)v;
+			} else if (lo >= 0 && (hi || lo)) {
+				out[o++] = (char)(hi << 4 | lo);
 				p += 2;
-			} else
+			} else {
 				out[o++] = *p;
+			}
 		}
 		out[o] = '\0';
 		return o > 0;
