@@ -6,11 +6,12 @@ need=""
 # clang and its runtime for the fuzzers; valgrind for the unit tests' memory check.
 # José and curl for the HTTP transport's OAuth; microhttpd, libssl-dev and the openssl tool
 # for its tests. libpq for the PostgreSQL store, and a PostgreSQL server its tests start; haproxy in
-# front of replicas. git for the agents' worktrees, and the tests' repositories.
+# front of replicas. git for the agents' worktrees, and the tests' repositories. Chromium,
+# headless, shows the dashboard to its tests.
 for pkg in build-essential cmake pkg-config git libuv1-dev libjansson-dev libsqlite3-dev \
 	libsodium-dev libcmocka-dev clang libclang-rt-14-dev valgrind \
 	libjose-dev libcurl4-openssl-dev libmicrohttpd-dev libssl-dev openssl \
-	libpq-dev postgresql haproxy; do
+	libpq-dev postgresql haproxy chromium; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
 		need="$need $pkg"
 done

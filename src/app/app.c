@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "app/args.h"
+#include "app/dashboard.h"
 #include "app/http-module.h"
 #include "app/remote.h"
 #include "app/replica.h"
@@ -88,6 +89,7 @@ static void http_closed(void *data)
 	struct app *app = data;
 
 	app->http = NULL;
+	app_dashboard_free(app);
 }
 
 static int make_backend(const struct options *opts, const struct codex_exec_config *cfg,
@@ -158,8 +160,10 @@ static void stop(struct app *app, const char *why, bool again_kills)
 	remote_stop(app);
 	for (struct app_client *c = app->clients; c; c = c->next)
 		mcp_session_stop(c->session);
-	if (app->http)
+	if (app->http) {
 		app->httpm->transport_stop(app->http);
+		app_dashboard_stop(app);
+	}
 	runner_stop_all(app->runner);
 	close_if_done(app);
 }
@@ -378,8 +382,12 @@ static int start_http(struct app *app)
 	    .max_backlog = ho->max_backlog,
 	    .keepalive_s = ho->keepalive_s,
 	};
+	/* The dashboard, behind the same authentication. */
+	if ((rc = app_dashboard_start(app, &cfg.routes)) != 0)
+		return rc;
 	if ((rc = app->httpm->transport_new(&cfg, &app->http, err, sizeof err)) != 0) {
 		log_error("%s", err);
+		app_dashboard_free(app);
 		return rc;
 	}
 	/* Always said, whatever the log level: scripts wait for this line. */

@@ -17,6 +17,7 @@
 #include "tasks/runner.h"
 
 struct app_client;
+struct app_dashboard;
 
 struct app {
 	uv_loop_t *loop;
@@ -30,6 +31,7 @@ struct app {
 	const struct auth_module *authm; /* its authenticator, loaded for a token or issuer */
 	struct mcp_http *http;           /* --http: every client over HTTP */
 	struct http_auth *auth;          /* who may use it */
+	struct app_dashboard *dashboard; /* its page at /: app/dashboard.h */
 	bool http_closing;
 	struct seal_key seal; /* signs the requestState of input_required rounds */
 	bool seal_loaded;     /* read or made on first use: see app_seal_key() */

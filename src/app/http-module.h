@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "dashboard/dashboard.h"
 #include "http/auth.h"
 #include "http/listen.h"
 #include "mcp/http.h"
@@ -23,6 +24,14 @@ struct http_module {
 	void (*transport_stop)(struct mcp_http *h);
 	void (*transport_close)(struct mcp_http *h, void (*done)(void *data), void *data);
 	void (*transport_log)(struct mcp_http *h, enum log_level level, const char *message);
+	/* The dashboard at / (dashboard/dashboard.h). */
+	int (*dashboard_new)(const struct dashboard_config *cfg, struct dashboard **out, char *err,
+	                     size_t err_size);
+	bool (*dashboard_handle)(void *d, struct http_exchange *x);
+	void (*dashboard_publish)(struct dashboard *d, const char *subject, const char *event,
+	                          const json_t *data);
+	void (*dashboard_stop)(struct dashboard *d);
+	void (*dashboard_free)(struct dashboard *d);
 };
 
 struct auth_module {

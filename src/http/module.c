@@ -8,4 +8,9 @@ __attribute__((visibility("default"))) const struct http_module codex_mcp_http_m
     .transport_stop = mcp_http_stop,
     .transport_close = mcp_http_close,
     .transport_log = mcp_http_log,
+    .dashboard_new = dashboard_new,
+    .dashboard_handle = dashboard_handle,
+    .dashboard_publish = dashboard_publish,
+    .dashboard_stop = dashboard_stop,
+    .dashboard_free = dashboard_free,
 };

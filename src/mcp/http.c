@@ -525,6 +525,9 @@ static void on_request(void *data, struct http_exchange *x)
 		serve_metadata(h, x);
 		return;
 	}
+	if (strcmp(path, "/mcp") != 0 && h->cfg.routes.handle &&
+	    h->cfg.routes.handle(h->cfg.routes.ctx, x))
+		return;
 	if (strcmp(path, "/mcp") != 0) {
 		mcp_http_error(x, 404, NULL, -32000, "not found: MCP is served at /mcp", NULL,
 		               NULL);

@@ -19,6 +19,7 @@
 
 #include "http/auth.h"
 #include "http/listen.h"
+#include "http/server.h"
 #include "mcp/session.h"
 #include "util/log.h"
 
@@ -34,6 +35,16 @@ struct mcp_http_auth {
 	                                char *subject, size_t subject_size, char *challenge,
 	                                size_t challenge_size, char *why, size_t why_size);
 	json_t *(*metadata)(const struct http_auth *a);
+};
+
+/*
+ * Other pages the same server serves (NULL handle: none). Called for any path
+ * but /mcp's once Host and Origin are checked; authenticating is its own
+ * business. Returns false when the path is not its own (404).
+ */
+struct mcp_http_routes {
+	bool (*handle)(void *ctx, struct http_exchange *x);
+	void *ctx;
 };
 
 struct mcp_http_config {
@@ -57,6 +68,7 @@ struct mcp_http_config {
 	unsigned session_idle_s; /* a legacy session unused this long ends */
 	size_t max_backlog;      /* unread bytes a client may hold on one stream */
 	unsigned keepalive_s;    /* a quiet SSE stream gets a comment this often */
+	struct mcp_http_routes routes;
 };
 
 int mcp_http_new(const struct mcp_http_config *cfg, struct mcp_http **out, char *err,

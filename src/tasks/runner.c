@@ -95,6 +95,8 @@ struct runner {
 	bool stopping;         /* no new work; a second stop kills at once */
 	struct task *ending;   /* whose end its observers are being told */
 	bool fleet_full;       /* admit() said no: not asked again until there may be room */
+	void (*watch)(void *data, struct task *t);
+	void *watch_data;
 };
 
 static void schedule(struct runner *r);
@@ -686,6 +688,18 @@ static void expire_questions(struct task *t, uint64_t now)
 	}
 }
 
+/* A question someone took: the other observers may show it, unless it was answered already. */
+static void announce(struct task *t, const struct codex_question *q)
+{
+	struct question *held = t->questions;
+
+	while (held && held->id != q->id)
+		held = held->next;
+	for (struct task_observer *o = t->observers; held && o; o = o->next)
+		if (o->asked)
+			o->asked(o->data, t, q);
+}
+
 static void on_ask(void *data, const struct codex_question *q)
 {
 	struct task *t = data;
@@ -713,6 +727,7 @@ static void on_ask(void *data, const struct codex_question *q)
 		t->asked++;
 		agent_log_printf(t->log, "%s", message);
 		tell(t, NULL, message);
+		announce(t, q);
 		return;
 	}
 	t->unasked++;
@@ -1155,6 +1170,8 @@ struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task
 	}
 	if (obs)
 		task_observe(t, obs);
+	if (r->watch)
+		r->watch(r->watch_data, t);
 	/* Append: the queue starts runs in the order they came, each once it is recorded. */
 	t->recording = true;
 	struct task **tail = &r->queue;
@@ -1165,6 +1182,12 @@ struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task
 	/* Last: the write may be answered at once. */
 	writes_task(r->writes, &t->rec, first_recorded, t);
 	return t;
+}
+
+void runner_watch(struct runner *r, void (*fn)(void *data, struct task *t), void *data)
+{
+	r->watch = fn;
+	r->watch_data = data;
 }
 
 struct task *runner_find(struct runner *r, const char *id)

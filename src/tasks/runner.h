@@ -84,6 +84,11 @@ struct task_observer {
 	bool (*ask)(void *data, struct task *t, const struct codex_question *q);
 	/* Question id was answered, by anyone, or expired: what still asks it can stop. */
 	void (*settled)(void *data, struct task *t, uint64_t id);
+	/*
+	 * Another observer took question q (may be NULL): it waits for a person, and
+	 * anyone who can show it may answer it too with task_answer(); the first wins.
+	 */
+	void (*asked)(void *data, struct task *t, const struct codex_question *q);
 	void *data;
 	struct task_observer *next; /* the runner's */
 };
@@ -149,6 +154,12 @@ const char *runner_save_failed(struct runner *r, const char *id);
  * again, and read from runner_unsaved() meanwhile. Returns 0.
  */
 int runner_save(struct runner *r, const struct task_record *rec);
+
+/*
+ * Calls fn with every task as it is submitted, before it can start or end, so a
+ * watcher of the whole fleet can observe it (fn NULL: none).
+ */
+void runner_watch(struct runner *r, void (*fn)(void *data, struct task *t), void *data);
 
 /* A task still queued or running, or NULL. */
 struct task *runner_find(struct runner *r, const char *id);

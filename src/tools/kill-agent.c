@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/agents.h"
 #include "app/app.h"
 #include "app/fleet.h"
 #include "app/remote.h"
@@ -83,19 +84,12 @@ static json_t *stopped_elsewhere(const struct task_record *rec)
 	                                  message));
 }
 
-/* Asking another replica to stop a run it owns, through the store. */
+/* A run another replica owns, asked to stop: the call waits until its record says it ended. */
 struct asking {
 	struct tool_call call;
 	char *owner;
 	char id[64];
 };
-
-static int ask_work(struct store *s, void *data)
-{
-	struct asking *a = data;
-
-	return store_ask_cancel(s, a->owner, a->id, "killed");
-}
 
 static void asked(void *data, int rc, const char *error)
 {
@@ -104,7 +98,7 @@ static void asked(void *data, int rc, const char *error)
 
 	if (rc != 0) {
 		snprintf(message, sizeof message, "cannot ask replica %s to stop agent %s: %s",
-		         a->owner, a->id, error ? error : "?");
+		         a->owner, a->id, error);
 		mcp_request_reply(a->call.req, tool_error_result(message));
 	} else {
 		/* A cancel of this call gives the wait up; the stop goes on. */
@@ -114,10 +108,6 @@ static void asked(void *data, int rc, const char *error)
 	free(a);
 }
 
-/*
- * A run another replica owns: that replica is asked to stop it, through the
- * store, and the call is answered once the record says it ended.
- */
 static void kill_elsewhere(const struct tool_call *call, const struct task_record *rec)
 {
 	struct asking *a = calloc(1, sizeof *a);
@@ -129,7 +119,7 @@ static void kill_elsewhere(const struct tool_call *call, const struct task_recor
 	}
 	a->call = *call;
 	snprintf(a->id, sizeof a->id, "%s", rec->id);
-	if (store_submit(call->app->store, ask_work, asked, a) != 0) {
+	if (agent_ask_stop(call->app, rec->owner, rec->id, asked, a) != 0) {
 		free(a->owner);
 		free(a);
 		mcp_request_reply(call->req, tool_error_result("out of memory"));
@@ -145,23 +135,9 @@ static void found(const struct tool_call *call, const struct task_record *rec, s
                   void *data)
 {
 	const struct kill_args *a = data;
+	struct kill_call *k = calloc(1, sizeof *k);
 	char message[512];
 
-	if (!t && !agent_status_terminal(rec->status) && store_shared(call->app->store) &&
-	    rec->owner && strcmp(rec->owner, call->app->instance) != 0) {
-		kill_elsewhere(call, rec);
-		return;
-	}
-	if (!t) {
-		snprintf(message, sizeof message, "agent %s had already ended: %s", rec->id,
-		         rec->status);
-		mcp_request_reply(call->req,
-		                  json_tool_result(json_pack(
-		                      "{s:s, s:b, s:n, s:s, s:s}", "task_id", rec->id, "killed", 0,
-		                      "signal_used", "status", rec->status, "message", message)));
-		return;
-	}
-	struct kill_call *k = calloc(1, sizeof *k);
 	if (!k) {
 		mcp_request_reply(call->req, tool_error_result("out of memory"));
 		return;
@@ -169,9 +145,26 @@ static void found(const struct tool_call *call, const struct task_record *rec, s
 	k->req = call->req;
 	k->task = t;
 	k->observer = (struct task_observer){.finished = on_finished, .data = k};
-	task_observe(t, &k->observer);
-	mcp_request_on_cancel(call->req, on_cancel, k);
-	task_kill(t, TASK_KILLED, a->force == 1 ? 0 : (unsigned)a->timeout * 1000);
+	/* Set before the stop: a queued task ends inside it, and k with it. */
+	if (t)
+		mcp_request_on_cancel(call->req, on_cancel, k);
+	switch (agent_stop(call->app, rec, t, a->force == 1 ? 0 : (unsigned)a->timeout * 1000,
+	                   &k->observer)) {
+	case AGENT_STOPPING:
+		return; /* k is the task's until it ends, or until the call is cancelled */
+	case AGENT_ELSEWHERE:
+		kill_elsewhere(call, rec);
+		break;
+	case AGENT_WAS_OVER:
+		snprintf(message, sizeof message, "agent %s had already ended: %s", rec->id,
+		         rec->status);
+		mcp_request_reply(call->req,
+		                  json_tool_result(json_pack(
+		                      "{s:s, s:b, s:n, s:s, s:s}", "task_id", rec->id, "killed", 0,
+		                      "signal_used", "status", rec->status, "message", message)));
+		break;
+	}
+	free(k);
 }
 
 static void call_kill_agent(const struct tool_call *call, json_t *args)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/agents.h"
 #include "app/app.h"
 #include "app/fleet.h"
 #include "app/visible.h"
@@ -37,109 +38,34 @@ static const char annotations[] =
     "\"idempotentHint\": true, \"openWorldHint\": false}";
 
 static const char *const known[] = {"status", "limit", NULL};
-static const char *const *const statuses = agent_statuses;
 
-/* A listing: read on the store's thread, answered on the loop. */
-struct listing {
-	struct app *app;
-	struct mcp_request *req;
-	char *subject;
-	const char *status; /* an entry of statuses[], or NULL */
-	int limit;
-	json_t *counts;
-	struct task_record *recs;
-	size_t n;
-};
-
-static void keep(void *data, const struct task_record *rec)
+static void answer_listing(void *data, json_t *list, const char *error)
 {
-	struct listing *l = data;
-
-	if (task_record_copy(&l->recs[l->n], rec) == 0)
-		l->n++;
-}
-
-/* On the store's thread: nothing of the loop's is touched. */
-static int read_listing(struct store *s, void *data)
-{
-	struct listing *l = data;
-
-	/* The caller's own tasks: another subject's are neither listed nor counted. */
-	l->counts = store_count_tasks(s, l->subject);
-	return store_each_task(s, l->subject, l->status, l->limit, keep, l);
-}
-
-static void listing_free(struct listing *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		task_record_clear(&l->recs[i]);
-	free(l->recs);
-	json_decref(l->counts);
-	free(l->subject);
-	free(l);
-}
-
-static void answer_listing(void *data, int rc, const char *error)
-{
-	struct listing *l = data;
-	json_t *result, *tasks;
+	struct mcp_request *req = data;
 	char message[400];
 
-	if (rc != 0) {
-		snprintf(message, sizeof message, "cannot read the tasks: the database: %s",
-		         error ? error : "?");
-		mcp_request_reply(l->req, tool_error_result(message));
-		listing_free(l);
+	if (!list) {
+		snprintf(message, sizeof message, "cannot read the tasks: the database: %s", error);
+		mcp_request_reply(req, tool_error_result(message));
 		return;
 	}
-	tasks = json_array();
-	for (size_t i = 0; i < l->n; i++) {
-		/* A live task's record, or one on its way to the store, is fresher than the stored.
-		 */
-		struct task *live = runner_find(l->app->runner, l->recs[i].id);
-		const struct task_record *kept = runner_unsaved(l->app->runner, l->recs[i].id);
-		json_array_append_new(tasks, agent_listing_entry(live   ? task_record(live)
-		                                                 : kept ? kept
-		                                                        : &l->recs[i],
-		                                                 live));
-	}
-	result = agent_listing(l->counts, tasks);
-	mcp_request_reply(l->req, json_tool_result(result));
-	listing_free(l);
+	mcp_request_reply(req, json_tool_result(list));
 }
 
 static void call_list_agent_tasks(const struct tool_call *call, json_t *args)
 {
-	const char *status, *subject = call_subject(call);
+	const char *status;
 	json_int_t limit;
 	struct arg_error e;
-	struct listing *l;
 
-	if (args_only(args, known, &e) || arg_enum(args, "status", statuses, &status, &e) ||
+	if (args_only(args, known, &e) || arg_enum(args, "status", agent_statuses, &status, &e) ||
 	    arg_integer(args, "limit", 1, 100000, 50, &limit, &e)) {
 		mcp_request_reply(call->req, tool_error_result(e.message));
 		return;
 	}
-	l = calloc(1, sizeof *l);
-	if (!l || !(l->recs = calloc((size_t)limit, sizeof *l->recs)) ||
-	    (subject && !(l->subject = strdup(subject)))) {
-		if (l)
-			free(l->recs);
-		free(l);
+	if (agents_list(call->app, call_subject(call), status, (int)limit, answer_listing,
+	                call->req) != 0)
 		mcp_request_reply(call->req, tool_error_result("out of memory"));
-		return;
-	}
-	l->app = call->app;
-	l->req = call->req;
-	l->limit = (int)limit;
-	/* The arguments go with the call: the table's own string is kept. */
-	for (const char *const *s = statuses; status && *s; s++)
-		if (strcmp(*s, status) == 0)
-			l->status = *s;
-	if (store_submit_read(call->app->store, read_listing, answer_listing, l) != 0) {
-		listing_free(l);
-		mcp_request_reply(call->req, tool_error_result("out of memory"));
-	}
 }
 
 const struct tool_entry tool_list_agent_tasks = {
