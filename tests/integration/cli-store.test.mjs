@@ -143,6 +143,27 @@ test('logs -f prints lines as the task writes them and ends with it; tasks --wat
   assert.equal(stopped.signal, 'SIGINT');
 });
 
+test('logs -f ends, exit 1, when the server running the task dies and its record says running', { timeout: TIMEOUT }, async (t) => {
+  const ctx = await createContext(t);
+  const srv = await ctx.startServer();
+  // The mock holds the turn for a minute: the run is in progress when the server dies.
+  const started = structured(srv, await srv.call('spawn_agent_async', { prompt: 'SLEEP 60000 cut off', cwd: ctx.workspace }));
+  await ctx.model.waitForRequests(1, 30_000);
+  const { env, store } = cliSetup(ctx);
+  const follow = startCli(t, ['logs', started.task_id, '-f', ...store], { env });
+  await follow.waitOut(/ started( \(pid \d+\))? in /, 'the log so far');
+
+  process.kill(srv.pid, 'SIGKILL');
+  const done = await follow.exited;
+  assert.equal(done.code, 1, done.stderr);
+  assert.match(done.stderr, /the server running it is gone; its record still says running/);
+  assert.match(done.stdout, / started( \(pid \d+\))? in /);
+  // Started after the server died, it ends at once the same way.
+  const late = await runCli(t, ['logs', started.task_id, '-f', ...store], { env });
+  assert.equal(late.code, 1, late.stderr);
+  assert.match(late.stderr, /the server running it is gone/);
+});
+
 // "MANY": ten commands, each logged as a line of some 240 bytes when it starts and when it ends;
 // then the answer "done".
 function manyScript(body, index, ctx) {
