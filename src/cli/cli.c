@@ -1,6 +1,8 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <libgen.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -28,6 +30,9 @@ bool cli_is_command(const char *word)
 
 int cli_main(int argc, char **argv)
 {
+	/* A pager that quits (q in less, or one that never started) must not kill us mid-write:
+	 * the write fails with EPIPE instead, and what is left goes nowhere. */
+	signal(SIGPIPE, SIG_IGN);
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].run(argc - 1, argv + 1);
@@ -62,6 +67,35 @@ static const char *sqlite_path(const char *url)
 	return strstr(url, "://") ? NULL : url;
 }
 
+/*
+ * Why an SQLite file is not there: -ENOENT when the server would make it, -ENOTDIR when
+ * its directory is missing too (the server would fail). A string taken for a path may be
+ * a libpq keyword string with a password in it: it is shown as cli_store_display does.
+ */
+static int missing_database(const struct options *o, const char *file, char *err, size_t err_size)
+{
+	struct options shown_opts = *o;
+	char *copy = strdup(file), *shown;
+	struct stat st;
+	bool has_dir = copy && stat(dirname(copy), &st) == 0 && S_ISDIR(st.st_mode);
+
+	free(copy);
+	shown_opts.store = o->store ? (char *)file : NULL;
+	shown = cli_store_display(&shown_opts);
+	/* Without --store, the server makes the state directory itself. */
+	if (o->store && !has_dir) {
+		snprintf(err, err_size,
+		         "no directory for the database %s: the server cannot make it",
+		         shown ? shown : "?");
+		free(shown);
+		return -ENOTDIR;
+	}
+	snprintf(err, err_size, "no database at %s: no server has run with this %s",
+	         shown ? shown : "?", o->store ? "--store" : "--state-dir");
+	free(shown);
+	return -ENOENT;
+}
+
 int cli_store_open(const struct options *o, struct store **out, char *err, size_t err_size)
 {
 	char db[4096];
@@ -78,11 +112,8 @@ int cli_store_open(const struct options *o, struct store **out, char *err, size_
 	}
 	/* Looking must not make a database the server has never written. */
 	file = sqlite_path(url);
-	if (file && stat(file, &st) != 0) {
-		snprintf(err, err_size, "no database at %s: no server has run with this %s", file,
-		         o->store ? "--store" : "--state-dir");
-		return -ENOENT;
-	}
+	if (file && stat(file, &st) != 0)
+		return missing_database(o, file, err, err_size);
 	if (store_open(url, out, err, err_size) != 0)
 		return -EIO;
 	return 0;
@@ -143,13 +174,27 @@ static bool on_path(const char *name)
 	return false;
 }
 
+bool cli_pager_usable(const char *pager)
+{
+	char name[1024];
+	size_t n;
+
+	pager += strspn(pager, " \t");
+	n = strcspn(pager, " \t");
+	if (n == 0 || n >= sizeof name || (n == 3 && strncmp(pager, "cat", 3) == 0))
+		return false;
+	snprintf(name, sizeof name, "%.*s", (int)n, pager);
+	return strchr(name, '/') ? access(name, X_OK) == 0 : on_path(name);
+}
+
 FILE *cli_page_begin(void)
 {
 	const char *pager = getenv("PAGER");
 	FILE *p;
 
-	if (!isatty(STDOUT_FILENO) || (pager && (!*pager || strcmp(pager, "cat") == 0)) ||
-	    (!pager && !on_path("less")))
+	/* A PAGER that names no program would take the output and show nothing: the shell
+	 * popen runs only says "not found". Then stdout it is. */
+	if (!isatty(STDOUT_FILENO) || !cli_pager_usable(pager ? pager : "less"))
 		return stdout;
 	/* less quits at once when all fits, and keeps colours and the screen as they were. */
 	setenv("LESS", "FRX", 0);
@@ -197,20 +242,58 @@ int cli_rows(void)
 	return 0;
 }
 
-void cli_print_fit(FILE *out, const char *s, int width)
+/* The bytes of a control character to show instead of it, or NULL to keep s[0] as it is. */
+static const char *placeholder(const unsigned char *s, size_t left, char caret[3], size_t *len)
 {
-	size_t line = strcspn(s, "\r\n");
-	bool more = s[line] != '\0';
+	*len = 1;
+	if ((s[0] < 0x20 && s[0] != '\n' && s[0] != '\t') || s[0] == 0x7f) {
+		caret[0] = '^';
+		caret[1] = s[0] == 0x7f ? '?' : (char)(s[0] + 0x40);
+		caret[2] = '\0';
+		return caret;
+	}
+	/* C1 controls (U+0080..U+009F, CSI among them) are two bytes in UTF-8. */
+	if (s[0] == 0xc2 && left > 1 && s[1] >= 0x80 && s[1] <= 0x9f) {
+		*len = 2;
+		return "\xef\xbf\xbd";
+	}
+	return NULL;
+}
+
+char *cli_sanitize(const char *s, size_t len)
+{
+	/* The longest placeholder is 3 bytes for 1 (U+FFFD for 2, ^X for 1). */
+	char *out = malloc(len * 3 + 1), *o = out, caret[3];
+
+	for (size_t i = 0, n; out && i < len; i += n) {
+		const char *p = placeholder((const unsigned char *)s + i, len - i, caret, &n);
+		if (p)
+			o = stpcpy(o, p);
+		else
+			*o++ = s[i];
+	}
+	if (out)
+		*o = '\0';
+	return out;
+}
+
+void cli_print_fit(FILE *out, const char *text, int width)
+{
+	size_t first = strcspn(text, "\r\n");
+	bool more = text[first] != '\0';
+	char *safe = cli_sanitize(text, first);
+	const char *s = safe ? safe : "";
+	size_t line = strlen(s);
 	int chars = 0;
 
 	/* Columns are counted in characters: UTF-8 continuation bytes take none. */
 	for (size_t i = 0; i < line; i++)
 		chars += ((unsigned char)s[i] & 0xC0) != 0x80;
-	if (width <= 0 || (chars + more <= width)) {
+	if (width <= 0 || (chars + more <= width))
 		fprintf(out, "%.*s%s\n", (int)line, s, more ? "…" : "");
-		return;
-	}
-	fprintf(out, "%.*s…\n", (int)chars_to_bytes(s, line, width - 1), s);
+	else
+		fprintf(out, "%.*s…\n", (int)chars_to_bytes(s, line, width - 1), s);
+	free(safe);
 }
 
 void cli_age(int64_t ms, int64_t now, char *buf, size_t size)

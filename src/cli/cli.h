@@ -54,11 +54,21 @@ char *cli_store_display(const struct options *o);
  */
 FILE *cli_page_begin(void);
 void cli_page_end(FILE *out);
+/* Whether $PAGER's program (its first word) can be run: not empty, not cat, on PATH. */
+bool cli_pager_usable(const char *pager);
+/*
+ * The human output of task text (agent output, Codex's stderr) with terminal controls
+ * made visible: C0 other than \n and \t as ^X, DEL as ^?, C1 (UTF-8 U+0080..U+009F) as
+ * U+FFFD. Escapes a model wrote could otherwise retitle the terminal or set the
+ * clipboard (OSC 52). NUL-terminated, malloc'd; NULL when out of memory.
+ */
+char *cli_sanitize(const char *s, size_t len);
 /* Columns of the terminal: stdout's, else $COLUMNS, else 0 (no limit). */
 int cli_columns(void);
 /* Rows of stdout's terminal, or 0 (not a terminal). */
 int cli_rows(void);
-/* Prints s cut to fit width columns (0: as it is), its first line only, then a newline. */
+/* Prints s cut to fit width columns (0: as it is), its first line only, then a newline;
+ * controls made visible as cli_sanitize does. */
 void cli_print_fit(FILE *out, const char *s, int width);
 /* "3m ago", "2h ago" for ms since the epoch; "-" for 0. */
 void cli_age(int64_t ms, int64_t now, char *buf, size_t size);

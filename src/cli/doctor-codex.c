@@ -253,8 +253,10 @@ void doctor_auth(struct doctor *d)
 		/* An older Codex has no way to say more than this. */
 		char *argv[] = {d->launch.path, "login", "status", NULL};
 		struct doctor_run r;
-		bool in =
-		    doctor_run(argv, d->launch.env, NULL, 10000, &r) == 0 && r.exit_status == 0;
+		/* libuv says exit status 0 for a process a signal ended: killed on the clock, or
+		 * crashed, it said nothing about a login. */
+		bool in = doctor_run(argv, d->launch.env, NULL, 10000, &r) == 0 &&
+		          r.exit_status == 0 && !r.timed_out && !r.term_signal;
 		doctor_say(d, in, "authentication: %s (codex login status)",
 		           in ? "logged in" : "not logged in");
 		if (!in)

@@ -129,6 +129,9 @@ static void check_database(struct doctor *d)
 		store_close(s);
 	} else if (rc == -ENOENT) {
 		doctor_say(d, true, "database: %s, made at the server's first start", shown);
+	} else if (rc == -ENOTDIR) {
+		doctor_say(d, false, "database: %s", err);
+		doctor_fix(d, "make that directory, or pass --store a file in one that exists");
 	} else {
 		doctor_say(d, false, "database: %s", err);
 		doctor_fix(d, "check --store, or that the database is reachable and the user may "
@@ -209,7 +212,19 @@ void doctor_http(struct doctor *d)
 		doctor_fix(d, "install codex-mcp-http.so beside codex-mcp");
 		return;
 	}
-	if ((fd = m->listen(h->listen, &addr, err, sizeof err)) < 0) {
+	/*
+	 * In use is a ✘ even when it is this server that listens: doctor judges a server
+	 * started with these flags, and that one would not start. It cannot tell our server
+	 * from another program there, so it says which to look for.
+	 */
+	if ((fd = m->listen(h->listen, &addr, err, sizeof err)) == -EADDRINUSE) {
+		doctor_say(d, false, "HTTP: --http %s: in use (is a server already running there?)",
+		           h->listen);
+		doctor_fix(d, "if codex-mcp runs there, clients can use it as it is; else another "
+		              "HOST:PORT, or stop what listens there");
+		return;
+	}
+	if (fd < 0) {
 		doctor_say(d, false, "HTTP: --http %s: %s", h->listen, err);
 		doctor_fix(d, "another HOST:PORT, or stop what listens there");
 		return;

@@ -19,6 +19,7 @@ static const char usage[] =
     "ended. A log rotated past --log-max-bytes is shown from its older part on.\n"
     "\n"
     "  -f, --follow      then print what the task writes as it writes it, until it ends\n"
+    "                    (or the server running it is gone: then exit status 1)\n"
     "\n"
     "Server options (--state-dir, --store, ...): see codex-mcp --help.\n";
 
@@ -62,15 +63,27 @@ static int logs_args(void *data, char **args, int n)
 	return 0;
 }
 
-/* Copies what fd has left to stdout. 0, or -errno. */
+/*
+ * Copies what fd has left to stdout, controls made visible (cli_sanitize): always, not only
+ * on a terminal, for `logs X > f; cat f` must not obey them later either. The file itself
+ * keeps the bytes as they were. A C1 control's first byte at the end of a read is read
+ * again with what follows it. 0, or -errno.
+ */
 static int drain(int fd)
 {
-	char buf[65536];
+	char buf[65536], *safe;
 	ssize_t n;
 
-	while ((n = read(fd, buf, sizeof buf)) > 0)
-		if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
+	while ((n = read(fd, buf, sizeof buf)) > 0) {
+		if (n > 1 && (unsigned char)buf[n - 1] == 0xc2 && lseek(fd, -1, SEEK_CUR) >= 0)
+			n--;
+		if (!(safe = cli_sanitize(buf, (size_t)n)))
+			return -ENOMEM;
+		int ok = fputs(safe, stdout) >= 0;
+		free(safe);
+		if (!ok)
 			return -EIO;
+	}
 	fflush(stdout);
 	return n < 0 ? -errno : 0;
 }
@@ -114,6 +127,17 @@ static void reopen_if_moved(struct follow *f)
 	}
 }
 
+/*
+ * Whether the server running the task has died, leaving the record as it was: the record
+ * is only put right when a server starts on the store again (store_recover), or when a
+ * replica sees the lease run out. As the server judges it: the process on this machine for
+ * SQLite, the lease for a shared store. An old record names no owner: never gone.
+ */
+static bool owner_gone(struct store *s, const struct task_record *rec)
+{
+	return rec->owner && store_owner_alive(s, rec->owner, store_now_ms()) == 0;
+}
+
 /* Every second: a rotation, and whether the task has ended (then the rest, and stop). */
 static void on_tick(uv_timer_t *h)
 {
@@ -123,13 +147,18 @@ static void on_tick(uv_timer_t *h)
 
 	reopen_if_moved(f);
 	found = store_get_task(f->store, f->id, &rec);
-	if (found == 1 && !agent_status_terminal(rec.status)) {
+	if (found == 1 && !agent_status_terminal(rec.status) && !owner_gone(f->store, &rec)) {
 		task_record_clear(&rec);
 		return;
 	}
 	if (found != 1) {
 		fprintf(stderr, "codex-mcp logs: %s\n",
 		        found == 0 ? "the task is gone" : store_error(f->store));
+		f->status = 1;
+	} else if (!agent_status_terminal(rec.status)) {
+		fprintf(stderr,
+		        "codex-mcp logs: the server running it is gone; its record still says %s\n",
+		        rec.status);
 		f->status = 1;
 	}
 	task_record_clear(&rec);

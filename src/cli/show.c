@@ -10,7 +10,7 @@ static const char usage[] =
     "usage: codex-mcp show TASK [--json] [server options]\n"
     "\n"
     "One task of the server's store: its status, its report (exit code, tokens, the\n"
-    "commands it ran, the files it changed), its output and its log file.\n"
+    "commands it ran, the files it changed), its worktree, its output and its log file.\n"
     "\n"
     "  --json            as get_agent_status answers, with the whole output\n"
     "\n"
@@ -83,7 +83,33 @@ static void print_report(FILE *out, const json_t *report)
 	    fprintf(out, "  %s\n", json_string_value(v) ? json_string_value(v) : "?");
 }
 
-static void print_human(FILE *out, const json_t *st)
+/* Strings of an array, one a line under a heading, or the heading with "none". */
+static void print_list(FILE *out, const char *heading, const json_t *list)
+{
+	size_t i;
+	json_t *v;
+
+	fprintf(out, "  %s:%s\n", heading, json_array_size(list) ? "" : " none");
+	json_array_foreach(list, i, v)
+	    fprintf(out, "    %s\n", json_string_value(v) ? json_string_value(v) : "?");
+}
+
+/* Where the work is when the task ran in a worktree of its own: the agent's commits are
+ * on its branch, not in the repository it was asked about. */
+static void print_worktree(FILE *out, const json_t *wt)
+{
+	if (!json_is_object(wt))
+		return;
+	fprintf(out, "Worktree:  %s\n", str(wt, "path"));
+	fprintf(out, "  Branch:  %s (from %s)\n", str(wt, "branch"), str(wt, "base_commit"));
+	if (json_object_get(wt, "error"))
+		fprintf(out, "  Error:   %s\n", str(wt, "error"));
+	print_list(out, "Commits", json_object_get(wt, "commits"));
+	print_list(out, "Files changed", json_object_get(wt, "files_changed"));
+	print_list(out, "Uncommitted", json_object_get(wt, "uncommitted"));
+}
+
+static void print_fields(FILE *out, const json_t *st)
 {
 	json_t *report = json_object_get(st, "report");
 
@@ -99,12 +125,33 @@ static void print_human(FILE *out, const json_t *st)
 	fprintf(out, "Elapsed:   %.1f s\n",
 	        json_real_value(json_object_get(st, "elapsed_seconds")));
 	fprintf(out, "Log file:  %s\n", str(st, "log_file"));
+	print_worktree(out, json_object_get(st, "worktree"));
 	if (json_is_object(report))
 		print_report(out, report);
 	if (json_object_get(st, "error"))
 		fprintf(out, "Error:     %s\n", str(st, "error"));
 	if (json_object_get(st, "output"))
 		fprintf(out, "Output:\n%s\n", str(st, "output"));
+}
+
+/*
+ * Everything shown goes through cli_sanitize: the output, the error and the commands are
+ * what a model wrote, and a pager (less -R) or cat passes escapes on to the terminal.
+ */
+static void print_human(FILE *out, const json_t *st)
+{
+	char *text = NULL, *safe;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+
+	if (!mem)
+		return;
+	print_fields(mem, st);
+	fclose(mem);
+	if ((safe = cli_sanitize(text, len)))
+		fputs(safe, out);
+	free(safe);
+	free(text);
 }
 
 int cli_show(int argc, char **argv)

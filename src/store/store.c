@@ -222,10 +222,22 @@ char *store_url_password(const char *url)
 		if (colon && at > colon + 1)
 			return strndup(colon + 1, (size_t)(at - colon - 1));
 	}
-	p = strstr(url, "password=");
-	if (p && p > url && (p[-1] == '?' || p[-1] == '&')) {
-		p += strlen("password=");
-		return strndup(p, strcspn(p, "&"));
+	for (p = url; (p = strstr(p, "password")); p++) {
+		/* A URL's ?password=, or libpq's keyword form: "host=x password = 'secret'". */
+		bool url_param = p > url && (p[-1] == '?' || p[-1] == '&');
+		bool keyword = !strstr(url, "://") && (p == url || p[-1] == ' ' || p[-1] == '\t');
+		const char *v = p + strlen("password");
+		if (!url_param && !keyword)
+			continue;
+		v += keyword ? strspn(v, " \t") : 0;
+		if (*v++ != '=')
+			continue;
+		if (url_param)
+			return strndup(v, strcspn(v, "&"));
+		v += strspn(v, " \t");
+		if (*v == '\'')
+			return strndup(v + 1, strcspn(v + 1, "'"));
+		return strndup(v, strcspn(v, " \t"));
 	}
 	return NULL;
 }

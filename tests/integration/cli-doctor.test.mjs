@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { TESTS_DIR, createContext, codexBin } from './lib/harness.mjs';
 import { runCli } from './lib/cli.mjs';
@@ -103,6 +104,46 @@ test('no login: ✘ naming what is missing, never a value', { timeout: TIMEOUT }
   // --env gives it as the server would.
   const given = await doctor(t, ctx, { drop: ['MOCK_KEY'], env: {}, args: [...ctx.serverCommand().args, '--env', `MOCK_KEY=${SECRET}`] });
   assert.equal(given.code, 0, given.stdout);
+});
+
+test('an older Codex whose `login status` dies of a signal: not logged in', { timeout: TIMEOUT }, async (t) => {
+  const ctx = await createContext(t);
+  const fake = path.join(ctx.root, 'crashing-codex');
+  // New enough, without app-server (so `codex login status` is asked), and that crashes.
+  fs.writeFileSync(fake, [
+    '#!/bin/sh',
+    'case "$1" in',
+    '  --version) echo "codex-cli 9.0.0" ;;',
+    '  app-server) exit 2 ;;',
+    '  login) kill -KILL $$ ;;',
+    'esac',
+    '',
+  ].join('\n'), { mode: 0o755 });
+  const r = await doctor(t, ctx, { args: ['--codex-bin', fake, '--state-dir', ctx.stateDir] });
+  assert.equal(r.code, 1, r.stdout);
+  assert.match(line(r, 'authentication:'), /^✘ authentication: not logged in/);
+});
+
+test('--http where something listens already: ✘ "in use", with the likely reason', { timeout: TIMEOUT }, async (t) => {
+  const ctx = await createContext(t);
+  const busy = net.createServer();
+  await new Promise((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  t.after(() => busy.close());
+  const where = `127.0.0.1:${busy.address().port}`;
+  const r = await doctor(t, ctx, { args: ['--state-dir', ctx.stateDir, '--http', where] });
+  assert.equal(r.code, 1, r.stdout);
+  assert.equal(line(r, 'HTTP:'), `✘ HTTP: --http ${where}: in use (is a server already running there?)`);
+});
+
+test('--store: a missing directory is ✘; a libpq keyword string shows no password', { timeout: TIMEOUT }, async (t) => {
+  const ctx = await createContext(t);
+  const missing = await doctor(t, ctx, { args: ['--state-dir', ctx.stateDir, '--store', `sqlite:${ctx.root}/no/such/dir/db`] });
+  assert.equal(missing.code, 1, missing.stdout);
+  assert.match(line(missing, 'database:'), /^✘ database: no directory for the database .*no\/such\/dir\/db/);
+  const password = 'pg-password-never-shown-42';
+  const keyword = await doctor(t, ctx, { args: ['--state-dir', ctx.stateDir, '--store', `host=nowhere password=${password}`] });
+  assert.ok(!keyword.stdout.includes(password) && !keyword.stderr.includes(password), `the password was shown:\n${keyword.stdout}${keyword.stderr}`);
+  assert.match(line(keyword, 'database:'), /password=\[redacted\]/);
 });
 
 test('an unwritable state directory: ✘ with the reason, and exit 1', { timeout: TIMEOUT }, async (t) => {

@@ -2,6 +2,7 @@
 // a person, what --json gives (the same as the MCP tools), and -f / --watch following live.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createContext, gatedScript, structured, waitFor } from './lib/harness.mjs';
@@ -109,6 +110,47 @@ test('tasks, show and logs read what a real run stored: for a person, and as the
   assert.match(badStatus.stderr, /"sleeping" is not a status/);
 });
 
+// "ESCAPES": an answer with escapes that would set the clipboard (OSC 52) and clear the screen.
+const ESCAPES = 'copied\x1b]52;c;aGk=\x07 cleared\x1b[2J\u009b2J end';
+function escapeScript(body, index, ctx) {
+  if (lastUserPrompt(body).includes('ESCAPES')) return [message(ESCAPES)];
+  return smartScript(body, index, ctx);
+}
+
+test('show gives the worktree; tasks, show and logs show a model\'s escapes instead of obeying them', { timeout: TIMEOUT }, async (t) => {
+  const ctx = await createContext(t, { script: escapeScript });
+  const repo = path.join(ctx.root, 'repo');
+  fs.mkdirSync(repo);
+  const git = (...args) => execFileSync('git', ['-C', repo, '-c', 'user.name=Test', '-c', 'user.email=test@example.invalid', ...args]);
+  execFileSync('git', ['init', '-q', '-b', 'main', repo]);
+  fs.writeFileSync(path.join(repo, 'keep.txt'), 'kept\n');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'start');
+  const srv = await ctx.startServer();
+  const inTree = structured(srv, await srv.call('spawn_agent', { prompt: 'WRITE made.txt hi', cwd: repo, worktree: true }));
+  assert.equal(inTree.status, 'completed', JSON.stringify(inTree));
+  const escapes = structured(srv, await srv.call('spawn_agent', { prompt: 'ESCAPES', cwd: ctx.workspace }));
+  assert.equal(escapes.status, 'completed', JSON.stringify(escapes));
+
+  const status = structured(srv, await srv.call('get_agent_status', { task_id: inTree.task_id }));
+  const wt = status.worktree;
+  const text = await cli(t, ctx, ['show', inTree.task_id]);
+  assert.ok(text.includes(`\nWorktree:  ${wt.path}\n  Branch:  ${wt.branch} (from ${wt.base_commit})\n`), text);
+  assert.match(text, /^ {2}Files changed:\n {4}made\.txt$/m);
+  assert.match(text, /^ {2}Uncommitted:\n {4}made\.txt$/m);
+
+  // --json stays exact; the rest shows each control as ^X, a C1 control as U+FFFD.
+  const shownJson = JSON.parse(await cli(t, ctx, ['show', escapes.task_id, '--json']));
+  assert.equal(shownJson.output, ESCAPES);
+  const shown = await cli(t, ctx, ['show', escapes.task_id]);
+  assert.match(shown, /^Output:\ncopied\^\[\]52;c;aGk=\^G cleared\^\[\[2J\ufffd2J end$/m);
+  const listed = await cli(t, ctx, ['tasks']);
+  const log = await cli(t, ctx, ['logs', escapes.task_id]);
+  assert.ok(fs.readFileSync(escapes.log_file, 'utf8').includes('\x1b]52'), 'the log file keeps what the model wrote');
+  assert.match(log, /\^\[\]52;c;aGk=\^G/);
+  for (const out of [shown, listed, log]) assert.doesNotMatch(out, /[\x00-\x08\x0b-\x1f\x7f\u0080-\u009f]/, out);
+});
+
 test('logs -f prints lines as the task writes them and ends with it; tasks --watch shows it change', { timeout: TIMEOUT }, async (t) => {
   const gate = gatedScript();
   const ctx = await createContext(t, { script: gate.script });
@@ -141,6 +183,27 @@ test('logs -f prints lines as the task writes them and ends with it; tasks --wat
   watch.child.kill('SIGINT');
   const stopped = await watch.exited;
   assert.equal(stopped.signal, 'SIGINT');
+});
+
+test('logs -f ends, exit 1, when the server running the task dies and its record says running', { timeout: TIMEOUT }, async (t) => {
+  const ctx = await createContext(t);
+  const srv = await ctx.startServer();
+  // The mock holds the turn for a minute: the run is in progress when the server dies.
+  const started = structured(srv, await srv.call('spawn_agent_async', { prompt: 'SLEEP 60000 cut off', cwd: ctx.workspace }));
+  await ctx.model.waitForRequests(1, 30_000);
+  const { env, store } = cliSetup(ctx);
+  const follow = startCli(t, ['logs', started.task_id, '-f', ...store], { env });
+  await follow.waitOut(/ started( \(pid \d+\))? in /, 'the log so far');
+
+  process.kill(srv.pid, 'SIGKILL');
+  const done = await follow.exited;
+  assert.equal(done.code, 1, done.stderr);
+  assert.match(done.stderr, /the server running it is gone; its record still says running/);
+  assert.match(done.stdout, / started( \(pid \d+\))? in /);
+  // Started after the server died, it ends at once the same way.
+  const late = await runCli(t, ['logs', started.task_id, '-f', ...store], { env });
+  assert.equal(late.code, 1, late.stderr);
+  assert.match(late.stderr, /the server running it is gone/);
 });
 
 // "MANY": ten commands, each logged as a line of some 240 bytes when it starts and when it ends;

@@ -140,6 +140,59 @@ static void test_print_fit(void **state)
 	free(s);
 	assert_string_equal(s = fit("no limit at all", 0), "no limit at all\n");
 	free(s);
+	/* A title escape in a task's output is shown, not obeyed. */
+	assert_string_equal(s = fit("a\033]0;owned\007b", 80), "a^[]0;owned^Gb\n");
+	free(s);
+}
+
+static void test_sanitize(void **state)
+{
+	(void)state;
+	char *s;
+	/* OSC 52 (set the clipboard), CSI as C1, DEL, a NUL; \n, \t and UTF-8 stay. */
+	const char in[] = "x\033]52;c;ZWNobw==\007 \xc2\x9b"
+	                  "2J \x7f\x00\tü✔\n\r";
+
+	assert_string_equal(s = cli_sanitize(in, sizeof in - 1), "x^[]52;c;ZWNobw==^G \xef\xbf\xbd"
+	                                                         "2J ^?^@\tü✔\n^M");
+	free(s);
+	/* U+00A0 and U+00C2 are text, not controls. */
+	assert_string_equal(s = cli_sanitize("\xc2\xa0\xc3\x82", 4), "\xc2\xa0\xc3\x82");
+	free(s);
+	/* A lone lead byte at the end is left as it is: it controls nothing. */
+	assert_string_equal(s = cli_sanitize("a\xc2", 2), "a\xc2");
+	free(s);
+}
+
+static void test_pager_usable(void **state)
+{
+	(void)state;
+	assert_false(cli_pager_usable(""));
+	assert_false(cli_pager_usable("cat"));
+	assert_false(cli_pager_usable("codex-mcp-no-such-pager"));
+	assert_false(cli_pager_usable("/nonexistent/less -R"));
+	assert_true(cli_pager_usable("sh -c cat"));
+	assert_true(cli_pager_usable("/bin/sh"));
+}
+
+static void test_store_display_keyword_password(void **state)
+{
+	(void)state;
+	struct options o = {0};
+	char *s, err[512];
+	struct store *st = NULL;
+
+	o.store = "host=db password=hunter2secret user=codex";
+	assert_string_equal(s = cli_store_display(&o), "host=db password=[redacted] user=codex");
+	free(s);
+	o.store = "host=db password = 'two words' dbname=x";
+	assert_null(strstr(s = cli_store_display(&o), "two words"));
+	free(s);
+	/* Taken for an SQLite path that is not there: the error shows no password either. */
+	o.store = "host=x password=hunter2secret";
+	assert_int_not_equal(cli_store_open(&o, &st, err, sizeof err), 0);
+	assert_null(strstr(err, "hunter2secret"));
+	assert_non_null(strstr(err, "[redacted]"));
 }
 
 static void test_age(void **state)
@@ -196,6 +249,10 @@ static void test_store_open_makes_nothing(void **state)
 	assert_int_equal(cli_store_open(&o, &s, err, sizeof err), -ENOENT);
 	assert_non_null(strstr(err, "no database at"));
 	assert_int_not_equal(stat(state_dir, &st), 0);
+	/* A --store whose directory is missing: the server would fail, not make it. */
+	snprintf(state_dir, sizeof state_dir, "sqlite:%s/no/such/dir/db", dir);
+	o.store = state_dir;
+	assert_int_equal(cli_store_open(&o, &s, err, sizeof err), -ENOTDIR);
 	rmdir(dir);
 }
 
@@ -204,6 +261,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_options_with_the_servers),
 	    cmocka_unit_test(test_print_fit),
+	    cmocka_unit_test(test_sanitize),
+	    cmocka_unit_test(test_pager_usable),
+	    cmocka_unit_test(test_store_display_keyword_password),
 	    cmocka_unit_test(test_age),
 	    cmocka_unit_test(test_store_display_hides_the_password),
 	    cmocka_unit_test(test_store_open_makes_nothing),
