@@ -1284,6 +1284,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	H.session = NULL;
 	runner_free(H.app.runner);
 	uv_run(&H.loop, UV_RUN_DEFAULT);
+	mcp_tasks_free(H.app.tasks);
 	fake_free(NULL, NULL, NULL);
 	FUZZ_CHECK(uv_loop_close(&H.loop) == 0, "handles left open on the loop");
 	clean_log_dir();
