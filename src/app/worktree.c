@@ -123,23 +123,59 @@ static void git_failed(const struct git_run *g, const char *what, char *err, siz
 		         (long long)g->status);
 }
 
-/* The git command args run, for messages: what follows -C DIR and --options. */
+/* The git command args run, for messages: what follows -C DIR, -c NAME=VALUE and --options. */
 static const char *subcommand(const char *const args[])
 {
 	size_t i = 0;
 
-	while (args[i] && (strcmp(args[i], "-C") == 0 || strncmp(args[i], "--", 2) == 0))
-		i += strcmp(args[i], "-C") == 0 && args[i + 1] ? 2 : 1;
+	while (args[i] && (strcmp(args[i], "-C") == 0 || strcmp(args[i], "-c") == 0 ||
+	                   strncmp(args[i], "--", 2) == 0))
+		i += strncmp(args[i], "--", 2) != 0 && args[i + 1] ? 2 : 1;
 	return args[i] ? args[i] : "";
 }
 
+extern char **environ;
+
+/*
+ * The server's environment less every GIT_ variable: GIT_DIR, GIT_WORK_TREE,
+ * GIT_INDEX_FILE or GIT_CONFIG_PARAMETERS set around the server would point git
+ * at another repository, or give it config of someone else's choosing.
+ */
+static char **clean_env(void)
+{
+	size_t n = 0, kept = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	if (!(env = calloc(n + 1, sizeof *env)))
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "GIT_", 4) != 0)
+			env[kept++] = environ[i];
+	return env;
+}
+
+/*
+ * Config that would have git run a command of the repository's choosing: hooks
+ * (post-checkout on worktree add) and the fsmonitor. A repository an earlier
+ * agent could write must not run code in the server, outside any sandbox.
+ */
+static const char *const no_commands[] = {"-c", "core.hooksPath=/dev/null", "-c",
+                                          "core.fsmonitor=false"};
+enum { NO_COMMANDS = sizeof no_commands / sizeof no_commands[0] };
+
 static int spawn_git(uv_loop_t *loop, struct git_run *g, const char *const args[])
 {
-	const char *argv[32] = {"git"};
-	size_t n = 1;
+	const char *argv[40] = {"git"};
+	size_t n = 1, i = 0;
+	char **env = clean_env();
+	int rc;
 
-	for (; args[n - 1] && n < sizeof argv / sizeof argv[0] - 1; n++)
-		argv[n] = args[n - 1];
+	for (; i < NO_COMMANDS; i++)
+		argv[n++] = no_commands[i];
+	for (i = 0; args[i] && n < sizeof argv / sizeof argv[0] - 1; i++)
+		argv[n++] = args[i];
 	argv[n] = NULL;
 	uv_stdio_container_t stdio[3] = {
 	    {.flags = UV_IGNORE},
@@ -150,11 +186,18 @@ static int spawn_git(uv_loop_t *loop, struct git_run *g, const char *const args[
 	                           .args = (char **)argv,
 	                           .exit_cb = on_git_exit,
 	                           .stdio = stdio,
-	                           .stdio_count = 3};
+	                           .stdio_count = 3,
+	                           .env = env};
 	uv_pipe_init(loop, &g->out, 0);
 	uv_pipe_init(loop, &g->err, 0);
 	g->out.data = g->err.data = g->proc.data = g;
-	return uv_spawn(loop, &g->proc, &po);
+	/* Out of memory for a copy: an empty environment, never the server's whole one. */
+	static char *none[] = {NULL};
+	if (!env)
+		po.env = none;
+	rc = uv_spawn(loop, &g->proc, &po);
+	free(env); /* uv_spawn() returns once the child has exec'd, or failed to */
+	return rc;
 }
 
 /* worktree_git(), and the length of the output, which -z fills with NULs. */
@@ -419,8 +462,20 @@ void worktree_look(json_t *info)
 	snprintf(range, sizeof range, "%s..%s", base, ref);
 	const char *log_args[] = {"-C",  path, t.git_dir, t.work_tree, "log", "--format=%h %s",
 	                          range, "--", NULL};
-	const char *diff_args[] = {"-C", path, t.git_dir, t.work_tree, "diff", "--name-only",
-	                           "-z", base, ref,       "--",        NULL};
+	/* No external diff nor textconv: commands of the repository's config. */
+	const char *diff_args[] = {"-C",
+	                           path,
+	                           t.git_dir,
+	                           t.work_tree,
+	                           "diff",
+	                           "--no-ext-diff",
+	                           "--no-textconv",
+	                           "--name-only",
+	                           "-z",
+	                           base,
+	                           ref,
+	                           "--",
+	                           NULL};
 	const char *status_args[] = {"-C",     path,          t.git_dir, t.work_tree,
 	                             "status", "--porcelain", "-z",      "--untracked-files=all",
 	                             NULL};

@@ -5,6 +5,7 @@
  */
 #include "unit.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <sys/stat.h>
 
@@ -24,7 +25,8 @@ static void git_ok(const char *dir, const char *a, const char *b, const char *c)
 	                      a,    b,   c,    NULL};
 	char err[512] = "";
 
-	assert_int_equal(worktree_git(args, 10000, NULL, err, sizeof err), 0);
+	if (worktree_git(args, 10000, NULL, err, sizeof err) != 0)
+		fail_msg("git %s: %s", a, err);
 }
 
 static void put(const char *dir, const char *name, const char *text)
@@ -198,6 +200,30 @@ static void test_look_ignores_agents_git_file(void **state)
 	free(cwd);
 }
 
+/* A post-checkout hook of the repository's, and GIT_DIR set around the server: neither used. */
+static void test_make_runs_no_hook(void **state)
+{
+	struct fixture *f = *state;
+	char *cwd, err[512], hooks[PATH_MAX + 16], hook[PATH_MAX + 32], marker[PATH_MAX],
+	    text[PATH_MAX + 32];
+	json_t *info;
+
+	snprintf(hooks, sizeof hooks, "%s/.git/hooks", f->repo);
+	snprintf(hook, sizeof hook, "%s/post-checkout", hooks);
+	snprintf(marker, sizeof marker, "%s/hooked", f->dir);
+	snprintf(text, sizeof text, "#!/bin/sh\ntouch %s\n", marker);
+	assert_true(mkdir(hooks, 0700) == 0 || errno == EEXIST);
+	put(hooks, "post-checkout", text);
+	assert_int_equal(chmod(hook, 0755), 0);
+	setenv("GIT_DIR", "/nonexistent", 1);
+	int rc = worktree_make(f->root, ID, f->sub, &cwd, &info, err, sizeof err);
+	unsetenv("GIT_DIR");
+	assert_int_equal(rc, 0);
+	assert_int_equal(access(marker, F_OK), -1);
+	json_decref(info);
+	free(cwd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +232,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_make_fails, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_no_git, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_look_ignores_agents_git_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_make_runs_no_hook, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
