@@ -325,6 +325,27 @@ static int place_cwd(const char *path, const char *rel, char **cwd_out, char *er
 	return 0;
 }
 
+/*
+ * A worktree add undone: a step after it failed, and prune would never see a
+ * worktree no task record names. The branch goes too: it was made just now.
+ */
+static void undo_add(const char *top, const char *path, const char *branch)
+{
+	char err[256];
+	const char *rm[] = {"-C", top, "worktree", "remove", "--force", "--", path, NULL};
+	const char *del[] = {"-C", top, "branch", "-D", "--", branch, NULL};
+
+	worktree_git(rm, CHECKOUT_MS, NULL, err, sizeof err);
+	worktree_git(del, QUICK_MS, NULL, err, sizeof err);
+}
+
+bool worktree_under_root(const char *cwd, const char *root)
+{
+	char real[PATH_MAX];
+
+	return below(cwd, root) || (realpath(root, real) && below(cwd, real));
+}
+
 int worktree_make(const char *root, const char *id, const char *cwd, char **cwd_out, json_t **info,
                   char *err, size_t err_size)
 {
@@ -337,6 +358,17 @@ int worktree_make(const char *root, const char *id, const char *cwd, char **cwd_
 	/* The id names a directory and a branch: hex, as task_new_id() makes them, and no path. */
 	if (!*id || strspn(id, "0123456789abcdef") != strlen(id)) {
 		snprintf(err, err_size, "task id %.40s is not hex", id);
+		return -EINVAL;
+	}
+	/*
+	 * Another agent's worktree is the agent's to write, its .git file too: git
+	 * must not even look for a repository there.
+	 */
+	if (worktree_under_root(cwd, root)) {
+		snprintf(err, err_size,
+		         "cwd %s is inside the agents' worktrees (%s): a worktree is made from "
+		         "the user's checkout, not from another agent's worktree",
+		         cwd, root);
 		return -EINVAL;
 	}
 	snprintf(branch, sizeof branch, WORKTREE_BRANCH_PREFIX "%.*s", WORKTREE_SHORT_ID, id);
@@ -367,16 +399,25 @@ int worktree_make(const char *root, const char *id, const char *cwd, char **cwd_
 	                          branch, "--", path,       base,  NULL};
 	/* Its git dir, read before the agent may write its .git file: see trusted_args(). */
 	const char *dir_args[] = {"-C", path, "rev-parse", "--absolute-git-dir", NULL};
-	if ((rc = worktree_git(add_args, CHECKOUT_MS, NULL, err, err_size)) != 0 ||
-	    (rc = git_line(dir_args, &git_dir, err, err_size)) != 0 ||
-	    (rc = place_cwd(path, rel, cwd_out, err, err_size)) != 0)
+	/*
+	 * Killed for taking too long, it may have left half a worktree, and its branch.
+	 * Any other failure made nothing: the branch might then be another's (a task
+	 * id sharing the first 8 hex), never to be deleted here.
+	 */
+	if ((rc = worktree_git(add_args, CHECKOUT_MS, NULL, err, err_size)) != 0) {
+		if (rc == -ETIMEDOUT)
+			undo_add(top, path, branch);
 		goto out;
-	*info = json_pack("{s:s, s:s, s:s, s:s, s:s}", "path", path, "branch", branch,
-	                  "base_commit", base, "repository", top, "git_dir", git_dir);
-	if (!*info) {
+	}
+	if ((rc = git_line(dir_args, &git_dir, err, err_size)) == 0 &&
+	    (rc = place_cwd(path, rel, cwd_out, err, err_size)) == 0 &&
+	    !(*info = json_pack("{s:s, s:s, s:s, s:s, s:s}", "path", path, "branch", branch,
+	                        "base_commit", base, "repository", top, "git_dir", git_dir))) {
 		snprintf(err, err_size, "out of memory");
 		rc = -ENOMEM;
 	}
+	if (rc != 0)
+		undo_add(top, path, branch);
 out:
 	if (rc != 0) {
 		free(*cwd_out);

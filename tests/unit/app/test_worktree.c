@@ -200,6 +200,16 @@ static void test_look_ignores_agents_git_file(void **state)
 	free(cwd);
 }
 
+/* Whether dir's repository has the branch. */
+static bool has_branch(const char *dir, const char *branch)
+{
+	char ref[256], err[512];
+
+	snprintf(ref, sizeof ref, "refs/heads/%s", branch);
+	const char *args[] = {"-C", dir, "rev-parse", "--verify", "-q", ref, NULL};
+	return worktree_git(args, 10000, NULL, err, sizeof err) == 0;
+}
+
 /* A post-checkout hook of the repository's, and GIT_DIR set around the server: neither used. */
 static void test_make_runs_no_hook(void **state)
 {
@@ -224,6 +234,45 @@ static void test_make_runs_no_hook(void **state)
 	free(cwd);
 }
 
+/* A step after `worktree add` fails: neither the worktree nor its branch is left. */
+static void test_make_undone(void **state)
+{
+	struct fixture *f = *state;
+	char *cwd, err[512], odd[PATH_MAX + 16], path[PATH_MAX + 64];
+	json_t *info;
+
+	/* "odd" is a file in HEAD, a directory in the checkout: cwd's place cannot be made. */
+	put(f->repo, "odd", "a file\n");
+	git_ok(f->repo, "add", "odd", NULL);
+	git_ok(f->repo, "commit", "-q", "-modd");
+	snprintf(odd, sizeof odd, "%s/odd", f->repo);
+	assert_int_equal(unlink(odd), 0);
+	assert_int_equal(mkdir(odd, 0700), 0);
+	strcat(odd, "/inner");
+	assert_int_equal(mkdir(odd, 0700), 0);
+	assert_true(worktree_make(f->root, ID, odd, &cwd, &info, err, sizeof err) < 0);
+	assert_non_null(strstr(err, "cannot create"));
+	snprintf(path, sizeof path, "%s/" ID, f->root);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_false(has_branch(f->repo, "codex-mcp/01234567"));
+}
+
+/* A cwd inside another agent's worktree: refused before git runs there. */
+static void test_make_refuses_worktree_cwd(void **state)
+{
+	struct fixture *f = *state;
+	char *cwd, *cwd2, err[512];
+	json_t *info, *info2;
+
+	assert_int_equal(worktree_make(f->root, ID, f->sub, &cwd, &info, err, sizeof err), 0);
+	assert_int_equal(worktree_make(f->root, "fedcba98", cwd, &cwd2, &info2, err, sizeof err),
+	                 -EINVAL);
+	assert_non_null(strstr(err, "inside the agents' worktrees"));
+	assert_false(has_branch(f->repo, "codex-mcp/fedcba98"));
+	json_decref(info);
+	free(cwd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +282,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_no_git, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_look_ignores_agents_git_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_make_runs_no_hook, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_make_undone, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_make_refuses_worktree_cwd, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
