@@ -622,11 +622,31 @@ json_t *worktree_prunable(struct store *s, const char *root, const char *subject
 /* What prune_one() learns of a worktree before it decides. */
 struct found {
 	const char *path, *git_dir;
-	char *common; /* the repository's git dir */
-	char *branch; /* NULL when its HEAD is detached */
+	const char *recorded; /* the branch made for it, as its task's record names it */
+	char *common;         /* the repository's git dir */
+	char *branch;         /* what its HEAD has checked out: NULL when detached */
+	bool own;             /* HEAD is on the recorded branch, one of ours */
+	bool stray;           /* HEAD detached at commits no ref holds */
 	bool merged, dirty;
 	double age_days;
 };
+
+/*
+ * Whether the worktree's detached HEAD (a rebase stopped midway, say) holds
+ * commits no ref does: their only record is the worktree's own reflog, which
+ * goes with it.
+ */
+static int detached_stray(struct found *f, const char *git_dir, char *err, size_t err_size)
+{
+	char *out = NULL;
+	const char *refs[] = {git_dir, "for-each-ref", "--count=1", "--contains", "HEAD", NULL};
+	int rc = worktree_git(refs, QUICK_MS, &out, err, err_size);
+
+	if (rc == 0)
+		f->stray = *out == '\0';
+	free(out);
+	return rc;
+}
 
 static int look_at(struct found *f, char *err, size_t err_size)
 {
@@ -647,12 +667,22 @@ static int look_at(struct found *f, char *err, size_t err_size)
 		free(f->branch);
 		f->branch = NULL;
 	}
+	/*
+	 * Ours is only the branch made for it, and only while checked out there: one
+	 * switched to in the worktree (`git switch feature`) may be the user's.
+	 */
+	f->own =
+	    f->branch && f->recorded &&
+	    strncmp(f->recorded, WORKTREE_BRANCH_PREFIX, strlen(WORKTREE_BRANCH_PREFIX)) == 0 &&
+	    strcmp(f->branch, f->recorded) == 0;
+	if (!f->branch && (rc = detached_stray(f, t.git_dir, err, err_size)) != 0)
+		return rc;
 	if ((rc = worktree_git(status, QUICK_MS, &out, err, err_size)) != 0)
 		return rc;
 	f->dirty = *out != '\0';
 	free(out);
 	out = NULL;
-	if (f->branch) {
+	if (f->own) {
 		/* Merged into what the repository's own checkout has out: its HEAD. */
 		char gitdir[PATH_MAX + 16];
 		snprintf(gitdir, sizeof gitdir, "--git-dir=%s", f->common);
@@ -675,6 +705,8 @@ static const char *verdict(const struct found *f, const struct worktree_prune *o
 {
 	bool old = o->older_than >= 0 && f->age_days >= o->older_than;
 
+	if (f->stray && !o->force)
+		return "its HEAD is detached at commits no branch holds (force removes them)";
 	if (!f->merged && !old)
 		return f->dirty             ? "not merged: it has uncommitted changes"
 		       : o->older_than >= 0 ? "not merged, and not older than the limit"
@@ -696,12 +728,30 @@ static int remove_it(const struct found *f, const struct worktree_prune *o, bool
 	                    f->path, NULL};
 	if ((rc = worktree_git(rm, CHECKOUT_MS, NULL, err, err_size)) != 0)
 		return rc;
-	if (f->branch && (f->merged || o->force)) {
-		const char *del[] = {gitdir, "branch",  f->merged ? "-d" : "-D",
-		                     "--",   f->branch, NULL};
+	if (f->own && (f->merged || o->force)) {
+		const char *del[] = {gitdir, "branch",    f->merged ? "-d" : "-D",
+		                     "--",   f->recorded, NULL};
 		*deleted = worktree_git(del, QUICK_MS, NULL, err, err_size) == 0;
 	}
 	return 0;
+}
+
+/* Why a worktree that goes leaves its branch, when it does. */
+static void note_kept_branch(json_t *entry, const struct found *f, const struct worktree_prune *o)
+{
+	char why[256];
+
+	if (f->own && !f->merged && !o->force)
+		snprintf(why, sizeof why, "older than the limit; its branch is kept: not merged");
+	else if (!f->own && f->branch)
+		snprintf(why, sizeof why,
+		         "its branch is kept: the worktree had %.80s checked out, not %.80s",
+		         f->branch, f->recorded ? f->recorded : "a branch of its own");
+	else if (!f->branch)
+		snprintf(why, sizeof why, "its branch is kept: the worktree's HEAD was detached");
+	else
+		return;
+	json_object_set_new(entry, "reason", json_string(why));
 }
 
 /* One worktree, {task_id, worktree, created_at}: what it is, and what became of it. */
@@ -711,7 +761,8 @@ static json_t *prune_one(const json_t *c, const struct worktree_prune *o, bool *
 	const char *id = json_string_value(json_object_get(c, "task_id"));
 	int64_t created = json_integer_value(json_object_get(c, "created_at"));
 	struct found f = {.path = json_string_value(json_object_get(info, "path")),
-	                  .git_dir = json_string_value(json_object_get(info, "git_dir"))};
+	                  .git_dir = json_string_value(json_object_get(info, "git_dir")),
+	                  .recorded = json_string_value(json_object_get(info, "branch"))};
 	char err[512] = "";
 	const char *why = NULL;
 	bool deleted = false;
@@ -726,7 +777,7 @@ static json_t *prune_one(const json_t *c, const struct worktree_prune *o, bool *
 	*removed = !why;
 	json_t *entry =
 	    json_pack("{s:s, s:s, s:s?, s:b, s:b, s:f, s:s, s:b}", "task_id", id ? id : "", "path",
-	              f.path ? f.path : "", "branch", f.branch, "merged", f.merged, "uncommitted",
+	              f.path ? f.path : "", "branch", f.recorded, "merged", f.merged, "uncommitted",
 	              f.dirty, "age_days", (double)(long)(f.age_days * 100) / 100, "action",
 	              why          ? "kept"
 	              : o->dry_run ? "would remove"
@@ -734,10 +785,8 @@ static json_t *prune_one(const json_t *c, const struct worktree_prune *o, bool *
 	              "branch_deleted", deleted);
 	if (entry && why)
 		json_object_set_new(entry, "reason", json_string(why));
-	else if (entry && f.branch && !f.merged && !o->force)
-		json_object_set_new(entry, "reason",
-		                    json_string("older than the limit; its branch is kept: not "
-		                                "merged"));
+	else if (entry)
+		note_kept_branch(entry, &f, o);
 	free(f.common);
 	free(f.branch);
 	return entry;

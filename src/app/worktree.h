@@ -77,8 +77,10 @@ struct worktree_prune {
  * Prunes the candidates worktree_prunable() gave: one whose branch is merged
  * into its repository's checked-out HEAD, with nothing uncommitted, goes with
  * its branch; one older than older_than goes, its branch kept unless merged.
- * Without force, uncommitted changes keep a worktree and an unmerged branch is
- * never deleted. git reads each through the git dir its record names, never
+ * Without force, uncommitted changes keep a worktree, and so do commits on a
+ * detached HEAD that no ref holds; an unmerged branch is never deleted. The
+ * only branch ever deleted is the recorded one (codex-mcp/...), and only while
+ * the worktree still has it checked out. git reads each through the git dir its record names, never
  * the worktree's own .git. Returns {dry_run, removed_count, worktrees: [...]}.
  */
 json_t *worktree_prune(const json_t *candidates, const struct worktree_prune *o);

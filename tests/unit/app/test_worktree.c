@@ -273,6 +273,81 @@ static void test_make_refuses_worktree_cwd(void **state)
 	free(cwd);
 }
 
+/* Prunes the one worktree info names, made long ago. */
+static json_t *prune(json_t *info, bool force)
+{
+	struct worktree_prune o = {.older_than = 0, .force = force};
+	json_t *c = json_pack("[{s:s, s:O, s:I}]", "task_id", ID, "worktree", info, "created_at",
+	                      (json_int_t)0);
+	json_t *r = worktree_prune(c, &o);
+
+	json_decref(c);
+	return r;
+}
+
+static const char *entry(json_t *r, const char *key)
+{
+	return str(json_array_get(json_object_get(r, "worktrees"), 0), key);
+}
+
+/* The worktree switched to the user's unmerged branch: forced prune keeps that branch. */
+static void test_prune_keeps_switched_branch(void **state)
+{
+	struct fixture *f = *state;
+	char *cwd, err[512];
+	json_t *info, *r;
+
+	git_ok(f->repo, "branch", "feature", NULL);
+	assert_int_equal(worktree_make(f->root, ID, f->repo, &cwd, &info, err, sizeof err), 0);
+	git_ok(cwd, "switch", "-q", "feature");
+	put(cwd, "f.txt", "the user's\n");
+	git_ok(cwd, "add", "f.txt", NULL);
+	git_ok(cwd, "commit", "-q", "-mfeature work");
+	r = prune(info, true);
+	assert_string_equal(entry(r, "action"), "removed");
+	assert_string_equal(entry(r, "branch"), "codex-mcp/01234567");
+	assert_false(json_is_true(
+	    json_object_get(json_array_get(json_object_get(r, "worktrees"), 0), "branch_deleted")));
+	assert_non_null(strstr(entry(r, "reason"), "feature"));
+	assert_true(has_branch(f->repo, "feature"));
+	assert_true(has_branch(f->repo, "codex-mcp/01234567"));
+	json_decref(r);
+	json_decref(info);
+	free(cwd);
+}
+
+/* Commits on a detached HEAD, in no branch: kept unless forced; at a branch's commit, removed. */
+static void test_prune_detached(void **state)
+{
+	struct fixture *f = *state;
+	char *cwd, err[512];
+	json_t *info, *r;
+
+	assert_int_equal(worktree_make(f->root, ID, f->repo, &cwd, &info, err, sizeof err), 0);
+	git_ok(cwd, "switch", "-q", "--detach");
+	r = prune(info, false);
+	assert_string_equal(entry(r, "action"), "removed");
+	json_decref(r);
+	json_decref(info);
+	free(cwd);
+
+	assert_int_equal(
+	    worktree_make(f->root, "abcdef0123", f->repo, &cwd, &info, err, sizeof err), 0);
+	git_ok(cwd, "switch", "-q", "--detach");
+	git_ok(cwd, "commit", "--allow-empty", "-mdetached, empty");
+	git_ok(cwd, "commit", "--allow-empty", "-mdetached work");
+	r = prune(info, false);
+	assert_string_equal(entry(r, "action"), "kept");
+	assert_non_null(strstr(entry(r, "reason"), "detached"));
+	assert_int_equal(access(cwd, F_OK), 0);
+	json_decref(r);
+	r = prune(info, true);
+	assert_string_equal(entry(r, "action"), "removed");
+	json_decref(r);
+	json_decref(info);
+	free(cwd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +359,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_make_runs_no_hook, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_make_undone, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_make_refuses_worktree_cwd, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_prune_keeps_switched_branch, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_prune_detached, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
