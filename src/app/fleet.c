@@ -64,6 +64,14 @@ int agent_args_parse(const struct tool_call *call, const json_t *args, bool full
 		         "worktree: the server has no state directory");
 		return -1;
 	}
+	/* An agent's worktree, and its .git file, are the agent's: no worktree of one. */
+	if (worktree == 1 && worktree_under_root(out->options.cwd, out->worktrees)) {
+		snprintf(e->message, sizeof e->message,
+		         "worktree: %s is inside the agents' worktrees: give the cwd of the "
+		         "repository's own checkout",
+		         out->options.cwd);
+		return -1;
+	}
 	out->options.model = dup_or_null(model);
 	out->options.reasoning_effort = dup_or_null(effort);
 	/* An agent is there to change code: it may write in its cwd, and nowhere else. */

@@ -123,23 +123,59 @@ static void git_failed(const struct git_run *g, const char *what, char *err, siz
 		         (long long)g->status);
 }
 
-/* The git command args run, for messages: what follows -C DIR and --options. */
+/* The git command args run, for messages: what follows -C DIR, -c NAME=VALUE and --options. */
 static const char *subcommand(const char *const args[])
 {
 	size_t i = 0;
 
-	while (args[i] && (strcmp(args[i], "-C") == 0 || strncmp(args[i], "--", 2) == 0))
-		i += strcmp(args[i], "-C") == 0 && args[i + 1] ? 2 : 1;
+	while (args[i] && (strcmp(args[i], "-C") == 0 || strcmp(args[i], "-c") == 0 ||
+	                   strncmp(args[i], "--", 2) == 0))
+		i += strncmp(args[i], "--", 2) != 0 && args[i + 1] ? 2 : 1;
 	return args[i] ? args[i] : "";
 }
 
+extern char **environ;
+
+/*
+ * The server's environment less every GIT_ variable: GIT_DIR, GIT_WORK_TREE,
+ * GIT_INDEX_FILE or GIT_CONFIG_PARAMETERS set around the server would point git
+ * at another repository, or give it config of someone else's choosing.
+ */
+static char **clean_env(void)
+{
+	size_t n = 0, kept = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	if (!(env = calloc(n + 1, sizeof *env)))
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "GIT_", 4) != 0)
+			env[kept++] = environ[i];
+	return env;
+}
+
+/*
+ * Config that would have git run a command of the repository's choosing: hooks
+ * (post-checkout on worktree add) and the fsmonitor. A repository an earlier
+ * agent could write must not run code in the server, outside any sandbox.
+ */
+static const char *const no_commands[] = {"-c", "core.hooksPath=/dev/null", "-c",
+                                          "core.fsmonitor=false"};
+enum { NO_COMMANDS = sizeof no_commands / sizeof no_commands[0] };
+
 static int spawn_git(uv_loop_t *loop, struct git_run *g, const char *const args[])
 {
-	const char *argv[32] = {"git"};
-	size_t n = 1;
+	const char *argv[40] = {"git"};
+	size_t n = 1, i = 0;
+	char **env = clean_env();
+	int rc;
 
-	for (; args[n - 1] && n < sizeof argv / sizeof argv[0] - 1; n++)
-		argv[n] = args[n - 1];
+	for (; i < NO_COMMANDS; i++)
+		argv[n++] = no_commands[i];
+	for (i = 0; args[i] && n < sizeof argv / sizeof argv[0] - 1; i++)
+		argv[n++] = args[i];
 	argv[n] = NULL;
 	uv_stdio_container_t stdio[3] = {
 	    {.flags = UV_IGNORE},
@@ -150,11 +186,18 @@ static int spawn_git(uv_loop_t *loop, struct git_run *g, const char *const args[
 	                           .args = (char **)argv,
 	                           .exit_cb = on_git_exit,
 	                           .stdio = stdio,
-	                           .stdio_count = 3};
+	                           .stdio_count = 3,
+	                           .env = env};
 	uv_pipe_init(loop, &g->out, 0);
 	uv_pipe_init(loop, &g->err, 0);
 	g->out.data = g->err.data = g->proc.data = g;
-	return uv_spawn(loop, &g->proc, &po);
+	/* Out of memory for a copy: an empty environment, never the server's whole one. */
+	static char *none[] = {NULL};
+	if (!env)
+		po.env = none;
+	rc = uv_spawn(loop, &g->proc, &po);
+	free(env); /* uv_spawn() returns once the child has exec'd, or failed to */
+	return rc;
 }
 
 /* worktree_git(), and the length of the output, which -z fills with NULs. */
@@ -282,6 +325,27 @@ static int place_cwd(const char *path, const char *rel, char **cwd_out, char *er
 	return 0;
 }
 
+/*
+ * A worktree add undone: a step after it failed, and prune would never see a
+ * worktree no task record names. The branch goes too: it was made just now.
+ */
+static void undo_add(const char *top, const char *path, const char *branch)
+{
+	char err[256];
+	const char *rm[] = {"-C", top, "worktree", "remove", "--force", "--", path, NULL};
+	const char *del[] = {"-C", top, "branch", "-D", "--", branch, NULL};
+
+	worktree_git(rm, CHECKOUT_MS, NULL, err, sizeof err);
+	worktree_git(del, QUICK_MS, NULL, err, sizeof err);
+}
+
+bool worktree_under_root(const char *cwd, const char *root)
+{
+	char real[PATH_MAX];
+
+	return below(cwd, root) || (realpath(root, real) && below(cwd, real));
+}
+
 int worktree_make(const char *root, const char *id, const char *cwd, char **cwd_out, json_t **info,
                   char *err, size_t err_size)
 {
@@ -294,6 +358,17 @@ int worktree_make(const char *root, const char *id, const char *cwd, char **cwd_
 	/* The id names a directory and a branch: hex, as task_new_id() makes them, and no path. */
 	if (!*id || strspn(id, "0123456789abcdef") != strlen(id)) {
 		snprintf(err, err_size, "task id %.40s is not hex", id);
+		return -EINVAL;
+	}
+	/*
+	 * Another agent's worktree is the agent's to write, its .git file too: git
+	 * must not even look for a repository there.
+	 */
+	if (worktree_under_root(cwd, root)) {
+		snprintf(err, err_size,
+		         "cwd %s is inside the agents' worktrees (%s): a worktree is made from "
+		         "the user's checkout, not from another agent's worktree",
+		         cwd, root);
 		return -EINVAL;
 	}
 	snprintf(branch, sizeof branch, WORKTREE_BRANCH_PREFIX "%.*s", WORKTREE_SHORT_ID, id);
@@ -324,16 +399,25 @@ int worktree_make(const char *root, const char *id, const char *cwd, char **cwd_
 	                          branch, "--", path,       base,  NULL};
 	/* Its git dir, read before the agent may write its .git file: see trusted_args(). */
 	const char *dir_args[] = {"-C", path, "rev-parse", "--absolute-git-dir", NULL};
-	if ((rc = worktree_git(add_args, CHECKOUT_MS, NULL, err, err_size)) != 0 ||
-	    (rc = git_line(dir_args, &git_dir, err, err_size)) != 0 ||
-	    (rc = place_cwd(path, rel, cwd_out, err, err_size)) != 0)
+	/*
+	 * Killed for taking too long, it may have left half a worktree, and its branch.
+	 * Any other failure made nothing: the branch might then be another's (a task
+	 * id sharing the first 8 hex), never to be deleted here.
+	 */
+	if ((rc = worktree_git(add_args, CHECKOUT_MS, NULL, err, err_size)) != 0) {
+		if (rc == -ETIMEDOUT)
+			undo_add(top, path, branch);
 		goto out;
-	*info = json_pack("{s:s, s:s, s:s, s:s, s:s}", "path", path, "branch", branch,
-	                  "base_commit", base, "repository", top, "git_dir", git_dir);
-	if (!*info) {
+	}
+	if ((rc = git_line(dir_args, &git_dir, err, err_size)) == 0 &&
+	    (rc = place_cwd(path, rel, cwd_out, err, err_size)) == 0 &&
+	    !(*info = json_pack("{s:s, s:s, s:s, s:s, s:s}", "path", path, "branch", branch,
+	                        "base_commit", base, "repository", top, "git_dir", git_dir))) {
 		snprintf(err, err_size, "out of memory");
 		rc = -ENOMEM;
 	}
+	if (rc != 0)
+		undo_add(top, path, branch);
 out:
 	if (rc != 0) {
 		free(*cwd_out);
@@ -419,8 +503,20 @@ void worktree_look(json_t *info)
 	snprintf(range, sizeof range, "%s..%s", base, ref);
 	const char *log_args[] = {"-C",  path, t.git_dir, t.work_tree, "log", "--format=%h %s",
 	                          range, "--", NULL};
-	const char *diff_args[] = {"-C", path, t.git_dir, t.work_tree, "diff", "--name-only",
-	                           "-z", base, ref,       "--",        NULL};
+	/* No external diff nor textconv: commands of the repository's config. */
+	const char *diff_args[] = {"-C",
+	                           path,
+	                           t.git_dir,
+	                           t.work_tree,
+	                           "diff",
+	                           "--no-ext-diff",
+	                           "--no-textconv",
+	                           "--name-only",
+	                           "-z",
+	                           base,
+	                           ref,
+	                           "--",
+	                           NULL};
 	const char *status_args[] = {"-C",     path,          t.git_dir, t.work_tree,
 	                             "status", "--porcelain", "-z",      "--untracked-files=all",
 	                             NULL};
@@ -526,11 +622,31 @@ json_t *worktree_prunable(struct store *s, const char *root, const char *subject
 /* What prune_one() learns of a worktree before it decides. */
 struct found {
 	const char *path, *git_dir;
-	char *common; /* the repository's git dir */
-	char *branch; /* NULL when its HEAD is detached */
+	const char *recorded; /* the branch made for it, as its task's record names it */
+	char *common;         /* the repository's git dir */
+	char *branch;         /* what its HEAD has checked out: NULL when detached */
+	bool own;             /* HEAD is on the recorded branch, one of ours */
+	bool stray;           /* HEAD detached at commits no ref holds */
 	bool merged, dirty;
 	double age_days;
 };
+
+/*
+ * Whether the worktree's detached HEAD (a rebase stopped midway, say) holds
+ * commits no ref does: their only record is the worktree's own reflog, which
+ * goes with it.
+ */
+static int detached_stray(struct found *f, const char *git_dir, char *err, size_t err_size)
+{
+	char *out = NULL;
+	const char *refs[] = {git_dir, "for-each-ref", "--count=1", "--contains", "HEAD", NULL};
+	int rc = worktree_git(refs, QUICK_MS, &out, err, err_size);
+
+	if (rc == 0)
+		f->stray = *out == '\0';
+	free(out);
+	return rc;
+}
 
 static int look_at(struct found *f, char *err, size_t err_size)
 {
@@ -551,12 +667,22 @@ static int look_at(struct found *f, char *err, size_t err_size)
 		free(f->branch);
 		f->branch = NULL;
 	}
+	/*
+	 * Ours is only the branch made for it, and only while checked out there: one
+	 * switched to in the worktree (`git switch feature`) may be the user's.
+	 */
+	f->own =
+	    f->branch && f->recorded &&
+	    strncmp(f->recorded, WORKTREE_BRANCH_PREFIX, strlen(WORKTREE_BRANCH_PREFIX)) == 0 &&
+	    strcmp(f->branch, f->recorded) == 0;
+	if (!f->branch && (rc = detached_stray(f, t.git_dir, err, err_size)) != 0)
+		return rc;
 	if ((rc = worktree_git(status, QUICK_MS, &out, err, err_size)) != 0)
 		return rc;
 	f->dirty = *out != '\0';
 	free(out);
 	out = NULL;
-	if (f->branch) {
+	if (f->own) {
 		/* Merged into what the repository's own checkout has out: its HEAD. */
 		char gitdir[PATH_MAX + 16];
 		snprintf(gitdir, sizeof gitdir, "--git-dir=%s", f->common);
@@ -579,6 +705,8 @@ static const char *verdict(const struct found *f, const struct worktree_prune *o
 {
 	bool old = o->older_than >= 0 && f->age_days >= o->older_than;
 
+	if (f->stray && !o->force)
+		return "its HEAD is detached at commits no branch holds (force removes them)";
 	if (!f->merged && !old)
 		return f->dirty             ? "not merged: it has uncommitted changes"
 		       : o->older_than >= 0 ? "not merged, and not older than the limit"
@@ -600,12 +728,30 @@ static int remove_it(const struct found *f, const struct worktree_prune *o, bool
 	                    f->path, NULL};
 	if ((rc = worktree_git(rm, CHECKOUT_MS, NULL, err, err_size)) != 0)
 		return rc;
-	if (f->branch && (f->merged || o->force)) {
-		const char *del[] = {gitdir, "branch",  f->merged ? "-d" : "-D",
-		                     "--",   f->branch, NULL};
+	if (f->own && (f->merged || o->force)) {
+		const char *del[] = {gitdir, "branch",    f->merged ? "-d" : "-D",
+		                     "--",   f->recorded, NULL};
 		*deleted = worktree_git(del, QUICK_MS, NULL, err, err_size) == 0;
 	}
 	return 0;
+}
+
+/* Why a worktree that goes leaves its branch, when it does. */
+static void note_kept_branch(json_t *entry, const struct found *f, const struct worktree_prune *o)
+{
+	char why[256];
+
+	if (f->own && !f->merged && !o->force)
+		snprintf(why, sizeof why, "older than the limit; its branch is kept: not merged");
+	else if (!f->own && f->branch)
+		snprintf(why, sizeof why,
+		         "its branch is kept: the worktree had %.80s checked out, not %.80s",
+		         f->branch, f->recorded ? f->recorded : "a branch of its own");
+	else if (!f->branch)
+		snprintf(why, sizeof why, "its branch is kept: the worktree's HEAD was detached");
+	else
+		return;
+	json_object_set_new(entry, "reason", json_string(why));
 }
 
 /* One worktree, {task_id, worktree, created_at}: what it is, and what became of it. */
@@ -615,7 +761,8 @@ static json_t *prune_one(const json_t *c, const struct worktree_prune *o, bool *
 	const char *id = json_string_value(json_object_get(c, "task_id"));
 	int64_t created = json_integer_value(json_object_get(c, "created_at"));
 	struct found f = {.path = json_string_value(json_object_get(info, "path")),
-	                  .git_dir = json_string_value(json_object_get(info, "git_dir"))};
+	                  .git_dir = json_string_value(json_object_get(info, "git_dir")),
+	                  .recorded = json_string_value(json_object_get(info, "branch"))};
 	char err[512] = "";
 	const char *why = NULL;
 	bool deleted = false;
@@ -630,7 +777,7 @@ static json_t *prune_one(const json_t *c, const struct worktree_prune *o, bool *
 	*removed = !why;
 	json_t *entry =
 	    json_pack("{s:s, s:s, s:s?, s:b, s:b, s:f, s:s, s:b}", "task_id", id ? id : "", "path",
-	              f.path ? f.path : "", "branch", f.branch, "merged", f.merged, "uncommitted",
+	              f.path ? f.path : "", "branch", f.recorded, "merged", f.merged, "uncommitted",
 	              f.dirty, "age_days", (double)(long)(f.age_days * 100) / 100, "action",
 	              why          ? "kept"
 	              : o->dry_run ? "would remove"
@@ -638,10 +785,8 @@ static json_t *prune_one(const json_t *c, const struct worktree_prune *o, bool *
 	              "branch_deleted", deleted);
 	if (entry && why)
 		json_object_set_new(entry, "reason", json_string(why));
-	else if (entry && f.branch && !f.merged && !o->force)
-		json_object_set_new(entry, "reason",
-		                    json_string("older than the limit; its branch is kept: not "
-		                                "merged"));
+	else if (entry)
+		note_kept_branch(entry, &f, o);
 	free(f.common);
 	free(f.branch);
 	return entry;

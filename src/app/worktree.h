@@ -33,9 +33,16 @@ int worktree_git(const char *const args[], unsigned timeout_ms, char **out, char
 bool worktree_in_repo(const char *dir);
 
 /*
+ * Whether cwd is under root (as given, or its real path): inside the agents'
+ * worktrees, where no worktree is made from. Runs no git.
+ */
+bool worktree_under_root(const char *cwd, const char *root);
+
+/*
  * Makes task id's worktree under root, from the HEAD of the repository cwd is
- * in. *cwd_out (malloc'd) is cwd's place in it; *info (a new reference) is
- * {path, branch, base_commit, repository, git_dir}. 0, or -errno with err.
+ * in; a cwd under root is refused. *cwd_out (malloc'd) is cwd's place in it;
+ * *info (a new reference) is {path, branch, base_commit, repository, git_dir}.
+ * A failure after `git worktree add` removes what it made. 0, or -errno with err.
  */
 int worktree_make(const char *root, const char *id, const char *cwd, char **cwd_out, json_t **info,
                   char *err, size_t err_size);
@@ -70,8 +77,10 @@ struct worktree_prune {
  * Prunes the candidates worktree_prunable() gave: one whose branch is merged
  * into its repository's checked-out HEAD, with nothing uncommitted, goes with
  * its branch; one older than older_than goes, its branch kept unless merged.
- * Without force, uncommitted changes keep a worktree and an unmerged branch is
- * never deleted. git reads each through the git dir its record names, never
+ * Without force, uncommitted changes keep a worktree, and so do commits on a
+ * detached HEAD that no ref holds; an unmerged branch is never deleted. The
+ * only branch ever deleted is the recorded one (codex-mcp/...), and only while
+ * the worktree still has it checked out. git reads each through the git dir its record names, never
  * the worktree's own .git. Returns {dry_run, removed_count, worktrees: [...]}.
  */
 json_t *worktree_prune(const json_t *candidates, const struct worktree_prune *o);

@@ -232,3 +232,39 @@ test('cleanup_worktrees over HTTP: each token\'s subject sees and prunes only it
   assert.deepEqual(own.structuredContent.worktrees.map((w) => [w.task_id, w.action]), [[mine.task_id, 'removed']]);
   assert.deepEqual(worktreeList(repo), { [repo]: 'main' });
 });
+
+test('worktree: no hook of the repository runs in the server; no worktree of a worktree; prune deletes only its own branch', { timeout: TIMEOUT }, async (t) => {
+  const ctx = await createContext(t);
+  const repo = path.join(ctx.root, 'repo');
+  execFileSync('git', ['init', '-q', '-b', 'main', repo]);
+  git(repo, 'commit', '-q', '--allow-empty', '-m', 'start');
+  git(repo, 'branch', 'feature');
+  // A hook an earlier agent could have written: git would run it on worktree add.
+  const marker = path.join(ctx.root, 'hooked');
+  fs.mkdirSync(path.join(repo, '.git', 'hooks'), { recursive: true });
+  fs.writeFileSync(path.join(repo, '.git', 'hooks', 'post-checkout'), `#!/bin/sh\ntouch ${marker}\n`, { mode: 0o755 });
+  const srv = await ctx.startServer();
+
+  const res = await srv.call('spawn_agent', { prompt: 'WRITE a.txt mine', cwd: repo, worktree: true });
+  assert.ok(!res.isError, resultText(res));
+  const wt = structured(srv, res, 'spawn_agent').worktree;
+  assert.equal(fs.existsSync(marker), false, 'the post-checkout hook ran in the server');
+
+  const nested = await srv.call('spawn_agent', { prompt: 'WRITE b.txt no', cwd: wt.path, worktree: true });
+  assert.equal(nested.isError, true, JSON.stringify(nested));
+  assert.match(resultText(nested), /inside the agents' worktrees/);
+
+  // The user's unmerged branch, checked out in the worktree: it stays, however forced.
+  fs.rmSync(path.join(wt.path, 'a.txt'));
+  git(wt.path, 'switch', '-q', 'feature');
+  git(wt.path, 'commit', '-q', '--allow-empty', '-m', 'the user\'s work');
+  const out = structured(srv, await srv.call('cleanup_worktrees', { dry_run: false, older_than_days: 0, force: true }),
+    'cleanup_worktrees');
+  const entry = out.worktrees[0];
+  assert.equal(entry.action, 'removed', JSON.stringify(out));
+  assert.equal(entry.branch, wt.branch);
+  assert.equal(entry.branch_deleted, false);
+  assert.match(entry.reason, /had feature checked out/);
+  assert.equal(git(repo, 'log', '--format=%s', '-1', 'feature'), 'the user\'s work');
+  assert.notEqual(git(repo, 'branch', '--list', wt.branch), '');
+});

@@ -5,6 +5,7 @@
  */
 #include "unit.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <sys/stat.h>
 
@@ -24,7 +25,8 @@ static void git_ok(const char *dir, const char *a, const char *b, const char *c)
 	                      a,    b,   c,    NULL};
 	char err[512] = "";
 
-	assert_int_equal(worktree_git(args, 10000, NULL, err, sizeof err), 0);
+	if (worktree_git(args, 10000, NULL, err, sizeof err) != 0)
+		fail_msg("git %s: %s", a, err);
 }
 
 static void put(const char *dir, const char *name, const char *text)
@@ -198,6 +200,154 @@ static void test_look_ignores_agents_git_file(void **state)
 	free(cwd);
 }
 
+/* Whether dir's repository has the branch. */
+static bool has_branch(const char *dir, const char *branch)
+{
+	char ref[256], err[512];
+
+	snprintf(ref, sizeof ref, "refs/heads/%s", branch);
+	const char *args[] = {"-C", dir, "rev-parse", "--verify", "-q", ref, NULL};
+	return worktree_git(args, 10000, NULL, err, sizeof err) == 0;
+}
+
+/* A post-checkout hook of the repository's, and GIT_DIR set around the server: neither used. */
+static void test_make_runs_no_hook(void **state)
+{
+	struct fixture *f = *state;
+	char *cwd, err[512], hooks[PATH_MAX + 16], hook[PATH_MAX + 32], marker[PATH_MAX],
+	    text[PATH_MAX + 32];
+	json_t *info;
+
+	snprintf(hooks, sizeof hooks, "%s/.git/hooks", f->repo);
+	snprintf(hook, sizeof hook, "%s/post-checkout", hooks);
+	snprintf(marker, sizeof marker, "%s/hooked", f->dir);
+	snprintf(text, sizeof text, "#!/bin/sh\ntouch %s\n", marker);
+	assert_true(mkdir(hooks, 0700) == 0 || errno == EEXIST);
+	put(hooks, "post-checkout", text);
+	assert_int_equal(chmod(hook, 0755), 0);
+	setenv("GIT_DIR", "/nonexistent", 1);
+	int rc = worktree_make(f->root, ID, f->sub, &cwd, &info, err, sizeof err);
+	unsetenv("GIT_DIR");
+	assert_int_equal(rc, 0);
+	assert_int_equal(access(marker, F_OK), -1);
+	json_decref(info);
+	free(cwd);
+}
+
+/* A step after `worktree add` fails: neither the worktree nor its branch is left. */
+static void test_make_undone(void **state)
+{
+	struct fixture *f = *state;
+	char *cwd, err[512], odd[PATH_MAX + 16], path[PATH_MAX + 64];
+	json_t *info;
+
+	/* "odd" is a file in HEAD, a directory in the checkout: cwd's place cannot be made. */
+	put(f->repo, "odd", "a file\n");
+	git_ok(f->repo, "add", "odd", NULL);
+	git_ok(f->repo, "commit", "-q", "-modd");
+	snprintf(odd, sizeof odd, "%s/odd", f->repo);
+	assert_int_equal(unlink(odd), 0);
+	assert_int_equal(mkdir(odd, 0700), 0);
+	strcat(odd, "/inner");
+	assert_int_equal(mkdir(odd, 0700), 0);
+	assert_true(worktree_make(f->root, ID, odd, &cwd, &info, err, sizeof err) < 0);
+	assert_non_null(strstr(err, "cannot create"));
+	snprintf(path, sizeof path, "%s/" ID, f->root);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_false(has_branch(f->repo, "codex-mcp/01234567"));
+}
+
+/* A cwd inside another agent's worktree: refused before git runs there. */
+static void test_make_refuses_worktree_cwd(void **state)
+{
+	struct fixture *f = *state;
+	char *cwd, *cwd2, err[512];
+	json_t *info, *info2;
+
+	assert_int_equal(worktree_make(f->root, ID, f->sub, &cwd, &info, err, sizeof err), 0);
+	assert_int_equal(worktree_make(f->root, "fedcba98", cwd, &cwd2, &info2, err, sizeof err),
+	                 -EINVAL);
+	assert_non_null(strstr(err, "inside the agents' worktrees"));
+	assert_false(has_branch(f->repo, "codex-mcp/fedcba98"));
+	json_decref(info);
+	free(cwd);
+}
+
+/* Prunes the one worktree info names, made long ago. */
+static json_t *prune(json_t *info, bool force)
+{
+	struct worktree_prune o = {.older_than = 0, .force = force};
+	json_t *c = json_pack("[{s:s, s:O, s:I}]", "task_id", ID, "worktree", info, "created_at",
+	                      (json_int_t)0);
+	json_t *r = worktree_prune(c, &o);
+
+	json_decref(c);
+	return r;
+}
+
+static const char *entry(json_t *r, const char *key)
+{
+	return str(json_array_get(json_object_get(r, "worktrees"), 0), key);
+}
+
+/* The worktree switched to the user's unmerged branch: forced prune keeps that branch. */
+static void test_prune_keeps_switched_branch(void **state)
+{
+	struct fixture *f = *state;
+	char *cwd, err[512];
+	json_t *info, *r;
+
+	git_ok(f->repo, "branch", "feature", NULL);
+	assert_int_equal(worktree_make(f->root, ID, f->repo, &cwd, &info, err, sizeof err), 0);
+	git_ok(cwd, "switch", "-q", "feature");
+	put(cwd, "f.txt", "the user's\n");
+	git_ok(cwd, "add", "f.txt", NULL);
+	git_ok(cwd, "commit", "-q", "-mfeature work");
+	r = prune(info, true);
+	assert_string_equal(entry(r, "action"), "removed");
+	assert_string_equal(entry(r, "branch"), "codex-mcp/01234567");
+	assert_false(json_is_true(
+	    json_object_get(json_array_get(json_object_get(r, "worktrees"), 0), "branch_deleted")));
+	assert_non_null(strstr(entry(r, "reason"), "feature"));
+	assert_true(has_branch(f->repo, "feature"));
+	assert_true(has_branch(f->repo, "codex-mcp/01234567"));
+	json_decref(r);
+	json_decref(info);
+	free(cwd);
+}
+
+/* Commits on a detached HEAD, in no branch: kept unless forced; at a branch's commit, removed. */
+static void test_prune_detached(void **state)
+{
+	struct fixture *f = *state;
+	char *cwd, err[512];
+	json_t *info, *r;
+
+	assert_int_equal(worktree_make(f->root, ID, f->repo, &cwd, &info, err, sizeof err), 0);
+	git_ok(cwd, "switch", "-q", "--detach");
+	r = prune(info, false);
+	assert_string_equal(entry(r, "action"), "removed");
+	json_decref(r);
+	json_decref(info);
+	free(cwd);
+
+	assert_int_equal(
+	    worktree_make(f->root, "abcdef0123", f->repo, &cwd, &info, err, sizeof err), 0);
+	git_ok(cwd, "switch", "-q", "--detach");
+	git_ok(cwd, "commit", "--allow-empty", "-mdetached, empty");
+	git_ok(cwd, "commit", "--allow-empty", "-mdetached work");
+	r = prune(info, false);
+	assert_string_equal(entry(r, "action"), "kept");
+	assert_non_null(strstr(entry(r, "reason"), "detached"));
+	assert_int_equal(access(cwd, F_OK), 0);
+	json_decref(r);
+	r = prune(info, true);
+	assert_string_equal(entry(r, "action"), "removed");
+	json_decref(r);
+	json_decref(info);
+	free(cwd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +356,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_make_fails, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_no_git, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_look_ignores_agents_git_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_make_runs_no_hook, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_make_undone, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_make_refuses_worktree_cwd, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_prune_keeps_switched_branch, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_prune_detached, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
