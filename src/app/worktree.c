@@ -139,20 +139,25 @@ extern char **environ;
 /*
  * The server's environment less every GIT_ variable: GIT_DIR, GIT_WORK_TREE,
  * GIT_INDEX_FILE or GIT_CONFIG_PARAMETERS set around the server would point git
- * at another repository, or give it config of someone else's choosing.
+ * at another repository, or give it config of someone else's choosing. Git asks
+ * no one: an editor or a password prompt would outlive its time limit.
  */
 static char **clean_env(void)
 {
-	size_t n = 0, kept = 0;
+	static char *const never_ask[] = {"GIT_EDITOR=true", "GIT_SEQUENCE_EDITOR=true",
+	                                  "GIT_TERMINAL_PROMPT=0", "GIT_ASKPASS=true"};
+	size_t n = 0, kept = 0, extra = sizeof never_ask / sizeof *never_ask;
 	char **env;
 
 	while (environ[n])
 		n++;
-	if (!(env = calloc(n + 1, sizeof *env)))
+	if (!(env = calloc(n + extra + 1, sizeof *env)))
 		return NULL;
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(environ[i], "GIT_", 4) != 0)
 			env[kept++] = environ[i];
+	for (size_t i = 0; i < extra; i++)
+		env[kept++] = never_ask[i];
 	return env;
 }
 
