@@ -189,6 +189,7 @@ struct read {
 	mcp_task_done_fn done;
 	struct waiter *w;
 	bool wait;
+	bool judge; /* whether another live server runs it matters: showing it needs no word */
 	read_fn then;
 	char id[64];
 };
@@ -225,7 +226,7 @@ static void read_task(struct mcp_tasks *p, const char *subject, const char *id, 
 		return;
 	}
 	*copy = r;
-	visible_task_owner_async(p->app, subject, id, read_loaded, copy);
+	visible_task_owner_async(p->app, subject, id, r.judge, read_loaded, copy);
 }
 
 static const char *req_subject(struct mcp_request *req)
@@ -304,7 +305,7 @@ static void waiter_read(struct read *r, int found, const struct task_record *rec
 static void answer_waiter(struct mcp_tasks *p, struct waiter *w)
 {
 	mcp_request_on_cancel(w->req, NULL, NULL);
-	read_task(p, w->subject, w->id, (struct read){.w = w, .then = waiter_read});
+	read_task(p, w->subject, w->id, (struct read){.w = w, .judge = true, .then = waiter_read});
 }
 
 /* Gone from the list: freed now, or by the read still out for it. */
@@ -379,7 +380,8 @@ static void poll_others(uv_timer_t *h)
 		if (w->reading)
 			continue;
 		w->reading = true;
-		read_task(p, w->subject, w->id, (struct read){.w = w, .then = polled_read});
+		read_task(p, w->subject, w->id,
+		          (struct read){.w = w, .judge = true, .then = polled_read});
 	}
 	if (!any)
 		uv_timer_stop(h);
@@ -779,7 +781,7 @@ static void resulted(struct read *r, int found, const struct task_record *rec, s
 static void result(void *ctx, struct mcp_request *req, const char *id, mcp_task_done_fn done)
 {
 	read_task(ctx, req_subject(req), id,
-	          (struct read){.req = req, .done = done, .then = resulted});
+	          (struct read){.req = req, .done = done, .judge = true, .then = resulted});
 }
 
 /* Asking the replica that runs a task to stop it, through the store. */
@@ -871,7 +873,8 @@ static void cancel(void *ctx, struct mcp_request *req, const char *id, bool wait
                    mcp_task_done_fn done)
 {
 	read_task(ctx, req_subject(req), id,
-	          (struct read){.req = req, .done = done, .wait = wait, .then = cancelling});
+	          (struct read){
+	              .req = req, .done = done, .wait = wait, .judge = true, .then = cancelling});
 }
 
 /* A page of tasks/list, read where the store makes its reads. */

@@ -59,6 +59,7 @@ struct lookup {
 	bool elsewhere;
 	visible_task_fn fn;
 	visible_owner_fn owner_fn;
+	bool judge; /* owner_fn wants the owner judged */
 	void *data;
 };
 
@@ -113,7 +114,7 @@ static void lookup_start(struct app *app, const char *subject, const char *id, s
 	}
 	snprintf(l->id, sizeof l->id, "%s", id);
 	if ((subject && !(l->subject = strdup(subject))) ||
-	    (l->owner_fn && app->instance && !(l->instance = strdup(app->instance))) ||
+	    (l->judge && app->instance && !(l->instance = strdup(app->instance))) ||
 	    store_submit_read(app->store, lookup_work, lookup_done, l) != 0) {
 		l->found = -1;
 		lookup_done(l, -1, "out of memory");
@@ -145,7 +146,7 @@ void visible_task_async(struct app *app, const char *subject, const char *id, vi
 	lookup_start(app, subject, id, l);
 }
 
-void visible_task_owner_async(struct app *app, const char *subject, const char *id,
+void visible_task_owner_async(struct app *app, const char *subject, const char *id, bool judge,
                               visible_owner_fn fn, void *data)
 {
 	struct task_record rec;
@@ -166,6 +167,7 @@ void visible_task_owner_async(struct app *app, const char *subject, const char *
 		return;
 	}
 	l->owner_fn = fn;
+	l->judge = judge;
 	l->data = data;
 	lookup_start(app, subject, id, l);
 }

@@ -61,13 +61,14 @@ void visible_task_async(struct app *app, const char *subject, const char *id, vi
                         void *data);
 
 /*
- * visible_task_async(), which also says whether the task, not ended, is run by
- * another server that is alive (its process on this host, or its lease on a
- * shared store): judged on the store's thread too.
+ * visible_task_async(), which, when judge is set, also says whether the task,
+ * not ended, is run by another server that is alive (its process on this host,
+ * or its lease on a shared store): judged on the store's thread too. Without
+ * judge, elsewhere is false: a read that only shows the task asks no more.
  */
 typedef void (*visible_owner_fn)(void *data, int found, const struct task_record *rec,
                                  struct task *live, bool elsewhere, const char *error);
-void visible_task_owner_async(struct app *app, const char *subject, const char *id,
+void visible_task_owner_async(struct app *app, const char *subject, const char *id, bool judge,
                               visible_owner_fn fn, void *data);
 
 /* The thread, when it is the subject's: 1 with *out filled, 0 when not (or none), -1 on error. */
