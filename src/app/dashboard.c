@@ -360,10 +360,10 @@ static void agent_found(void *data, int found, const struct task_record *rec, st
 	maybe_free(dash);
 }
 
-static void do_agent(void *ctx, const char *subject, const char *id, dashboard_reply_fn reply,
-                     void *data)
+/* Reads the agent as subject may see it, then fn answers the page's request. */
+static void read_agent(struct app_dashboard *dash, const char *subject, const char *id,
+                       visible_task_fn fn, dashboard_reply_fn reply, void *data)
 {
-	struct app_dashboard *dash = ctx;
 	struct asked_agent *a = calloc(1, sizeof *a);
 
 	if (!a) {
@@ -372,7 +372,13 @@ static void do_agent(void *ctx, const char *subject, const char *id, dashboard_r
 	}
 	*a = (struct asked_agent){dash, reply, data};
 	dash->reading++;
-	visible_task_async(dash->app, as_subject(subject), id, agent_found, a);
+	visible_task_async(dash->app, as_subject(subject), id, fn, a);
+}
+
+static void do_agent(void *ctx, const char *subject, const char *id, dashboard_reply_fn reply,
+                     void *data)
+{
+	read_agent(ctx, subject, id, agent_found, reply, data);
 }
 
 /* A read, and what followed it, is over. */
@@ -428,16 +434,7 @@ static void kill_found(void *data, int found, const struct task_record *rec, str
 static void do_kill(void *ctx, const char *subject, const char *id, dashboard_reply_fn reply,
                     void *data)
 {
-	struct app_dashboard *dash = ctx;
-	struct asked_agent *a = calloc(1, sizeof *a);
-
-	if (!a) {
-		reply(data, 503, json_pack("{s:s}", "error", "out of memory"));
-		return;
-	}
-	*a = (struct asked_agent){dash, reply, data};
-	dash->reading++;
-	visible_task_async(dash->app, as_subject(subject), id, kill_found, a);
+	read_agent(ctx, subject, id, kill_found, reply, data);
 }
 
 static void do_answer(void *ctx, const char *subject, const char *task, uint64_t question,
