@@ -134,7 +134,9 @@ static void end_processes(struct codex_turn *t)
 	char mark[160];
 	size_t n;
 
-	if (!t->commands || !t->fold.thread_id || !t->b->server)
+	/* A cancelled turn is searched even with no command heard of: app-server may have
+	 * started one whose item/started is still on its way. */
+	if ((!t->commands && !t->cancelled) || !t->fold.thread_id || !t->b->server)
 		return;
 	snprintf(mark, sizeof mark, "CODEX_THREAD_ID=%s", t->fold.thread_id);
 	pid_t keeper = app_server_pid(t->b->server); /* the app-server's own group */
