@@ -33,6 +33,21 @@ async function startReplicas(t, n, { script = holdScript, args = [] } = {}) {
   return { ctx, pg, store, replicas };
 }
 
+/**
+ * Another client holds table locked for seconds (every read and write of it waits); resolves
+ * once the lock is held. lock.released() says whether it has gone; await lock.unlocked for it.
+ */
+async function lockTable(t, pg, table, seconds) {
+  const locker = spawn('psql', ['-XAtq', pg.urlOf('codex'), '-c', `BEGIN; LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(${seconds}); COMMIT;`], { stdio: 'ignore' });
+  const unlocked = new Promise((r) => locker.once('exit', r));
+  let released = false;
+  unlocked.then(() => { released = true; });
+  t.after(() => { locker.kill(); return unlocked; });
+  await waitFor(() => pg.sql(`SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = '${table}' AND l.mode = 'AccessExclusiveLock' AND l.granted`, 'codex') === '1',
+    { what: `the lock on the ${table} table` });
+  return { unlocked, released: () => released };
+}
+
 const json = (srv, res, what) => {
   assert.ok(!res.isError, srv.diag(`${what}: ${resultText(res)}`));
   return res.structuredContent;
@@ -282,23 +297,17 @@ test('a database that hangs does not hold the protocol up: writes wait on the st
   const call = a.call('spawn_agent', { prompt: 'SLEEP 1200 done under a locked table', cwd: ctx.workspace });
   await waitFor(() => ctx.model.active > 0, { what: 'the run to reach the model' });
   // Another client holds the tasks table locked: every write of a task waits for it.
-  const locker = spawn('psql', ['-XAtq', pg.urlOf('codex'), '-c', 'BEGIN; LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(8); COMMIT;'], { stdio: 'ignore' });
-  const unlocked = new Promise((r) => locker.once('exit', r));
-  let released = false;
-  unlocked.then(() => { released = true; });
-  t.after(() => { locker.kill(); return unlocked; });
-  await waitFor(() => pg.sql(`SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'tasks' AND l.mode = 'AccessExclusiveLock' AND l.granted`, 'codex') === '1',
-    { what: 'the lock on the tasks table' });
+  const lock = await lockTable(t, pg, 'tasks', 8);
 
   const listed = await a.mcp.client.listTools();
   assert.ok(listed.tools.length > 0);
-  assert.equal(released, false, 'tools/list was answered while the table was locked');
+  assert.equal(lock.released(), false, 'tools/list was answered while the table was locked');
   const res = await call;
   assert.ok(!res.isError, a.diag(resultText(res)));
   assert.match(res.content[0].text, /done under a locked table/);
-  assert.equal(released, false, 'the run was answered while its record waited for the lock');
+  assert.equal(lock.released(), false, 'the run was answered while its record waited for the lock');
 
-  await unlocked;
+  await lock.unlocked;
   await waitFor(() => pg.sql(`SELECT status FROM tasks WHERE id = '${res.structuredContent.task_id}'`, 'codex') === 'completed',
     { what: 'the record written once the lock went' });
 });
@@ -309,13 +318,7 @@ test('tasks/get and tasks/list wait for a hung database off the loop, and answer
   const done = await b.call('spawn_agent', { prompt: 'recorded on B', cwd: ctx.workspace });
   assert.ok(!done.isError, b.diag(resultText(done)));
   const id = done.structuredContent.task_id;
-  const locker = spawn('psql', ['-XAtq', pg.urlOf('codex'), '-c', 'BEGIN; LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(8); COMMIT;'], { stdio: 'ignore' });
-  const unlocked = new Promise((r) => locker.once('exit', r));
-  let released = false;
-  unlocked.then(() => { released = true; });
-  t.after(() => { locker.kill(); return unlocked; });
-  await waitFor(() => pg.sql(`SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'tasks' AND l.mode = 'AccessExclusiveLock' AND l.granted`, 'codex') === '1',
-    { what: 'the lock on the tasks table' });
+  const lock = await lockTable(t, pg, 'tasks', 8);
 
   const got = a.mcp.client.experimental.tasks.getTask(id, { timeout: TIMEOUT });
   const listed = a.mcp.client.experimental.tasks.listTasks(undefined, { timeout: TIMEOUT });
@@ -323,10 +326,10 @@ test('tasks/get and tasks/list wait for a hung database off the loop, and answer
   Promise.allSettled([got, listed]).then(() => { answered = true; });
   const tools = await a.mcp.client.listTools();
   assert.ok(tools.tools.length > 0);
-  assert.equal(released, false, 'tools/list was answered while the table was locked');
+  assert.equal(lock.released(), false, 'tools/list was answered while the table was locked');
   assert.equal(answered, false, 'the task reads cannot have been answered from a locked table');
 
-  await unlocked;
+  await lock.unlocked;
   const task = await got;
   assert.equal(task.taskId, id);
   assert.equal(task.status, 'completed');
@@ -363,11 +366,7 @@ test('SIGTERM while a task call waits on a locked table: the call is answered, a
   srv.send({ id: 'init', method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: { tasks: {} }, clientInfo: { name: 'raw', version: '0' } } });
   await srv.response('init');
   srv.send({ method: 'notifications/initialized' });
-  const locker = spawn('psql', ['-XAtq', pg.urlOf('codex'), '-c', 'BEGIN; LOCK TABLE threads IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT;'], { stdio: 'ignore' });
-  const unlocked = new Promise((r) => locker.once('exit', r));
-  t.after(() => { locker.kill(); return unlocked; });
-  await waitFor(() => pg.sql(`SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'threads' AND l.mode = 'AccessExclusiveLock' AND l.granted`, 'codex') === '1',
-    { what: 'the lock on the threads table' });
+  const lock = await lockTable(t, pg, 'threads', 4);
   // A task whose call reads its thread from the locked table when the server is told to stop.
   srv.send({ id: 2, method: 'tools/call', params: { name: 'codex-reply', arguments: { prompt: 'x', threadId: 'no-such-thread' }, task: { ttl: 60000 } } });
   const created = await srv.response(2);
@@ -376,7 +375,7 @@ test('SIGTERM while a task call waits on a locked table: the call is answered, a
   const exit = await srv.exited;
   assert.equal(exit.signal, null, srv.diag(`killed by ${exit.signal}`));
   assert.equal(exit.code, 0, srv.diag(`exit code ${exit.code}`));
-  await unlocked;
+  await lock.unlocked;
   // The task's answer was recorded once the read came back: any replica reads it.
   const rec = await waitFor(() => pg.sql(`SELECT status FROM tasks WHERE id = '${created.result.task.taskId}'`, 'codex'), { what: 'the task record' });
   assert.equal(rec, 'failed');
