@@ -548,6 +548,8 @@ int app_run(const struct options *opts)
 	    .owner = app.instance,
 	    .admit = opts->fleet_max_agents ? replica_admit : NULL,
 	    .admit_data = &app,
+	    .offer = opts->fleet_max_agents ? replica_offer : NULL,
+	    .offer_data = &app,
 	};
 	app.runner = runner_new(&runner_cfg);
 

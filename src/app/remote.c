@@ -2,12 +2,14 @@
 
 #include <errno.h>
 #include <glob.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app/app.h"
 #include "app/blocking.h"
+#include "app/confine.h"
 #include "app/fleet.h"
 #include "app/tasks.h"
 #include "app/visible.h"
@@ -411,6 +413,80 @@ void remote_run_taken(struct app *app, const char *id, const char *request)
 	                         .prompt = prompt,
 	                         .prompt_len = prompt_len,
 	                         .resume_thread = thread,
+	                         .subject = subject,
+	                         .created_at = created_at};
+	if (!runner_submit(app->runner, &spec, NULL, err, sizeof err)) {
+		codex_options_clear(&opts);
+		refuse(app, id, err);
+	}
+	json_decref(req);
+}
+
+/* The answer an offered run's tool gives, by its name: only tools that run one new thread. */
+static task_result_fn offered_result(const char *tool)
+{
+	if (strcmp(tool, "codex") == 0)
+		return codex_task_result;
+	if (strcmp(tool, "spawn_agent") == 0 || strcmp(tool, "spawn_agent_async") == 0)
+		return agent_task_result;
+	return NULL;
+}
+
+/*
+ * Whether an offered run can run here, by this server's own rules: a tool it
+ * knows, a working directory that exists here and that its --allow-dir allows,
+ * and nothing --allow-danger would be needed for. On the store's thread: it
+ * reads only the options, which do not change.
+ */
+bool remote_can_run(void *data, const char *request)
+{
+	struct app *app = data;
+	json_t *req = json_loads(request, 0, NULL);
+	json_t *options = json_object_get(req, "options");
+	const char *tool = json_string_value(json_object_get(req, "tool"));
+	const char *cwd = json_string_value(json_object_get(options, "cwd"));
+	const char *sandbox = json_string_value(json_object_get(options, "sandbox"));
+	struct tool_call call = {.app = app}; /* no client: only the server's own rules */
+	struct arg_error e;
+	char real[PATH_MAX];
+	bool ok = tool && offered_result(tool) && cwd && realpath(cwd, real) &&
+	          strcmp(real, cwd) == 0 && confine_check(&call, "cwd", real, &e) == 0 &&
+	          danger_check(app, sandbox, json_object_get(options, "config"), &e) == 0;
+
+	json_decref(req);
+	return ok;
+}
+
+void remote_run_offered(struct app *app, const char *id, const char *request)
+{
+	json_t *req = json_loads(request, 0, NULL);
+	const char *tool = NULL, *prompt = NULL, *subject = NULL;
+	json_t *options = NULL;
+	json_int_t timeout_s = 0, ttl = 0, created_at = 0;
+	size_t prompt_len = 0;
+	struct codex_options opts = {0};
+	char err[300];
+
+	if (!req ||
+	    json_unpack(req, "{s:s, s:s%, s:o, s?I, s?I, s?I}", "tool", &tool, "prompt", &prompt,
+	                &prompt_len, "options", &options, "timeout_s", &timeout_s, "ttl_ms", &ttl,
+	                "created_at", &created_at) != 0 ||
+	    !offered_result(tool)) {
+		refuse(app, id, "the offered request is not one this server knows");
+		json_decref(req);
+		return;
+	}
+	subject = json_string_value(json_object_get(req, "subject")); /* null: no one */
+	codex_options_from_json(options, &opts);
+	log_info("task %s: taken from another replica's queue", id);
+	struct task_spec spec = {.id = id,
+	                         .tool = tool,
+	                         .result = offered_result(tool),
+	                         .ttl_ms = ttl,
+	                         .options = &opts,
+	                         .prompt = prompt,
+	                         .prompt_len = prompt_len,
+	                         .timeout_s = timeout_s > 0 ? (unsigned)timeout_s : 0,
 	                         .subject = subject,
 	                         .created_at = created_at};
 	if (!runner_submit(app->runner, &spec, NULL, err, sizeof err)) {

@@ -47,4 +47,11 @@ void remote_stop(struct app *app);
 /* On the owner: runs what another replica handed over (the store's request text). */
 void remote_run_taken(struct app *app, const char *id, const char *request);
 
+/*
+ * Fleet mode: whether a run another replica offered can run here (the store's
+ * can_run; data: the app), and, once taken, running it.
+ */
+bool remote_can_run(void *data, const char *request);
+void remote_run_offered(struct app *app, const char *id, const char *request);
+
 #endif

@@ -10,12 +10,15 @@
 /* Runs asked to stop elsewhere are looked for this often, even when no wake-up came. */
 enum { TICK_MS = 1000 };
 
-/* What other replicas asked of this one: a run to stop, or a run to take on. */
+/* What other replicas asked of this one, or what it took from their offers. */
 struct asked {
-	bool run;        /* a run handed over; else a run to stop */
-	char *id, *what; /* the handed-over request, or how to stop it */
+	enum { ASKED_STOP, ASKED_RUN, ASKED_MOVED, ASKED_OFFERED } kind;
+	char *id, *what; /* how to stop it, the request, or who took it */
 	struct asked *next;
 };
+
+/* Offers taken in one round, at most: a replica takes what it has room for, a few at once. */
+enum { TAKE_MAX = 4 };
 
 /*
  * One round with the database, made on the store's thread: the lease renewed,
@@ -25,6 +28,7 @@ struct round {
 	struct replica *r;
 	int64_t now;
 	bool renew, sweep;
+	unsigned take; /* offered runs this replica has room for */
 	int leased, swept;
 	char lease_error[256];
 	struct asked *asked, **asked_tail; /* in the order asked: a cancel may follow its run */
@@ -42,7 +46,7 @@ struct replica {
 	bool stopped;                /* a round in flight frees the replica */
 };
 
-static void add(struct asked ***tail, bool run, const char *id, const char *what)
+static void add(struct asked ***tail, int kind, const char *id, const char *what)
 {
 	struct asked *a = calloc(1, sizeof *a);
 
@@ -53,7 +57,7 @@ static void add(struct asked ***tail, bool run, const char *id, const char *what
 		log_error("task %s: asked of this replica, but out of memory", id);
 		return;
 	}
-	a->run = run;
+	a->kind = kind;
 	**tail = a;
 	*tail = &a->next;
 }
@@ -62,8 +66,12 @@ static void asked(void *data, const char *id, const char *kind, const char *body
 {
 	struct round *d = data;
 
-	if (strcmp(kind, "cancel") == 0 || strcmp(kind, "run") == 0)
-		add(&d->asked_tail, strcmp(kind, "run") == 0, id, body);
+	if (strcmp(kind, "cancel") == 0)
+		add(&d->asked_tail, ASKED_STOP, id, body);
+	else if (strcmp(kind, "run") == 0)
+		add(&d->asked_tail, ASKED_RUN, id, body);
+	else if (strcmp(kind, "moved") == 0)
+		add(&d->asked_tail, ASKED_MOVED, id, body);
 }
 
 /* On the store's thread. */
@@ -78,6 +86,21 @@ static int round_work(struct store *s, void *data)
 		d->swept = store_recover(s, d->now, NULL);
 	if (store_take_asked(s, asked, d) != 0)
 		rc = -1;
+	/* Then runs others offered, for the places free here. */
+	for (unsigned i = 0; i < d->take; i++) {
+		char *id, *request;
+		int took = store_take_offer(s, (int)d->r->app->opts->fleet_max_agents,
+		                            remote_can_run, d->r->app, &id, &request);
+		if (took == 1)
+			add(&d->asked_tail, ASKED_OFFERED, id, request);
+		free(id);
+		free(request);
+		if (took != 1) {
+			if (took < 0)
+				rc = -1;
+			break;
+		}
+	}
 	return rc;
 }
 
@@ -139,10 +162,20 @@ static void round_done(void *data, int rc, const char *error)
 	if (rc != 0)
 		log_warn("cannot read what was asked of this replica: %s", error ? error : "?");
 	for (struct asked *a = d->asked; a; a = a->next) {
-		if (a->run)
+		switch (a->kind) {
+		case ASKED_RUN:
 			remote_run_taken(app, a->id, a->what);
-		else
+			break;
+		case ASKED_STOP:
 			stop_run(app, a->id, a->what);
+			break;
+		case ASKED_MOVED:
+			runner_moved(app->runner, a->id, a->what);
+			break;
+		case ASKED_OFFERED:
+			remote_run_offered(app, a->id, a->what);
+			break;
+		}
 	}
 	free_asked(d->asked);
 	free(d);
@@ -169,6 +202,11 @@ static void start_round(struct replica *r, bool renew, bool sweep)
 	d->r = r;
 	d->now = store_now_ms();
 	d->renew = r->want_renew;
+	/* Fleet mode: places free here take runs others offered. */
+	if (r->app->opts->fleet_max_agents && !r->app->stopping) {
+		d->take = runner_room(r->app->runner);
+		d->take = d->take > TAKE_MAX ? TAKE_MAX : d->take;
+	}
 	d->sweep = r->want_sweep;
 	r->want_renew = r->want_sweep = false;
 	if (d->sweep)
@@ -210,7 +248,7 @@ static void on_tick(uv_timer_t *h)
 /* A run asking the fleet for a place. */
 struct claim {
 	struct task *t;
-	void (*answer)(struct task *t, bool yes);
+	void (*answer)(struct task *t, int verdict);
 	char id[64];
 	int max;
 	int got;
@@ -232,25 +270,75 @@ static void claimed(void *data, int rc, const char *error)
 	if (rc != 0)
 		log_warn("task %s: cannot ask the fleet for a place: %s", c->id,
 		         error ? error : "?");
-	c->answer(c->t, c->got == 1);
+	c->answer(c->t, rc != 0       ? RUNNER_ADMIT_NO
+	                : c->got == 1 ? RUNNER_ADMIT_YES
+	                : c->got == 2 ? RUNNER_ADMIT_TAKEN
+	                              : RUNNER_ADMIT_NO);
 	free(c);
 }
 
-void replica_admit(void *data, struct task *t, void (*answer)(struct task *t, bool yes))
+void replica_admit(void *data, struct task *t, void (*answer)(struct task *t, int verdict))
 {
 	struct app *app = data;
 	struct claim *c = calloc(1, sizeof *c);
 
 	if (!c) {
-		answer(t, false);
+		answer(t, RUNNER_ADMIT_NO);
 		return;
 	}
 	*c = (struct claim){.t = t, .answer = answer, .max = (int)app->opts->fleet_max_agents};
 	snprintf(c->id, sizeof c->id, "%s", task_record(t)->id);
 	if (store_submit(app->store, claim_work, claimed, c) != 0) {
 		free(c);
-		answer(t, false);
+		answer(t, RUNNER_ADMIT_NO);
 	}
+}
+
+/* A run offered to the fleet, off the loop. */
+struct offer {
+	char id[33];
+	char *request;
+};
+
+static int offer_work(struct store *s, void *data)
+{
+	struct offer *o = data;
+
+	return store_offer_run(s, o->id, o->request);
+}
+
+static void offered(void *data, int rc, const char *error)
+{
+	struct offer *o = data;
+
+	/* Not offered, it still runs here once there is room. */
+	if (rc != 0)
+		log_warn("task %s: cannot offer it to other replicas: %s", o->id,
+		         error ? error : "?");
+	else
+		log_debug("task %s: offered to replicas with room", o->id);
+	free(o->request);
+	free(o);
+}
+
+void replica_offer(void *data, struct task *t)
+{
+	struct app *app = data;
+	json_t *req = task_request(t);
+	struct offer *o = req ? calloc(1, sizeof *o) : NULL;
+
+	if (o && (o->request = json_dumps(req, JSON_COMPACT))) {
+		snprintf(o->id, sizeof o->id, "%s", task_record(t)->id);
+		if (store_submit(app->store, offer_work, offered, o) == 0)
+			o = NULL;
+	}
+	if (o) {
+		log_warn("task %s: cannot offer it to other replicas: out of memory",
+		         task_record(t)->id);
+		free(o->request);
+		free(o);
+	}
+	json_decref(req);
 }
 
 int replica_start(struct app *app)

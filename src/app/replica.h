@@ -22,6 +22,11 @@ void replica_stop(struct app *app);
  * The runner's admit() under --fleet-max-agents: whether the fleet has room for
  * t, asked of the shared store off the loop (data: the app).
  */
-void replica_admit(void *data, struct task *t, void (*answer)(struct task *t, bool yes));
+void replica_admit(void *data, struct task *t, void (*answer)(struct task *t, int verdict));
+/*
+ * The runner's offer() under --fleet-max-agents: t, waiting for a place here, is
+ * offered through the store to replicas with room, which take it in their rounds.
+ */
+void replica_offer(void *data, struct task *t);
 
 #endif

@@ -40,6 +40,7 @@ struct watch {
 	uv_timer_t again; /* reconnects after the database went away */
 	int open_handles;
 	char channel[64];
+	char offers[64];
 	void (*wake)(void *data);
 	void *data;
 	char *url;
@@ -726,6 +727,24 @@ static int pg_ask(struct store *base, const char *owner, const char *id, const c
 	                6, params);
 }
 
+/* The runs of live replicas, but for task except (its own place is not counted twice). */
+static int running_count(struct pg_store *s, const char *except, int *n)
+{
+	const char *params[1] = {except};
+	PGresult *res =
+	    run(s,
+	        "SELECT count(*) FROM tasks t WHERE t.status = 'running' AND t.id <> $1 "
+	        "AND EXISTS (SELECT 1 FROM replicas r WHERE r.id = t.owner "
+	        "AND r.lease_until > " DB_NOW ")",
+	        1, params);
+
+	if (!res)
+		return -1;
+	*n = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
 /*
  * Whether the fleet has room for one more run: the runs of live replicas are
  * counted and this one is marked running in one transaction, which the fleet's
@@ -743,21 +762,98 @@ static int pg_claim_run(struct store *base, const char *id, int max)
 	rc = begin(s);
 	if (rc == 0)
 		rc = run_done(s, lock, 0, NULL);
-	if (rc == 0 &&
-	    !(res = run(s,
-	                "SELECT count(*) FROM tasks t WHERE t.status = 'running' AND t.id <> $1 "
-	                "AND EXISTS (SELECT 1 FROM replicas r WHERE r.id = t.owner "
-	                "AND r.lease_until > " DB_NOW ")",
-	                1, params)))
-		rc = -1;
-	if (rc == 0) {
-		room = atoi(PQgetvalue(res, 0, 0)) < max;
+	/* Offered, it may have been taken by a replica with room: it is that one's now. */
+	if (rc == 0 && (res = run(s, "SELECT owner FROM tasks WHERE id = $1", 1, params))) {
+		if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) &&
+		    strcmp(PQgetvalue(res, 0, 0), s->base.owner) != 0)
+			room = 2;
 		PQclear(res);
+	} else if (rc == 0) {
+		rc = -1;
 	}
-	if (rc == 0 && room)
-		rc = run_done(s, "UPDATE tasks SET status = 'running' WHERE id = $1", 1, params);
+	if (rc == 0 && room == 0 && (rc = running_count(s, id, &room)) == 0)
+		room = room < max;
+	if (rc == 0 && room == 1)
+		rc = run_done(
+		    s,
+		    "WITH offer AS (DELETE FROM asked WHERE task_id = $1 AND kind = 'offer') "
+		    "UPDATE tasks SET status = 'running' WHERE id = $1",
+		    1, params);
 	rc = end(s, rc);
 	return rc == 0 ? room : -1;
+}
+
+/*
+ * Takes the oldest run another live replica offered that can_run() accepts,
+ * when the fleet has room: the offer goes, the task becomes this server's, and
+ * the one that offered it is told, in one transaction behind the fleet's lock,
+ * so that the offering replica's own claim (pg_claim_run) and this never both
+ * win.
+ */
+static int pg_take_offer(struct store *base, int max,
+                         bool (*can_run)(void *data, const char *request), void *data, char **id,
+                         char **request)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	const char *me[1] = {s->base.owner};
+	char lock[64];
+	PGresult *res = NULL;
+	int rc, running = 0, took = 0;
+
+	snprintf(lock, sizeof lock, "SELECT pg_advisory_xact_lock(%d)", FLEET_LOCK);
+	rc = begin(s);
+	if (rc == 0)
+		rc = run_done(s, lock, 0, NULL);
+	/* Offers of runs that ended, or started where they were, are old news. */
+	if (rc == 0)
+		rc = run_done(
+		    s,
+		    "DELETE FROM asked a WHERE a.kind = 'offer' AND NOT EXISTS "
+		    "(SELECT 1 FROM tasks t WHERE t.id = a.task_id AND t.status = 'queued')",
+		    0, NULL);
+	if (rc == 0)
+		rc = running_count(s, "", &running);
+	if (rc == 0 && running < max &&
+	    !(res = run(s,
+	                "SELECT a.task_id, a.body, t.owner FROM asked a JOIN tasks t ON t.id = "
+	                "a.task_id WHERE a.kind = 'offer' AND t.owner <> $1 AND EXISTS (SELECT 1 "
+	                "FROM replicas r WHERE r.id = t.owner AND r.lease_until > " DB_NOW ") "
+	                "ORDER BY a.asked_at LIMIT 16",
+	                1, me)))
+		rc = -1;
+	for (int i = 0; rc == 0 && res && !took && i < PQntuples(res); i++) {
+		const char *task = PQgetvalue(res, i, 0), *body = PQgetvalue(res, i, 1);
+		const char *params[3] = {task, PQgetvalue(res, i, 2), s->base.owner};
+		PGresult *moved;
+
+		if (!can_run(data, body))
+			continue;
+		moved =
+		    run(s,
+		        "WITH offer AS (DELETE FROM asked WHERE task_id = $1 AND kind = 'offer') "
+		        "UPDATE tasks SET owner = $3 WHERE id = $1 AND owner = $2 "
+		        "AND status = 'queued'",
+		        3, params);
+		if (!moved) {
+			rc = -1;
+			break;
+		}
+		took = strcmp(PQcmdTuples(moved), "1") == 0;
+		PQclear(moved);
+		if (took && (rc = pg_ask(base, params[1], task, "moved", s->base.owner)) == 0 &&
+		    (!(*id = strdup(task)) || !(*request = strdup(body)))) {
+			set_error(s, NULL, "out of memory");
+			rc = -1;
+		}
+	}
+	PQclear(res);
+	rc = end(s, rc);
+	if (rc != 0 || !took) {
+		free(*id);
+		free(*request);
+		*id = *request = NULL;
+	}
+	return rc == 0 ? took : -1;
 }
 
 static int pg_take_asked(struct store *base,
@@ -881,7 +977,7 @@ static int watch_poll(struct watch *w, int events)
 /* A step of the connection, as libpq asks: nothing here waits on the network. */
 static void watch_step(struct watch *w)
 {
-	char listen[96];
+	char listen[160];
 
 	switch (PQconnectPoll(w->conn)) {
 	case PGRES_POLLING_READING:
@@ -898,7 +994,8 @@ static void watch_step(struct watch *w)
 		watch_lost(w, PQerrorMessage(w->conn));
 		return;
 	}
-	snprintf(listen, sizeof listen, "LISTEN %s", w->channel);
+	/* Its own channel, and the one every replica hears runs offered on. */
+	snprintf(listen, sizeof listen, "LISTEN %s; LISTEN %s", w->channel, w->offers);
 	if (PQsetnonblocking(w->conn, 1) != 0 || !PQsendQuery(w->conn, listen) ||
 	    PQflush(w->conn) != 0 || watch_poll(w, UV_READABLE) != 0) {
 		watch_lost(w, PQerrorMessage(w->conn));
@@ -999,6 +1096,7 @@ static int pg_watch(struct store *base, uv_loop_t *loop, void (*wake)(void *data
 		return -1;
 	}
 	channel_of(s->base.owner, w->channel, sizeof w->channel);
+	channel_of(STORE_ANYONE, w->offers, sizeof w->offers);
 	w->loop = loop;
 	w->wake = wake;
 	w->data = data;
@@ -1042,6 +1140,7 @@ const struct store_ops codex_mcp_postgres_store = {
     .release = pg_release,
     .owner_alive = pg_owner_alive,
     .claim_run = pg_claim_run,
+    .take_offer = pg_take_offer,
     .ask = pg_ask,
     .take_asked = pg_take_asked,
     .watch = pg_watch,

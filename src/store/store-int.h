@@ -49,6 +49,10 @@ struct store_ops {
 	                  void *data);
 	/* Optional, with lease: marks task id running when fewer than max live runs are. */
 	int (*claim_run)(struct store *s, const char *id, int max);
+	/* Optional, with claim_run: store_take_offer(). */
+	int (*take_offer)(struct store *s, int max,
+	                  bool (*can_run)(void *data, const char *request), void *data, char **id,
+	                  char **request);
 	int (*watch)(struct store *s, uv_loop_t *loop, void (*wake)(void *data), void *data);
 
 	void (*unwatch)(struct store *s);

@@ -186,6 +186,25 @@ int store_hand_over(struct store *s, const char *owner, const char *id, const ch
 	return ask(s, owner, id, "run", request);
 }
 
+int store_offer_run(struct store *s, const char *id, const char *request)
+{
+	return ask(s, STORE_ANYONE, id, "offer", request);
+}
+
+int store_take_offer(struct store *s, int max, bool (*can_run)(void *data, const char *request),
+                     void *data, char **id, char **request)
+{
+	int rc;
+
+	*id = *request = NULL;
+	if (!s->ops->take_offer)
+		return -ENOTSUP;
+	store_lock(s);
+	rc = s->ops->take_offer(s, max, can_run, data, id, request);
+	store_unlock(s);
+	return rc;
+}
+
 int store_take_asked(struct store *s,
                      void (*fn)(void *data, const char *id, const char *kind, const char *body),
                      void *data)

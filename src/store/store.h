@@ -74,9 +74,29 @@ int store_ask_cancel(struct store *s, const char *owner, const char *id, const c
 /*
  * A fleet-wide limit on runs, counted in a shared store: 1 when fewer than max
  * runs of live servers are running (task id is marked running, taking the
- * place), 0 when not, -1 on error (-ENOTSUP: the store is not shared).
+ * place, and its offer withdrawn), 0 when not, 2 when another server took the
+ * task from its offer (store_take_offer()), -1 on error (-ENOTSUP: the store
+ * is not shared).
  */
 int store_claim_run(struct store *s, const char *id, int max);
+/*
+ * Queued work any server with room may take (shared stores only): task id,
+ * recorded already as the caller's, is offered with request, what another
+ * server needs to run it (JSON text). Every watching server is woken. 0, -1.
+ */
+int store_offer_run(struct store *s, const char *id, const char *request);
+/* The owner that names every server in store_offer_run()'s requests. */
+#define STORE_ANYONE "*"
+/*
+ * Takes the oldest run another live server offered, which can_run(data,
+ * request) accepts here, while fewer than max runs of live servers run: the
+ * task becomes this server's, and the one that offered it is asked "moved"
+ * (body: this server) to let it go. 1 with *id and *request (malloc'd), 0 when
+ * none was taken, -1 on error (-ENOTSUP where not shared). can_run runs with
+ * the store held: it must be quick and touch no store.
+ */
+int store_take_offer(struct store *s, int max, bool (*can_run)(void *data, const char *request),
+                     void *data, char **id, char **request);
 bool store_can_claim(const struct store *s);
 
 /*
@@ -93,7 +113,8 @@ int store_watch(struct store *s, struct uv_loop_s *loop, void (*wake)(void *data
 int store_hand_over(struct store *s, const char *owner, const char *id, const char *request);
 /*
  * Takes what other servers asked of this one, oldest first: fn gets the task
- * id, the kind ("cancel" with how, or "run" with the request), and its body.
+ * id, the kind ("cancel" with how, "run" with the request, or "moved" with the
+ * server that took an offered run), and its body.
  * 0 or -1.
  */
 int store_take_asked(struct store *s,

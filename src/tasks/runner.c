@@ -61,6 +61,23 @@ struct task {
 	const struct task_place *place;
 	char *place_root;
 	bool preparing; /* its place is being made: it cannot start, nor end, until then */
+	/*
+	 * Offered to the fleet while it waits for a place here (cfg.offer); taken by
+	 * another replica, it waits for word of which (taken), then follows that
+	 * one's record (moved_to) until it ends, and writes none of its own.
+	 */
+	bool offered, taken;
+	char *moved_to;
+	struct moved_read *reading; /* a read of its record on the store's thread */
+	int64_t seen_activity;
+};
+
+/* A moved task's record, read off the loop; t is NULL once the task is gone. */
+struct moved_read {
+	struct task *t;
+	char id[33];
+	int found;
+	struct task_record rec;
 };
 
 /* A task's place, made or looked at on the thread pool. */
@@ -95,6 +112,7 @@ struct runner {
 	bool stopping;         /* no new work; a second stop kills at once */
 	struct task *ending;   /* whose end its observers are being told */
 	bool fleet_full;       /* admit() said no: not asked again until there may be room */
+	struct task *moved;    /* taken by another replica: their callers wait here */
 	void (*watch)(void *data, struct task *t);
 	void *watch_data;
 };
@@ -178,7 +196,9 @@ int runner_save(struct runner *r, const struct task_record *rec)
 
 static void save(struct task *t)
 {
-	runner_save(t->runner, &t->rec);
+	/* Another replica's now: its record is that one's to write. */
+	if (!t->taken)
+		runner_save(t->runner, &t->rec);
 }
 
 /* As save(), for a thread: a state not yet written is merged with this one, never reordered. */
@@ -251,6 +271,7 @@ static void task_freed(uv_handle_t *h)
 	free(t->prompt);
 	free(t->last_command);
 	free(t->place_root);
+	free(t->moved_to);
 	json_decref(t->stall);
 	json_decref(t->commands);
 	json_decref(t->files);
@@ -371,8 +392,12 @@ static void saved_at_end(void *data, bool saved)
 /* The answer and the last record, once everything the task did is known. */
 static void record_end(struct task *t)
 {
-	if (t->result)
+	if (t->result && !t->rec.result)
 		t->rec.result = t->result(t);
+	if (t->taken) {
+		saved_at_end(t, true);
+		return;
+	}
 	/* Last: the write may be answered at once, and t with it. */
 	writes_task(t->runner->writes, &t->rec, saved_at_end, t);
 }
@@ -439,11 +464,17 @@ static void finish(struct task *t, const struct codex_outcome *out)
 			t->group->running--;
 	} else {
 		list_remove(&r->queue, t);
+		list_remove(&r->moved, t); /* taken, and told where as it ends */
 	}
 	uv_timer_stop(&t->tick);
+	if (t->reading)
+		t->reading->t = NULL;
 
 	set_status(t, ending_status(t->ending, out->status));
-	if (t->ending == TASK_STOPPED)
+	if (t->ending == TASK_STOPPED && t->taken)
+		reason = "server is stopping; the task goes on on the replica that took it, where "
+		         "any replica reads it";
+	else if (t->ending == TASK_STOPPED)
 		reason = "server stopped";
 	else if (t->ending == TASK_TIMED_OUT)
 		reason = t->stall_killed ? "killed after stalling" : "timed out";
@@ -927,12 +958,26 @@ static bool thread_running(struct runner *r, const char *thread_id, bool stoppin
 	return false;
 }
 
-/* The fleet's answer for a queued task (cfg.admit). */
-static void admitted(struct task *t, bool yes)
+static void move_away(struct task *t);
+static void end_taken(struct task *t);
+
+/* The fleet's answer for a queued task (cfg.admit): RUNNER_ADMIT_*. */
+static void admitted(struct task *t, int verdict)
 {
 	struct runner *r = t->runner;
+	bool yes = verdict == RUNNER_ADMIT_YES;
 
 	t->admitting = false;
+	if (verdict == RUNNER_ADMIT_TAKEN || t->taken) {
+		/* Another replica took it from its offer: which one, it says (runner_moved()). */
+		t->taken = true;
+		if (r->stopping)
+			end_taken(t);
+		else if (t->moved_to)
+			move_away(t);
+		schedule(r);
+		return;
+	}
 	if (t->ending != TASK_ENDED_NATURALLY) {
 		/* Stopped while it asked: it ends without starting. A place it took is freed by
 		 * its record, which ends. */
@@ -955,12 +1000,235 @@ static void admitted(struct task *t, bool yes)
 	schedule(r);
 }
 
+static bool status_terminal(const char *status)
+{
+	return status && strcmp(status, "queued") != 0 && strcmp(status, "running") != 0;
+}
+
+/*
+ * A moved task ends with its owner's record (rec), or, when rec is NULL, with
+ * why; its callers are told, and nothing is written: the record is the owner's.
+ */
+static void end_moved(struct task *t, const struct task_record *rec, const char *why)
+{
+	struct runner *r = t->runner;
+	char id[sizeof t->rec.id];
+
+	t->finishing = true;
+	list_remove(&r->moved, t);
+	uv_timer_stop(&t->tick);
+	if (t->reading)
+		t->reading->t = NULL;
+	snprintf(id, sizeof id, "%s", t->rec.id);
+	if (rec) {
+		task_record_clear(&t->rec);
+		if (task_record_copy(&t->rec, rec) == 0) {
+			saved_at_end(t, true);
+			return;
+		}
+		snprintf(t->rec.id, sizeof t->rec.id, "%s", id);
+		why = "out of memory";
+	}
+	set_status(t, "failed");
+	free(t->rec.error);
+	t->rec.error = strdup(why);
+	json_decref(t->rec.result);
+	t->rec.result = NULL; /* built from the error, by record_end() */
+	t->rec.completed_at = store_now_ms();
+	record_end(t);
+}
+
+static int read_work(struct store *s, void *data)
+{
+	struct moved_read *m = data;
+
+	m->found = store_get_task(s, m->id, &m->rec);
+	return m->found < 0 ? -1 : 0;
+}
+
+static void read_done(void *data, int rc, const char *error)
+{
+	struct moved_read *m = data;
+	struct task *t = m->t;
+	char message[300];
+
+	if (t)
+		t->reading = NULL;
+	if (!t || rc != 0) {
+		if (t)
+			log_debug("task %s: cannot read its record for now: %s", m->id,
+			          error ? error : "?");
+		if (m->found == 1)
+			task_record_clear(&m->rec);
+		free(m);
+		return;
+	}
+	if (m->found == 0) {
+		end_moved(t, NULL, "its record is gone");
+	} else if (status_terminal(m->rec.status)) {
+		end_moved(t, &m->rec, NULL);
+	} else if (m->rec.last_activity != t->seen_activity) {
+		/* Its replica records activity every second: that is progress here. */
+		t->seen_activity = m->rec.last_activity;
+		snprintf(message, sizeof message, "%s on replica %.200s", m->rec.status,
+		         t->moved_to);
+		tell(t, NULL, message);
+	}
+	if (m->found == 1)
+		task_record_clear(&m->rec);
+	free(m);
+}
+
+/* A moved task's record is looked at this often: it is all there is to see of it here. */
+enum { MOVED_POLL_MS = 250 };
+
+static void look_moved(uv_timer_t *h)
+{
+	struct task *t = h->data;
+	struct moved_read *m;
+
+	/* One read at a time: a slow database slows the looking, no more. */
+	if (t->reading || !(m = calloc(1, sizeof *m)))
+		return;
+	m->t = t;
+	snprintf(m->id, sizeof m->id, "%s", t->rec.id);
+	t->reading = m;
+	if (store_submit_read(t->runner->cfg.store, read_work, read_done, m) != 0) {
+		t->reading = NULL;
+		free(m);
+	}
+}
+
+struct cancel_ask {
+	char id[33], owner[256];
+	const char *how;
+};
+
+static int cancel_work(struct store *s, void *data)
+{
+	struct cancel_ask *a = data;
+
+	return store_ask_cancel(s, a->owner, a->id, a->how);
+}
+
+static void cancel_asked(void *data, int rc, const char *error)
+{
+	struct cancel_ask *a = data;
+
+	if (rc != 0)
+		log_warn("task %s: cannot ask replica %s to stop it: %s", a->id, a->owner,
+		         error ? error : "?");
+	free(a);
+}
+
+/* A moved task is stopped where it runs; it ends here once its record says so. */
+static void stop_moved(struct task *t)
+{
+	struct cancel_ask *a = calloc(1, sizeof *a);
+
+	if (!a)
+		return;
+	snprintf(a->id, sizeof a->id, "%s", t->rec.id);
+	snprintf(a->owner, sizeof a->owner, "%s", t->moved_to);
+	a->how = t->ending == TASK_KILLED ? "killed" : "cancelled";
+	if (store_submit(t->runner->cfg.store, cancel_work, cancel_asked, a) != 0)
+		free(a);
+}
+
+/* The task, taken, leaves the queue for the list of moved ones; its callers hear where. */
+static void move_away(struct task *t)
+{
+	struct runner *r = t->runner;
+	char message[300];
+
+	list_remove(&r->queue, t);
+	t->next = r->moved;
+	r->moved = t;
+	free(t->rec.owner);
+	t->rec.owner = strdup(t->moved_to);
+	log_info("task %s: taken by replica %s, which has room", t->rec.id, t->moved_to);
+	snprintf(message, sizeof message,
+	         "queued: taken by replica %.200s, which has room; it runs there", t->moved_to);
+	tell(t, NULL, message);
+	uv_timer_start(&t->tick, look_moved, MOVED_POLL_MS, MOVED_POLL_MS);
+	/* Stopped while it was being taken: it is stopped where it went. */
+	if (t->ending == TASK_KILLED || t->ending == TASK_CANCELLED || t->ending == TASK_TIMED_OUT)
+		stop_moved(t);
+}
+
+void runner_moved(struct runner *r, const char *id, const char *owner)
+{
+	struct task *t;
+
+	for (t = r->queue; t && strcmp(t->rec.id, id) != 0; t = t->next)
+		;
+	if (!t || t->turn || t->moved_to || !(t->moved_to = strdup(owner))) {
+		if (!t)
+			log_debug("task %s: taken by replica %s, but it is not queued here", id,
+			          owner);
+		return;
+	}
+	t->taken = true;
+	/* Asking the fleet for it now: the answer moves it (admitted()). */
+	if (t->admitting)
+		return;
+	if (r->stopping)
+		end_taken(t);
+	else
+		move_away(t);
+	schedule(r);
+}
+
+unsigned runner_room(const struct runner *r)
+{
+	unsigned waiting = 0;
+
+	for (const struct task *t = r->queue; t; t = t->next)
+		waiting += !t->taken;
+	return r->n_running + waiting < r->cfg.max_running
+	           ? r->cfg.max_running - r->n_running - waiting
+	           : 0;
+}
+
+json_t *task_request(const struct task *t)
+{
+	json_t *options = codex_options_to_json(&t->options);
+	json_t *req = options ? json_pack("{s:s, s:s%, s:o, s:I, s:I, s:I, s:s?}", "tool",
+	                                  t->rec.tool, "prompt", t->prompt, t->prompt_len,
+	                                  "options", options, "timeout_s", (json_int_t)t->timeout_s,
+	                                  "ttl_ms", (json_int_t)t->rec.ttl_ms, "created_at",
+	                                  (json_int_t)t->rec.created_at, "subject", t->rec.subject)
+	                      : NULL;
+
+	return req;
+}
+
 void runner_fleet_room(struct runner *r)
 {
 	if (!r->fleet_full)
 		return;
 	r->fleet_full = false;
 	schedule(r);
+}
+
+/* Whether another replica could run t: a new thread, in no group, working in its cwd. */
+static bool offerable(const struct task *t)
+{
+	return t->new_thread && !t->group && !t->place && !t->offered && !t->recording &&
+	       !t->admitting && !t->preparing && !t->taken && !t->turn &&
+	       t->ending == TASK_ENDED_NATURALLY;
+}
+
+/* Runs that wait for a place here are offered to replicas that may have one (cfg.offer). */
+static void offer_waiting(struct runner *r)
+{
+	if (!r->cfg.offer || r->stopping || r->n_running < r->cfg.max_running)
+		return;
+	for (struct task *t = r->queue; t; t = t->next)
+		if (offerable(t)) {
+			t->offered = true;
+			r->cfg.offer(r->cfg.offer_data, t);
+		}
 }
 
 static void schedule(struct runner *r)
@@ -978,6 +1246,10 @@ static void schedule(struct runner *r)
 			 */
 			if (t->recording)
 				break;
+			if (t->taken) {
+				t = t->next; /* another replica's, once it says which */
+				continue;
+			}
 			/* A reply waits for its thread's run that is still being stopped. */
 			if (t->preparing ||
 			    (t->group && t->group->running >= t->group->max_running) ||
@@ -999,6 +1271,7 @@ static void schedule(struct runner *r)
 		}
 	} while (r->reschedule);
 	r->scheduling = false;
+	offer_waiting(r);
 }
 
 static void make_work(uv_work_t *req)
@@ -1256,8 +1529,30 @@ void task_kill(struct task *t, enum task_ending why, unsigned grace_ms)
 		return;
 	if (t->ending == TASK_ENDED_NATURALLY || why == TASK_STOPPED)
 		t->ending = why;
+	if (t->moved_to && !t->admitting && why == TASK_STOPPED) {
+		/* The server stops, not the run: it goes on where it was taken. */
+		end_moved(t, NULL,
+		          "server is stopping; the task goes on on the replica that took it, "
+		          "where any replica reads it");
+		return;
+	}
+	if (t->moved_to && !t->admitting) {
+		stop_moved(t);
+		return;
+	}
+	if (t->taken)
+		return; /* stopped where it goes, once it is known where (move_away()) */
 	if (t->recording || t->admitting)
 		return; /* it ends, unstarted, once the store has answered for it */
+	if (t->offered && t->runner->cfg.admit) {
+		/*
+		 * Offered, it may be taken at this moment: the fleet's lock says whether it
+		 * still is this server's to end (admitted()), or the taker's to stop.
+		 */
+		t->admitting = true;
+		t->runner->cfg.admit(t->runner->cfg.admit_data, t, admitted);
+		return;
+	}
 	if (t->preparing)
 		return; /* it ends as soon as its place is made */
 	if (!t->turn) {
@@ -1278,10 +1573,26 @@ void task_kill(struct task *t, enum task_ending why, unsigned grace_ms)
 	}
 }
 
+/* A task taken by another replica, not yet told which, ends here as the server stops. */
+static void end_taken(struct task *t)
+{
+	struct codex_outcome out = {.status = CODEX_TURN_CANCELLED, .final_message = ""};
+
+	t->ending = TASK_STOPPED;
+	finish(t, &out);
+}
+
+static struct task *first_taken(struct task *t)
+{
+	while (t && !(t->taken && !t->admitting && !t->finishing))
+		t = t->next;
+	return t;
+}
+
 /* The first task of the queue that is not being prepared. */
 static struct task *first_startable(struct task *t)
 {
-	while (t && (t->preparing || t->recording || t->admitting))
+	while (t && (t->preparing || t->recording || t->admitting || t->taken))
 		t = t->next;
 	return t;
 }
@@ -1301,6 +1612,11 @@ void runner_stop_all(struct runner *r)
 		task_kill(t, TASK_STOPPED, 0);
 	for (t = r->running; t; t = t->next)
 		task_kill(t, TASK_STOPPED, grace);
+	while (r->moved)
+		task_kill(r->moved, TASK_STOPPED, 0);
+	/* Taken, but not told where yet: their callers hear the run goes on elsewhere. */
+	while ((t = first_taken(r->queue)))
+		end_taken(t);
 	if (r->n_live == 0 && r->cfg.idle)
 		r->cfg.idle(r->cfg.idle_data);
 }

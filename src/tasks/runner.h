@@ -38,11 +38,18 @@ struct runner_config {
 	const char *owner;             /* this server, in the records of its tasks */
 	/*
 	 * A limit beyond this server's (may be NULL): asked, in the queue's order, whether
-	 * t may start; answer(t, true) takes its place, false waits for runner_fleet_room().
-	 * answer may be called before admit returns.
+	 * t may start; answer(t, RUNNER_ADMIT_YES) takes its place, RUNNER_ADMIT_NO waits
+	 * for runner_fleet_room(), RUNNER_ADMIT_TAKEN says another replica took it from its
+	 * offer (runner_moved() follows). answer may be called before admit returns.
 	 */
-	void (*admit)(void *data, struct task *t, void (*answer)(struct task *t, bool yes));
+	void (*admit)(void *data, struct task *t, void (*answer)(struct task *t, int verdict));
 	void *admit_data;
+	/*
+	 * Offers t, queued here behind max_running, to replicas with room (may be NULL):
+	 * once per task, only for tasks that need nothing of this server (task_request()).
+	 */
+	void (*offer)(void *data, struct task *t);
+	void *offer_data;
 	void *backlog_data;
 };
 
@@ -173,6 +180,20 @@ void runner_flush_activity(struct runner *r);
 size_t runner_live(const struct runner *r);
 /* Runs elsewhere may have ended: the queue asks admit() again. */
 void runner_fleet_room(struct runner *r);
+enum { RUNNER_ADMIT_NO, RUNNER_ADMIT_YES, RUNNER_ADMIT_TAKEN };
+/*
+ * Replica owner took queued task id from its offer: the task leaves the queue, and
+ * its callers follow its record, which owner writes, until it ends; a kill is asked
+ * of owner.
+ */
+void runner_moved(struct runner *r, const char *id, const char *owner);
+/* How many more runs would start now: places free, less the queue. */
+unsigned runner_room(const struct runner *r);
+/*
+ * What another replica needs to run offered task t: tool, prompt, options,
+ * timeout_s, ttl_ms, created_at and subject (new reference, or NULL).
+ */
+json_t *task_request(const struct task *t);
 
 void task_observe(struct task *t, struct task_observer *obs);
 void task_unobserve(struct task *t, struct task_observer *obs);

@@ -17,14 +17,14 @@ const TIMEOUT = 120_000;
 const LEASE_S = 3;
 
 /** n replicas on one database, each with its own state and log directory. */
-async function startReplicas(t, n, { script = holdScript, args = [] } = {}) {
+async function startReplicas(t, n, { script = holdScript, args = [], each = [] } = {}) {
   const ctx = await createContext(t, { script });
   const pg = await startPostgres(t);
   const store = pg.database('codex');
   const replicas = [];
   for (let i = 0; i < n; i++) {
     const srv = await startHttpServer(ctx, {
-      args: ['--store', store, '--lease', String(LEASE_S), '--state-dir', path.join(ctx.root, `state-${i}`), ...args],
+      args: ['--store', store, '--lease', String(LEASE_S), '--state-dir', path.join(ctx.root, `state-${i}`), ...args, ...(each[i] ?? [])],
     });
     srv.mcp = await connectLegacyHttp(srv.url);
     srv.call = async (name, args) => srv.mcp.client.callTool({ name, arguments: args }, undefined, { timeout: TIMEOUT });
@@ -73,6 +73,9 @@ async function holdingAgent(ctx, srv) {
   await waitFor(() => sleepers(marker).length === 1, { timeoutMs: 45_000, what: `the agent's sleep ${marker}` });
   return { id: spawned.task_id, marker };
 }
+
+/** Whether the sleep of marker runs below replica srv. */
+const runsOn = (srv, marker) => descendants(srv.pid).some((p) => p.comm === 'sleep' && p.cmdline[1] === marker);
 
 test('an agent started on replica A is read and killed through replica B, and nothing of it is left on A', { timeout: TIMEOUT }, async (t) => {
   const { ctx, replicas: [a, b] } = await startReplicas(t, 2);
@@ -406,4 +409,56 @@ test('--fleet-max-agents needs a store the replicas share', { timeout: TIMEOUT }
   const exit = await srv.exited;
   assert.equal(exit.code, 1);
   assert.match(srv.stderr, /--fleet-max-agents: the limit is counted in a store the replicas share/);
+});
+
+test('--fleet-max-agents: work queued on a full replica is taken by one with room, and answered and killed through the first', { timeout: TIMEOUT }, async (t) => {
+  const { ctx, pg, replicas: [a, b] } = await startReplicas(t, 2, { args: ['--fleet-max-agents', '4'], each: [['--max-agents', '1'], ['--max-agents', '2']] });
+  const first = await holdingAgent(ctx, a);
+  const ownerOf = (id) => pg.sql(`SELECT owner FROM tasks WHERE id = '${id}'`, 'codex');
+  const ownerA = ownerOf(first.id);
+
+  // A runs as many as it may: a codex call made there waits in its queue, and B, which has
+  // room, takes it. The call is answered through A, with B's run.
+  const messages = [];
+  const res = await a.mcp.client.callTool({ name: 'codex', arguments: { prompt: 'run where there is room', cwd: ctx.workspace } }, undefined,
+    { timeout: TIMEOUT, onprogress: (p) => messages.push(p.message) });
+  assert.ok(!res.isError, a.diag(resultText(res)));
+  assert.match(resultText(res), /run where there is room/);
+  assert.ok(messages.some((m) => /taken by replica .* which has room/.test(m)), messages.join('\n'));
+  const threadOwner = pg.sql(`SELECT owner FROM tasks WHERE thread_id = '${res.structuredContent.threadId}'`, 'codex');
+  assert.notEqual(threadOwner, ownerA, 'B ran it');
+  assert.ok(runsOn(a, first.marker), 'A\'s own run goes on');
+
+  // An async agent queued on A runs on B; A answers for it, and kill_agent through A stops it there.
+  const marker = `${400 + Math.floor(Math.random() * 500)}.${process.pid % 1000}7`;
+  const spawned = json(a, await a.call('spawn_agent_async', { prompt: `HOLD sleep ${marker}`, cwd: ctx.workspace }), 'spawn on a full A');
+  await waitFor(() => sleepers(marker).length === 1, { timeoutMs: 45_000, what: `the agent's sleep ${marker}` });
+  assert.ok(runsOn(b, marker) && !runsOn(a, marker), 'B runs it');
+  assert.notEqual(ownerOf(spawned.task_id), ownerA);
+  const st = json(a, await a.call('get_agent_status', { task_id: spawned.task_id }), 'status through A');
+  assert.equal(st.status, 'running');
+  const k = json(a, await a.call('kill_agent', { task_id: spawned.task_id }), 'kill through A');
+  assert.equal(k.status, 'killed', JSON.stringify(k));
+  assert.equal(sleepers(marker).length, 0, 'the run is gone from B when kill_agent answers');
+  assert.ok(runsOn(a, first.marker), 'A\'s own run is untouched');
+  assert.equal(pg.sql(`SELECT count(*) FROM asked WHERE kind = 'offer'`, 'codex'), '0', 'no offer is left');
+});
+
+test('--fleet-max-agents: work offered while every replica is full is killed where it waits, and its offer goes', { timeout: TIMEOUT }, async (t) => {
+  const { ctx, pg, replicas: [a, b] } = await startReplicas(t, 2, { args: ['--fleet-max-agents', '4', '--max-agents', '1'] });
+  await holdingAgent(ctx, a);
+  const onB = await holdingAgent(ctx, b);
+  const spawned = json(a, await a.call('spawn_agent_async', { prompt: 'never to run', cwd: ctx.workspace }), 'spawn on a full A');
+  await waitFor(() => pg.sql(`SELECT count(*) FROM asked WHERE kind = 'offer' AND task_id = '${spawned.task_id}'`, 'codex') === '1',
+    { what: 'A to offer its queued run' });
+  const k = json(a, await a.call('kill_agent', { task_id: spawned.task_id }), 'kill through A');
+  assert.equal(k.status, 'killed', JSON.stringify(k));
+  assert.equal(pg.sql(`SELECT count(*) FROM asked WHERE kind = 'offer'`, 'codex'), '0', 'its offer went with it');
+
+  // B gets room: with no offer left, the killed run stays killed.
+  json(b, await b.call('kill_agent', { task_id: onB.id }), 'kill on B');
+  for (const srv of [a, b]) {
+    const st = json(srv, await srv.call('get_agent_status', { task_id: spawned.task_id }), 'status after kill');
+    assert.equal(st.status, 'killed');
+  }
 });

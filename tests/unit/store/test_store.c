@@ -1035,6 +1035,104 @@ static void test_pg_lease_runs_out(void **state)
 	close(ready[1]);
 }
 
+/* One number the database answers sql with, behind the store's back (PostgreSQL). */
+static int count_raw(struct fixture *f, const char *sql)
+{
+	PGconn *c = PQconnectdb(f->url);
+	PGresult *res = PQexec(c, sql);
+	int n;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(c));
+	n = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	PQfinish(c);
+	return n;
+}
+
+static bool codex_only(void *data, const char *request)
+{
+	++*(int *)data;
+	return strstr(request, "\"codex\"") != NULL;
+}
+
+static void put_queued_task(struct store *s, const char *id)
+{
+	struct task_record t = {.tool = "codex", .status = "queued", .created_at = 100};
+
+	snprintf(t.id, sizeof t.id, "%s", id);
+	t.owner = (char *)store_owner(s);
+	assert_int_equal(store_put_task(s, &t), 0);
+}
+
+/*
+ * Work offered by a live replica is taken by another with room: only what the
+ * taker can run, only while the fleet has room, once; the task becomes the
+ * taker's and the offering replica is told. The offering replica's own claim
+ * then says it was taken, and a claim of its own withdraws its offer.
+ */
+static void test_pg_offers(void **state)
+{
+	struct fixture *f = *state;
+	char other[256], sql[512], first[33], mine[33];
+	char *id, *request;
+	int ready[2], seen = 0;
+	struct task_record t;
+	char c;
+
+	open_store(f);
+	store_set_lease_ms(f->store, 60000);
+	assert_int_equal(store_lease(f->store, store_now_ms()), 0);
+	assert_int_equal(pipe(ready), 0);
+	pid_t a = replica(f, 60000, ready[1], other, sizeof other);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	assert_int_equal(wait_ok(a), 0);
+	snprintf(first, sizeof first, "%.8x%024d", (unsigned)a, 0);
+	snprintf(sql, sizeof sql, "UPDATE tasks SET status = 'queued' WHERE id = '%s'", first);
+	exec_raw(f, sql);
+
+	/* What this server cannot run stays offered; so does all while the fleet is full. */
+	assert_int_equal(store_offer_run(f->store, first, "{\"tool\":\"other\"}"), 0);
+	assert_int_equal(store_take_offer(f->store, 4, codex_only, &seen, &id, &request), 0);
+	assert_int_equal(seen, 1);
+	assert_null(id);
+	assert_int_equal(store_offer_run(f->store, first, "{\"tool\":\"codex\"}"), 0);
+	assert_int_equal(store_take_offer(f->store, 0, codex_only, &seen, &id, &request), 0);
+
+	assert_int_equal(store_take_offer(f->store, 4, codex_only, &seen, &id, &request), 1);
+	assert_string_equal(id, first);
+	assert_string_equal(request, "{\"tool\":\"codex\"}");
+	free(id);
+	free(request);
+	assert_int_equal(store_get_task(f->store, first, &t), 1);
+	assert_string_equal(t.owner, store_owner(f->store));
+	assert_string_equal(t.status, "queued");
+	task_record_clear(&t);
+	snprintf(sql, sizeof sql,
+	         "SELECT count(*) FROM asked WHERE kind = 'moved' AND owner = '%s' AND body = '%s'",
+	         other, store_owner(f->store));
+	assert_int_equal(count_raw(f, sql), 1);
+	assert_int_equal(store_take_offer(f->store, 4, codex_only, &seen, &id, &request), 0);
+	/* Its taker's own claim counts it as its own. */
+	assert_int_equal(store_claim_run(f->store, first, 4), 1);
+
+	/* An offer of this server's own: taken by another (its owner changed), a claim says so. */
+	snprintf(mine, sizeof mine, "%.8x%024d", (unsigned)getpid(), 1);
+	put_queued_task(f->store, mine);
+	assert_int_equal(store_offer_run(f->store, mine, "{\"tool\":\"codex\"}"), 0);
+	snprintf(sql, sizeof sql, "UPDATE tasks SET owner = '%s' WHERE id = '%s'", other, mine);
+	exec_raw(f, sql);
+	assert_int_equal(store_claim_run(f->store, mine, 4), 2);
+	/* Not taken, a claim of its own withdraws the offer. */
+	snprintf(sql, sizeof sql, "UPDATE tasks SET owner = '%s' WHERE id = '%s'",
+	         store_owner(f->store), mine);
+	exec_raw(f, sql);
+	assert_int_equal(store_claim_run(f->store, mine, 4), 1);
+	assert_int_equal(count_raw(f, "SELECT count(*) FROM asked WHERE kind = 'offer'"), 0);
+	close(ready[0]);
+	close(ready[1]);
+}
+
 /* The database restarting under a server (here: its connection cut) costs no write. */
 static void test_pg_reconnects(void **state)
 {
@@ -1161,6 +1259,7 @@ static const struct CMUnitTest postgres_only[] = {
     T(test_pg_leases),           T(test_pg_lease_runs_out),
     T(test_pg_reconnects),       cmocka_unit_test(test_pg_unreachable),
     T(test_pg_migrate_together), T(test_pg_migrates_to_worktree),
+    T(test_pg_offers),
 };
 
 int main(void)
