@@ -52,8 +52,10 @@ static void on_progress(void *data, struct task *t, const struct codex_event *ev
 	/* The runner's own news (queued, started, stalled) is this request's log too. */
 	if (!ev && message)
 		mcp_request_log(c->req, LOG_INFO, message);
-	if (ev && ev->json && c->app->opts->codex_events) {
-		json_t *params = redact_json(ev->json);
+	json_t *event = ev && c->app->opts->codex_events ? codex_event_json(ev) : NULL;
+	if (event) {
+		json_t *params = redact_json(event);
+		json_decref(event);
 		json_object_set_new(params, "_meta",
 		                    json_pack("{s:O, s:s?}", "requestId", mcp_request_id(c->req),
 		                              "threadId", rec->thread_id));

@@ -70,6 +70,12 @@ static void publish(struct app_dashboard *dash, const char *subject, const char 
 	json_decref(data);
 }
 
+/* Whether a page would see what subject's agents do: most of the time none is open. */
+static bool watched(const struct app_dashboard *dash, const char *subject)
+{
+	return dash->web && dash->app->httpm->dashboard_watched(dash->web, subject);
+}
+
 /* ---- activity ---- */
 
 static void spark_shift(struct watched *w, int64_t bucket)
@@ -184,12 +190,14 @@ static void on_progress(void *data, struct task *t, const struct codex_event *ev
 		int64_t now = store_now_ms();
 		spark_shift(w, now / SPARK_MS);
 		w->counts[SPARK_N - 1]++;
-		if (message)
+		if (message && watched(w->dash, rec->subject))
 			publish(w->dash, rec->subject, "log",
 			        json_pack("{s:s, s:s, s:o}", "task_id", rec->id, "line", message,
 			                  "at", iso_time(now)));
 		return;
 	}
+	if (!watched(w->dash, rec->subject))
+		return;
 	json_t *view = agent_view(w->dash, rec, t);
 	if (view && message)
 		json_object_set_new(view, "message", json_string(message));

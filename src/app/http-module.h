@@ -30,6 +30,7 @@ struct http_module {
 	bool (*dashboard_handle)(void *d, struct http_exchange *x);
 	void (*dashboard_publish)(struct dashboard *d, const char *subject, const char *event,
 	                          const json_t *data);
+	bool (*dashboard_watched)(const struct dashboard *d, const char *subject);
 	void (*dashboard_stop)(struct dashboard *d);
 	void (*dashboard_free)(struct dashboard *d);
 };

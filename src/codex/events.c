@@ -1,18 +1,24 @@
 #include "codex/events.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <cJSON.h>
 
 #include "util/text.h"
 
+/* The most frequent first: a busy run is mostly items. */
 static const struct {
 	const char *name;
 	enum codex_event_type type;
 } event_types[] = {
-    {"thread.started", CODEX_EVENT_THREAD_STARTED}, {"turn.started", CODEX_EVENT_TURN_STARTED},
-    {"turn.completed", CODEX_EVENT_TURN_COMPLETED}, {"turn.failed", CODEX_EVENT_TURN_FAILED},
-    {"item.started", CODEX_EVENT_ITEM_STARTED},     {"item.updated", CODEX_EVENT_ITEM_UPDATED},
-    {"item.completed", CODEX_EVENT_ITEM_COMPLETED}, {"error", CODEX_EVENT_ERROR},
+    {"item.completed", CODEX_EVENT_ITEM_COMPLETED}, {"item.started", CODEX_EVENT_ITEM_STARTED},
+    {"item.updated", CODEX_EVENT_ITEM_UPDATED},     {"thread.started", CODEX_EVENT_THREAD_STARTED},
+    {"turn.started", CODEX_EVENT_TURN_STARTED},     {"turn.completed", CODEX_EVENT_TURN_COMPLETED},
+    {"turn.failed", CODEX_EVENT_TURN_FAILED},       {"error", CODEX_EVENT_ERROR},
 };
 
 struct item_name {
@@ -28,8 +34,8 @@ struct dialect {
 };
 
 static const struct item_name item_types[] = {
-    {"agent_message", CODEX_ITEM_AGENT_MESSAGE}, {"reasoning", CODEX_ITEM_REASONING},
-    {"command_execution", CODEX_ITEM_COMMAND},   {"file_change", CODEX_ITEM_FILE_CHANGE},
+    {"command_execution", CODEX_ITEM_COMMAND},   {"reasoning", CODEX_ITEM_REASONING},
+    {"agent_message", CODEX_ITEM_AGENT_MESSAGE}, {"file_change", CODEX_ITEM_FILE_CHANGE},
     {"mcp_tool_call", CODEX_ITEM_MCP_TOOL_CALL}, {"web_search", CODEX_ITEM_WEB_SEARCH},
     {"todo_list", CODEX_ITEM_TODO_LIST},         {"error", CODEX_ITEM_ERROR},
 };
@@ -49,15 +55,20 @@ static void read_usage(struct codex_event *ev, const json_t *usage, const char *
 static const struct dialect exec_dialect = {item_types, sizeof item_types / sizeof item_types[0],
                                             "exit_code"};
 
+static enum codex_item_type item_type(const char *type, const struct dialect *d)
+{
+	for (size_t i = 0; type && i < d->n_items; i++)
+		if (strcmp(type, d->items[i].name) == 0)
+			return d->items[i].type;
+	return CODEX_ITEM_OTHER;
+}
+
 static void parse_item(struct codex_event *ev, json_t *item, const struct dialect *d)
 {
 	const char *type = string_at(item, "type");
 	json_t *code;
 
-	ev->item_type = CODEX_ITEM_OTHER;
-	for (size_t i = 0; type && i < d->n_items; i++)
-		if (strcmp(type, d->items[i].name) == 0)
-			ev->item_type = d->items[i].type;
+	ev->item_type = item_type(type, d);
 
 	switch (ev->item_type) {
 	case CODEX_ITEM_AGENT_MESSAGE:
@@ -85,20 +96,209 @@ static void parse_item(struct codex_event *ev, json_t *item, const struct dialec
 	}
 }
 
+static enum codex_event_type event_type(const char *type)
+{
+	for (size_t i = 0; i < sizeof event_types / sizeof event_types[0]; i++)
+		if (strcmp(type, event_types[i].name) == 0)
+			return event_types[i].type;
+	return CODEX_EVENT_OTHER;
+}
+
+/* ---- exec's lines, the common case: read with cJSON ---- */
+
+/*
+ * cJSON allocates each node and string of a tree, and the tree is freed whole as
+ * its event is cleared, before the next line is read: a thread's trees come from
+ * one block of its own, used again once nothing in it lives. What does not fit
+ * (a long message) is the heap's. Only this file uses cJSON.
+ */
+enum { ARENA_BYTES = 16384 };
+static _Thread_local struct {
+	_Alignas(16) unsigned char block[ARENA_BYTES];
+	size_t used;
+	size_t live;
+} arena;
+
+static void *arena_malloc(size_t size)
+{
+	size_t need = (size + 15) & ~(size_t)15;
+
+	if (need >= size && need <= ARENA_BYTES - arena.used) {
+		void *p = arena.block + arena.used;
+		arena.used += need;
+		arena.live++;
+		return p;
+	}
+	return malloc(size);
+}
+
+static void arena_free(void *p)
+{
+	uintptr_t at = (uintptr_t)p, base = (uintptr_t)arena.block;
+
+	if (at < base || at >= base + ARENA_BYTES) {
+		free(p);
+		return;
+	}
+	if (--arena.live == 0)
+		arena.used = 0;
+}
+
+static void use_arena(void)
+{
+	cJSON_Hooks hooks = {.malloc_fn = arena_malloc, .free_fn = arena_free};
+
+	cJSON_InitHooks(&hooks);
+}
+
+static const char *c_string(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* A number with no fraction, as jansson would have read an integer (else 0). */
+static bool c_integer(const cJSON *v, int64_t *out)
+{
+	double d;
+
+	if (!cJSON_IsNumber(v))
+		return false;
+	d = v->valuedouble;
+	if (!(d >= -9.2e18 && d <= 9.2e18) || d != (double)(int64_t)d)
+		return false;
+	*out = (int64_t)d;
+	return true;
+}
+
+/* Whether anything but JSON's whitespace is in s[0..len). */
+static bool trailing(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+			return true;
+	return false;
+}
+
+/* An item from the tree; false for those whose description needs all of it (jansson's). */
+static bool fast_item(struct codex_event *ev, const cJSON *item)
+{
+	const char *type = c_string(item, "type");
+	int64_t code;
+
+	ev->item_type = item_type(type, &exec_dialect);
+	switch (ev->item_type) {
+	case CODEX_ITEM_AGENT_MESSAGE:
+	case CODEX_ITEM_REASONING:
+		ev->text = c_string(item, "text");
+		return true;
+	case CODEX_ITEM_ERROR:
+		ev->text = c_string(item, "message");
+		return true;
+	case CODEX_ITEM_COMMAND:
+		ev->command = c_string(item, "command");
+		if (c_integer(cJSON_GetObjectItemCaseSensitive(item, "exit_code"), &code) &&
+		    code >= INT32_MIN && code <= INT32_MAX) {
+			ev->has_exit_code = true;
+			ev->exit_code = (int)code;
+		}
+		return true;
+	case CODEX_ITEM_FILE_CHANGE:
+	case CODEX_ITEM_MCP_TOOL_CALL:
+	case CODEX_ITEM_WEB_SEARCH:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/*
+ * A busy run prints thousands of events a second, and reading them was most of the
+ * server's work: cJSON builds a line's tree about five times faster than jansson. It
+ * takes lines jansson refuses (invalid UTF-8, NUL, text after the value), so those are
+ * left to jansson, which decides as before; so are the few items whose description reads
+ * more than their named fields. Returns true when the event was read.
+ */
+static bool parse_fast(const char *line, size_t len, struct codex_event *ev)
+{
+	const char *end = NULL, *type;
+	cJSON *root;
+
+	static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
+
+	if (!text_utf8_valid(line, len) || memmem(line, len, "\\u0000", 6))
+		return false;
+	pthread_once(&hooks_once, use_arena);
+	root = cJSON_ParseWithLengthOpts(line, len, &end, false);
+	if (!root || !cJSON_IsObject(root) || !(type = c_string(root, "type")) ||
+	    trailing(end, len - (size_t)(end - line))) {
+		cJSON_Delete(root);
+		return false;
+	}
+	ev->type = event_type(type);
+	switch (ev->type) {
+	case CODEX_EVENT_THREAD_STARTED:
+		ev->thread_id = c_string(root, "thread_id");
+		break;
+	case CODEX_EVENT_ITEM_STARTED:
+	case CODEX_EVENT_ITEM_UPDATED:
+	case CODEX_EVENT_ITEM_COMPLETED:
+		if (!fast_item(ev, cJSON_GetObjectItemCaseSensitive(root, "item"))) {
+			cJSON_Delete(root);
+			memset(ev, 0, sizeof *ev);
+			return false;
+		}
+		break;
+	case CODEX_EVENT_TURN_FAILED:
+		ev->text = c_string(cJSON_GetObjectItemCaseSensitive(root, "error"), "message");
+		break;
+	case CODEX_EVENT_ERROR:
+		ev->text = c_string(root, "message");
+		break;
+	case CODEX_EVENT_TURN_COMPLETED: {
+		static const char *const keys[4] = {"input_tokens", "cached_input_tokens",
+		                                    "output_tokens", "reasoning_output_tokens"};
+		const cJSON *usage = cJSON_GetObjectItemCaseSensitive(root, "usage");
+		ev->has_usage = cJSON_IsObject(usage);
+		for (int i = 0; i < 4; i++)
+			if (!c_integer(cJSON_GetObjectItemCaseSensitive(usage, keys[i]),
+			               &ev->usage[i]))
+				ev->usage[i] = 0;
+		break;
+	}
+	default:
+		break;
+	}
+	ev->tree = root;
+	ev->raw = line;
+	ev->raw_len = len;
+	return true;
+}
+
+json_t *codex_event_json(const struct codex_event *ev)
+{
+	if (ev->json)
+		return json_incref(ev->json);
+	return ev->raw ? json_loadb(ev->raw, ev->raw_len, 0, NULL) : NULL;
+}
+
 int codex_event_parse(const char *line, size_t len, struct codex_event *ev)
 {
-	json_t *json = json_loadb(line, len, 0, NULL);
-	const char *type = string_at(json, "type");
+	json_t *json;
+	const char *type;
 
 	memset(ev, 0, sizeof *ev);
+	if (parse_fast(line, len, ev))
+		return 0;
+	json = json_loadb(line, len, 0, NULL);
+	type = string_at(json, "type");
 	if (!type) {
 		json_decref(json);
 		return -1;
 	}
 	ev->json = json;
-	for (size_t i = 0; i < sizeof event_types / sizeof event_types[0]; i++)
-		if (strcmp(type, event_types[i].name) == 0)
-			ev->type = event_types[i].type;
+	ev->type = event_type(type);
 
 	switch (ev->type) {
 	case CODEX_EVENT_THREAD_STARTED:
@@ -257,6 +457,7 @@ json_t *codex_event_exec_json(const struct codex_event *ev, const int64_t turn_u
 void codex_event_clear(struct codex_event *ev)
 {
 	json_decref(ev->json);
+	cJSON_Delete(ev->tree);
 	memset(ev, 0, sizeof *ev);
 }
 

@@ -37,11 +37,16 @@ enum codex_item_type {
 };
 
 /*
- * Strings and objects are borrowed from json, which the event owns. A backend tells its
- * events with json as `codex exec --json` prints them (NULL when exec has no such event).
+ * Strings and objects are borrowed from what the event owns: json, or a lighter tree of
+ * an exec line (tree). A backend tells its events with json as `codex exec --json` prints
+ * them (NULL when exec has no such event); an exec line read into tree has json NULL, and
+ * codex_event_json() gives it.
  */
 struct codex_event {
 	json_t *json;
+	void *tree;      /* the cJSON tree of an exec line, or NULL */
+	const char *raw; /* that line, borrowed until the event is cleared */
+	size_t raw_len;
 	enum codex_event_type type;
 	enum codex_item_type item_type;
 	const char *thread_id; /* thread.started */
@@ -60,8 +65,13 @@ struct codex_event {
 	int64_t usage_last[4]; /* app-server: what the latest model call added to them */
 };
 
-/* Returns 0, or -1 when the line is not a JSON object with a string "type". */
+/*
+ * Returns 0, or -1 when the line is not a JSON object with a string "type". The line
+ * must outlive the event.
+ */
 int codex_event_parse(const char *line, size_t len, struct codex_event *ev);
+/* The event as JSON (new reference), or NULL when it cannot be had (out of memory). */
+json_t *codex_event_json(const struct codex_event *ev);
 /*
  * An app-server notification as the same event; the event takes a reference to params.
  * What has no counterpart is CODEX_EVENT_OTHER.

@@ -57,6 +57,8 @@ bool dashboard_handle(void *d, struct http_exchange *x);
 void dashboard_publish(struct dashboard *d, const char *subject, const char *event,
                        const json_t *data);
 /* The server stops: event streams end, and new ones are refused. */
+/* Whether a page of subject's is open: what none would see need not be made. */
+bool dashboard_watched(const struct dashboard *d, const char *subject);
 void dashboard_stop(struct dashboard *d);
 /* Once the HTTP server that served it is gone: its streams have all closed. */
 void dashboard_free(struct dashboard *d);

@@ -408,6 +408,16 @@ void dashboard_publish(struct dashboard *d, const char *subject, const char *eve
 	free(json);
 }
 
+bool dashboard_watched(const struct dashboard *d, const char *subject)
+{
+	if (!d || d->stopping)
+		return false;
+	for (const struct client *c = d->clients; c; c = c->next)
+		if (c->st && strcmp(c->subject, subject ? subject : "") == 0)
+			return true;
+	return false;
+}
+
 static void on_tick(uv_timer_t *h)
 {
 	struct dashboard *d = h->data;

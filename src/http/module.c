@@ -11,6 +11,7 @@ __attribute__((visibility("default"))) const struct http_module codex_mcp_http_m
     .dashboard_new = dashboard_new,
     .dashboard_handle = dashboard_handle,
     .dashboard_publish = dashboard_publish,
+    .dashboard_watched = dashboard_watched,
     .dashboard_stop = dashboard_stop,
     .dashboard_free = dashboard_free,
 };

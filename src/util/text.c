@@ -1,5 +1,6 @@
 #include "util/text.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,33 @@ static size_t utf8_char_len(const unsigned char *s, size_t n)
 	    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
 		return 0;
 	return need;
+}
+
+bool text_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, n;
+
+	while (i < len) {
+		/* Runs of ASCII, the common case, eight bytes at a time: no high bit, no NUL. */
+		while (len - i >= 8) {
+			uint64_t w;
+			memcpy(&w, u + i, 8);
+			if (((w | ((w - 0x0101010101010101ull) & ~w)) & 0x8080808080808080ull) != 0)
+				break;
+			i += 8;
+		}
+		if (i < len && u[i] && u[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (i == len)
+			break;
+		if ((n = utf8_char_len(u + i, len - i)) == 0)
+			return false;
+		i += n;
+	}
+	return true;
 }
 
 size_t text_utf8_prefix(const char *s, size_t len, size_t max)

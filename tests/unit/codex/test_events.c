@@ -30,9 +30,17 @@
 
 static void parse_ok(const char *line, struct codex_event *ev)
 {
+	json_t *want = json_loads(line, 0, NULL), *got;
+
 	if (codex_event_parse(line, strlen(line), ev) != 0)
 		fail_msg("did not parse: %s", line);
-	assert_non_null(ev->json);
+	/* Read by either parser, the event gives the line's JSON back. */
+	assert_true(ev->json || ev->tree);
+	got = codex_event_json(ev);
+	assert_non_null(got);
+	assert_true(json_equal(got, want));
+	json_decref(got);
+	json_decref(want);
 }
 
 /* describe() must say exactly want. */
@@ -296,6 +304,61 @@ static void test_not_events(void **state)
 	static const char padded[] = "{\"type\":\"turn.started\"}garbage";
 	assert_int_equal(codex_event_parse(padded, sizeof padded - 1 - 7, &ev), 0);
 	assert_int_equal(ev.type, CODEX_EVENT_TURN_STARTED);
+	codex_event_clear(&ev);
+}
+
+/*
+ * The fast reader (cJSON) takes what jansson refuses; such lines are left to jansson, so
+ * that a line is an event exactly when it was one before.
+ */
+static void test_fast_reader_refuses_as_jansson(void **state)
+{
+	static const char *const refused[] = {
+	    "{\"type\":\"item.completed\",\"item\":{\"type\":\"agent_message\",\"text\":\"\xff\"}}",
+	    "{\"type\":\"item.completed\",\"item\":{\"type\":\"agent_message\",\"text\":"
+	    "\"a\\u0000b\"}}",
+	    "{\"type\":\"turn.started\"} trailing",
+	    "{\"type\":\"turn.started\"}{}",
+	    "{\"type\":\"item.completed\",\"item\":{\"type\":\"agent_message\",\"text\":"
+	    "\"\xed\xa0\x80\"}}",
+	};
+	struct codex_event ev;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		if (codex_event_parse(refused[i], strlen(refused[i]), &ev) != -1)
+			fail_msg("parsed: %s", refused[i]);
+	}
+	/* Whitespace after the value is no text after it. */
+	assert_int_equal(codex_event_parse("{\"type\":\"turn.started\"} \r\n", 26, &ev), 0);
+	assert_int_equal(ev.type, CODEX_EVENT_TURN_STARTED);
+	codex_event_clear(&ev);
+}
+
+/* Numbers as jansson reads them: an exit code or a token count is an integer, or nothing. */
+static void test_fast_reader_numbers(void **state)
+{
+	struct codex_event ev;
+
+	(void)state;
+	parse_ok("{\"type\":\"item.completed\",\"item\":{\"type\":\"command_execution\","
+	         "\"command\":\"x\",\"exit_code\":1.5}}",
+	         &ev);
+	assert_false(ev.has_exit_code);
+	codex_event_clear(&ev);
+	parse_ok("{\"type\":\"item.completed\",\"item\":{\"type\":\"command_execution\","
+	         "\"command\":\"x\",\"exit_code\":-2}}",
+	         &ev);
+	assert_true(ev.has_exit_code);
+	assert_int_equal(ev.exit_code, -2);
+	codex_event_clear(&ev);
+	parse_ok("{\"type\":\"turn.completed\",\"usage\":{\"input_tokens\":4000000000,"
+	         "\"output_tokens\":\"7\",\"cached_input_tokens\":0.5}}",
+	         &ev);
+	assert_true(ev.has_usage);
+	assert_int_equal(ev.usage[0], 4000000000);
+	assert_int_equal(ev.usage[1], 0);
+	assert_int_equal(ev.usage[2], 0);
 	codex_event_clear(&ev);
 }
 
@@ -566,6 +629,8 @@ int main(void)
 	    cmocka_unit_test(test_command_display_truncates_on_characters),
 	    cmocka_unit_test(test_command_display_long_quoted),
 	    cmocka_unit_test(test_describe_utf8_when_truncating),
+	    cmocka_unit_test(test_fast_reader_refuses_as_jansson),
+	    cmocka_unit_test(test_fast_reader_numbers),
 	    cmocka_unit_test(test_app_server_turn),
 	    cmocka_unit_test(test_app_server_turn_not_completed),
 	    cmocka_unit_test(test_app_server_file_change_and_others),
