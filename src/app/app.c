@@ -549,6 +549,7 @@ int app_run(const struct options *opts)
 	    .admit = opts->fleet_max_agents ? replica_admit : NULL,
 	    .admit_data = &app,
 	    .offer = opts->fleet_max_agents ? replica_offer : NULL,
+	    .withdraw = opts->fleet_max_agents ? replica_withdraw : NULL,
 	    .offer_data = &app,
 	};
 	app.runner = runner_new(&runner_cfg);

@@ -158,6 +158,14 @@ static bool ask_by_retry(struct blocking_call *c, struct task *t, const struct c
 	return true;
 }
 
+/* Whether the client could be asked: a run it could answer stays where it is asked. */
+static bool can_ask(void *data)
+{
+	struct blocking_call *c = data;
+
+	return c->req && approval_can_ask(c->req);
+}
+
 /* The client is asked: with elicitation/create on this call's stream (2025), or by retry. */
 static bool on_ask(void *data, struct task *t, const struct codex_question *q)
 {
@@ -220,6 +228,7 @@ static struct blocking_call *blocking_call_new(struct app *app, struct mcp_reque
 	                                     .finished = on_finished,
 	                                     .backlog = on_backlog,
 	                                     .ask = on_ask,
+	                                     .can_ask = can_ask,
 	                                     .settled = on_settled,
 	                                     .data = c};
 	return c;

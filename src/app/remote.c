@@ -488,7 +488,8 @@ void remote_run_offered(struct app *app, const char *id, const char *request)
 	                         .prompt_len = prompt_len,
 	                         .timeout_s = timeout_s > 0 ? (unsigned)timeout_s : 0,
 	                         .subject = subject,
-	                         .created_at = created_at};
+	                         .created_at = created_at,
+	                         .taken = true};
 	if (!runner_submit(app->runner, &spec, NULL, err, sizeof err)) {
 		codex_options_clear(&opts);
 		refuse(app, id, err);

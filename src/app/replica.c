@@ -245,20 +245,36 @@ static void on_tick(uv_timer_t *h)
 	runner_flush_activity(r->app->runner);
 }
 
-/* A run asking the fleet for a place. */
+/* A run asking the fleet for a place, or, killed while offered, to be withdrawn. */
 struct claim {
 	struct task *t;
-	void (*answer)(struct task *t, int verdict);
+	runner_verdict_fn answer;
 	char id[64];
+	const char *status; /* withdrawing: its record's status now */
 	int max;
 	int got;
+	char *owner; /* who took it, when another replica did */
 };
+
+/* Taken by another replica: which one, from the record. */
+static void read_taker(struct store *s, struct claim *c)
+{
+	struct task_record rec;
+
+	if (store_get_task(s, c->id, &rec) == 1) {
+		c->owner = rec.owner ? strdup(rec.owner) : NULL;
+		task_record_clear(&rec);
+	}
+}
 
 static int claim_work(struct store *s, void *data)
 {
 	struct claim *c = data;
 
-	c->got = store_claim_run(s, c->id, c->max);
+	c->got = c->status ? store_withdraw_offer(s, c->id, c->status)
+	                   : store_claim_run(s, c->id, c->max);
+	if (c->got == 2)
+		read_taker(s, c);
 	return c->got < 0 ? -1 : 0;
 }
 
@@ -268,30 +284,43 @@ static void claimed(void *data, int rc, const char *error)
 
 	/* A store that cannot say keeps the run waiting: the limit is not broken unseen. */
 	if (rc != 0)
-		log_warn("task %s: cannot ask the fleet for a place: %s", c->id,
-		         error ? error : "?");
-	c->answer(c->t, rc != 0       ? RUNNER_ADMIT_NO
-	                : c->got == 1 ? RUNNER_ADMIT_YES
-	                : c->got == 2 ? RUNNER_ADMIT_TAKEN
-	                              : RUNNER_ADMIT_NO);
+		log_warn("task %s: cannot ask the fleet %s: %s", c->id,
+		         c->status ? "to withdraw its offer" : "for a place", error ? error : "?");
+	c->answer(c->t,
+	          rc != 0       ? RUNNER_ADMIT_NO
+	          : c->got == 1 ? RUNNER_ADMIT_YES
+	          : c->got == 2 ? RUNNER_ADMIT_TAKEN
+	                        : RUNNER_ADMIT_NO,
+	          c->owner);
+	free(c->owner);
 	free(c);
 }
 
-void replica_admit(void *data, struct task *t, void (*answer)(struct task *t, int verdict))
+static void ask_fleet(struct app *app, struct task *t, const char *status, runner_verdict_fn answer)
 {
-	struct app *app = data;
 	struct claim *c = calloc(1, sizeof *c);
 
 	if (!c) {
-		answer(t, RUNNER_ADMIT_NO);
+		answer(t, RUNNER_ADMIT_NO, NULL);
 		return;
 	}
-	*c = (struct claim){.t = t, .answer = answer, .max = (int)app->opts->fleet_max_agents};
+	*c = (struct claim){
+	    .t = t, .answer = answer, .status = status, .max = (int)app->opts->fleet_max_agents};
 	snprintf(c->id, sizeof c->id, "%s", task_record(t)->id);
 	if (store_submit(app->store, claim_work, claimed, c) != 0) {
 		free(c);
-		answer(t, RUNNER_ADMIT_NO);
+		answer(t, RUNNER_ADMIT_NO, NULL);
 	}
+}
+
+void replica_admit(void *data, struct task *t, runner_verdict_fn answer)
+{
+	ask_fleet(data, t, NULL, answer);
+}
+
+void replica_withdraw(void *data, struct task *t, const char *status, runner_verdict_fn answer)
+{
+	ask_fleet(data, t, status, answer);
 }
 
 /* A run offered to the fleet, off the loop. */

@@ -22,7 +22,9 @@ void replica_stop(struct app *app);
  * The runner's admit() under --fleet-max-agents: whether the fleet has room for
  * t, asked of the shared store off the loop (data: the app).
  */
-void replica_admit(void *data, struct task *t, void (*answer)(struct task *t, int verdict));
+void replica_admit(void *data, struct task *t, runner_verdict_fn answer);
+/* The runner's withdraw(): a kill of an offered run, settled with the fleet's lock. */
+void replica_withdraw(void *data, struct task *t, const char *status, runner_verdict_fn answer);
 /*
  * The runner's offer() under --fleet-max-agents: t, waiting for a place here, is
  * offered through the store to replicas with room, which take it in their rounds.

@@ -727,6 +727,21 @@ static int pg_ask(struct store *base, const char *owner, const char *id, const c
 	                6, params);
 }
 
+/* Whether task id is still this server's: 1, 0 (another's), or -1; under the fleet's lock. */
+static int still_mine(struct pg_store *s, const char *id)
+{
+	const char *params[1] = {id};
+	PGresult *res = run(s, "SELECT owner FROM tasks WHERE id = $1", 1, params);
+	int mine;
+
+	if (!res)
+		return -1;
+	mine = !(PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) &&
+	         strcmp(PQgetvalue(res, 0, 0), s->base.owner) != 0);
+	PQclear(res);
+	return mine;
+}
+
 /* The runs of live replicas, but for task except (its own place is not counted twice). */
 static int running_count(struct pg_store *s, const char *except, int *n)
 {
@@ -755,7 +770,6 @@ static int pg_claim_run(struct store *base, const char *id, int max)
 	struct pg_store *s = (struct pg_store *)base;
 	const char *params[1] = {id};
 	char lock[64];
-	PGresult *res = NULL;
 	int rc, room = 0;
 
 	snprintf(lock, sizeof lock, "SELECT pg_advisory_xact_lock(%d)", FLEET_LOCK);
@@ -763,13 +777,12 @@ static int pg_claim_run(struct store *base, const char *id, int max)
 	if (rc == 0)
 		rc = run_done(s, lock, 0, NULL);
 	/* Offered, it may have been taken by a replica with room: it is that one's now. */
-	if (rc == 0 && (res = run(s, "SELECT owner FROM tasks WHERE id = $1", 1, params))) {
-		if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) &&
-		    strcmp(PQgetvalue(res, 0, 0), s->base.owner) != 0)
+	if (rc == 0) {
+		int mine = still_mine(s, id);
+		if (mine < 0)
+			rc = -1;
+		else if (!mine)
 			room = 2;
-		PQclear(res);
-	} else if (rc == 0) {
-		rc = -1;
 	}
 	if (rc == 0 && room == 0 && (rc = running_count(s, id, &room)) == 0)
 		room = room < max;
@@ -781,6 +794,30 @@ static int pg_claim_run(struct store *base, const char *id, int max)
 		    1, params);
 	rc = end(s, rc);
 	return rc == 0 ? room : -1;
+}
+
+static int pg_withdraw_offer(struct store *base, const char *id, const char *status)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	const char *params[2] = {id, status};
+	char lock[64];
+	int rc, mine = 0;
+
+	snprintf(lock, sizeof lock, "SELECT pg_advisory_xact_lock(%d)", FLEET_LOCK);
+	rc = begin(s);
+	if (rc == 0)
+		rc = run_done(s, lock, 0, NULL);
+	if (rc == 0 && (mine = still_mine(s, id)) < 0)
+		rc = -1;
+	/* Its status ends with the offer: a replica that looks next finds nothing to take. */
+	if (rc == 0 && mine)
+		rc = run_done(
+		    s,
+		    "WITH offer AS (DELETE FROM asked WHERE task_id = $1 AND kind = 'offer') "
+		    "UPDATE tasks SET status = $2 WHERE id = $1 AND status = 'queued'",
+		    2, params);
+	rc = end(s, rc);
+	return rc == 0 ? (mine ? 1 : 2) : -1;
 }
 
 /*
@@ -811,14 +848,24 @@ static int pg_take_offer(struct store *base, int max,
 		    "DELETE FROM asked a WHERE a.kind = 'offer' AND NOT EXISTS "
 		    "(SELECT 1 FROM tasks t WHERE t.id = a.task_id AND t.status = 'queued')",
 		    0, NULL);
+	/* Runs it took and has not started yet hold places too. */
 	if (rc == 0)
 		rc = running_count(s, "", &running);
+	if (rc == 0 &&
+	    (res = run(s, "SELECT count(*) FROM tasks WHERE owner = $1 AND status = 'queued'", 1,
+	               me))) {
+		running += atoi(PQgetvalue(res, 0, 0));
+		PQclear(res);
+		res = NULL;
+	} else if (rc == 0) {
+		rc = -1;
+	}
 	if (rc == 0 && running < max &&
 	    !(res = run(s,
 	                "SELECT a.task_id, a.body, t.owner FROM asked a JOIN tasks t ON t.id = "
 	                "a.task_id WHERE a.kind = 'offer' AND t.owner <> $1 AND EXISTS (SELECT 1 "
 	                "FROM replicas r WHERE r.id = t.owner AND r.lease_until > " DB_NOW ") "
-	                "ORDER BY a.asked_at LIMIT 16",
+	                "ORDER BY a.asked_at LIMIT 64",
 	                1, me)))
 		rc = -1;
 	for (int i = 0; rc == 0 && res && !took && i < PQntuples(res); i++) {
@@ -1141,6 +1188,7 @@ const struct store_ops codex_mcp_postgres_store = {
     .owner_alive = pg_owner_alive,
     .claim_run = pg_claim_run,
     .take_offer = pg_take_offer,
+    .withdraw_offer = pg_withdraw_offer,
     .ask = pg_ask,
     .take_asked = pg_take_asked,
     .watch = pg_watch,

@@ -49,7 +49,8 @@ struct store_ops {
 	                  void *data);
 	/* Optional, with lease: marks task id running when fewer than max live runs are. */
 	int (*claim_run)(struct store *s, const char *id, int max);
-	/* Optional, with claim_run: store_take_offer(). */
+	/* Optional, with claim_run: store_withdraw_offer(), store_take_offer(). */
+	int (*withdraw_offer)(struct store *s, const char *id, const char *status);
 	int (*take_offer)(struct store *s, int max,
 	                  bool (*can_run)(void *data, const char *request), void *data, char **id,
 	                  char **request);

@@ -191,6 +191,18 @@ int store_offer_run(struct store *s, const char *id, const char *request)
 	return ask(s, STORE_ANYONE, id, "offer", request);
 }
 
+int store_withdraw_offer(struct store *s, const char *id, const char *status)
+{
+	int rc;
+
+	if (!s->ops->withdraw_offer)
+		return -ENOTSUP;
+	store_lock(s);
+	rc = s->ops->withdraw_offer(s, id, status);
+	store_unlock(s);
+	return rc;
+}
+
 int store_take_offer(struct store *s, int max, bool (*can_run)(void *data, const char *request),
                      void *data, char **id, char **request)
 {

@@ -85,6 +85,13 @@ int store_claim_run(struct store *s, const char *id, int max);
  * server needs to run it (JSON text). Every watching server is woken. 0, -1.
  */
 int store_offer_run(struct store *s, const char *id, const char *request);
+/*
+ * A kill of an offered task id, settled with the fleet's lock: 1 when it was still
+ * this server's (its offer is gone, and its record's status is status now, so no
+ * server can take it), 2 when another server took it, -1 on error (-ENOTSUP where
+ * not shared).
+ */
+int store_withdraw_offer(struct store *s, const char *id, const char *status);
 /* The owner that names every server in store_offer_run()'s requests. */
 #define STORE_ANYONE "*"
 /*

@@ -67,7 +67,9 @@ struct task {
 	 * one's record (moved_to) until it ends, and writes none of its own.
 	 */
 	bool offered, taken;
+	bool no_offer; /* taken from another replica's offer: not offered on */
 	char *moved_to;
+	enum task_ending kill_how;  /* a kill asked while it was offered or moved, for the taker */
 	struct moved_read *reading; /* a read of its record on the store's thread */
 	int64_t seen_activity;
 };
@@ -960,22 +962,40 @@ static bool thread_running(struct runner *r, const char *thread_id, bool stoppin
 
 static void move_away(struct task *t);
 static void end_taken(struct task *t);
+static void withdraw(struct task *t);
+
+/*
+ * Another replica took t from its offer (owner, when known): t follows it there,
+ * or, on a stopping server, ends here while the run goes on there.
+ */
+static void taken_by(struct task *t, const char *owner)
+{
+	struct runner *r = t->runner;
+
+	t->taken = true;
+	if (!t->moved_to && owner)
+		t->moved_to = strdup(owner);
+	if (r->stopping)
+		end_taken(t);
+	else if (t->moved_to)
+		move_away(t);
+	/* else runner_moved() says where */
+	schedule(r);
+}
 
 /* The fleet's answer for a queued task (cfg.admit): RUNNER_ADMIT_*. */
-static void admitted(struct task *t, int verdict)
+static void admitted(struct task *t, int verdict, const char *owner)
 {
 	struct runner *r = t->runner;
 	bool yes = verdict == RUNNER_ADMIT_YES;
 
 	t->admitting = false;
 	if (verdict == RUNNER_ADMIT_TAKEN || t->taken) {
-		/* Another replica took it from its offer: which one, it says (runner_moved()). */
-		t->taken = true;
-		if (r->stopping)
-			end_taken(t);
-		else if (t->moved_to)
-			move_away(t);
-		schedule(r);
+		taken_by(t, owner);
+		return;
+	}
+	if (t->ending != TASK_ENDED_NATURALLY && t->offered && !yes && r->cfg.withdraw) {
+		withdraw(t); /* no place, so its offer stands: it must be withdrawn */
 		return;
 	}
 	if (t->ending != TASK_ENDED_NATURALLY) {
@@ -1130,7 +1150,7 @@ static void stop_moved(struct task *t)
 		return;
 	snprintf(a->id, sizeof a->id, "%s", t->rec.id);
 	snprintf(a->owner, sizeof a->owner, "%s", t->moved_to);
-	a->how = t->ending == TASK_KILLED ? "killed" : "cancelled";
+	a->how = t->kill_how == TASK_KILLED ? "killed" : "cancelled";
 	if (store_submit(t->runner->cfg.store, cancel_work, cancel_asked, a) != 0)
 		free(a);
 }
@@ -1151,8 +1171,8 @@ static void move_away(struct task *t)
 	         "queued: taken by replica %.200s, which has room; it runs there", t->moved_to);
 	tell(t, NULL, message);
 	uv_timer_start(&t->tick, look_moved, MOVED_POLL_MS, MOVED_POLL_MS);
-	/* Stopped while it was being taken: it is stopped where it went. */
-	if (t->ending == TASK_KILLED || t->ending == TASK_CANCELLED || t->ending == TASK_TIMED_OUT)
+	/* Killed while it was being taken: it is stopped where it went. */
+	if (t->kill_how != TASK_ENDED_NATURALLY)
 		stop_moved(t);
 }
 
@@ -1169,14 +1189,9 @@ void runner_moved(struct runner *r, const char *id, const char *owner)
 		return;
 	}
 	t->taken = true;
-	/* Asking the fleet for it now: the answer moves it (admitted()). */
-	if (t->admitting)
-		return;
-	if (r->stopping)
-		end_taken(t);
-	else
-		move_away(t);
-	schedule(r);
+	/* Asking the fleet for it now: the answer moves it (admitted(), withdrawn()). */
+	if (!t->admitting)
+		taken_by(t, owner);
 }
 
 unsigned runner_room(const struct runner *r)
@@ -1214,9 +1229,19 @@ void runner_fleet_room(struct runner *r)
 /* Whether another replica could run t: a new thread, in no group, working in its cwd. */
 static bool offerable(const struct task *t)
 {
-	return t->new_thread && !t->group && !t->place && !t->offered && !t->recording &&
-	       !t->admitting && !t->preparing && !t->taken && !t->turn &&
-	       t->ending == TASK_ENDED_NATURALLY;
+	const char *policy = t->options.approval_policy;
+
+	if (!t->new_thread || t->group || t->place || t->offered || t->no_offer || t->recording ||
+	    t->admitting || t->preparing || t->taken || t->turn ||
+	    t->ending != TASK_ENDED_NATURALLY)
+		return false;
+	/* Questions reach only the callers here: a run whose callers could answer stays. */
+	if (policy && strcmp(policy, "never") == 0)
+		return true;
+	for (const struct task_observer *o = t->observers; o; o = o->next)
+		if (o->can_ask && o->can_ask(o->data))
+			return false;
+	return true;
 }
 
 /* Runs that wait for a place here are offered to replicas that may have one (cfg.offer). */
@@ -1246,8 +1271,8 @@ static void schedule(struct runner *r)
 			 */
 			if (t->recording)
 				break;
-			if (t->taken) {
-				t = t->next; /* another replica's, once it says which */
+			if (t->taken || (t->offered && t->ending != TASK_ENDED_NATURALLY)) {
+				t = t->next; /* another replica's, or being withdrawn */
 				continue;
 			}
 			/* A reply waits for its thread's run that is still being stopped. */
@@ -1428,6 +1453,7 @@ struct task *runner_submit(struct runner *r, struct task_spec *spec, struct task
 	t->rec.thread_id = spec->resume_thread ? strdup(spec->resume_thread) : NULL;
 	t->rec.cwd = t->options.cwd ? strdup(t->options.cwd) : NULL;
 	t->place = spec->place;
+	t->no_offer = spec->taken;
 	t->place_root = spec->place_root ? strdup(spec->place_root) : NULL;
 	/* An MCP task recorded a moment ago keeps the time it was created. */
 	t->rec.created_at = t->rec.last_activity =
@@ -1523,12 +1549,57 @@ void task_unobserve(struct task *t, struct task_observer *obs)
 	}
 }
 
+static void withdrawn(struct task *t, int verdict, const char *owner);
+
+/* Asks the fleet to withdraw killed, offered t (cfg.withdraw). */
+static void withdraw(struct task *t)
+{
+	struct runner *r = t->runner;
+
+	if (t->admitting || t->finishing)
+		return;
+	t->admitting = true;
+	r->cfg.withdraw(r->cfg.admit_data, t, ending_status(t->ending, CODEX_TURN_FAILED),
+	                withdrawn);
+}
+
+static void withdraw_again(uv_timer_t *h)
+{
+	withdraw(h->data);
+}
+
+/*
+ * The store's word on an offered task being killed: it ends here, or the taker
+ * stops it. While the store cannot say, it stays offered for all the store knows,
+ * and is asked again each second: ended here, it could be taken and run elsewhere.
+ * A stopping server cannot wait.
+ */
+static void withdrawn(struct task *t, int verdict, const char *owner)
+{
+	struct codex_outcome out = {.status = CODEX_TURN_CANCELLED, .final_message = ""};
+
+	t->admitting = false;
+	if (verdict == RUNNER_ADMIT_TAKEN || t->taken) {
+		taken_by(t, owner);
+		return;
+	}
+	if (verdict != RUNNER_ADMIT_YES && !t->runner->stopping) {
+		uv_timer_start(&t->tick, withdraw_again, 1000, 0);
+		return;
+	}
+	open_log(t);
+	agent_log_printf(t->log, "removed from the queue");
+	finish(t, &out);
+}
+
 void task_kill(struct task *t, enum task_ending why, unsigned grace_ms)
 {
 	if (t->finishing)
 		return;
 	if (t->ending == TASK_ENDED_NATURALLY || why == TASK_STOPPED)
 		t->ending = why;
+	if (why != TASK_STOPPED && t->kill_how == TASK_ENDED_NATURALLY)
+		t->kill_how = why;
 	if (t->moved_to && !t->admitting && why == TASK_STOPPED) {
 		/* The server stops, not the run: it goes on where it was taken. */
 		end_moved(t, NULL,
@@ -1541,16 +1612,17 @@ void task_kill(struct task *t, enum task_ending why, unsigned grace_ms)
 		return;
 	}
 	if (t->taken)
-		return; /* stopped where it goes, once it is known where (move_away()) */
+		return; /* stopped where it goes, once it is known where (move_away(), end_taken())
+		         */
 	if (t->recording || t->admitting)
 		return; /* it ends, unstarted, once the store has answered for it */
-	if (t->offered && t->runner->cfg.admit) {
+	if (t->offered && t->runner->cfg.withdraw) {
 		/*
 		 * Offered, it may be taken at this moment: the fleet's lock says whether it
-		 * still is this server's to end (admitted()), or the taker's to stop.
+		 * still is this server's, and ends its record and offer at once (withdrawn()),
+		 * or the taker's to stop.
 		 */
-		t->admitting = true;
-		t->runner->cfg.admit(t->runner->cfg.admit_data, t, admitted);
+		withdraw(t);
 		return;
 	}
 	if (t->preparing)
@@ -1573,11 +1645,16 @@ void task_kill(struct task *t, enum task_ending why, unsigned grace_ms)
 	}
 }
 
-/* A task taken by another replica, not yet told which, ends here as the server stops. */
+/*
+ * A task taken by another replica ends here as the server stops; the run goes on
+ * there, unless it was killed meanwhile.
+ */
 static void end_taken(struct task *t)
 {
 	struct codex_outcome out = {.status = CODEX_TURN_CANCELLED, .final_message = ""};
 
+	if (t->kill_how != TASK_ENDED_NATURALLY && t->moved_to)
+		stop_moved(t);
 	t->ending = TASK_STOPPED;
 	finish(t, &out);
 }

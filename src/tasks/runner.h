@@ -19,6 +19,9 @@
 struct runner;
 struct task;
 
+/* The fleet's word on a queued task: RUNNER_ADMIT_*, and owner, who took it (TAKEN). */
+typedef void (*runner_verdict_fn)(struct task *t, int verdict, const char *owner);
+
 struct runner_config {
 	uv_loop_t *loop;
 	struct codex_backend *backend;
@@ -42,8 +45,14 @@ struct runner_config {
 	 * for runner_fleet_room(), RUNNER_ADMIT_TAKEN says another replica took it from its
 	 * offer (runner_moved() follows). answer may be called before admit returns.
 	 */
-	void (*admit)(void *data, struct task *t, void (*answer)(struct task *t, int verdict));
-	void *admit_data;
+	void (*admit)(void *data, struct task *t, runner_verdict_fn answer);
+	void *admit_data; /* also withdraw's */
+	/*
+	 * With offer: a kill of offered task t, asked of the fleet (answer: YES when it was
+	 * still this server's, its record now status and its offer gone; TAKEN with the
+	 * taker; NO when the store cannot say). answer may be called before it returns.
+	 */
+	void (*withdraw)(void *data, struct task *t, const char *status, runner_verdict_fn answer);
 	/*
 	 * Offers t, queued here behind max_running, to replicas with room (may be NULL):
 	 * once per task, only for tasks that need nothing of this server (task_request()).
@@ -89,6 +98,8 @@ struct task_observer {
 	 * offered it in turn; when none takes it, it is declined.
 	 */
 	bool (*ask)(void *data, struct task *t, const struct codex_question *q);
+	/* Whether this observer's client could answer a question now (may be NULL: no). */
+	bool (*can_ask)(void *data);
 	/* Question id was answered, by anyone, or expired: what still asks it can stop. */
 	void (*settled)(void *data, struct task *t, uint64_t id);
 	/*
@@ -132,6 +143,7 @@ struct task_spec {
 	const char *subject;       /* who asks (see store.h); its task and thread are its own */
 	int64_t created_at;        /* an MCP task's, recorded already; 0: now */
 	const struct task_place *place; /* NULL: it works in options->cwd */
+	bool taken;                     /* taken from another replica's offer: not offered on */
 	const char *place_root;         /* where place->make() makes it */
 };
 

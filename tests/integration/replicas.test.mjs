@@ -444,8 +444,8 @@ test('--fleet-max-agents: work queued on a full replica is taken by one with roo
   assert.equal(pg.sql(`SELECT count(*) FROM asked WHERE kind = 'offer'`, 'codex'), '0', 'no offer is left');
 });
 
-test('--fleet-max-agents: work offered while every replica is full is killed where it waits, and its offer goes', { timeout: TIMEOUT }, async (t) => {
-  const { ctx, pg, replicas: [a, b] } = await startReplicas(t, 2, { args: ['--fleet-max-agents', '4', '--max-agents', '1'] });
+test('--fleet-max-agents: work offered while the fleet is full is killed where it waits, and no replica can take it', { timeout: TIMEOUT }, async (t) => {
+  const { ctx, pg, replicas: [a, b] } = await startReplicas(t, 2, { args: ['--fleet-max-agents', '2', '--max-agents', '1'] });
   await holdingAgent(ctx, a);
   const onB = await holdingAgent(ctx, b);
   const spawned = json(a, await a.call('spawn_agent_async', { prompt: 'never to run', cwd: ctx.workspace }), 'spawn on a full A');
@@ -453,12 +453,39 @@ test('--fleet-max-agents: work offered while every replica is full is killed whe
     { what: 'A to offer its queued run' });
   const k = json(a, await a.call('kill_agent', { task_id: spawned.task_id }), 'kill through A');
   assert.equal(k.status, 'killed', JSON.stringify(k));
+  // The offer and the queued status went in one transaction: nothing is left to take.
   assert.equal(pg.sql(`SELECT count(*) FROM asked WHERE kind = 'offer'`, 'codex'), '0', 'its offer went with it');
+  assert.equal(pg.sql(`SELECT status FROM tasks WHERE id = '${spawned.task_id}'`, 'codex'), 'killed');
 
-  // B gets room: with no offer left, the killed run stays killed.
   json(b, await b.call('kill_agent', { task_id: onB.id }), 'kill on B');
   for (const srv of [a, b]) {
     const st = json(srv, await srv.call('get_agent_status', { task_id: spawned.task_id }), 'status after kill');
     assert.equal(st.status, 'killed');
   }
+});
+
+test('--fleet-max-agents: a run killed while the database refuses its withdrawal is stopped where it was taken', { timeout: TIMEOUT }, async (t) => {
+  const { ctx, pg, replicas: [a, b] } = await startReplicas(t, 2, { args: ['--fleet-max-agents', '2'], each: [['--max-agents', '1'], ['--max-agents', '2']] });
+  const holdA = await holdingAgent(ctx, a);
+  const holdB = await holdingAgent(ctx, b);
+  const ownerA = pg.sql(`SELECT owner FROM tasks WHERE id = '${holdA.id}'`, 'codex');
+  const marker = `${400 + Math.floor(Math.random() * 500)}.${process.pid % 1000}3`;
+  const spawned = json(a, await a.call('spawn_agent_async', { prompt: `HOLD sleep ${marker}`, cwd: ctx.workspace }), 'spawn on a full A');
+  await waitFor(() => pg.sql(`SELECT count(*) FROM asked WHERE kind = 'offer' AND task_id = '${spawned.task_id}'`, 'codex') === '1',
+    { what: 'A to offer its queued run' });
+  // Every write of A's that would end the run is refused, as a failing database would.
+  pg.sql(`CREATE FUNCTION refuse_a() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN
+    IF NEW.id = '${spawned.task_id}' AND NEW.owner = '${ownerA}' AND NEW.status <> 'queued' THEN RAISE EXCEPTION 'refused for the test'; END IF;
+    RETURN NEW; END $f$; CREATE TRIGGER refuse_a BEFORE UPDATE ON tasks FOR EACH ROW EXECUTE FUNCTION refuse_a();`, 'codex');
+  const kill = a.call('kill_agent', { task_id: spawned.task_id });
+  // The fleet gets room, and B takes the run A could not withdraw.
+  json(b, await b.call('kill_agent', { task_id: holdB.id }), 'kill on B');
+  const k = json(a, await kill, 'kill through A');
+  assert.equal(k.status, 'killed', JSON.stringify(k));
+  await waitFor(() => pg.sql(`SELECT owner FROM tasks WHERE id = '${spawned.task_id}'`, 'codex') !== ownerA, { what: 'B to have taken the run' });
+  // Taken, it is stopped there: its record ends, and nothing of it runs.
+  await waitFor(() => ['killed', 'cancelled'].includes(pg.sql(`SELECT status FROM tasks WHERE id = '${spawned.task_id}'`, 'codex')),
+    { what: 'the run to be stopped where it was taken' });
+  assert.equal(sleepers(marker).length, 0, 'nothing of the killed run is left');
+  pg.sql('DROP TRIGGER refuse_a ON tasks', 'codex');
 });

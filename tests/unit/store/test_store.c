@@ -1129,6 +1129,19 @@ static void test_pg_offers(void **state)
 	exec_raw(f, sql);
 	assert_int_equal(store_claim_run(f->store, mine, 4), 1);
 	assert_int_equal(count_raw(f, "SELECT count(*) FROM asked WHERE kind = 'offer'"), 0);
+
+	/* A kill withdraws an offer of its own and ends the record in one step; a taken one is
+	 * the taker's. */
+	put_queued_task(f->store, mine);
+	assert_int_equal(store_offer_run(f->store, mine, "{\"tool\":\"codex\"}"), 0);
+	assert_int_equal(store_withdraw_offer(f->store, mine, "killed"), 1);
+	assert_int_equal(store_get_task(f->store, mine, &t), 1);
+	assert_string_equal(t.status, "killed");
+	task_record_clear(&t);
+	assert_int_equal(count_raw(f, "SELECT count(*) FROM asked WHERE kind = 'offer'"), 0);
+	snprintf(sql, sizeof sql, "UPDATE tasks SET owner = '%s' WHERE id = '%s'", other, mine);
+	exec_raw(f, sql);
+	assert_int_equal(store_withdraw_offer(f->store, mine, "killed"), 2);
 	close(ready[0]);
 	close(ready[1]);
 }
