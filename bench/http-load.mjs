@@ -15,9 +15,11 @@
 //   its requests carry Mcp-Session-Id and MCP-Protocol-Version. 2026: stateless POSTs with the
 //   `_meta` envelope and MCP-Protocol-Version, Mcp-Method and Mcp-Name.
 // - progress: STREAMS (64) concurrent tools/call of spawn_agent with a progressToken, each a run
-//   of the Codex stand-in (bench/fake_stream.c) printing EVENTS command events; every event is a
-//   notifications/progress on the call's SSE answer. Measured: progress messages delivered per
-//   second across the streams, the server's peak RSS with them open, its CPU per message.
+//   of the Codex stand-in (bench/fake_stream.c) printing EVENTS (10,000) command events; every
+//   event is a notifications/progress on the call's SSE answer. Measured: progress messages
+//   delivered per second across the streams, the server's peak RSS with them open, its CPU per
+//   message. Streams are long enough for the rate of messages, not the start of 64 runs, to be
+//   what is measured: at 2,000 events codex-mcp's streams lasted under half a second.
 // Both servers run the same fake-stream and get the same requests; only the server differs.
 // The generator ceiling (bench/canned_http.c) is measured alike: canned answers for the load,
 // and for progress the same fake-stream runs with a canned notification per line it prints,
@@ -296,7 +298,7 @@ export async function httpLoad(opts = {}) {
     build: path.resolve(opts.build ?? path.join(here, '..', 'build')),
     only: opts.only ?? null, runs: opts.runs ?? 3, warmup: opts.warmup ?? 2, duration: opts.duration ?? 5,
     connections: opts.connections ?? 1000, threads: opts.threads ?? 1, streams: opts.streams ?? 64,
-    events: opts.events ?? 2000, flavours: opts.flavours ?? ['2025', '2026'], load: opts.load ?? true, sse: opts.sse ?? true,
+    events: opts.events ?? 10000, flavours: opts.flavours ?? ['2025', '2026'], load: opts.load ?? true, sse: opts.sse ?? true,
     ceiling: opts.ceiling ?? true,
     log: opts.log ?? ((s) => console.log(s)),
   };

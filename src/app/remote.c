@@ -116,49 +116,13 @@ static void look(uv_timer_t *h)
 	visible_task_async(w->app, w->subject, w->id, looked, w);
 }
 
-/* Asking the owner to stop a run, off the loop; the wait has ended already. */
-struct stop_ask {
-	char *owner, *how;
-	char id[64];
-};
-
-static int stop_ask_work(struct store *s, void *data)
-{
-	struct stop_ask *a = data;
-
-	return store_ask_cancel(s, a->owner, a->id, a->how);
-}
-
-static void stop_asked(void *data, int rc, const char *error)
-{
-	struct stop_ask *a = data;
-
-	if (rc != 0)
-		log_warn("task %s: cannot ask replica %s to stop it: %s", a->id, a->owner,
-		         error ? error : "?");
-	free(a->owner);
-	free(a->how);
-	free(a);
-}
-
 static void cancelled(void *data)
 {
 	struct waiting *w = data;
-	struct stop_ask *a = w->cancel_how ? calloc(1, sizeof *a) : NULL;
 
-	if (a && (!(a->owner = strdup(w->owner)) || !(a->how = strdup(w->cancel_how)))) {
-		free(a->owner);
-		free(a);
-		a = NULL;
-	}
-	if (a) {
-		snprintf(a->id, sizeof a->id, "%s", w->id);
-		if (store_submit(w->app->store, stop_ask_work, stop_asked, a) != 0)
-			stop_asked(a, -ENOMEM, "out of memory");
-	} else if (w->cancel_how) {
-		log_warn("task %s: cannot ask replica %s to stop it: out of memory", w->id,
-		         w->owner);
-	}
+	/* The wait has ended: the owner stops the run, and its record tells the rest. */
+	if (w->cancel_how)
+		store_ask_cancel_later(w->app->store, w->owner, w->id, w->cancel_how);
 	done(w, NULL);
 }
 

@@ -727,6 +727,17 @@ static int pg_ask(struct store *base, const char *owner, const char *id, const c
 	                6, params);
 }
 
+/* A transaction that holds the fleet's lock: what counts or moves runs, one at a time. */
+static int begin_fleet(struct pg_store *s)
+{
+	char lock[64];
+	int rc = begin(s);
+
+	snprintf(lock, sizeof lock, "SELECT pg_advisory_xact_lock(%d)", FLEET_LOCK);
+	/* A failure is the caller's to end, as with begin(). */
+	return rc == 0 ? run_done(s, lock, 0, NULL) : rc;
+}
+
 /* Whether task id is still this server's: 1, 0 (another's), or -1; under the fleet's lock. */
 static int still_mine(struct pg_store *s, const char *id)
 {
@@ -769,13 +780,9 @@ static int pg_claim_run(struct store *base, const char *id, int max)
 {
 	struct pg_store *s = (struct pg_store *)base;
 	const char *params[1] = {id};
-	char lock[64];
 	int rc, room = 0;
 
-	snprintf(lock, sizeof lock, "SELECT pg_advisory_xact_lock(%d)", FLEET_LOCK);
-	rc = begin(s);
-	if (rc == 0)
-		rc = run_done(s, lock, 0, NULL);
+	rc = begin_fleet(s);
 	/* Offered, it may have been taken by a replica with room: it is that one's now. */
 	if (rc == 0) {
 		int mine = still_mine(s, id);
@@ -800,13 +807,9 @@ static int pg_withdraw_offer(struct store *base, const char *id, const char *sta
 {
 	struct pg_store *s = (struct pg_store *)base;
 	const char *params[2] = {id, status};
-	char lock[64];
 	int rc, mine = 0;
 
-	snprintf(lock, sizeof lock, "SELECT pg_advisory_xact_lock(%d)", FLEET_LOCK);
-	rc = begin(s);
-	if (rc == 0)
-		rc = run_done(s, lock, 0, NULL);
+	rc = begin_fleet(s);
 	if (rc == 0 && (mine = still_mine(s, id)) < 0)
 		rc = -1;
 	/* Its status ends with the offer: a replica that looks next finds nothing to take. */
@@ -833,14 +836,10 @@ static int pg_take_offer(struct store *base, int max,
 {
 	struct pg_store *s = (struct pg_store *)base;
 	const char *me[1] = {s->base.owner};
-	char lock[64];
 	PGresult *res = NULL;
 	int rc, running = 0, took = 0;
 
-	snprintf(lock, sizeof lock, "SELECT pg_advisory_xact_lock(%d)", FLEET_LOCK);
-	rc = begin(s);
-	if (rc == 0)
-		rc = run_done(s, lock, 0, NULL);
+	rc = begin_fleet(s);
 	/* Offers of runs that ended, or started where they were, are old news. */
 	if (rc == 0)
 		rc = run_done(

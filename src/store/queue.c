@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "store/store-int.h"
+#include "util/log.h"
 
 struct store_job {
 	store_work_fn work;
@@ -214,4 +215,46 @@ void store_stop_thread(struct store *s)
 	answer(q);
 	s->queue = NULL;
 	uv_close((uv_handle_t *)&q->wake, queue_closed);
+}
+
+/* A cancel asked of another server, on the store's thread; what fails is only logged. */
+struct cancel_ask {
+	char *owner, *id, *how;
+};
+
+static int cancel_work(struct store *s, void *data)
+{
+	struct cancel_ask *a = data;
+
+	return store_ask_cancel(s, a->owner, a->id, a->how);
+}
+
+static void cancel_free(struct cancel_ask *a)
+{
+	free(a->owner);
+	free(a->id);
+	free(a->how);
+	free(a);
+}
+
+static void cancel_asked(void *data, int rc, const char *error)
+{
+	struct cancel_ask *a = data;
+
+	if (rc != 0)
+		log_warn("task %s: cannot ask replica %s to stop it: %s", a->id, a->owner,
+		         error ? error : "?");
+	cancel_free(a);
+}
+
+void store_ask_cancel_later(struct store *s, const char *owner, const char *id, const char *how)
+{
+	struct cancel_ask *a = calloc(1, sizeof *a);
+
+	if (a && (a->owner = strdup(owner)) && (a->id = strdup(id)) && (a->how = strdup(how)) &&
+	    store_submit(s, cancel_work, cancel_asked, a) == 0)
+		return;
+	log_warn("task %s: cannot ask replica %s to stop it: out of memory", id, owner);
+	if (a)
+		cancel_free(a);
 }

@@ -71,6 +71,8 @@ int store_owner_alive(struct store *s, const char *owner, int64_t now);
  * shared.
  */
 int store_ask_cancel(struct store *s, const char *owner, const char *id, const char *how);
+/* The same on the store's thread (store_submit()); a failure is logged, no more. */
+void store_ask_cancel_later(struct store *s, const char *owner, const char *id, const char *how);
 /*
  * A fleet-wide limit on runs, counted in a shared store: 1 when fewer than max
  * runs of live servers are running (task id is marked running, taking the

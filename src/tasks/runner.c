@@ -1119,40 +1119,11 @@ static void look_moved(uv_timer_t *h)
 	}
 }
 
-struct cancel_ask {
-	char id[33], owner[256];
-	const char *how;
-};
-
-static int cancel_work(struct store *s, void *data)
-{
-	struct cancel_ask *a = data;
-
-	return store_ask_cancel(s, a->owner, a->id, a->how);
-}
-
-static void cancel_asked(void *data, int rc, const char *error)
-{
-	struct cancel_ask *a = data;
-
-	if (rc != 0)
-		log_warn("task %s: cannot ask replica %s to stop it: %s", a->id, a->owner,
-		         error ? error : "?");
-	free(a);
-}
-
 /* A moved task is stopped where it runs; it ends here once its record says so. */
 static void stop_moved(struct task *t)
 {
-	struct cancel_ask *a = calloc(1, sizeof *a);
-
-	if (!a)
-		return;
-	snprintf(a->id, sizeof a->id, "%s", t->rec.id);
-	snprintf(a->owner, sizeof a->owner, "%s", t->moved_to);
-	a->how = t->kill_how == TASK_KILLED ? "killed" : "cancelled";
-	if (store_submit(t->runner->cfg.store, cancel_work, cancel_asked, a) != 0)
-		free(a);
+	store_ask_cancel_later(t->runner->cfg.store, t->moved_to, t->rec.id,
+	                       t->kill_how == TASK_KILLED ? "killed" : "cancelled");
 }
 
 /* The task, taken, leaves the queue for the list of moved ones; its callers hear where. */
