@@ -151,9 +151,22 @@ static void use_arena(void)
 	cJSON_InitHooks(&hooks);
 }
 
+/* A member as jansson finds it: when a key comes twice, its last value. */
+static const cJSON *c_get(const cJSON *obj, const char *key)
+{
+	const cJSON *found = NULL;
+
+	if (!cJSON_IsObject(obj))
+		return NULL;
+	for (const cJSON *c = obj->child; c; c = c->next)
+		if (c->string && strcmp(c->string, key) == 0)
+			found = c;
+	return found;
+}
+
 static const char *c_string(const cJSON *obj, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const cJSON *v = c_get(obj, key);
 
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
@@ -198,8 +211,8 @@ static bool fast_item(struct codex_event *ev, const cJSON *item)
 		return true;
 	case CODEX_ITEM_COMMAND:
 		ev->command = c_string(item, "command");
-		if (c_integer(cJSON_GetObjectItemCaseSensitive(item, "exit_code"), &code) &&
-		    code >= INT32_MIN && code <= INT32_MAX) {
+		if (c_integer(c_get(item, "exit_code"), &code) && code >= INT32_MIN &&
+		    code <= INT32_MAX) {
 			ev->has_exit_code = true;
 			ev->exit_code = (int)code;
 		}
@@ -215,10 +228,10 @@ static bool fast_item(struct codex_event *ev, const cJSON *item)
 
 /*
  * A busy run prints thousands of events a second, and reading them was most of the
- * server's work: cJSON builds a line's tree about five times faster than jansson. It
- * takes lines jansson refuses (invalid UTF-8, NUL, text after the value), so those are
- * left to jansson, which decides as before; so are the few items whose description reads
- * more than their named fields. Returns true when the event was read.
+ * server's work: cJSON builds a line's tree about five times faster than jansson. Lines
+ * cJSON would take and jansson refuse (invalid UTF-8, control characters, NUL, text after
+ * the value) are left to jansson, which decides as before; so are the few items whose
+ * description reads more than their named fields. Returns true when the event was read.
  */
 static bool parse_fast(const char *line, size_t len, struct codex_event *ev)
 {
@@ -227,7 +240,7 @@ static bool parse_fast(const char *line, size_t len, struct codex_event *ev)
 
 	static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
 
-	if (!text_utf8_valid(line, len) || memmem(line, len, "\\u0000", 6))
+	if (!text_utf8_printable(line, len) || memmem(line, len, "\\u0000", 6))
 		return false;
 	pthread_once(&hooks_once, use_arena);
 	root = cJSON_ParseWithLengthOpts(line, len, &end, false);
@@ -244,14 +257,14 @@ static bool parse_fast(const char *line, size_t len, struct codex_event *ev)
 	case CODEX_EVENT_ITEM_STARTED:
 	case CODEX_EVENT_ITEM_UPDATED:
 	case CODEX_EVENT_ITEM_COMPLETED:
-		if (!fast_item(ev, cJSON_GetObjectItemCaseSensitive(root, "item"))) {
+		if (!fast_item(ev, c_get(root, "item"))) {
 			cJSON_Delete(root);
 			memset(ev, 0, sizeof *ev);
 			return false;
 		}
 		break;
 	case CODEX_EVENT_TURN_FAILED:
-		ev->text = c_string(cJSON_GetObjectItemCaseSensitive(root, "error"), "message");
+		ev->text = c_string(c_get(root, "error"), "message");
 		break;
 	case CODEX_EVENT_ERROR:
 		ev->text = c_string(root, "message");
@@ -259,11 +272,10 @@ static bool parse_fast(const char *line, size_t len, struct codex_event *ev)
 	case CODEX_EVENT_TURN_COMPLETED: {
 		static const char *const keys[4] = {"input_tokens", "cached_input_tokens",
 		                                    "output_tokens", "reasoning_output_tokens"};
-		const cJSON *usage = cJSON_GetObjectItemCaseSensitive(root, "usage");
+		const cJSON *usage = c_get(root, "usage");
 		ev->has_usage = cJSON_IsObject(usage);
 		for (int i = 0; i < 4; i++)
-			if (!c_integer(cJSON_GetObjectItemCaseSensitive(usage, keys[i]),
-			               &ev->usage[i]))
+			if (!c_integer(c_get(usage, keys[i]), &ev->usage[i]))
 				ev->usage[i] = 0;
 		break;
 	}
@@ -285,12 +297,16 @@ json_t *codex_event_json(const struct codex_event *ev)
 
 int codex_event_parse(const char *line, size_t len, struct codex_event *ev)
 {
+	memset(ev, 0, sizeof *ev);
+	return parse_fast(line, len, ev) ? 0 : codex_event_parse_json(line, len, ev);
+}
+
+int codex_event_parse_json(const char *line, size_t len, struct codex_event *ev)
+{
 	json_t *json;
 	const char *type;
 
 	memset(ev, 0, sizeof *ev);
-	if (parse_fast(line, len, ev))
-		return 0;
 	json = json_loadb(line, len, 0, NULL);
 	type = string_at(json, "type");
 	if (!type) {

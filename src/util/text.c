@@ -38,26 +38,29 @@ static size_t utf8_char_len(const unsigned char *s, size_t n)
 	return need;
 }
 
-bool text_utf8_valid(const char *s, size_t len)
+bool text_utf8_printable(const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, n;
 
 	while (i < len) {
-		/* Runs of ASCII, the common case, eight bytes at a time: no high bit, no NUL. */
+		/* Runs of printable ASCII, the common case, eight bytes at a time: no byte with
+		 * its high bit set, none below 0x20. */
 		while (len - i >= 8) {
 			uint64_t w;
 			memcpy(&w, u + i, 8);
-			if (((w | ((w - 0x0101010101010101ull) & ~w)) & 0x8080808080808080ull) != 0)
+			if (((w | ((w - 0x2020202020202020ull) & ~w)) & 0x8080808080808080ull) != 0)
 				break;
 			i += 8;
 		}
-		if (i < len && u[i] && u[i] < 0x80) {
+		if (i == len)
+			break;
+		if (u[i] < 0x20)
+			return false;
+		if (u[i] < 0x80) {
 			i++;
 			continue;
 		}
-		if (i == len)
-			break;
 		if ((n = utf8_char_len(u + i, len - i)) == 0)
 			return false;
 		i += n;

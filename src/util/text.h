@@ -5,8 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Whether s[0..len) is valid UTF-8 with no NUL byte. */
-bool text_utf8_valid(const char *s, size_t len);
+/* Whether s[0..len) is valid UTF-8 with no control character below U+0020 (NUL included). */
+bool text_utf8_printable(const char *s, size_t len);
 
 /* The longest prefix of s[0..len) of at most max bytes that ends on a character boundary. */
 size_t text_utf8_prefix(const char *s, size_t len, size_t max);
