@@ -20,11 +20,12 @@
 #define STREAM_KEEP 16384
 /*
  * What libmicrohttpd keeps per connection for the request's headers and its buffers:
- * most of what an idle connection costs. Its default, 32 KiB, took 1,000 connections to
- * 46 MiB; 12 KiB takes them to 26 MiB and still holds 10 KB of headers (an 8 KiB
- * bearer token fits). Bodies and answers do not live there.
+ * most of what a connection costs.
+ * Its default, 32 KiB, took 1,000 connections to 46 MiB; 10 KiB takes them to 18 MiB
+ * and still holds an 8 KiB bearer token with a browser's headers (http-auth test).
+ * Bodies and answers do not live there.
  */
-#define CONNECTION_MEMORY (12 * 1024)
+#define CONNECTION_MEMORY (10 * 1024)
 
 /*
  * One connection. libmicrohttpd 0.9.75 in epoll mode misses a client's FIN that
