@@ -319,6 +319,8 @@ static void test_fast_reader_refuses_as_jansson(void **state)
 	    "\"a\\u0000b\"}}",
 	    "{\"type\":\"turn.started\"} trailing",
 	    "{\"type\":\"turn.started\"}{}",
+	    "{\"type\":\"item.completed\",\"item\":{\"type\":\"agent_message\",\"text\":\"a\x01b\"}"
+	    "}",
 	    "{\"type\":\"item.completed\",\"item\":{\"type\":\"agent_message\",\"text\":"
 	    "\"\xed\xa0\x80\"}}",
 	};
@@ -329,6 +331,13 @@ static void test_fast_reader_refuses_as_jansson(void **state)
 		if (codex_event_parse(refused[i], strlen(refused[i]), &ev) != -1)
 			fail_msg("parsed: %s", refused[i]);
 	}
+	/* A key given twice counts by its last value, as jansson reads it. */
+	parse_ok("{\"type\":\"item.completed\",\"item\":{\"type\":\"command_execution\","
+	         "\"command\":\"first\",\"command\":\"last\",\"exit_code\":1,\"exit_code\":2}}",
+	         &ev);
+	assert_string_equal(ev.command, "last");
+	assert_int_equal(ev.exit_code, 2);
+	codex_event_clear(&ev);
 	/* Whitespace after the value is no text after it. */
 	assert_int_equal(codex_event_parse("{\"type\":\"turn.started\"} \r\n", 26, &ev), 0);
 	assert_int_equal(ev.type, CODEX_EVENT_TURN_STARTED);
