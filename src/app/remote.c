@@ -315,75 +315,141 @@ bool remote_session_here(const struct app *app, const char *thread_id)
 }
 
 /* A handed run that cannot run here ends failed, with why, for the replica waiting on it. */
+struct refusal {
+	struct app *app;
+	char id[33];
+	char *why;
+	int found;
+	struct task_record rec;
+};
+
+static int refusal_read(struct store *s, void *data)
+{
+	struct refusal *f = data;
+
+	f->found = store_get_task(s, f->id, &f->rec);
+	return f->found < 0 ? -1 : 0;
+}
+
+static void refusal_write(void *data, int rc, const char *error)
+{
+	struct refusal *f = data;
+
+	if (rc != 0 || f->found != 1) {
+		log_warn("task %s: cannot record that it was refused: %s", f->id,
+		         rc ? (error ? error : "?") : "no record");
+	} else {
+		free(f->rec.status);
+		free(f->rec.error);
+		json_decref(f->rec.result);
+		f->rec.status = strdup("failed");
+		f->rec.error = strdup(f->why);
+		f->rec.result = tool_error_result(f->why);
+		f->rec.completed_at = store_now_ms();
+		runner_save(f->app->runner, &f->rec); /* kept and tried again, as every write */
+	}
+	if (f->found == 1)
+		task_record_clear(&f->rec);
+	free(f->why);
+	free(f);
+}
+
 static void refuse(struct app *app, const char *id, const char *why)
 {
-	struct task_record rec;
+	struct refusal *f = calloc(1, sizeof *f);
 
 	log_warn("task %s: handed over, but %s", id, why);
-	if (store_get_task(app->store, id, &rec) != 1)
+	if (!f || !(f->why = strdup(why))) {
+		free(f);
+		log_error("task %s: cannot record that it was refused: out of memory", id);
 		return;
-	free(rec.status);
-	free(rec.error);
-	json_decref(rec.result);
-	rec.status = strdup("failed");
-	rec.error = strdup(why);
-	rec.result = tool_error_result(why);
-	rec.completed_at = store_now_ms();
-	runner_save(app->runner, &rec);
-	task_record_clear(&rec);
+	}
+	f->app = app;
+	snprintf(f->id, sizeof f->id, "%s", id);
+	/* Read, then written through the runner's writes, on the store's thread. */
+	if (store_submit_read(app->store, refusal_read, refusal_write, f) != 0)
+		refusal_write(f, -ENOMEM, "out of memory");
+}
+
+/* A handed-over reply, while its thread is looked up off the loop. */
+struct taking {
+	struct app *app;
+	char id[33];
+	json_t *req;
+};
+
+static void thread_found(void *data, int found, const struct thread_record *rec, int owner_alive,
+                         const char *error)
+{
+	struct taking *k = data;
+	struct app *app = k->app;
+	json_t *req = k->req;
+	const char *tool = json_string_value(json_object_get(req, "tool"));
+	const char *thread = json_string_value(json_object_get(req, "thread"));
+	const char *prompt = json_string_value(json_object_get(req, "prompt"));
+	const char *subject = json_string_value(json_object_get(req, "subject"));
+	struct codex_options opts;
+	char err[400];
+
+	(void)owner_alive;
+	if (found != 1) {
+		if (found < 0)
+			snprintf(err, sizeof err, "its thread %.200s cannot be read: %.80s", thread,
+			         error ? error : "?");
+		else
+			snprintf(err, sizeof err, "no thread %.200s", thread);
+		refuse(app, k->id, err);
+	} else if (runner_thread_busy(app->runner, thread)) {
+		snprintf(err, sizeof err, "thread %.200s is busy", thread);
+		refuse(app, k->id, err);
+	} else {
+		/* The replica that took the call checked the options against its rules, as ours. */
+		codex_options_from_json(rec->options, &opts);
+		struct task_spec spec = {
+		    .id = k->id,
+		    .tool = tool,
+		    .result = codex_task_result,
+		    .ttl_ms = json_integer_value(json_object_get(req, "ttl_ms")),
+		    .options = &opts,
+		    .prompt = prompt,
+		    .prompt_len = json_string_length(json_object_get(req, "prompt")),
+		    .resume_thread = thread,
+		    .subject = subject,
+		    .created_at = json_integer_value(json_object_get(req, "created_at"))};
+		if (!runner_submit(app->runner, &spec, NULL, err, sizeof err)) {
+			codex_options_clear(&opts);
+			refuse(app, k->id, err);
+		}
+	}
+	json_decref(req);
+	free(k);
 }
 
 void remote_run_taken(struct app *app, const char *id, const char *request)
 {
 	json_t *req = json_loads(request, 0, NULL);
-	const char *tool = NULL, *thread = NULL, *prompt = NULL, *subject = NULL;
-	json_int_t ttl = 0, created_at = 0;
-	size_t prompt_len = 0;
-	struct thread_record rec;
-	struct codex_options opts;
-	char err[300];
+	const char *tool = NULL, *thread = NULL, *prompt = NULL;
+	struct taking *k;
 
 	if (!req ||
-	    json_unpack(req, "{s:s, s:s, s:s%, s?I, s?I}", "tool", &tool, "thread", &thread,
-	                "prompt", &prompt, &prompt_len, "ttl_ms", &ttl, "created_at",
-	                &created_at) != 0 ||
+	    json_unpack(req, "{s:s, s:s, s:s}", "tool", &tool, "thread", &thread, "prompt",
+	                &prompt) != 0 ||
 	    strcmp(tool, "codex-reply") != 0) {
 		refuse(app, id, "the handed-over request is not one this server knows");
 		json_decref(req);
 		return;
 	}
-	subject = json_string_value(json_object_get(req, "subject")); /* null: no one */
-	if (visible_thread(app, subject, thread, &rec) != 1) {
-		snprintf(err, sizeof err, "no thread %.200s", thread);
-		refuse(app, id, err);
+	if (!(k = calloc(1, sizeof *k))) {
+		refuse(app, id, "out of memory");
 		json_decref(req);
 		return;
 	}
-	if (runner_thread_busy(app->runner, thread)) {
-		snprintf(err, sizeof err, "thread %.200s is busy", thread);
-		refuse(app, id, err);
-		thread_record_clear(&rec);
-		json_decref(req);
-		return;
-	}
-	/* The replica that took the call checked the options against its rules, as ours. */
-	codex_options_from_json(rec.options, &opts);
-	thread_record_clear(&rec);
-	struct task_spec spec = {.id = id,
-	                         .tool = tool,
-	                         .result = codex_task_result,
-	                         .ttl_ms = ttl,
-	                         .options = &opts,
-	                         .prompt = prompt,
-	                         .prompt_len = prompt_len,
-	                         .resume_thread = thread,
-	                         .subject = subject,
-	                         .created_at = created_at};
-	if (!runner_submit(app->runner, &spec, NULL, err, sizeof err)) {
-		codex_options_clear(&opts);
-		refuse(app, id, err);
-	}
-	json_decref(req);
+	k->app = app;
+	k->req = req;
+	snprintf(k->id, sizeof k->id, "%s", id);
+	/* subject null: no one. */
+	visible_thread_async(app, json_string_value(json_object_get(req, "subject")), thread,
+	                     thread_found, k);
 }
 
 /* The answer an offered run's tool gives, by its name: only tools that run one new thread. */
