@@ -187,7 +187,7 @@ static void on_progress(void *data, struct task *t, const struct codex_event *ev
 
 	if (ev) {
 		/* Codex's own events are the activity; the runner's heartbeats are not. */
-		int64_t now = store_now_ms();
+		int64_t now = runner_now_ms(w->dash->app->runner);
 		spark_shift(w, now / SPARK_MS);
 		w->counts[SPARK_N - 1]++;
 		if (message && watched(w->dash, rec->subject))

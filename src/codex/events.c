@@ -185,6 +185,21 @@ static bool c_integer(const cJSON *v, int64_t *out)
 	return true;
 }
 
+/* Whether a string in s[0..len) escapes a NUL ("\\u0000"), which jansson refuses. */
+static bool nul_escape(const char *s, size_t len)
+{
+	const char *end = s + len;
+
+	/* Each backslash escapes the character after it: both are stepped over. */
+	for (const char *p = s; (p = memchr(p, '\\', (size_t)(end - p))) != NULL; p += 2) {
+		if (end - p >= 6 && memcmp(p, "\\u0000", 6) == 0)
+			return true;
+		if (end - p < 2)
+			break;
+	}
+	return false;
+}
+
 /* Whether anything but JSON's whitespace is in s[0..len). */
 static bool trailing(const char *s, size_t len)
 {
@@ -240,7 +255,7 @@ static bool parse_fast(const char *line, size_t len, struct codex_event *ev)
 
 	static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
 
-	if (!text_utf8_printable(line, len) || memmem(line, len, "\\u0000", 6))
+	if (!text_utf8_printable(line, len) || nul_escape(line, len))
 		return false;
 	pthread_once(&hooks_once, use_arena);
 	root = cJSON_ParseWithLengthOpts(line, len, &end, false);
@@ -477,6 +492,43 @@ void codex_event_clear(struct codex_event *ev)
 	memset(ev, 0, sizeof *ev);
 }
 
+/*
+ * "ran: COMMAND (exit N)" into buf, cut as snprintf cuts: the line of nearly every
+ * event of a busy run, so built without printf.
+ */
+static void ran(char *buf, size_t size, const char *shown, bool has_code, int code)
+{
+	char tail[24], digits[12];
+	size_t at = 0, n, d = 0;
+	unsigned u = code < 0 ? 0u - (unsigned)code : (unsigned)code;
+	const char *parts[3] = {"ran: ", shown, tail};
+
+	do
+		digits[d++] = (char)('0' + u % 10);
+	while ((u /= 10) && d < sizeof digits);
+	n = 0;
+	if (has_code) {
+		memcpy(tail, " (exit ", 7);
+		n = 7;
+		if (code < 0)
+			tail[n++] = '-';
+		while (d)
+			tail[n++] = digits[--d];
+		tail[n++] = ')';
+	}
+	tail[n] = '\0';
+	if (size == 0)
+		return;
+	for (int i = 0; i < 3; i++) {
+		n = strlen(parts[i]);
+		if (n > size - 1 - at)
+			n = size - 1 - at;
+		memcpy(buf + at, parts[i], n);
+		at += n;
+	}
+	buf[at] = '\0';
+}
+
 /* Copies at most size-1 bytes of s into buf, never splitting a character. */
 static void copy_text(char *buf, size_t size, const char *s)
 {
@@ -593,10 +645,8 @@ static bool describe(const struct codex_event *ev, const char *cwd, char *buf, s
 		codex_command_display(ev->command ? ev->command : "", shown, sizeof shown);
 		if (started)
 			snprintf(buf, size, "running: %s", shown);
-		else if (ev->has_exit_code)
-			snprintf(buf, size, "ran: %s (exit %d)", shown, ev->exit_code);
 		else
-			snprintf(buf, size, "ran: %s", shown);
+			ran(buf, size, shown, ev->has_exit_code, ev->exit_code);
 		return true;
 	case CODEX_ITEM_FILE_CHANGE:
 		return !started && describe_changes(ev, cwd, buf, size);

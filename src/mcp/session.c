@@ -1038,7 +1038,8 @@ static int progress_message(struct mcp_request *r, const char *message)
 void mcp_request_progress(struct mcp_request *r, const char *message)
 {
 	char count[32];
-	int n;
+	size_t n = sizeof count;
+	unsigned long long next;
 
 	/* A task's progress goes on until it ends, whatever became of the call. */
 	if (!r->progress_token || (r->cancelled && !r->task_id))
@@ -1052,9 +1053,15 @@ void mcp_request_progress(struct mcp_request *r, const char *message)
 	if (progress_head(r) != 0)
 		return;
 	r->progress_len = r->progress_head;
-	n = snprintf(count, sizeof count, "%llu.0", (unsigned long long)r->progress + 1);
-	if (progress_append(count, (size_t)n, r) != 0 || progress_message(r, message) != 0 ||
-	    progress_append("}}", 2, r) != 0)
+	/* "N.0", written backwards: one of these goes out for nearly every Codex event. */
+	count[--n] = '0';
+	count[--n] = '.';
+	next = (unsigned long long)r->progress + 1;
+	do
+		count[--n] = (char)('0' + next % 10);
+	while ((next /= 10) != 0);
+	if (progress_append(count + n, sizeof count - n, r) != 0 ||
+	    progress_message(r, message) != 0 || progress_append("}}", 2, r) != 0)
 		return;
 	r->progress += 1;
 	if (!r->session->closed)

@@ -114,6 +114,8 @@ struct runner {
 	bool stopping;         /* no new work; a second stop kills at once */
 	struct task *ending;   /* whose end its observers are being told */
 	bool fleet_full;       /* admit() said no: not asked again until there may be room */
+	uint64_t clock_loop;   /* runner_now_ms(): the loop's time it was read at ... */
+	int64_t clock_ms;      /* ... and the wall clock then */
 	struct task *moved;    /* taken by another replica: their callers wait here */
 	void (*watch)(void *data, struct task *t);
 	void *watch_data;
@@ -629,7 +631,7 @@ static void on_event(void *data, const struct codex_event *ev)
 	char message[512];
 
 	t->last_output_mono = uv_now(t->runner->cfg.loop);
-	t->last_output_ms = store_now_ms();
+	t->last_output_ms = runner_now_ms(t->runner);
 	if (t->ending != TASK_ENDED_NATURALLY) {
 		/* Being stopped: its output is read only so that it can be reaped. */
 		record_event(t, ev);
@@ -664,7 +666,7 @@ static void on_stderr(void *data, const char *line, size_t len)
 	struct task *t = data;
 
 	t->last_output_mono = uv_now(t->runner->cfg.loop);
-	t->last_output_ms = store_now_ms();
+	t->last_output_ms = runner_now_ms(t->runner);
 	agent_log_printf(t->log, "stderr: %.*s", (int)(len > 2000 ? 2000 : len), line);
 }
 
@@ -1496,6 +1498,18 @@ void runner_flush_activity(struct runner *r)
 		t->rec.last_activity = t->last_output_ms;
 		save(t);
 	}
+}
+
+int64_t runner_now_ms(struct runner *r)
+{
+	uint64_t loop = uv_now(r->cfg.loop);
+
+	/* A busy loop reads thousands of events in one turn: one clock read serves them. */
+	if (loop != r->clock_loop || !r->clock_ms) {
+		r->clock_loop = loop;
+		r->clock_ms = store_now_ms();
+	}
+	return r->clock_ms;
 }
 
 size_t runner_live(const struct runner *r)

@@ -190,6 +190,8 @@ void runner_each(struct runner *r, void (*fn)(void *data, struct task *t), void 
  */
 void runner_flush_activity(struct runner *r);
 size_t runner_live(const struct runner *r);
+/* The wall clock (store_now_ms()) as of the loop's time: read once per turn of the loop. */
+int64_t runner_now_ms(struct runner *r);
 /* Runs elsewhere may have ended: the queue asks admit() again. */
 void runner_fleet_room(struct runner *r);
 enum { RUNNER_ADMIT_NO, RUNNER_ADMIT_YES, RUNNER_ADMIT_TAKEN };

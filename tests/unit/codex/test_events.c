@@ -331,6 +331,12 @@ static void test_fast_reader_refuses_as_jansson(void **state)
 		if (codex_event_parse(refused[i], strlen(refused[i]), &ev) != -1)
 			fail_msg("parsed: %s", refused[i]);
 	}
+	/* An escaped backslash before "u0000" is no NUL. */
+	parse_ok("{\"type\":\"item.completed\",\"item\":{\"type\":\"agent_message\","
+	         "\"text\":\"a\\\\u0000\"}}",
+	         &ev);
+	assert_string_equal(ev.text, "a\\u0000");
+	codex_event_clear(&ev);
 	/* A key given twice counts by its last value, as jansson reads it. */
 	parse_ok("{\"type\":\"item.completed\",\"item\":{\"type\":\"command_execution\","
 	         "\"command\":\"first\",\"command\":\"last\",\"exit_code\":1,\"exit_code\":2}}",
