@@ -318,6 +318,7 @@ bool remote_session_here(const struct app *app, const char *thread_id)
 struct refusal {
 	struct app *app;
 	char id[33];
+	const char *status; /* "failed", or how a stop asked meanwhile ended it */
 	char *why;
 	int found;
 	struct task_record rec;
@@ -342,7 +343,7 @@ static void refusal_write(void *data, int rc, const char *error)
 		free(f->rec.status);
 		free(f->rec.error);
 		json_decref(f->rec.result);
-		f->rec.status = strdup("failed");
+		f->rec.status = strdup(f->status);
 		f->rec.error = strdup(f->why);
 		f->rec.result = tool_error_result(f->why);
 		f->rec.completed_at = store_now_ms();
@@ -354,7 +355,7 @@ static void refusal_write(void *data, int rc, const char *error)
 	free(f);
 }
 
-static void refuse(struct app *app, const char *id, const char *why)
+static void refuse_as(struct app *app, const char *id, const char *status, const char *why)
 {
 	struct refusal *f = calloc(1, sizeof *f);
 
@@ -365,18 +366,42 @@ static void refuse(struct app *app, const char *id, const char *why)
 		return;
 	}
 	f->app = app;
+	f->status = status;
 	snprintf(f->id, sizeof f->id, "%s", id);
 	/* Read, then written through the runner's writes, on the store's thread. */
 	if (store_submit_read(app->store, refusal_read, refusal_write, f) != 0)
 		refusal_write(f, -ENOMEM, "out of memory");
 }
 
-/* A handed-over reply, while its thread is looked up off the loop. */
+static void refuse(struct app *app, const char *id, const char *why)
+{
+	refuse_as(app, id, "failed", why);
+}
+
+/*
+ * A handed-over reply, while its thread is looked up off the loop: not in the
+ * runner yet, so a stop asked meanwhile is kept here (remote_stop_taking()).
+ */
 struct taking {
 	struct app *app;
 	char id[33];
 	json_t *req;
+	const char *stopped; /* "cancelled" or "killed" once asked to stop */
+	struct taking *next;
 };
+
+/* Every reply being taken (one app per process). */
+static struct taking *takings;
+
+bool remote_stop_taking(const char *id, const char *how)
+{
+	for (struct taking *k = takings; k; k = k->next)
+		if (strcmp(k->id, id) == 0) {
+			k->stopped = strcmp(how, "killed") == 0 ? "killed" : "cancelled";
+			return true;
+		}
+	return false;
+}
 
 static void thread_found(void *data, int found, const struct thread_record *rec, int owner_alive,
                          const char *error)
@@ -392,7 +417,15 @@ static void thread_found(void *data, int found, const struct thread_record *rec,
 	char err[400];
 
 	(void)owner_alive;
-	if (found != 1) {
+	for (struct taking **p = &takings; *p; p = &(*p)->next)
+		if (*p == k) {
+			*p = k->next;
+			break;
+		}
+	if (k->stopped) {
+		/* Stopped before it could start: it ends so, and never runs. */
+		refuse_as(app, k->id, k->stopped, "stopped before it started, as its caller asked");
+	} else if (found != 1) {
 		if (found < 0)
 			snprintf(err, sizeof err, "its thread %.200s cannot be read: %.80s", thread,
 			         error ? error : "?");
@@ -447,6 +480,8 @@ void remote_run_taken(struct app *app, const char *id, const char *request)
 	k->app = app;
 	k->req = req;
 	snprintf(k->id, sizeof k->id, "%s", id);
+	k->next = takings;
+	takings = k;
 	/* subject null: no one. */
 	visible_thread_async(app, json_string_value(json_object_get(req, "subject")), thread,
 	                     thread_found, k);

@@ -44,6 +44,11 @@ bool remote_session_here(const struct app *app, const char *thread_id);
 /* A server stopping: the calls waiting on runs elsewhere are answered; the runs go on. */
 void remote_stop(struct app *app);
 
+/*
+ * On the owner: a stop asked of a handed-over run whose thread is still being
+ * looked up; true when id was one (it will end so, without running).
+ */
+bool remote_stop_taking(const char *id, const char *how);
 /* On the owner: runs what another replica handed over (the store's request text). */
 void remote_run_taken(struct app *app, const char *id, const char *request);
 

@@ -108,6 +108,8 @@ static void stop_run(struct app *app, const char *id, const char *how)
 {
 	struct task *t = runner_find(app->runner, id);
 
+	if (!t && remote_stop_taking(id, how))
+		return; /* handed over a moment ago: it ends before it starts */
 	if (!t)
 		return; /* ended meanwhile: its record says so */
 	log_info("task %s: stopping it, as another replica asked", id);

@@ -110,7 +110,8 @@ static enum codex_event_type event_type(const char *type)
  * cJSON allocates each node and string of a tree, and the tree is freed whole as
  * its event is cleared, before the next line is read: a thread's trees come from
  * one block of its own, used again once nothing in it lives. What does not fit
- * (a long message) is the heap's. Only this file uses cJSON.
+ * (a long message) is the heap's. The hooks are the process's: only this file may
+ * use cJSON, and a tree must be freed on the thread that made it.
  */
 enum { ARENA_BYTES = 16384 };
 static _Thread_local struct {
@@ -226,8 +227,8 @@ static bool fast_item(struct codex_event *ev, const cJSON *item)
 		return true;
 	case CODEX_ITEM_COMMAND:
 		ev->command = c_string(item, "command");
-		if (c_integer(c_get(item, "exit_code"), &code) && code >= INT32_MIN &&
-		    code <= INT32_MAX) {
+		/* Cut to an int as the jansson reader cuts it. */
+		if (c_integer(c_get(item, "exit_code"), &code)) {
 			ev->has_exit_code = true;
 			ev->exit_code = (int)code;
 		}
@@ -255,7 +256,9 @@ static bool parse_fast(const char *line, size_t len, struct codex_event *ev)
 
 	static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
 
-	if (!text_utf8_printable(line, len) || nul_escape(line, len))
+	/* cJSON also steps over a byte-order mark, which jansson refuses. */
+	if (!text_utf8_printable(line, len) || nul_escape(line, len) ||
+	    (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0))
 		return false;
 	pthread_once(&hooks_once, use_arena);
 	root = cJSON_ParseWithLengthOpts(line, len, &end, false);

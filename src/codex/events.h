@@ -73,8 +73,9 @@ int codex_event_parse(const char *line, size_t len, struct codex_event *ev);
 /*
  * The same with jansson alone: the reference codex_event_parse() keeps to. It reads
  * every event this does, to the same fields; cJSON, which it uses for speed, also
- * reads a few lines jansson refuses (a number with a leading zero), and takes a real
- * number with no fraction for an integer.
+ * reads a few lines jansson refuses (a number with a leading zero, an integer past
+ * int64, 1e400), takes a real number with no fraction for an integer, and reads
+ * integers past 2^53 inexactly. codex_event_json() is NULL for those lines.
  */
 int codex_event_parse_json(const char *line, size_t len, struct codex_event *ev);
 /* The event as JSON (new reference), or NULL when it cannot be had (out of memory). */

@@ -922,7 +922,7 @@ static void start(struct task *t)
 	if (t->group)
 		t->group->running++;
 	t->started_mono = t->last_output_mono = t->last_progress_mono = uv_now(r->cfg.loop);
-	t->rec.started_at = t->last_output_ms = store_now_ms();
+	t->rec.started_at = t->last_output_ms = runner_now_ms(r);
 
 	if (codex_turn_start(r->cfg.backend, &req, &hooks, &t->turn, &error) != 0) {
 		struct codex_outcome out = {.status = CODEX_TURN_FAILED,

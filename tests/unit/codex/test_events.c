@@ -319,6 +319,7 @@ static void test_fast_reader_refuses_as_jansson(void **state)
 	    "\"a\\u0000b\"}}",
 	    "{\"type\":\"turn.started\"} trailing",
 	    "{\"type\":\"turn.started\"}{}",
+	    "\xEF\xBB\xBF{\"type\":\"turn.started\"}",
 	    "{\"type\":\"item.completed\",\"item\":{\"type\":\"agent_message\",\"text\":\"a\x01b\"}"
 	    "}",
 	    "{\"type\":\"item.completed\",\"item\":{\"type\":\"agent_message\",\"text\":"
@@ -366,6 +367,13 @@ static void test_fast_reader_numbers(void **state)
 	         &ev);
 	assert_true(ev.has_exit_code);
 	assert_int_equal(ev.exit_code, -2);
+	codex_event_clear(&ev);
+	/* Past an int, cut as jansson's reader cuts it. */
+	parse_ok("{\"type\":\"item.completed\",\"item\":{\"type\":\"command_execution\","
+	         "\"command\":\"x\",\"exit_code\":4294967296}}",
+	         &ev);
+	assert_true(ev.has_exit_code);
+	assert_int_equal(ev.exit_code, 0);
 	codex_event_clear(&ev);
 	parse_ok("{\"type\":\"turn.completed\",\"usage\":{\"input_tokens\":4000000000,"
 	         "\"output_tokens\":\"7\",\"cached_input_tokens\":0.5}}",
