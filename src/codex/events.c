@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cJSON.h>
+#define JSMN_STATIC
+#define JSMN_STRICT
+#define JSMN_PARENT_LINKS
+#include <jsmn.h>
 
 #include "util/text.h"
 
@@ -104,14 +107,24 @@ static enum codex_event_type event_type(const char *type)
 	return CODEX_EVENT_OTHER;
 }
 
-/* ---- exec's lines, the common case: read with cJSON ---- */
+/* ---- exec's lines, the common case: tokens by jsmn ---- */
 
 /*
- * cJSON allocates each node and string of a tree, and the tree is freed whole as
- * its event is cleared, before the next line is read: a thread's trees come from
- * one block of its own, used again once nothing in it lives. What does not fit
- * (a long message) is the heap's. The hooks are the process's: only this file may
- * use cJSON, and a tree must be freed on the thread that made it.
+ * A busy run prints thousands of events a second, and reading them was most of the
+ * server's work. jsmn only finds where each token of a line lies, with no tree and no
+ * allocation, several times faster than building one. Its strict mode still takes
+ * text that is not JSON (a missing separator, "tru", "01"): what lies between tokens,
+ * and each literal, are checked here as jansson would, and anything unusual (a real
+ * number, an escaped key, more than MAX_TOKENS tokens) is left to jansson, which
+ * decides as before. So are the few items whose description reads more than their
+ * named fields.
+ */
+enum { MAX_TOKENS = 128, MAX_DEPTH = 32 };
+
+/*
+ * The strings an event keeps (its texts, unescaped and NUL-terminated) come from one block
+ * of the thread's, used again once no event holds any of it: events are read and cleared
+ * one after another. What does not fit (a long message) is the heap's.
  */
 enum { ARENA_BYTES = 16384 };
 static _Thread_local struct {
@@ -137,6 +150,8 @@ static void arena_free(void *p)
 {
 	uintptr_t at = (uintptr_t)p, base = (uintptr_t)arena.block;
 
+	if (!p)
+		return;
 	if (at < base || at >= base + ARENA_BYTES) {
 		free(p);
 		return;
@@ -145,90 +160,279 @@ static void arena_free(void *p)
 		arena.used = 0;
 }
 
-static void use_arena(void)
-{
-	cJSON_Hooks hooks = {.malloc_fn = arena_malloc, .free_fn = arena_free};
+struct tokens {
+	const char *js;
+	const jsmntok_t *t;
+	int n;
+};
 
-	cJSON_InitHooks(&hooks);
+/* A string token's text lies between its quotes; the quotes are the token's too. */
+static int tok_begin(const jsmntok_t *t)
+{
+	return t->type == JSMN_STRING ? t->start - 1 : t->start;
 }
 
-/* A member as jansson finds it: when a key comes twice, its last value. */
-static const cJSON *c_get(const cJSON *obj, const char *key)
+static int tok_end(const jsmntok_t *t)
 {
-	const cJSON *found = NULL;
-
-	if (!cJSON_IsObject(obj))
-		return NULL;
-	for (const cJSON *c = obj->child; c; c = c->next)
-		if (c->string && strcmp(c->string, key) == 0)
-			found = c;
-	return found;
+	return t->type == JSMN_STRING ? t->end + 1 : t->end;
 }
 
-static const char *c_string(const cJSON *obj, const char *key)
+static bool is_space(char c)
 {
-	const cJSON *v = c_get(obj, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* A number with no fraction, as jansson would have read an integer (else 0). */
-static bool c_integer(const cJSON *v, int64_t *out)
+/* Whether js[from..to) is whitespace around exactly one sep, or only whitespace (sep 0). */
+static bool gap(const char *js, int from, int to, char sep)
 {
-	double d;
+	while (from < to && is_space(js[from]))
+		from++;
+	if (sep) {
+		if (from == to || js[from] != sep)
+			return false;
+		from++;
+	}
+	while (from < to && is_space(js[from]))
+		from++;
+	return from == to;
+}
 
-	if (!cJSON_IsNumber(v))
+/*
+ * A literal or an integer as jansson takes them. Reals are left to jansson (it refuses
+ * those that overflow), and so are integers near int64's limits.
+ */
+static bool literal_ok(const char *s, int len)
+{
+	int i = s[0] == '-';
+
+	if ((len == 4 && (memcmp(s, "true", 4) == 0 || memcmp(s, "null", 4) == 0)) ||
+	    (len == 5 && memcmp(s, "false", 5) == 0))
+		return true;
+	if (i == len || len - i > 18 || (s[i] == '0' && len - i > 1))
 		return false;
-	d = v->valuedouble;
-	if (!(d >= -9.2e18 && d <= 9.2e18) || d != (double)(int64_t)d)
-		return false;
-	*out = (int64_t)d;
+	for (; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
 	return true;
 }
 
-/* Whether a string in s[0..len) escapes a NUL ("\\u0000"), which jansson refuses. */
-static bool nul_escape(const char *s, size_t len)
+/* Checks the value at *i as jansson's grammar would, and steps past it. */
+static bool value_ok(const struct tokens *tk, int *i, int depth)
+{
+	const jsmntok_t *v = &tk->t[(*i)++];
+	int at = v->start + 1;
+
+	if (v->type == JSMN_PRIMITIVE)
+		return literal_ok(tk->js + v->start, v->end - v->start);
+	if (v->type == JSMN_STRING)
+		return true; /* its escapes were checked by jsmn, its bytes with the line's */
+	if (depth > MAX_DEPTH)
+		return false;
+	for (int k = 0; k < v->size; k++) {
+		const jsmntok_t *e;
+
+		if (*i >= tk->n || !gap(tk->js, at, tok_begin(&tk->t[*i]), k ? ',' : 0))
+			return false;
+		if (v->type == JSMN_OBJECT) {
+			const jsmntok_t *key = &tk->t[(*i)++];
+			/* An escaped key could read as a name we look for: jansson's. */
+			if (key->type != JSMN_STRING ||
+			    memchr(tk->js + key->start, '\\', (size_t)(key->end - key->start)) ||
+			    *i >= tk->n || !gap(tk->js, tok_end(key), tok_begin(&tk->t[*i]), ':'))
+				return false;
+		}
+		e = &tk->t[*i];
+		if (!value_ok(tk, i, depth + 1))
+			return false;
+		at = tok_end(e);
+	}
+	return gap(tk->js, at, v->end - 1, 0);
+}
+
+static int hex4(const char *s)
+{
+	int v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		char c = s[i];
+		v = v * 16 + (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+	}
+	return v;
+}
+
+/*
+ * Whether the escapes of s[0..len) are ones jansson takes: jsmn checked their letters and
+ * hex digits; jansson also refuses a NUL and a surrogate out of its pair.
+ */
+static bool escapes_ok(const char *s, size_t len)
 {
 	const char *end = s + len;
 
 	/* Each backslash escapes the character after it: both are stepped over. */
 	for (const char *p = s; (p = memchr(p, '\\', (size_t)(end - p))) != NULL; p += 2) {
-		if (end - p >= 6 && memcmp(p, "\\u0000", 6) == 0)
-			return true;
+		int u;
+
 		if (end - p < 2)
 			break;
+		if (p[1] != 'u' || end - p < 6)
+			continue;
+		u = hex4(p + 2);
+		if (u == 0 || (u >= 0xDC00 && u <= 0xDFFF))
+			return false;
+		if (u >= 0xD800 && u <= 0xDBFF) {
+			if (end - p < 12 || p[6] != '\\' || p[7] != 'u')
+				return false;
+			u = hex4(p + 8);
+			if (u < 0xDC00 || u > 0xDFFF)
+				return false;
+			p += 6;
+		}
 	}
-	return false;
+	return true;
 }
 
-/* Whether anything but JSON's whitespace is in s[0..len). */
-static bool trailing(const char *s, size_t len)
+/*
+ * The values of keys[0..n) in the object at o, in one pass over it: each the last when a key
+ * comes twice, as jansson keeps it, or -1.
+ */
+/* A member's name, and its length. */
+struct key {
+	const char *name;
+	size_t len;
+};
+#define KEY(name)                                                                                  \
+	{                                                                                          \
+		name, sizeof name - 1                                                              \
+	}
+
+static void members(const struct tokens *tk, int o, const struct key *keys, int n, int *found)
 {
-	for (size_t i = 0; i < len; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
-			return true;
-	return false;
+	int i = o + 1;
+
+	for (int k = 0; k < n; k++)
+		found[k] = -1;
+	if (o < 0 || tk->t[o].type != JSMN_OBJECT)
+		return;
+	for (int m = 0; m < tk->t[o].size; m++) {
+		const jsmntok_t *name = &tk->t[i];
+		size_t len = (size_t)(name->end - name->start);
+		int end;
+
+		for (int k = 0; k < n; k++)
+			if (len == keys[k].len &&
+			    memcmp(tk->js + name->start, keys[k].name, len) == 0)
+				found[k] = i + 1;
+		/* Past the value and all it holds. */
+		end = tk->t[++i].end;
+		while (++i < tk->n && tk->t[i].start < end)
+			;
+	}
 }
 
-/* An item from the tree; false for those whose description needs all of it (jansson's). */
-static bool fast_item(struct codex_event *ev, const cJSON *item)
+/* Whether the string at i is name (which has no escapes). */
+static bool string_is(const struct tokens *tk, int i, const char *name, size_t len)
 {
-	const char *type = c_string(item, "type");
+	const jsmntok_t *s = &tk->t[i];
+
+	return s->type == JSMN_STRING && (size_t)(s->end - s->start) == len &&
+	       memcmp(tk->js + s->start, name, len) == 0;
+}
+
+/*
+ * The text of the string at i, into the event's strings at *at. An escaped one is
+ * decoded by jansson; jansson's view of the line had it no NUL, so neither has this.
+ */
+static const char *take_string(const struct tokens *tk, int i, char **at)
+{
+	const jsmntok_t *s;
+	const char *from;
+	char *copy = *at;
+	size_t n;
+	json_t *decoded = NULL;
+
+	if (i < 0 || tk->t[i].type != JSMN_STRING)
+		return NULL;
+	s = &tk->t[i];
+	from = tk->js + s->start;
+	n = (size_t)(s->end - s->start);
+	if (memchr(from, '\\', n)) {
+		decoded = json_loadb(from - 1, n + 2, JSON_DECODE_ANY, NULL);
+		if (!json_is_string(decoded)) {
+			json_decref(decoded);
+			return NULL;
+		}
+		from = json_string_value(decoded);
+		n = json_string_length(decoded);
+	}
+	memcpy(copy, from, n);
+	copy[n] = '\0';
+	*at += n + 1;
+	json_decref(decoded);
+	return copy;
+}
+
+/* The integer at i, as jansson reads one; false for anything else. */
+static bool take_integer(const struct tokens *tk, int i, int64_t *out)
+{
+	const char *s;
+
+	if (i < 0 || tk->t[i].type != JSMN_PRIMITIVE)
+		return false;
+	s = tk->js + tk->t[i].start;
+	if (*s != '-' && (*s < '0' || *s > '9'))
+		return false;
+	*out = strtoll(s, NULL, 10);
+	return true;
+}
+
+static enum codex_event_type token_event_type(const struct tokens *tk, int i)
+{
+	for (size_t k = 0; k < sizeof event_types / sizeof event_types[0]; k++)
+		if (string_is(tk, i, event_types[k].name, strlen(event_types[k].name)))
+			return event_types[k].type;
+	return CODEX_EVENT_OTHER;
+}
+
+static bool escaped(const struct tokens *tk, int i)
+{
+	return memchr(tk->js + tk->t[i].start, '\\', (size_t)(tk->t[i].end - tk->t[i].start));
+}
+
+static enum codex_item_type token_item_type(const struct tokens *tk, int i)
+{
+	if (i < 0 || tk->t[i].type != JSMN_STRING)
+		return CODEX_ITEM_OTHER;
+	for (size_t k = 0; k < sizeof item_types / sizeof item_types[0]; k++)
+		if (string_is(tk, i, item_types[k].name, strlen(item_types[k].name)))
+			return item_types[k].type;
+	return CODEX_ITEM_OTHER;
+}
+
+/* An item's fields; false for those whose description needs all of it (jansson's). */
+static bool fast_item(struct codex_event *ev, const struct tokens *tk, int item, char **at)
+{
+	enum { TYPE, TEXT, MESSAGE, COMMAND, EXIT_CODE, N };
+	static const struct key keys[N] = {KEY("type"), KEY("text"), KEY("message"), KEY("command"),
+	                                   KEY("exit_code")};
 	int64_t code;
+	int v[N];
 
-	ev->item_type = item_type(type, &exec_dialect);
+	members(tk, item, keys, N, v);
+	if (v[TYPE] >= 0 && tk->t[v[TYPE]].type == JSMN_STRING && escaped(tk, v[TYPE]))
+		return false;
+	ev->item_type = token_item_type(tk, v[TYPE]);
 	switch (ev->item_type) {
 	case CODEX_ITEM_AGENT_MESSAGE:
 	case CODEX_ITEM_REASONING:
-		ev->text = c_string(item, "text");
+		ev->text = take_string(tk, v[TEXT], at);
 		return true;
 	case CODEX_ITEM_ERROR:
-		ev->text = c_string(item, "message");
+		ev->text = take_string(tk, v[MESSAGE], at);
 		return true;
 	case CODEX_ITEM_COMMAND:
-		ev->command = c_string(item, "command");
+		ev->command = take_string(tk, v[COMMAND], at);
 		/* Cut to an int as the jansson reader cuts it. */
-		if (c_integer(c_get(item, "exit_code"), &code)) {
+		if (take_integer(tk, v[EXIT_CODE], &code)) {
 			ev->has_exit_code = true;
 			ev->exit_code = (int)code;
 		}
@@ -242,65 +446,84 @@ static bool fast_item(struct codex_event *ev, const cJSON *item)
 	}
 }
 
-/*
- * A busy run prints thousands of events a second, and reading them was most of the
- * server's work: cJSON builds a line's tree about five times faster than jansson. Lines
- * cJSON would take and jansson refuse (invalid UTF-8, control characters, NUL, text after
- * the value) are left to jansson, which decides as before; so are the few items whose
- * description reads more than their named fields. Returns true when the event was read.
- */
+static void fast_usage(struct codex_event *ev, const struct tokens *tk, int usage)
+{
+	static const struct key keys[4] = {KEY("input_tokens"), KEY("cached_input_tokens"),
+	                                   KEY("output_tokens"), KEY("reasoning_output_tokens")};
+	int v[4];
+
+	members(tk, usage, keys, 4, v);
+	ev->has_usage = usage >= 0 && tk->t[usage].type == JSMN_OBJECT;
+	for (int i = 0; i < 4; i++)
+		if (!take_integer(tk, v[i], &ev->usage[i]))
+			ev->usage[i] = 0;
+}
+
+/* The line's tokens, when the whole line is one object jansson would read alike. */
+static bool tokenize(const char *line, size_t len, jsmntok_t *t, struct tokens *tk)
+{
+	jsmn_parser p;
+	int i = 0;
+
+	if (len > (1u << 30) || !text_utf8_printable(line, len) || !escapes_ok(line, len))
+		return false;
+	jsmn_init(&p);
+	tk->js = line;
+	tk->t = t;
+	tk->n = jsmn_parse(&p, line, len, t, MAX_TOKENS);
+	return tk->n > 0 && t[0].type == JSMN_OBJECT && gap(line, 0, t[0].start, 0) &&
+	       gap(line, t[0].end, (int)len, 0) && value_ok(tk, &i, 0) && i == tk->n;
+}
+
+/* Returns true when the event was read. */
 static bool parse_fast(const char *line, size_t len, struct codex_event *ev)
 {
-	const char *end = NULL, *type;
-	cJSON *root;
+	enum { TYPE, THREAD_ID, ITEM, ERROR, MESSAGE, USAGE, N };
+	static const struct key keys[N] = {KEY("type"),  KEY("thread_id"), KEY("item"),
+	                                   KEY("error"), KEY("message"),   KEY("usage")};
+	static const struct key error_keys[1] = {KEY("message")};
+	jsmntok_t t[MAX_TOKENS];
+	struct tokens tk;
+	int v[N], message;
+	char *at;
 
-	static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
-
-	/* cJSON also steps over a byte-order mark, which jansson refuses. */
-	if (!text_utf8_printable(line, len) || nul_escape(line, len) ||
-	    (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0))
+	if (!tokenize(line, len, t, &tk))
 		return false;
-	pthread_once(&hooks_once, use_arena);
-	root = cJSON_ParseWithLengthOpts(line, len, &end, false);
-	if (!root || !cJSON_IsObject(root) || !(type = c_string(root, "type")) ||
-	    trailing(end, len - (size_t)(end - line))) {
-		cJSON_Delete(root);
+	members(&tk, 0, keys, N, v);
+	/* A name is compared as it is written: an escaped one is jansson's to read. */
+	if (v[TYPE] < 0 || tk.t[v[TYPE]].type != JSMN_STRING || escaped(&tk, v[TYPE]))
 		return false;
-	}
-	ev->type = event_type(type);
+	/* No string it keeps is longer than the line. */
+	if (!(ev->strings = arena_malloc(len + 3)))
+		return false;
+	at = ev->strings;
+	ev->type = token_event_type(&tk, v[TYPE]);
 	switch (ev->type) {
 	case CODEX_EVENT_THREAD_STARTED:
-		ev->thread_id = c_string(root, "thread_id");
+		ev->thread_id = take_string(&tk, v[THREAD_ID], &at);
 		break;
 	case CODEX_EVENT_ITEM_STARTED:
 	case CODEX_EVENT_ITEM_UPDATED:
 	case CODEX_EVENT_ITEM_COMPLETED:
-		if (!fast_item(ev, c_get(root, "item"))) {
-			cJSON_Delete(root);
+		if (!fast_item(ev, &tk, v[ITEM], &at)) {
+			arena_free(ev->strings);
 			memset(ev, 0, sizeof *ev);
 			return false;
 		}
 		break;
 	case CODEX_EVENT_TURN_FAILED:
-		ev->text = c_string(c_get(root, "error"), "message");
+		members(&tk, v[ERROR], error_keys, 1, &message);
+		ev->text = take_string(&tk, message, &at);
 		break;
 	case CODEX_EVENT_ERROR:
-		ev->text = c_string(root, "message");
+		ev->text = take_string(&tk, v[MESSAGE], &at);
 		break;
-	case CODEX_EVENT_TURN_COMPLETED: {
-		static const char *const keys[4] = {"input_tokens", "cached_input_tokens",
-		                                    "output_tokens", "reasoning_output_tokens"};
-		const cJSON *usage = c_get(root, "usage");
-		ev->has_usage = cJSON_IsObject(usage);
-		for (int i = 0; i < 4; i++)
-			if (!c_integer(c_get(usage, keys[i]), &ev->usage[i]))
-				ev->usage[i] = 0;
+	case CODEX_EVENT_TURN_COMPLETED:
+		fast_usage(ev, &tk, v[USAGE]);
 		break;
-	}
 	default:
 		break;
 	}
-	ev->tree = root;
 	ev->raw = line;
 	ev->raw_len = len;
 	return true;
@@ -491,7 +714,7 @@ json_t *codex_event_exec_json(const struct codex_event *ev, const int64_t turn_u
 void codex_event_clear(struct codex_event *ev)
 {
 	json_decref(ev->json);
-	cJSON_Delete(ev->tree);
+	arena_free(ev->strings);
 	memset(ev, 0, sizeof *ev);
 }
 

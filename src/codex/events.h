@@ -37,14 +37,14 @@ enum codex_item_type {
 };
 
 /*
- * Strings and objects are borrowed from what the event owns: json, or a lighter tree of
- * an exec line (tree). A backend tells its events with json as `codex exec --json` prints
- * them (NULL when exec has no such event); an exec line read into tree has json NULL, and
- * codex_event_json() gives it.
+ * Strings and objects are borrowed from what the event owns: json, or the strings kept of
+ * an exec line read without it. A backend tells its events with json as `codex exec --json`
+ * prints them (NULL when exec has no such event); an exec line read without json has json
+ * NULL, and codex_event_json() gives it.
  */
 struct codex_event {
 	json_t *json;
-	void *tree;      /* the cJSON tree of an exec line, or NULL */
+	char *strings;   /* what the strings of an exec line read without json are kept in */
 	const char *raw; /* that line, borrowed until the event is cleared */
 	size_t raw_len;
 	enum codex_event_type type;
@@ -71,11 +71,8 @@ struct codex_event {
  */
 int codex_event_parse(const char *line, size_t len, struct codex_event *ev);
 /*
- * The same with jansson alone: the reference codex_event_parse() keeps to. It reads
- * every event this does, to the same fields; cJSON, which it uses for speed, also
- * reads a few lines jansson refuses (a number with a leading zero, an integer past
- * int64, 1e400), takes a real number with no fraction for an integer, and reads
- * integers past 2^53 inexactly. codex_event_json() is NULL for those lines.
+ * The same with jansson alone: the reference codex_event_parse() keeps to. Both read the
+ * same lines, to the same fields (fuzz_events checks it).
  */
 int codex_event_parse_json(const char *line, size_t len, struct codex_event *ev);
 /* The event as JSON (new reference), or NULL when it cannot be had (out of memory). */

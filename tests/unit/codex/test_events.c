@@ -35,7 +35,7 @@ static void parse_ok(const char *line, struct codex_event *ev)
 	if (codex_event_parse(line, strlen(line), ev) != 0)
 		fail_msg("did not parse: %s", line);
 	/* Read by either parser, the event gives the line's JSON back. */
-	assert_true(ev->json || ev->tree);
+	assert_true(ev->json || ev->raw);
 	got = codex_event_json(ev);
 	assert_non_null(got);
 	assert_true(json_equal(got, want));
@@ -308,8 +308,8 @@ static void test_not_events(void **state)
 }
 
 /*
- * The fast reader (cJSON) takes what jansson refuses; such lines are left to jansson, so
- * that a line is an event exactly when it was one before.
+ * Lines the fast reader's tokens would pass and jansson refuses are refused, so that a
+ * line is an event exactly when jansson reads one.
  */
 static void test_fast_reader_refuses_as_jansson(void **state)
 {
@@ -347,6 +347,57 @@ static void test_fast_reader_refuses_as_jansson(void **state)
 	codex_event_clear(&ev);
 	/* Whitespace after the value is no text after it. */
 	assert_int_equal(codex_event_parse("{\"type\":\"turn.started\"} \r\n", 26, &ev), 0);
+	assert_int_equal(ev.type, CODEX_EVENT_TURN_STARTED);
+	codex_event_clear(&ev);
+}
+
+/* jsmn leaves separators and literals to its user: each slip is refused, as jansson does. */
+static void test_fast_reader_grammar(void **state)
+{
+	static const char *const refused[] = {
+	    "{\"type\":\"turn.started\" \"x\":1}",           /* no comma */
+	    "{\"type\" \"turn.started\"}",                   /* no colon */
+	    "{\"type\":\"turn.started\",}",                  /* a comma before the end */
+	    "{,\"type\":\"turn.started\"}",                  /* and after the start */
+	    "{\"type\"::\"turn.started\"}",                  /* two colons */
+	    "{\"type\":\"turn.started\",\"x\":[1,,2]}",      /* an empty element */
+	    "{\"type\":\"turn.started\",\"x\":tru}",         /* not a literal */
+	    "{\"type\":\"turn.started\",\"x\":01}",          /* a leading zero */
+	    "{\"type\":\"turn.started\",\"x\":-}",           /* a sign alone */
+	    "{\"type\":\"turn.started\",\"x\":\"\\ud800\"}", /* half a pair */
+	    "{\"type\":\"turn.started\",\"x\":\"\\udc00\\ud800\"}",
+	    "{\"type\":\"turn.started\",\"x\":1e999}",                /* a real past a double */
+	    "{\"type\":\"turn.started\",\"x\":99999999999999999999}", /* past int64 */
+	    "{\"type\":\"turn.started\"",
+	};
+	struct codex_event ev;
+	char deep[256] = "{\"type\":\"turn.started\",\"x\":";
+
+	(void)state;
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		if (codex_event_parse_json(refused[i], strlen(refused[i]), &ev) != -1)
+			fail_msg("jansson parsed: %s", refused[i]);
+		if (codex_event_parse(refused[i], strlen(refused[i]), &ev) != -1)
+			fail_msg("parsed: %s", refused[i]);
+	}
+	/* Escaped names are read as jansson reads them. */
+	parse_ok("{\"type\":\"item\\u002ecompleted\",\"item\":{\"type\":\"agent\\u005fmessage\","
+	         "\"text\":\"a\\tb \\ud83d\\ude00\"}}",
+	         &ev);
+	assert_int_equal(ev.type, CODEX_EVENT_ITEM_COMPLETED);
+	assert_int_equal(ev.item_type, CODEX_ITEM_AGENT_MESSAGE);
+	assert_string_equal(ev.text, "a\tb \xf0\x9f\x98\x80");
+	codex_event_clear(&ev);
+	/* Reals, deep nesting and many tokens are jansson's to read. */
+	parse_ok("{\"type\":\"turn.completed\",\"usage\":{\"input_tokens\":3,\"t\":2.5e-3}}", &ev);
+	assert_int_equal(ev.usage[0], 3);
+	codex_event_clear(&ev);
+	for (int i = 0; i < 40; i++)
+		strcat(deep, "[");
+	for (int i = 0; i < 40; i++)
+		strcat(deep, "]");
+	strcat(deep, "}");
+	parse_ok(deep, &ev);
 	assert_int_equal(ev.type, CODEX_EVENT_TURN_STARTED);
 	codex_event_clear(&ev);
 }
@@ -654,6 +705,7 @@ int main(void)
 	    cmocka_unit_test(test_describe_utf8_when_truncating),
 	    cmocka_unit_test(test_fast_reader_refuses_as_jansson),
 	    cmocka_unit_test(test_fast_reader_numbers),
+	    cmocka_unit_test(test_fast_reader_grammar),
 	    cmocka_unit_test(test_app_server_turn),
 	    cmocka_unit_test(test_app_server_turn_not_completed),
 	    cmocka_unit_test(test_app_server_file_change_and_others),
