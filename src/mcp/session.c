@@ -995,15 +995,6 @@ static int progress_head(struct mcp_request *r)
 	return 0;
 }
 
-/* Printable ASCII but for quote and backslash: the bytes jansson writes as they are. */
-static bool plain_ascii(const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\')
-			return false;
-	return true;
-}
-
 /*
  * The message as a JSON string. Most are plain, and go between quotes as they are (jansson
  * costs more to say so than the rest of the notification); any other is written by
@@ -1016,7 +1007,7 @@ static int progress_message(struct mcp_request *r, const char *message)
 	json_t *text;
 	int rc;
 
-	if (plain_ascii(message, len))
+	if (text_json_plain(message, len))
 		return progress_append(key, sizeof key - 1, r) == 0 &&
 		               progress_append(message, len, r) == 0 &&
 		               progress_append("\"", 1, r) == 0

@@ -38,6 +38,34 @@ static size_t utf8_char_len(const unsigned char *s, size_t n)
 	return need;
 }
 
+/* Each byte of b, in every byte of a word. */
+#define BYTES(b) (0x0101010101010101ull * (b))
+
+bool text_json_plain(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	/*
+	 * A progress message goes out for nearly every event: eight bytes at a time. Each term
+	 * sets a byte's high bit where that byte is below 0x20, from 0x80, 0x7F, a quote or a
+	 * backslash; a borrow or a carry only spreads from a byte that is one of them.
+	 */
+	for (; len - i >= 8; i += 8) {
+		uint64_t w, q, b;
+		memcpy(&w, s + i, 8);
+		q = w ^ BYTES(0x22);
+		b = w ^ BYTES(0x5C);
+		if ((((w - BYTES(0x20)) & ~w) | w | (w + BYTES(1)) | ((q - BYTES(1)) & ~q) |
+		     ((b - BYTES(1)) & ~b)) &
+		    BYTES(0x80))
+			return false;
+	}
+	for (; i < len; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\')
+			return false;
+	return true;
+}
+
 bool text_utf8_printable(const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;

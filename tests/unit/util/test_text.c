@@ -149,6 +149,32 @@ static void test_sanitize_keeps_length(void **state)
 	free(out);
 }
 
+/* Every byte value, at every place of a word and of the tail, against a byte at a time. */
+static void test_json_plain(void **state)
+{
+	char buf[19];
+
+	(void)state;
+	for (size_t len = 1; len <= sizeof buf; len++)
+		for (size_t at = 0; at < len; at++)
+			for (int c = 0; c < 256; c++) {
+				bool want = c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
+				memset(buf, 'a', sizeof buf);
+				buf[at] = (char)c;
+				if (text_json_plain(buf, len) != want)
+					fail_msg("byte 0x%02x at %zu of %zu", c, at, len);
+				/* And after a byte that borrows or carries. */
+				if (at > 0) {
+					buf[at - 1] = (char)0x20;
+					assert_true(text_json_plain(buf, len) == want);
+					buf[at - 1] = (char)0x7e;
+					assert_true(text_json_plain(buf, len) == want);
+				}
+			}
+	assert_true(text_json_plain("", 0));
+	assert_true(text_json_plain("ran: echo hi (exit 0)", 21));
+}
+
 static void test_sanitize_inplace(void **state)
 {
 	(void)state;
@@ -179,6 +205,7 @@ int main(void)
 	    cmocka_unit_test(test_sanitize),
 	    cmocka_unit_test(test_sanitize_keeps_length),
 	    cmocka_unit_test(test_sanitize_inplace),
+	    cmocka_unit_test(test_json_plain),
 	};
 	return cmocka_run_group_tests_name("text", tests, NULL, NULL);
 }
