@@ -164,6 +164,7 @@ struct tokens {
 	const char *js;
 	const jsmntok_t *t;
 	int n;
+	bool escapes; /* a backslash is somewhere in the line */
 };
 
 /* A string token's text lies between its quotes; the quotes are the token's too. */
@@ -185,6 +186,9 @@ static bool is_space(char c)
 /* Whether js[from..to) is whitespace around exactly one sep, or only whitespace (sep 0). */
 static bool gap(const char *js, int from, int to, char sep)
 {
+	/* Compact JSON, the usual: nothing, or the separator alone. */
+	if (to - from == (sep != 0) && (!sep || js[from] == sep))
+		return true;
 	while (from < to && is_space(js[from]))
 		from++;
 	if (sep) {
@@ -216,6 +220,13 @@ static bool literal_ok(const char *s, int len)
 	return true;
 }
 
+/* Whether the string at i holds an escape. */
+static bool escaped(const struct tokens *tk, int i)
+{
+	return tk->escapes &&
+	       memchr(tk->js + tk->t[i].start, '\\', (size_t)(tk->t[i].end - tk->t[i].start));
+}
+
 /* Checks the value at *i as jansson's grammar would, and steps past it. */
 static bool value_ok(const struct tokens *tk, int *i, int depth)
 {
@@ -236,9 +247,8 @@ static bool value_ok(const struct tokens *tk, int *i, int depth)
 		if (v->type == JSMN_OBJECT) {
 			const jsmntok_t *key = &tk->t[(*i)++];
 			/* An escaped key could read as a name we look for: jansson's. */
-			if (key->type != JSMN_STRING ||
-			    memchr(tk->js + key->start, '\\', (size_t)(key->end - key->start)) ||
-			    *i >= tk->n || !gap(tk->js, tok_end(key), tok_begin(&tk->t[*i]), ':'))
+			if (key->type != JSMN_STRING || escaped(tk, *i - 1) || *i >= tk->n ||
+			    !gap(tk->js, tok_end(key), tok_begin(&tk->t[*i]), ':'))
 				return false;
 		}
 		e = &tk->t[*i];
@@ -264,12 +274,14 @@ static int hex4(const char *s)
  * Whether the escapes of s[0..len) are ones jansson takes: jsmn checked their letters and
  * hex digits; jansson also refuses a NUL and a surrogate out of its pair.
  */
-static bool escapes_ok(const char *s, size_t len)
+static bool escapes_ok(const char *s, size_t len, bool *any)
 {
 	const char *end = s + len;
 
+	*any = memchr(s, '\\', len) != NULL;
+
 	/* Each backslash escapes the character after it: both are stepped over. */
-	for (const char *p = s; (p = memchr(p, '\\', (size_t)(end - p))) != NULL; p += 2) {
+	for (const char *p = s; *any && (p = memchr(p, '\\', (size_t)(end - p))) != NULL; p += 2) {
 		int u;
 
 		if (end - p < 2)
@@ -355,7 +367,7 @@ static const char *take_string(const struct tokens *tk, int i, char **at)
 	s = &tk->t[i];
 	from = tk->js + s->start;
 	n = (size_t)(s->end - s->start);
-	if (memchr(from, '\\', n)) {
+	if (tk->escapes && memchr(from, '\\', n)) {
 		decoded = json_loadb(from - 1, n + 2, JSON_DECODE_ANY, NULL);
 		if (!json_is_string(decoded)) {
 			json_decref(decoded);
@@ -391,11 +403,6 @@ static enum codex_event_type token_event_type(const struct tokens *tk, int i)
 		if (string_is(tk, i, event_types[k].name, strlen(event_types[k].name)))
 			return event_types[k].type;
 	return CODEX_EVENT_OTHER;
-}
-
-static bool escaped(const struct tokens *tk, int i)
-{
-	return memchr(tk->js + tk->t[i].start, '\\', (size_t)(tk->t[i].end - tk->t[i].start));
 }
 
 static enum codex_item_type token_item_type(const struct tokens *tk, int i)
@@ -465,7 +472,8 @@ static bool tokenize(const char *line, size_t len, jsmntok_t *t, struct tokens *
 	jsmn_parser p;
 	int i = 0;
 
-	if (len > (1u << 30) || !text_utf8_printable(line, len) || !escapes_ok(line, len))
+	if (len > (1u << 30) || !text_utf8_printable(line, len) ||
+	    !escapes_ok(line, len, &tk->escapes))
 		return false;
 	jsmn_init(&p);
 	tk->js = line;
