@@ -27,6 +27,8 @@ struct agent_log {
 	time_t stamp_sec;          /* the second stamp is of */
 	char stamp[STAMP_LEN - 4]; /* its date and time, made once a second */
 	char path[PATH_MAX];
+	/* stdio's buffer: given none, glibc ignores the size and takes the block size (4 KiB). */
+	char buf[LOG_BUFFER];
 };
 
 char *agent_log_name(const char *dir, const char *task_id)
@@ -61,7 +63,7 @@ struct agent_log *agent_log_open(const char *path, size_t max_bytes, char *err, 
 		return NULL;
 	}
 	log->max_bytes = max_bytes;
-	setvbuf(log->f, NULL, _IOFBF, LOG_BUFFER);
+	setvbuf(log->f, log->buf, _IOFBF, sizeof log->buf);
 	return log;
 }
 
@@ -79,7 +81,7 @@ static void rotate(struct agent_log *log)
 	rename(log->path, old);
 	log->f = fopen(log->path, "we");
 	if (log->f)
-		setvbuf(log->f, NULL, _IOFBF, LOG_BUFFER);
+		setvbuf(log->f, log->buf, _IOFBF, sizeof log->buf);
 	log->size = 0;
 }
 
