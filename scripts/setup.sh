@@ -7,7 +7,7 @@ need=""
 # José and curl for the HTTP transport's OAuth; microhttpd, libssl-dev and the openssl tool
 # for its tests. libpq for the PostgreSQL store, and a PostgreSQL server its tests start; haproxy in
 # front of replicas. git for the agents' worktrees, and the tests' repositories. Chromium,
-# headless, shows the dashboard to its tests. cJSON reads Codex's event lines.
+# headless, shows the dashboard to its tests. jsmn tokenizes Codex's event lines.
 for pkg in build-essential cmake pkg-config git libuv1-dev libjansson-dev libjsmn-dev libsqlite3-dev \
 	libsodium-dev libcmocka-dev clang libclang-rt-14-dev valgrind \
 	libjose-dev libcurl4-openssl-dev libmicrohttpd-dev libssl-dev openssl \

@@ -67,7 +67,7 @@ struct codex_event {
 
 /*
  * Returns 0, or -1 when the line is not a JSON object with a string "type". The line
- * must outlive the event.
+ * must outlive the event, and the event is cleared on the thread that read it.
  */
 int codex_event_parse(const char *line, size_t len, struct codex_event *ev);
 /*

@@ -46,17 +46,17 @@ bool text_json_plain(const char *s, size_t len)
 	size_t i = 0;
 
 	/*
-	 * A progress message goes out for nearly every event: eight bytes at a time. Each term
-	 * sets a byte's high bit where that byte is below 0x20, from 0x80, 0x7F, a quote or a
-	 * backslash; a borrow or a carry only spreads from a byte that is one of them.
+	 * A progress message goes out for nearly every event: eight bytes at a time. A byte
+	 * from 0x80 has its high bit already; below it, each term sets a byte's high bit only
+	 * where that byte is below 0x20, 0x7F, a quote or a backslash, and a borrow or a carry
+	 * only spreads from such a byte.
 	 */
 	for (; len - i >= 8; i += 8) {
 		uint64_t w, q, b;
 		memcpy(&w, s + i, 8);
 		q = w ^ BYTES(0x22);
 		b = w ^ BYTES(0x5C);
-		if ((((w - BYTES(0x20)) & ~w) | w | (w + BYTES(1)) | ((q - BYTES(1)) & ~q) |
-		     ((b - BYTES(1)) & ~b)) &
+		if (((w - BYTES(0x20)) | w | (w + BYTES(1)) | (q - BYTES(1)) | (b - BYTES(1))) &
 		    BYTES(0x80))
 			return false;
 	}

@@ -149,6 +149,11 @@ static void test_sanitize_keeps_length(void **state)
 	free(out);
 }
 
+static bool plain_byte(int c)
+{
+	return c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
+}
+
 /* Every byte value, at every place of a word and of the tail, against a byte at a time. */
 static void test_json_plain(void **state)
 {
@@ -158,18 +163,25 @@ static void test_json_plain(void **state)
 	for (size_t len = 1; len <= sizeof buf; len++)
 		for (size_t at = 0; at < len; at++)
 			for (int c = 0; c < 256; c++) {
-				bool want = c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
+				bool want = plain_byte(c);
 				memset(buf, 'a', sizeof buf);
 				buf[at] = (char)c;
 				if (text_json_plain(buf, len) != want)
 					fail_msg("byte 0x%02x at %zu of %zu", c, at, len);
-				/* And after a byte that borrows or carries. */
-				if (at > 0) {
-					buf[at - 1] = (char)0x20;
-					assert_true(text_json_plain(buf, len) == want);
-					buf[at - 1] = (char)0x7e;
-					assert_true(text_json_plain(buf, len) == want);
-				}
+			}
+	/*
+	 * A borrow or a carry runs from a byte to the next one up: every pair of adjacent
+	 * bytes, inside a word, across two and in the tail.
+	 */
+	for (size_t at = 0; at + 1 < sizeof buf; at++)
+		for (int lo = 0; lo < 256; lo++)
+			for (int hi = 0; hi < 256; hi++) {
+				bool want = plain_byte(lo) && plain_byte(hi);
+				memset(buf, 'a', sizeof buf);
+				buf[at] = (char)lo;
+				buf[at + 1] = (char)hi;
+				if (text_json_plain(buf, sizeof buf) != want)
+					fail_msg("bytes 0x%02x 0x%02x at %zu", lo, hi, at);
 			}
 	assert_true(text_json_plain("", 0));
 	assert_true(text_json_plain("ran: echo hi (exit 0)", 21));
