@@ -303,20 +303,19 @@ static bool escapes_ok(const char *s, size_t len, bool *any)
 	return true;
 }
 
-/*
- * The values of keys[0..n) in the object at o, in one pass over it: each the last when a key
- * comes twice, as jansson keeps it, or -1.
- */
 /* A member's name, and its length. */
 struct key {
 	const char *name;
 	size_t len;
 };
-#define KEY(name)                                                                                  \
-	{                                                                                          \
-		name, sizeof name - 1                                                              \
-	}
+/* clang-format off */
+#define KEY(name) {name, sizeof name - 1}
+/* clang-format on */
 
+/*
+ * The values of keys[0..n) in the object at o, in one pass over it: each the last when a key
+ * comes twice, as jansson keeps it, or -1.
+ */
 static void members(const struct tokens *tk, int o, const struct key *keys, int n, int *found)
 {
 	int i = o + 1;
